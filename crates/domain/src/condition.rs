@@ -1,0 +1,386 @@
+//! Conditions: a tree of `all` / `any` / `not` groups over leaves, evaluated with a trace.
+//!
+//! Guarantees: evaluation is pure (the contact, message, calendar and instant are inputs) and every
+//! leaf that was evaluated appears in the trace with its path, what it expected and the value it
+//! compared, so the log can say exactly why a workflow did or did not run. `all` stops at the
+//! first leaf that fails and `any` at the first that holds, so the last check of a failed `all` is
+//! the first failing condition.
+
+use crate::calendar::{Calendar, WeeklySchedule};
+use crate::contact::ContactView;
+use crate::message::{InboundView, MessageType};
+use crate::parse::{FieldError, Obj, Path};
+use chrono::{DateTime, Utc};
+use regex::{Regex, RegexBuilder};
+use serde::{Serialize, Serializer};
+use serde_json::{json, Value};
+
+/// A node of a condition tree.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    #[serde(untagged)]
+    Leaf(Leaf),
+}
+
+/// A single test, optionally negated.
+#[derive(Debug, Clone, Serialize)]
+pub struct Leaf {
+    #[serde(flatten)]
+    pub test: Test,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub negate: bool,
+}
+
+/// How a text condition compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextOp {
+    Contains,
+    StartsWith,
+    EndsWith,
+    Equals,
+    Regex,
+}
+
+impl TextOp {
+    fn parse(value: &Value, path: &Path) -> Result<Self, FieldError> {
+        Ok(match value.as_str().unwrap_or("") {
+            "contains" => Self::Contains,
+            "starts_with" => Self::StartsWith,
+            "ends_with" => Self::EndsWith,
+            "equals" => Self::Equals,
+            "regex" => Self::Regex,
+            _ => return Err(path.error(value, "is not a text operator (contains, starts_with, ends_with, equals, regex)")),
+        })
+    }
+
+    fn describe(&self) -> &'static str {
+        match self {
+            Self::Contains => "contains",
+            Self::StartsWith => "starts with",
+            Self::EndsWith => "ends with",
+            Self::Equals => "equals",
+            Self::Regex => "matches",
+        }
+    }
+}
+
+/// A pattern list compiled for matching. Serializes as the list of values.
+#[derive(Debug, Clone)]
+pub struct Patterns {
+    pub values: Vec<String>,
+    /// Values lower-cased when the comparison ignores case.
+    folded: Vec<String>,
+    regexes: Vec<Regex>,
+}
+
+impl Serialize for Patterns {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.values.serialize(serializer)
+    }
+}
+
+/// Whose assignment an `assigned_agent` condition expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentIs {
+    None,
+    Any,
+    Agent(String),
+}
+
+impl Serialize for AgentIs {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(match self {
+            Self::None => "none",
+            Self::Any => "any",
+            Self::Agent(id) => id,
+        })
+    }
+}
+
+/// How a tag condition combines its tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TagMode {
+    Any,
+    All,
+    None,
+}
+
+/// A weekly schedule inside a condition; serializes in its JSON shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule(pub WeeklySchedule);
+
+impl Serialize for Schedule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.to_json().serialize(serializer)
+    }
+}
+
+/// The tests a leaf can make.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Test {
+    /// The message text compared with any of the values.
+    Text { op: TextOp, values: Patterns, case_sensitive: bool },
+    /// The message type is one of these.
+    MessageType { types: Vec<MessageType> },
+    /// The contact's tags, by mode.
+    Tags { mode: TagMode, tags: Vec<String> },
+    /// The current local time is inside this weekly schedule.
+    Schedule { hours: Schedule },
+    /// The current local time is inside the workspace's business hours (and not a holiday).
+    BusinessHours,
+    /// The contact's assigned agent.
+    AssignedAgent { agent: AgentIs },
+}
+
+/// Everything a condition may look at.
+pub struct EvalContext<'a> {
+    /// The message being evaluated; `None` for events that carry no message.
+    pub message: Option<&'a InboundView>,
+    pub contact: &'a ContactView,
+    pub calendar: &'a Calendar,
+    pub now: DateTime<Utc>,
+}
+
+/// One evaluated leaf: where it is, what it tested, what it saw and whether it held.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    pub path: String,
+    pub condition: String,
+    pub actual: Value,
+    pub held: bool,
+}
+
+const LEAF_TYPES: &str = "text, message_type, tags, schedule, business_hours, assigned_agent";
+
+impl Condition {
+    /// Parses a condition node at `path`.
+    pub fn parse(value: &Value, path: &Path) -> Result<Self, FieldError> {
+        let obj = Obj::new(value, path.clone())?;
+        for group in ["all", "any"] {
+            if let Some((list, p)) = obj.opt(group) {
+                obj.only(&[group])?;
+                let items = list.as_array().ok_or_else(|| p.error(list, "must be a list of conditions"))?;
+                if items.is_empty() {
+                    return Err(p.message("must contain at least one condition"));
+                }
+                let children =
+                    items.iter().enumerate().map(|(i, c)| Condition::parse(c, &p.index(i))).collect::<Result<_, _>>()?;
+                return Ok(if group == "all" { Condition::All(children) } else { Condition::Any(children) });
+            }
+        }
+        if let Some((inner, p)) = obj.opt("not") {
+            obj.only(&["not"])?;
+            return Ok(Condition::Not(Box::new(Condition::parse(inner, &p)?)));
+        }
+        Leaf::parse(&obj).map(Condition::Leaf)
+    }
+
+    /// Evaluates the tree, appending every evaluated leaf to `trace`.
+    pub fn evaluate(&self, ctx: &EvalContext, path: &Path, trace: &mut Vec<Check>) -> bool {
+        match self {
+            Condition::All(items) => {
+                let p = path.key("all");
+                items.iter().enumerate().all(|(i, c)| c.evaluate(ctx, &p.index(i), trace))
+            }
+            Condition::Any(items) => {
+                let p = path.key("any");
+                items.iter().enumerate().any(|(i, c)| c.evaluate(ctx, &p.index(i), trace))
+            }
+            Condition::Not(inner) => !inner.evaluate(ctx, &path.key("not"), trace),
+            Condition::Leaf(leaf) => {
+                let (held, condition, actual) = leaf.test.evaluate(ctx);
+                let held = held != leaf.negate;
+                let condition = if leaf.negate { format!("not ({condition})") } else { condition };
+                trace.push(Check { path: path.as_str().to_string(), condition, actual, held });
+                held
+            }
+        }
+    }
+
+    /// Keywords of which at least one must appear (case-insensitively) in the message text for this
+    /// tree to hold, if the tree guarantees that: a non-negated text leaf at the root or directly
+    /// inside a root `all`. Used to skip workflows without evaluating them.
+    pub fn required_keywords(&self) -> Option<(String, Vec<String>)> {
+        let leaf_keywords = |leaf: &Leaf| match &leaf.test {
+            Test::Text { op, values, .. } if !leaf.negate && *op != TextOp::Regex => {
+                Some(values.values.iter().map(|v| v.to_lowercase()).collect::<Vec<_>>())
+            }
+            _ => None,
+        };
+        match self {
+            Condition::Leaf(leaf) => leaf_keywords(leaf).map(|k| ("conditions".to_string(), k)),
+            Condition::All(items) => items.iter().enumerate().find_map(|(i, c)| match c {
+                Condition::Leaf(leaf) => leaf_keywords(leaf).map(|k| (format!("conditions.all[{i}]"), k)),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl Leaf {
+    fn parse(obj: &Obj) -> Result<Self, FieldError> {
+        let (kind, kind_path) = obj.req("type").map_err(|_| {
+            obj.path.message(format!("must be a group (all, any, not) or a condition with a \"type\" ({LEAF_TYPES})"))
+        })?;
+        let negate = obj.bool_or("negate", false)?;
+        let test = match kind.as_str().unwrap_or("") {
+            "text" => {
+                obj.only(&["type", "negate", "op", "values", "case_sensitive"])?;
+                let (op_value, op_path) = obj.req("op")?;
+                let op = TextOp::parse(op_value, &op_path)?;
+                let case_sensitive = obj.bool_or("case_sensitive", false)?;
+                let values = obj.strings("values")?;
+                let patterns = Patterns::compile(values, op, case_sensitive, &obj.path.key("values"))?;
+                Test::Text { op, values: patterns, case_sensitive }
+            }
+            "message_type" => {
+                obj.only(&["type", "negate", "types"])?;
+                let names = obj.strings("types")?;
+                let types = names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        MessageType::parse(n).ok_or_else(|| {
+                            obj.path.key("types").index(i).error(&json!(n), "is not a message type")
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                Test::MessageType { types }
+            }
+            "tags" => {
+                obj.only(&["type", "negate", "mode", "tags"])?;
+                let mode = match obj.opt("mode") {
+                    None => TagMode::Any,
+                    Some((v, p)) => match v.as_str().unwrap_or("") {
+                        "any" => TagMode::Any,
+                        "all" => TagMode::All,
+                        "none" => TagMode::None,
+                        _ => return Err(p.error(v, "is not a tag mode (any, all, none)")),
+                    },
+                };
+                Test::Tags { mode, tags: obj.strings("tags")? }
+            }
+            "schedule" => {
+                obj.only(&["type", "negate", "hours"])?;
+                let (v, p) = obj.req("hours")?;
+                let schedule = WeeklySchedule::parse(v, &p)?;
+                if schedule.is_empty() {
+                    return Err(p.message("must open on at least one day"));
+                }
+                Test::Schedule { hours: Schedule(schedule) }
+            }
+            "business_hours" => {
+                obj.only(&["type", "negate"])?;
+                Test::BusinessHours
+            }
+            "assigned_agent" => {
+                obj.only(&["type", "negate", "agent"])?;
+                let agent = match obj.str("agent")? {
+                    "none" => AgentIs::None,
+                    "any" => AgentIs::Any,
+                    id => AgentIs::Agent(id.to_string()),
+                };
+                Test::AssignedAgent { agent }
+            }
+            _ => return Err(kind_path.error(kind, &format!("is not a condition type ({LEAF_TYPES})"))),
+        };
+        Ok(Leaf { test, negate })
+    }
+}
+
+impl Patterns {
+    fn compile(values: Vec<String>, op: TextOp, case_sensitive: bool, path: &Path) -> Result<Self, FieldError> {
+        let mut regexes = Vec::new();
+        if op == TextOp::Regex {
+            for (i, v) in values.iter().enumerate() {
+                let re = RegexBuilder::new(v)
+                    .case_insensitive(!case_sensitive)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| path.index(i).error(&json!(v), &format!("is not a valid regex: {e}")))?;
+                regexes.push(re);
+            }
+        }
+        let folded = values.iter().map(|v| if case_sensitive { v.clone() } else { v.to_lowercase() }).collect();
+        Ok(Self { values, folded, regexes })
+    }
+}
+
+impl Test {
+    /// Evaluates the test: (held, description, the value compared).
+    fn evaluate(&self, ctx: &EvalContext) -> (bool, String, Value) {
+        match self {
+            Test::Text { op, values, case_sensitive } => {
+                let text = ctx.message.map(|m| m.text.as_str()).unwrap_or("");
+                let subject = if *case_sensitive { text.to_string() } else { text.to_lowercase() };
+                let subject = subject.trim();
+                let held = match op {
+                    TextOp::Regex => values.regexes.iter().any(|r| r.is_match(text)),
+                    TextOp::Contains => values.folded.iter().any(|v| subject.contains(v.as_str())),
+                    TextOp::StartsWith => values.folded.iter().any(|v| subject.starts_with(v.as_str())),
+                    TextOp::EndsWith => values.folded.iter().any(|v| subject.ends_with(v.as_str())),
+                    TextOp::Equals => values.folded.iter().any(|v| subject == v.trim()),
+                };
+                let case = if *case_sensitive { "" } else { " (ignoring case)" };
+                (held, format!("text {} any of {:?}{case}", op.describe(), values.values), json!(text))
+            }
+            Test::MessageType { types } => {
+                let actual = ctx.message.map(|m| m.message_type);
+                let held = actual.is_some_and(|t| types.contains(&t));
+                let names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
+                (held, format!("message type is one of {names:?}"), json!(actual.map(|t| t.as_str())))
+            }
+            Test::Tags { mode, tags } => {
+                let count = tags.iter().filter(|t| ctx.contact.has_tag(t)).count();
+                let held = match mode {
+                    TagMode::Any => count > 0,
+                    TagMode::All => count == tags.len(),
+                    TagMode::None => count == 0,
+                };
+                let mode = match mode {
+                    TagMode::Any => "any",
+                    TagMode::All => "all",
+                    TagMode::None => "none",
+                };
+                (held, format!("contact has {mode} of tags {tags:?}"), json!(ctx.contact.tags))
+            }
+            Test::Schedule { hours } => {
+                let local = ctx.calendar.local(ctx.now);
+                let held = hours.0.contains_local(local);
+                let tz = ctx.calendar.time_zone.name();
+                (held, format!("local time ({tz}) is inside {}", hours.0.to_json()), json!(local.format("%a %Y-%m-%d %H:%M").to_string()))
+            }
+            Test::BusinessHours => {
+                let local = ctx.calendar.local(ctx.now);
+                let held = ctx.calendar.is_open(ctx.now);
+                let tz = ctx.calendar.time_zone.name();
+                (held, format!("local time ({tz}) is inside business hours"), json!(local.format("%a %Y-%m-%d %H:%M").to_string()))
+            }
+            Test::AssignedAgent { agent } => {
+                let actual = ctx.contact.assigned_agent_id.as_deref();
+                let held = match agent {
+                    AgentIs::None => actual.is_none(),
+                    AgentIs::Any => actual.is_some(),
+                    AgentIs::Agent(id) => actual == Some(id.as_str()),
+                };
+                let expected = match agent {
+                    AgentIs::None => "no agent".to_string(),
+                    AgentIs::Any => "any agent".to_string(),
+                    AgentIs::Agent(id) => format!("agent {id}"),
+                };
+                (held, format!("assigned to {expected}"), json!(actual))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,27 @@
+//! waflow's domain: workflow documents, their validation, condition evaluation, trigger matching,
+//! delays and the workspace calendar.
+//!
+//! **Invariant:** this crate does no I/O and has no async code. Time is always passed in as a value
+//! (`DateTime<Utc>`), never read from the system clock, so every rule here is deterministic and
+//! testable across daylight-saving changes.
+
+pub mod calendar;
+pub mod condition;
+pub mod contact;
+pub mod document;
+pub mod matching;
+pub mod message;
+pub mod parse;
+pub mod phone;
+pub mod step;
+pub mod template;
+pub mod trigger;
+pub mod when;
+
+pub use calendar::Calendar;
+pub use contact::ContactView;
+pub use document::{Scope, WorkflowDocument, SCHEMA_VERSION};
+pub use message::{InboundView, MessageType};
+pub use parse::FieldError;
+pub use phone::PhoneNumber;
+pub use when::When;

@@ -1,0 +1,292 @@
+//! Matching an inbound message against a workspace's active workflows, in the order of SPEC §6.
+//!
+//! [`WorkflowSet`] is built once per change of the workspace's workflows and then answers every
+//! inbound message without scanning workflows that cannot match: exact phrases are a hash lookup and
+//! the keywords that a workflow's conditions require are one Aho-Corasick pass over the text.
+//!
+//! **Invariant:** the order is (1) a waiting run takes the message unless it is an exact phrase,
+//! (2) an exact phrase starts its one workflow and ends the evaluation, (3) the other workflows in
+//! ascending `priority` (then creation order), stopping after a match with `stop_on_match`,
+//! (4) only when nothing matched, `holiday` workflows and, if none of those started,
+//! `outside_business_hours` workflows.
+
+use crate::calendar::Calendar;
+use crate::condition::{Check, EvalContext};
+use crate::contact::ContactView;
+use crate::document::WorkflowDocument;
+use crate::message::InboundView;
+use crate::parse::Path;
+use crate::trigger::Trigger;
+use aho_corasick::AhoCorasick;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One active, published workflow version as the matcher sees it.
+#[derive(Debug, Clone)]
+pub struct ActiveWorkflow {
+    pub id: String,
+    pub version: i64,
+    pub document: Arc<WorkflowDocument>,
+}
+
+/// What the matcher decided about one workflow.
+#[derive(Debug, Clone, Serialize)]
+pub struct Consideration {
+    pub workflow_id: String,
+    pub workflow_name: String,
+    pub version: i64,
+    pub trigger: &'static str,
+    pub matched: bool,
+    /// Why, in words: "conditions held", "first failing condition: ...", "no conditions".
+    pub reason: String,
+    pub checks: Vec<Check>,
+}
+
+/// A workflow skipped by the keyword index: none of the keywords its conditions require appear.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub workflow_id: String,
+    /// The condition that cannot hold, e.g. `conditions.all[0]`.
+    pub path: String,
+}
+
+/// The decision for one inbound message.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Evaluation {
+    /// The waiting run takes the message (step 1).
+    pub resume_waiting_run: bool,
+    /// Workflows to start, in order (indices into [`WorkflowSet::workflows`]).
+    #[serde(skip)]
+    pub start: Vec<usize>,
+    /// Every workflow that was evaluated, in order.
+    pub considered: Vec<Consideration>,
+    /// Workflows skipped without evaluation because a required keyword is absent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+    /// Which stage decided: "waiting_run", "exact_phrase", "priority", "holiday",
+    /// "outside_business_hours" or "none".
+    pub stage: &'static str,
+}
+
+/// The inputs of one evaluation.
+pub struct Inbound<'a> {
+    pub number_id: &'a str,
+    pub message: &'a InboundView,
+    pub contact: &'a ContactView,
+    /// The contact did not exist before this message.
+    pub contact_is_new: bool,
+    /// A run of this contact is waiting for a reply.
+    pub has_waiting_run: bool,
+    pub calendar: &'a Calendar,
+    pub now: DateTime<Utc>,
+}
+
+/// A workspace's active workflows, indexed for matching.
+#[derive(Debug, Default)]
+pub struct WorkflowSet {
+    pub workflows: Vec<ActiveWorkflow>,
+    by_phrase: HashMap<String, Vec<usize>>,
+    /// Message-driven workflows (message_received, contact_created) in evaluation order.
+    ordered: Vec<usize>,
+    holiday: Vec<usize>,
+    outside_hours: Vec<usize>,
+    keywords: Option<AhoCorasick>,
+    /// For each keyword pattern, the workflow it belongs to.
+    keyword_owner: Vec<usize>,
+    /// For each workflow, the path of its required-keyword condition (if indexed).
+    indexed_path: HashMap<usize, String>,
+}
+
+impl WorkflowSet {
+    /// Indexes the given workflows. Inactive documents are ignored.
+    pub fn new(workflows: Vec<ActiveWorkflow>) -> Self {
+        let mut set = WorkflowSet { workflows, ..Default::default() };
+        let mut order: Vec<usize> = (0..set.workflows.len()).filter(|&i| set.workflows[i].document.active).collect();
+        order.sort_by_key(|&i| set.workflows[i].document.priority);
+        let mut patterns: Vec<String> = Vec::new();
+        for i in order {
+            let doc = &set.workflows[i].document;
+            match &doc.trigger {
+                Trigger::ExactPhrase { .. } => {
+                    let key = doc.trigger.phrase_key().unwrap_or_default();
+                    set.by_phrase.entry(key).or_default().push(i);
+                }
+                Trigger::MessageReceived | Trigger::ContactCreated => {
+                    set.ordered.push(i);
+                    if let Some((path, words)) = doc.conditions.as_ref().and_then(|c| c.required_keywords()) {
+                        for w in words {
+                            patterns.push(w);
+                            set.keyword_owner.push(i);
+                        }
+                        set.indexed_path.insert(i, path);
+                    }
+                }
+                Trigger::Holiday => set.holiday.push(i),
+                Trigger::OutsideBusinessHours => set.outside_hours.push(i),
+            }
+        }
+        if !patterns.is_empty() {
+            set.keywords = AhoCorasick::new(&patterns).ok();
+            if set.keywords.is_none() {
+                // Without the automaton every workflow is simply evaluated.
+                set.indexed_path.clear();
+            }
+        }
+        set
+    }
+
+    /// The number of workflows in the set.
+    pub fn len(&self) -> usize {
+        self.workflows.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.workflows.is_empty()
+    }
+
+    fn consider(&self, i: usize, input: &Inbound) -> Consideration {
+        let wf = &self.workflows[i];
+        let doc = &wf.document;
+        let mut checks = Vec::new();
+        let (matched, reason) = match &doc.conditions {
+            None => (true, "no conditions".to_string()),
+            Some(cond) => {
+                let ctx = EvalContext { message: Some(input.message), contact: input.contact, calendar: input.calendar, now: input.now };
+                if cond.evaluate(&ctx, &Path::root("conditions"), &mut checks) {
+                    (true, "conditions held".to_string())
+                } else {
+                    let failed = checks.iter().rev().find(|c| !c.held);
+                    let reason = match failed {
+                        Some(c) => format!("first failing condition: {} = {} ({})", c.path, c.condition, c.actual),
+                        None => "conditions did not hold".to_string(),
+                    };
+                    (false, reason)
+                }
+            }
+        };
+        Consideration {
+            workflow_id: wf.id.clone(),
+            workflow_name: doc.name.clone(),
+            version: wf.version,
+            trigger: doc.trigger.kind(),
+            matched,
+            reason,
+            checks,
+        }
+    }
+
+    /// Decides what an inbound message starts, following SPEC §6 (see the module invariant).
+    pub fn evaluate(&self, input: &Inbound) -> Evaluation {
+        let mut eval = Evaluation { stage: "none", ..Default::default() };
+        let in_scope = |i: &usize| self.workflows[*i].document.scope.includes(input.number_id);
+
+        let phrase = InboundView::phrase_key(&input.message.text);
+        if let Some(candidates) = self.by_phrase.get(&phrase) {
+            for &i in candidates.iter().filter(|i| in_scope(i)) {
+                let c = self.consider(i, input);
+                let matched = c.matched;
+                eval.considered.push(c);
+                if matched {
+                    eval.start.push(i);
+                    eval.stage = "exact_phrase";
+                    return eval;
+                }
+            }
+        }
+        if input.has_waiting_run {
+            eval.resume_waiting_run = true;
+            eval.stage = "waiting_run";
+            return eval;
+        }
+
+        let present = self.keywords_present(&input.message.text);
+        for &i in self.ordered.iter().filter(|i| in_scope(i)) {
+            let doc = &self.workflows[i].document;
+            if doc.trigger == Trigger::ContactCreated && !input.contact_is_new {
+                continue;
+            }
+            if let Some(path) = self.indexed_path.get(&i) {
+                if !present.get(i).copied().unwrap_or(false) {
+                    eval.skipped.push(Skipped { workflow_id: self.workflows[i].id.clone(), path: path.clone() });
+                    continue;
+                }
+            }
+            let c = self.consider(i, input);
+            let matched = c.matched;
+            eval.considered.push(c);
+            if matched {
+                eval.start.push(i);
+                eval.stage = "priority";
+                if doc.stop_on_match {
+                    break;
+                }
+            }
+        }
+        if !eval.start.is_empty() {
+            return eval;
+        }
+
+        if input.calendar.is_holiday(input.now) {
+            self.fallback(&self.holiday, "holiday", input, &mut eval);
+        }
+        if eval.start.is_empty() && !input.calendar.is_open(input.now) {
+            self.fallback(&self.outside_hours, "outside_business_hours", input, &mut eval);
+        }
+        eval
+    }
+
+    fn fallback(&self, list: &[usize], stage: &'static str, input: &Inbound, eval: &mut Evaluation) {
+        for &i in list.iter().filter(|&&i| self.workflows[i].document.scope.includes(input.number_id)) {
+            let c = self.consider(i, input);
+            let matched = c.matched;
+            eval.considered.push(c);
+            if matched {
+                eval.start.push(i);
+                eval.stage = stage;
+                if self.workflows[i].document.stop_on_match {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// For each workflow index, whether one of its required keywords occurs in `text`.
+    fn keywords_present(&self, text: &str) -> Vec<bool> {
+        let mut present = vec![false; self.workflows.len()];
+        if let Some(ac) = &self.keywords {
+            let folded = text.to_lowercase();
+            for m in ac.find_overlapping_iter(&folded) {
+                present[self.keyword_owner[m.pattern().as_usize()]] = true;
+            }
+        }
+        present
+    }
+
+    /// Workflows started by a contact being created outside any message (e.g. through the API).
+    pub fn contact_created(&self, input: &Inbound) -> Evaluation {
+        let mut eval = Evaluation { stage: "none", ..Default::default() };
+        for &i in self.ordered.iter() {
+            let doc = &self.workflows[i].document;
+            if doc.trigger != Trigger::ContactCreated || !doc.scope.includes(input.number_id) {
+                continue;
+            }
+            let c = self.consider(i, input);
+            let matched = c.matched;
+            eval.considered.push(c);
+            if matched {
+                eval.start.push(i);
+                eval.stage = "priority";
+                if doc.stop_on_match {
+                    break;
+                }
+            }
+        }
+        eval
+    }
+}
+
+#[cfg(test)]
+mod tests;
