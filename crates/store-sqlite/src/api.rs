@@ -1,0 +1,630 @@
+//! [`Store`] for [`SqliteStore`]: the reads and writes behind the REST API, the due-step claims
+//! and the outbox.
+
+use crate::convert::{self, db, ms, CONTACT_COLUMNS, CONVERSATION_SELECT, LOG_COLUMNS, MESSAGE_COLUMNS, RUN_COLUMNS, WORKFLOW_SELECT};
+use crate::tx::{self, SqliteTx};
+use crate::SqliteStore;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use waflow_store::*;
+
+fn not_found(what: &'static str) -> Error {
+    Error::NotFound { what }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+fn json_text<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+async fn create_workspace(conn: &mut SqliteConnection, name: &str) -> Result<Workspace> {
+    let id = new_id("ws");
+    let at = ms(now());
+    let row = sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?) RETURNING *")
+        .bind(&id)
+        .bind(name)
+        .bind(at)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?;
+    sqlx::query("INSERT INTO numbers (id, workspace_id, label, channel, status, created_at) VALUES (?, ?, 'Sandbox', 'sandbox', 'connected', ?)")
+        .bind(new_id("num"))
+        .bind(&id)
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    convert::workspace(&row)
+}
+
+async fn write_workflow(conn: &mut SqliteConnection, id: &str, version: i64, w: &WorkflowWrite, at: i64) -> Result<()> {
+    sqlx::query("INSERT INTO workflow_versions (workflow_id, version, document, created_at) VALUES (?, ?, ?, ?)")
+        .bind(id)
+        .bind(version)
+        .bind(w.document.to_string())
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+impl SqliteStore {
+    async fn workflow_on(&self, conn: &mut SqliteConnection, workspace_id: &str, id: &str) -> Result<Workflow> {
+        let sql = format!("{WORKFLOW_SELECT} WHERE w.id = ? AND w.workspace_id = ?");
+        let row = sqlx::query(&sql).bind(id).bind(workspace_id).fetch_optional(&mut *conn).await.map_err(db)?;
+        row.as_ref().map(convert::workflow).transpose()?.ok_or(not_found("workflow"))
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn begin(&self) -> Result<Box<dyn Tx>> {
+        let tx = self.write.begin().await.map_err(db)?;
+        Ok(Box::new(SqliteTx { tx }))
+    }
+
+    async fn ensure_default_workspace(&self) -> Result<Workspace> {
+        self.workspace_by_name_or_create("default").await
+    }
+
+    async fn workspace_by_name_or_create(&self, name: &str) -> Result<Workspace> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let row = sqlx::query("SELECT * FROM workspaces WHERE name = ?").bind(name).fetch_optional(&mut *tx).await.map_err(db)?;
+        let ws = match row {
+            Some(row) => convert::workspace(&row)?,
+            None => create_workspace(&mut tx, name).await?,
+        };
+        tx.commit().await.map_err(db)?;
+        Ok(ws)
+    }
+
+    async fn workspace(&self, id: &str) -> Result<Workspace> {
+        let row = sqlx::query("SELECT * FROM workspaces WHERE id = ?").bind(id).fetch_optional(&self.read).await.map_err(db)?;
+        row.as_ref().map(convert::workspace).transpose()?.ok_or(not_found("workspace"))
+    }
+
+    async fn workspaces(&self) -> Result<Vec<Workspace>> {
+        let rows = sqlx::query("SELECT * FROM workspaces ORDER BY id").fetch_all(&self.read).await.map_err(db)?;
+        rows.iter().map(convert::workspace).collect()
+    }
+
+    async fn update_workspace_settings(&self, id: &str, time_zone: &str, business_hours: &Value, holidays: &Value) -> Result<Workspace> {
+        let row = sqlx::query("UPDATE workspaces SET time_zone = ?, business_hours = ?, holidays = ? WHERE id = ? RETURNING *")
+            .bind(time_zone)
+            .bind(business_hours.to_string())
+            .bind(holidays.to_string())
+            .bind(id)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(convert::workspace).transpose()?.ok_or(not_found("workspace"))
+    }
+
+    async fn insert_token(&self, workspace_id: &str, name: &str, token_hash: &str) -> Result<String> {
+        let id = new_id("tok");
+        sqlx::query("INSERT INTO api_tokens (id, workspace_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&id)
+            .bind(workspace_id)
+            .bind(name)
+            .bind(token_hash)
+            .bind(ms(now()))
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(id)
+    }
+
+    async fn workspace_of_token(&self, token_hash: &str) -> Result<Option<String>> {
+        sqlx::query_scalar("SELECT workspace_id FROM api_tokens WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)
+    }
+
+    async fn insert_agent(&self, workspace_id: &str, name: &str, email: &str, role: &str) -> Result<Agent> {
+        let row = sqlx::query("INSERT INTO agents (id, workspace_id, name, email, role, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *")
+            .bind(new_id("ag"))
+            .bind(workspace_id)
+            .bind(name)
+            .bind(email)
+            .bind(role)
+            .bind(ms(now()))
+            .fetch_one(&self.write)
+            .await
+            .map_err(|e| match db(e) {
+                Error::Conflict { .. } => Error::Conflict { field: "email".into(), message: format!("an agent with email {email} already exists") },
+                other => other,
+            })?;
+        convert::agent(&row)
+    }
+
+    async fn agents(&self, workspace_id: &str) -> Result<Vec<Agent>> {
+        let rows = sqlx::query("SELECT * FROM agents WHERE workspace_id = ? ORDER BY id").bind(workspace_id).fetch_all(&self.read).await.map_err(db)?;
+        rows.iter().map(convert::agent).collect()
+    }
+
+    async fn agent(&self, workspace_id: &str, id: &str) -> Result<Agent> {
+        let row = sqlx::query("SELECT * FROM agents WHERE id = ? AND workspace_id = ?")
+            .bind(id)
+            .bind(workspace_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(convert::agent).transpose()?.ok_or(not_found("agent"))
+    }
+
+    async fn update_agent(&self, workspace_id: &str, id: &str, name: Option<&str>, role: Option<&str>) -> Result<Agent> {
+        let row = sqlx::query("UPDATE agents SET name = COALESCE(?, name), role = COALESCE(?, role) WHERE id = ? AND workspace_id = ? RETURNING *")
+            .bind(name)
+            .bind(role)
+            .bind(id)
+            .bind(workspace_id)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(convert::agent).transpose()?.ok_or(not_found("agent"))
+    }
+
+    async fn delete_agent(&self, workspace_id: &str, id: &str) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let n = sqlx::query("DELETE FROM agents WHERE id = ? AND workspace_id = ?")
+            .bind(id)
+            .bind(workspace_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if n == 0 {
+            return Err(not_found("agent"));
+        }
+        sqlx::query("UPDATE contacts SET assigned_agent_id = NULL WHERE workspace_id = ? AND assigned_agent_id = ?")
+            .bind(workspace_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn insert_number(&self, workspace_id: &str, label: &str, channel: &str, status: &str) -> Result<Number> {
+        let row = sqlx::query("INSERT INTO numbers (id, workspace_id, label, channel, status, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *")
+            .bind(new_id("num"))
+            .bind(workspace_id)
+            .bind(label)
+            .bind(channel)
+            .bind(status)
+            .bind(ms(now()))
+            .fetch_one(&self.write)
+            .await
+            .map_err(db)?;
+        convert::number(&row)
+    }
+
+    async fn numbers(&self, workspace_id: &str) -> Result<Vec<Number>> {
+        let rows = sqlx::query("SELECT * FROM numbers WHERE workspace_id = ? ORDER BY id").bind(workspace_id).fetch_all(&self.read).await.map_err(db)?;
+        rows.iter().map(convert::number).collect()
+    }
+
+    async fn number(&self, workspace_id: &str, id: &str) -> Result<Number> {
+        let row = sqlx::query("SELECT * FROM numbers WHERE id = ? AND workspace_id = ?")
+            .bind(id)
+            .bind(workspace_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(convert::number).transpose()?.ok_or(not_found("number"))
+    }
+
+    async fn update_number(&self, workspace_id: &str, id: &str, p: &NumberPatch) -> Result<Number> {
+        let row = sqlx::query(
+            "UPDATE numbers SET label = COALESCE(?, label), automation = COALESCE(?, automation), marketing = COALESCE(?, marketing), \
+             status = COALESCE(?, status) WHERE id = ? AND workspace_id = ? RETURNING *",
+        )
+        .bind(&p.label)
+        .bind(p.automation)
+        .bind(p.marketing)
+        .bind(&p.status)
+        .bind(id)
+        .bind(workspace_id)
+        .fetch_optional(&self.write)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(convert::number).transpose()?.ok_or(not_found("number"))
+    }
+
+    async fn delete_number(&self, workspace_id: &str, id: &str) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let n = sqlx::query("DELETE FROM numbers WHERE id = ? AND workspace_id = ?")
+            .bind(id)
+            .bind(workspace_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if n == 0 {
+            return Err(not_found("number"));
+        }
+        // The documents keep their scope field; the matcher reads scope from the document, so the
+        // new version written here makes the workflow global everywhere.
+        let scoped: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT w.id, w.version, v.document FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version \
+             WHERE w.workspace_id = ? AND w.scope_number_id = ?",
+        )
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        let at = ms(now());
+        for (wf_id, version, document) in scoped {
+            let mut doc: Value = serde_json::from_str(&document).map_err(|e| Error::Corrupt(e.to_string()))?;
+            doc["scope"] = Value::String("all".into());
+            sqlx::query("INSERT INTO workflow_versions (workflow_id, version, document, created_at) VALUES (?, ?, ?, ?)")
+                .bind(&wf_id)
+                .bind(version + 1)
+                .bind(doc.to_string())
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            sqlx::query("UPDATE workflows SET scope_number_id = NULL, version = ?, updated_at = ? WHERE id = ?")
+                .bind(version + 1)
+                .bind(at)
+                .bind(&wf_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn insert_contact(&self, workspace_id: &str, phone: &str, name: &str, patch: &ContactPatch) -> Result<Contact> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let created = tx::insert_contact_row(&mut tx, workspace_id, phone, name, now()).await?;
+        tx.commit().await.map_err(db)?;
+        self.update_contact(workspace_id, &created.id, patch).await
+    }
+
+    async fn contacts(&self, workspace_id: &str, f: &ContactFilter) -> Result<Vec<Contact>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = "));
+        q.push_bind(workspace_id);
+        if let Some(after) = &f.after_id {
+            q.push(" AND id > ").push_bind(after);
+        }
+        if let Some(tag) = &f.tag {
+            // Tags are stored as a JSON array of strings; compare the quoted, lower-cased form.
+            q.push(" AND lower(tags) LIKE ").push_bind(format!("%{}%", json_text(&tag.to_lowercase())?));
+        }
+        if let Some(s) = &f.search {
+            let pattern = format!("%{}%", s.to_lowercase());
+            q.push(" AND (lower(name) LIKE ").push_bind(pattern.clone()).push(" OR phone LIKE ").push_bind(pattern).push(")");
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(f.limit);
+        let rows = q.build().fetch_all(&self.read).await.map_err(db)?;
+        rows.iter().map(convert::contact).collect()
+    }
+
+    async fn contact(&self, workspace_id: &str, id: &str) -> Result<Contact> {
+        let mut conn = self.read.acquire().await.map_err(db)?;
+        tx::contact(&mut conn, workspace_id, id).await
+    }
+
+    async fn update_contact(&self, workspace_id: &str, id: &str, p: &ContactPatch) -> Result<Contact> {
+        let tags = p.tags.as_ref().map(json_text).transpose()?;
+        let fields = p.fields.as_ref().map(json_text).transpose()?;
+        let (set_agent, agent) = match &p.assigned_agent_id {
+            Some(a) => (true, a.clone()),
+            None => (false, None),
+        };
+        let sql = format!(
+            "UPDATE contacts SET name = COALESCE(?, name), tags = COALESCE(?, tags), fields = COALESCE(?, fields), \
+             assigned_agent_id = CASE WHEN ? THEN ? ELSE assigned_agent_id END, blocked = COALESCE(?, blocked), \
+             excluded = COALESCE(?, excluded), updated_at = ? WHERE id = ? AND workspace_id = ? RETURNING {CONTACT_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(&p.name)
+            .bind(tags)
+            .bind(fields)
+            .bind(set_agent)
+            .bind(agent)
+            .bind(p.blocked)
+            .bind(p.excluded_from_automation)
+            .bind(ms(now()))
+            .bind(id)
+            .bind(workspace_id)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(convert::contact).transpose()?.ok_or(not_found("contact"))
+    }
+
+    async fn delete_contact(&self, workspace_id: &str, id: &str) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM runs WHERE contact_id = ? AND workspace_id = ?").bind(id).bind(workspace_id).execute(&mut *tx).await.map_err(db)?;
+        let n = sqlx::query("DELETE FROM contacts WHERE id = ? AND workspace_id = ?")
+            .bind(id)
+            .bind(workspace_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if n == 0 {
+            return Err(not_found("contact"));
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn conversations(&self, workspace_id: &str, before_id: Option<&str>, limit: i64) -> Result<Vec<Conversation>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("{CONVERSATION_SELECT} WHERE c.workspace_id = "));
+        q.push_bind(workspace_id);
+        if let Some(b) = before_id {
+            q.push(" AND c.id < ").push_bind(b);
+        }
+        q.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit);
+        let rows = q.build().fetch_all(&self.read).await.map_err(db)?;
+        rows.iter().map(convert::conversation).collect()
+    }
+
+    async fn conversation(&self, workspace_id: &str, id: &str) -> Result<Conversation> {
+        let sql = format!("{CONVERSATION_SELECT} WHERE c.id = ? AND c.workspace_id = ?");
+        let row = sqlx::query(&sql).bind(id).bind(workspace_id).fetch_optional(&self.read).await.map_err(db)?;
+        row.as_ref().map(convert::conversation).transpose()?.ok_or(not_found("conversation"))
+    }
+
+    async fn messages(&self, workspace_id: &str, conversation_id: &str, after_id: Option<&str>, limit: i64) -> Result<Vec<Message>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE workspace_id = ? AND conversation_id = ? AND id > ? ORDER BY id LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(workspace_id)
+            .bind(conversation_id)
+            .bind(after_id.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter().map(convert::message).collect()
+    }
+
+    async fn outbound_messages(&self, workspace_id: &str, number_id: &str, after_id: Option<&str>, limit: i64) -> Result<Vec<Message>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE workspace_id = ? AND number_id = ? AND direction = 'outbound' AND id > ? \
+             ORDER BY id LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(workspace_id)
+            .bind(number_id)
+            .bind(after_id.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter().map(convert::message).collect()
+    }
+
+    async fn message(&self, workspace_id: &str, id: &str) -> Result<Message> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ? AND workspace_id = ?");
+        let row = sqlx::query(&sql).bind(id).bind(workspace_id).fetch_optional(&self.read).await.map_err(db)?;
+        row.as_ref().map(convert::message).transpose()?.ok_or(not_found("message"))
+    }
+
+    async fn insert_workflow(&self, workspace_id: &str, w: &WorkflowWrite) -> Result<Workflow> {
+        let id = new_id("wf");
+        let at = ms(now());
+        let mut tx = self.write.begin().await.map_err(db)?;
+        sqlx::query(
+            "INSERT INTO workflows (id, workspace_id, name, version, active, priority, trigger_type, phrase_key, scope_number_id, \
+             created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(workspace_id)
+        .bind(&w.name)
+        .bind(w.active)
+        .bind(w.priority)
+        .bind(&w.trigger_type)
+        .bind(&w.phrase_key)
+        .bind(&w.scope_number_id)
+        .bind(at)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        write_workflow(&mut tx, &id, 1, w, at).await?;
+        let created = self.workflow_on(&mut tx, workspace_id, &id).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(created)
+    }
+
+    async fn update_workflow(&self, workspace_id: &str, id: &str, w: &WorkflowWrite) -> Result<Workflow> {
+        let at = ms(now());
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let version: Option<i64> = sqlx::query_scalar(
+            "UPDATE workflows SET name = ?, version = version + 1, active = ?, priority = ?, trigger_type = ?, phrase_key = ?, \
+             scope_number_id = ?, updated_at = ? WHERE id = ? AND workspace_id = ? RETURNING version",
+        )
+        .bind(&w.name)
+        .bind(w.active)
+        .bind(w.priority)
+        .bind(&w.trigger_type)
+        .bind(&w.phrase_key)
+        .bind(&w.scope_number_id)
+        .bind(at)
+        .bind(id)
+        .bind(workspace_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let version = version.ok_or(not_found("workflow"))?;
+        write_workflow(&mut tx, id, version, w, at).await?;
+        let updated = self.workflow_on(&mut tx, workspace_id, id).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(updated)
+    }
+
+    async fn workflows(&self, workspace_id: &str) -> Result<Vec<Workflow>> {
+        let sql = format!("{WORKFLOW_SELECT} WHERE w.workspace_id = ? ORDER BY w.priority, w.id");
+        let rows = sqlx::query(&sql).bind(workspace_id).fetch_all(&self.read).await.map_err(db)?;
+        rows.iter().map(convert::workflow).collect()
+    }
+
+    async fn workflow(&self, workspace_id: &str, id: &str) -> Result<Workflow> {
+        let mut conn = self.read.acquire().await.map_err(db)?;
+        self.workflow_on(&mut conn, workspace_id, id).await
+    }
+
+    async fn delete_workflows(&self, workspace_id: &str, ids: &[String]) -> Result<u64> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut deleted = 0;
+        for id in ids {
+            deleted += sqlx::query("DELETE FROM workflows WHERE id = ? AND workspace_id = ?")
+                .bind(id)
+                .bind(workspace_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(deleted)
+    }
+
+    async fn active_workflows_with_phrase(&self, workspace_id: &str, phrase_key: &str, except_id: Option<&str>) -> Result<Vec<Workflow>> {
+        let sql = format!("{WORKFLOW_SELECT} WHERE w.workspace_id = ? AND w.active = 1 AND w.phrase_key = ? AND w.id <> ?");
+        let rows = sqlx::query(&sql)
+            .bind(workspace_id)
+            .bind(phrase_key)
+            .bind(except_id.unwrap_or(""))
+            .fetch_all(&self.write)
+            .await
+            .map_err(db)?;
+        rows.iter().map(convert::workflow).collect()
+    }
+
+    async fn run(&self, workspace_id: &str, id: &str) -> Result<Run> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ? AND workspace_id = ?");
+        let row = sqlx::query(&sql).bind(id).bind(workspace_id).fetch_optional(&self.read).await.map_err(db)?;
+        row.as_ref().map(convert::run).transpose()?.ok_or(not_found("run"))
+    }
+
+    async fn runs_of_contact(&self, workspace_id: &str, contact_id: &str) -> Result<Vec<Run>> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE workspace_id = ? AND contact_id = ? ORDER BY id");
+        let rows = sqlx::query(&sql).bind(workspace_id).bind(contact_id).fetch_all(&self.read).await.map_err(db)?;
+        rows.iter().map(convert::run).collect()
+    }
+
+    async fn claim_due_steps(&self, now: DateTime<Utc>, owner: &str, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<DueStep>> {
+        let rows = sqlx::query(
+            "UPDATE due_steps SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id IN \
+             (SELECT id FROM due_steps WHERE due_at <= ? AND lease_until <= ? ORDER BY due_at, id LIMIT ?) \
+             RETURNING id, run_id, step_id, kind, due_at, attempts",
+        )
+        .bind(owner)
+        .bind(ms(lease_until))
+        .bind(ms(now))
+        .bind(ms(now))
+        .bind(limit)
+        .fetch_all(&self.write)
+        .await
+        .map_err(db)?;
+        let mut steps: Vec<DueStep> = rows.iter().map(convert::due_step).collect::<Result<_>>()?;
+        steps.sort_by(|a, b| a.due_at.cmp(&b.due_at).then(a.id.cmp(&b.id)));
+        Ok(steps)
+    }
+
+    async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let next: Option<i64> = sqlx::query_scalar("SELECT MIN(due_at) FROM due_steps").fetch_one(&self.read).await.map_err(db)?;
+        Ok(next.map(convert::time))
+    }
+
+    async fn outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>> {
+        let rows: Vec<(String, String, String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT m.id, m.workspace_id, m.number_id, n.channel, k.phone, m.body, m.attempts FROM messages m \
+             JOIN numbers n ON n.id = m.number_id JOIN contacts k ON k.id = m.contact_id \
+             WHERE m.status = 'queued' AND m.next_attempt_at <= ? ORDER BY m.next_attempt_at, m.id LIMIT ?",
+        )
+        .bind(ms(now))
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(message_id, workspace_id, number_id, channel, to_phone, text, attempts)| OutboxItem {
+                message_id,
+                workspace_id,
+                number_id,
+                channel,
+                to_phone,
+                text,
+                attempts,
+            })
+            .collect())
+    }
+
+    async fn record_deliveries(&self, results: &[Delivery]) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        for r in results {
+            let q = match r {
+                Delivery::Sent { message_id, channel_message_id, at } => {
+                    sqlx::query("UPDATE messages SET status = 'sent', channel_message_id = ?, sent_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'")
+                        .bind(channel_message_id)
+                        .bind(ms(*at))
+                        .bind(message_id)
+                }
+                Delivery::Retry { message_id, error, next_attempt_at } => {
+                    sqlx::query("UPDATE messages SET error = ?, next_attempt_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'")
+                        .bind(error)
+                        .bind(ms(*next_attempt_at))
+                        .bind(message_id)
+                }
+                Delivery::Failed { message_id, error } => {
+                    sqlx::query("UPDATE messages SET status = 'failed', error = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'")
+                        .bind(error)
+                        .bind(message_id)
+                }
+            };
+            q.execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn insert_log(&self, entry: &LogEntry) -> Result<()> {
+        let mut conn = self.write.acquire().await.map_err(db)?;
+        tx::insert_log(&mut conn, entry).await
+    }
+
+    async fn logs(&self, workspace_id: &str, f: &LogFilter) -> Result<Vec<LogEntry>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {LOG_COLUMNS} FROM log_entries WHERE workspace_id = "));
+        q.push_bind(workspace_id);
+        if let Some(v) = f.since {
+            q.push(" AND created_at >= ").push_bind(ms(v));
+        }
+        if let Some(v) = f.until {
+            q.push(" AND created_at < ").push_bind(ms(v));
+        }
+        for (col, value) in [("workflow_id", &f.workflow_id), ("contact_id", &f.contact_id), ("number_id", &f.number_id), ("outcome", &f.outcome)] {
+            if let Some(v) = value {
+                q.push(format!(" AND {col} = ")).push_bind(v.clone());
+            }
+        }
+        if let Some(b) = &f.before_id {
+            q.push(" AND id < ").push_bind(b.clone());
+        }
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(f.limit);
+        let rows = q.build().fetch_all(&self.read).await.map_err(db)?;
+        rows.iter().map(convert::log_entry).collect()
+    }
+
+    async fn log(&self, workspace_id: &str, id: &str) -> Result<LogEntry> {
+        let sql = format!("SELECT {LOG_COLUMNS} FROM log_entries WHERE id = ? AND workspace_id = ?");
+        let row = sqlx::query(&sql).bind(id).bind(workspace_id).fetch_optional(&self.read).await.map_err(db)?;
+        row.as_ref().map(convert::log_entry).transpose()?.ok_or(not_found("log entry"))
+    }
+}

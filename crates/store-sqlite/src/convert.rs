@@ -1,0 +1,210 @@
+//! Conversions between stored columns and models: times, JSON, booleans and errors.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::Value;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use waflow_store::{Agent, Contact, Conversation, DueStep, Error, LogEntry, Message, Number, Run, Workflow, Workspace};
+
+/// Milliseconds since the epoch, as stored.
+pub(crate) fn ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+/// A stored millisecond timestamp as a time.
+pub(crate) fn time(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// Maps a database error, turning unique violations into a [`Error::Conflict`].
+pub(crate) fn db(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            return Error::Conflict { field: String::new(), message: d.message().to_string() };
+        }
+    }
+    Error::Backend(e.to_string())
+}
+
+fn json(row: &SqliteRow, col: &str) -> Result<Value, Error> {
+    let text: String = row.try_get(col).map_err(db)?;
+    serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("{col}: {e}")))
+}
+
+macro_rules! get {
+    ($row:expr, $col:expr) => {
+        $row.try_get($col).map_err(db)?
+    };
+}
+
+pub(crate) fn workspace(row: &SqliteRow) -> Result<Workspace, Error> {
+    Ok(Workspace {
+        id: get!(row, "id"),
+        name: get!(row, "name"),
+        time_zone: get!(row, "time_zone"),
+        business_hours: json(row, "business_hours")?,
+        holidays: json(row, "holidays")?,
+        created_at: time(get!(row, "created_at")),
+    })
+}
+
+pub(crate) fn agent(row: &SqliteRow) -> Result<Agent, Error> {
+    Ok(Agent {
+        id: get!(row, "id"),
+        workspace_id: get!(row, "workspace_id"),
+        name: get!(row, "name"),
+        email: get!(row, "email"),
+        role: get!(row, "role"),
+        created_at: time(get!(row, "created_at")),
+    })
+}
+
+pub(crate) fn number(row: &SqliteRow) -> Result<Number, Error> {
+    Ok(Number {
+        id: get!(row, "id"),
+        workspace_id: get!(row, "workspace_id"),
+        label: get!(row, "label"),
+        channel: get!(row, "channel"),
+        status: get!(row, "status"),
+        automation: get!(row, "automation"),
+        marketing: get!(row, "marketing"),
+        created_at: time(get!(row, "created_at")),
+    })
+}
+
+pub(crate) const CONTACT_COLUMNS: &str =
+    "id, workspace_id, phone, name, tags, fields, assigned_agent_id, blocked, excluded, created_at, updated_at";
+
+pub(crate) fn contact(row: &SqliteRow) -> Result<Contact, Error> {
+    let tags = json(row, "tags")?;
+    let fields = json(row, "fields")?;
+    Ok(Contact {
+        id: get!(row, "id"),
+        workspace_id: get!(row, "workspace_id"),
+        phone: get!(row, "phone"),
+        name: get!(row, "name"),
+        tags: serde_json::from_value(tags).map_err(|e| Error::Corrupt(format!("tags: {e}")))?,
+        fields: match fields {
+            Value::Object(m) => m,
+            _ => Default::default(),
+        },
+        assigned_agent_id: get!(row, "assigned_agent_id"),
+        blocked: get!(row, "blocked"),
+        excluded_from_automation: get!(row, "excluded"),
+        created_at: time(get!(row, "created_at")),
+        updated_at: time(get!(row, "updated_at")),
+    })
+}
+
+pub(crate) const CONVERSATION_SELECT: &str = "SELECT c.id, c.workspace_id, c.number_id, c.contact_id, c.last_message_at, \
+     c.created_at, k.phone AS contact_phone, k.name AS contact_name FROM conversations c JOIN contacts k ON k.id = c.contact_id";
+
+pub(crate) fn conversation(row: &SqliteRow) -> Result<Conversation, Error> {
+    Ok(Conversation {
+        id: get!(row, "id"),
+        workspace_id: get!(row, "workspace_id"),
+        number_id: get!(row, "number_id"),
+        contact_id: get!(row, "contact_id"),
+        contact_phone: get!(row, "contact_phone"),
+        contact_name: get!(row, "contact_name"),
+        last_message_at: time(get!(row, "last_message_at")),
+        created_at: time(get!(row, "created_at")),
+    })
+}
+
+pub(crate) const MESSAGE_COLUMNS: &str = "id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, \
+     body, channel_message_id, sender_kind, sender_ref, status, error, created_at, sent_at";
+
+pub(crate) fn message(row: &SqliteRow) -> Result<Message, Error> {
+    let sent_at: Option<i64> = get!(row, "sent_at");
+    Ok(Message {
+        id: get!(row, "id"),
+        workspace_id: get!(row, "workspace_id"),
+        conversation_id: get!(row, "conversation_id"),
+        number_id: get!(row, "number_id"),
+        contact_id: get!(row, "contact_id"),
+        direction: get!(row, "direction"),
+        message_type: get!(row, "message_type"),
+        text: get!(row, "body"),
+        channel_message_id: get!(row, "channel_message_id"),
+        sender_kind: get!(row, "sender_kind"),
+        sender_ref: get!(row, "sender_ref"),
+        status: get!(row, "status"),
+        error: get!(row, "error"),
+        created_at: time(get!(row, "created_at")),
+        sent_at: sent_at.map(time),
+    })
+}
+
+pub(crate) const WORKFLOW_SELECT: &str = "SELECT w.id, w.workspace_id, w.name, w.version, w.active, w.priority, w.trigger_type, \
+     w.phrase_key, w.scope_number_id, w.created_at, w.updated_at, v.document FROM workflows w \
+     JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version";
+
+pub(crate) fn workflow(row: &SqliteRow) -> Result<Workflow, Error> {
+    Ok(Workflow {
+        id: get!(row, "id"),
+        workspace_id: get!(row, "workspace_id"),
+        name: get!(row, "name"),
+        version: get!(row, "version"),
+        active: get!(row, "active"),
+        priority: get!(row, "priority"),
+        trigger_type: get!(row, "trigger_type"),
+        phrase_key: get!(row, "phrase_key"),
+        scope_number_id: get!(row, "scope_number_id"),
+        document: json(row, "document")?,
+        created_at: time(get!(row, "created_at")),
+        updated_at: time(get!(row, "updated_at")),
+    })
+}
+
+pub(crate) const RUN_COLUMNS: &str = "id, workspace_id, workflow_id, workflow_version, contact_id, number_id, conversation_id, \
+     state, current_step, variables, history, created_at, updated_at";
+
+pub(crate) fn run(row: &SqliteRow) -> Result<Run, Error> {
+    Ok(Run {
+        id: get!(row, "id"),
+        workspace_id: get!(row, "workspace_id"),
+        workflow_id: get!(row, "workflow_id"),
+        workflow_version: get!(row, "workflow_version"),
+        contact_id: get!(row, "contact_id"),
+        number_id: get!(row, "number_id"),
+        conversation_id: get!(row, "conversation_id"),
+        state: get!(row, "state"),
+        current_step: get!(row, "current_step"),
+        variables: json(row, "variables")?,
+        history: json(row, "history")?,
+        created_at: time(get!(row, "created_at")),
+        updated_at: time(get!(row, "updated_at")),
+    })
+}
+
+pub(crate) fn due_step(row: &SqliteRow) -> Result<DueStep, Error> {
+    Ok(DueStep {
+        id: get!(row, "id"),
+        run_id: get!(row, "run_id"),
+        step_id: get!(row, "step_id"),
+        kind: get!(row, "kind"),
+        due_at: time(get!(row, "due_at")),
+        attempts: get!(row, "attempts"),
+    })
+}
+
+pub(crate) const LOG_COLUMNS: &str =
+    "id, workspace_id, created_at, kind, outcome, summary, number_id, contact_id, message_id, workflow_id, run_id, detail";
+
+pub(crate) fn log_entry(row: &SqliteRow) -> Result<LogEntry, Error> {
+    Ok(LogEntry {
+        id: get!(row, "id"),
+        workspace_id: get!(row, "workspace_id"),
+        created_at: time(get!(row, "created_at")),
+        kind: get!(row, "kind"),
+        outcome: get!(row, "outcome"),
+        summary: get!(row, "summary"),
+        number_id: get!(row, "number_id"),
+        contact_id: get!(row, "contact_id"),
+        message_id: get!(row, "message_id"),
+        workflow_id: get!(row, "workflow_id"),
+        run_id: get!(row, "run_id"),
+        detail: json(row, "detail")?,
+    })
+}

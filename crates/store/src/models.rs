@@ -1,0 +1,281 @@
+//! The rows waflow stores, as the engine and the API see them.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// A tenant. Owns every other row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Workspace {
+    pub id: String,
+    pub name: String,
+    pub time_zone: String,
+    /// Weekly schedule JSON: `{"mon": ["09:00-18:00"], ...}`.
+    pub business_hours: Value,
+    /// Holiday list JSON: `["2026-12-08", "12-25"]`.
+    pub holidays: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A dashboard user of a workspace.
+#[derive(Debug, Clone, Serialize)]
+pub struct Agent {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub email: String,
+    /// `owner`, `admin` or `agent`.
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A connected WhatsApp line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Number {
+    pub id: String,
+    pub workspace_id: String,
+    pub label: String,
+    /// `sandbox`, `cloud_api` or `linked_device`.
+    pub channel: String,
+    /// `connected`, `disconnected`, `pairing` or `logged_out`.
+    pub status: String,
+    pub automation: bool,
+    pub marketing: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A person the business talks to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    pub id: String,
+    pub workspace_id: String,
+    pub phone: String,
+    pub name: String,
+    pub tags: Vec<String>,
+    pub fields: Map<String, Value>,
+    pub assigned_agent_id: Option<String>,
+    pub blocked: bool,
+    pub excluded_from_automation: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The thread between one number and one contact.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conversation {
+    pub id: String,
+    pub workspace_id: String,
+    pub number_id: String,
+    pub contact_id: String,
+    pub contact_phone: String,
+    pub contact_name: String,
+    pub last_message_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One inbound or outbound message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub id: String,
+    pub workspace_id: String,
+    pub conversation_id: String,
+    pub number_id: String,
+    pub contact_id: String,
+    /// `inbound` or `outbound`.
+    pub direction: String,
+    pub message_type: String,
+    pub text: String,
+    pub channel_message_id: Option<String>,
+    /// `contact`, `workflow`, `agent` or `api`.
+    pub sender_kind: String,
+    /// The run id or agent id that sent it, for outbound messages.
+    pub sender_ref: Option<String>,
+    /// `received`, `queued`, `sent`, `delivered`, `read` or `failed`.
+    pub status: String,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A new inbound message to store.
+#[derive(Debug, Clone)]
+pub struct NewInbound {
+    pub workspace_id: String,
+    pub conversation_id: String,
+    pub number_id: String,
+    pub contact_id: String,
+    pub message_type: String,
+    pub text: String,
+    pub channel_message_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A new outbound message; it is queued in the outbox until the sender delivers it.
+#[derive(Debug, Clone)]
+pub struct NewOutbound {
+    pub workspace_id: String,
+    pub conversation_id: String,
+    pub number_id: String,
+    pub contact_id: String,
+    pub text: String,
+    pub sender_kind: &'static str,
+    pub sender_ref: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A queued outbound message claimed by the sender.
+#[derive(Debug, Clone)]
+pub struct OutboxItem {
+    pub message_id: String,
+    pub workspace_id: String,
+    pub number_id: String,
+    pub channel: String,
+    pub to_phone: String,
+    pub text: String,
+    pub attempts: i64,
+}
+
+/// The stored form of a workflow: its current version and the fields the matcher filters on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Workflow {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub version: i64,
+    pub active: bool,
+    pub priority: i64,
+    pub trigger_type: String,
+    pub phrase_key: Option<String>,
+    pub scope_number_id: Option<String>,
+    /// The current version's document.
+    pub document: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The fields of a workflow derived from its document, written on create and update.
+#[derive(Debug, Clone)]
+pub struct WorkflowWrite {
+    pub name: String,
+    pub active: bool,
+    pub priority: i64,
+    pub trigger_type: String,
+    pub phrase_key: Option<String>,
+    pub scope_number_id: Option<String>,
+    pub document: Value,
+}
+
+/// The state of a run.
+pub mod run_state {
+    /// Executing or waiting for a delayed step.
+    pub const ACTIVE: &str = "active";
+    /// Waiting for the contact's reply.
+    pub const WAITING: &str = "waiting";
+    /// Reached the end of its steps.
+    pub const COMPLETED: &str = "completed";
+    /// Ended by an `end` step or removed.
+    pub const ENDED: &str = "ended";
+    /// Stopped by an error.
+    pub const FAILED: &str = "failed";
+}
+
+/// One execution of one workflow version for one contact.
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    pub id: String,
+    pub workspace_id: String,
+    pub workflow_id: String,
+    pub workflow_version: i64,
+    pub contact_id: String,
+    pub number_id: String,
+    pub conversation_id: String,
+    pub state: String,
+    pub current_step: Option<String>,
+    pub variables: Value,
+    /// Steps executed so far: `[{"step": id, "at": time, "result": ...}]`.
+    pub history: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A durable timer: a step (kind `step`) or a reply timeout (kind `timeout`) due at `due_at`.
+#[derive(Debug, Clone)]
+pub struct DueStep {
+    pub id: String,
+    pub run_id: String,
+    pub step_id: String,
+    pub kind: String,
+    pub due_at: DateTime<Utc>,
+    pub attempts: i64,
+}
+
+/// A log entry: why something happened.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub id: String,
+    pub workspace_id: String,
+    pub created_at: DateTime<Utc>,
+    /// `inbound` (the evaluation of one message), `run` (a run and its steps), `step`, `send`.
+    pub kind: String,
+    /// `matched`, `no_match`, `duplicate`, `excluded`, `blocked`, `resumed`, `started`,
+    /// `completed`, `sent`, `failed`, ...
+    pub outcome: String,
+    pub summary: String,
+    pub number_id: Option<String>,
+    pub contact_id: Option<String>,
+    pub message_id: Option<String>,
+    pub workflow_id: Option<String>,
+    pub run_id: Option<String>,
+    pub detail: Value,
+}
+
+/// Filters for listing log entries; entries come newest first.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub workflow_id: Option<String>,
+    pub contact_id: Option<String>,
+    pub number_id: Option<String>,
+    pub outcome: Option<String>,
+    /// Return entries older than this id.
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+/// Filters for listing contacts; oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter {
+    pub tag: Option<String>,
+    pub search: Option<String>,
+    pub after_id: Option<String>,
+    pub limit: i64,
+}
+
+/// Changes to a contact; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ContactPatch {
+    pub name: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub fields: Option<Map<String, Value>>,
+    pub assigned_agent_id: Option<Option<String>>,
+    pub blocked: Option<bool>,
+    pub excluded_from_automation: Option<bool>,
+}
+
+/// Changes to a number; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct NumberPatch {
+    pub label: Option<String>,
+    pub automation: Option<bool>,
+    pub marketing: Option<bool>,
+    pub status: Option<String>,
+}
+
+/// The result of delivering one outbox item.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    Sent { message_id: String, channel_message_id: String, at: DateTime<Utc> },
+    Retry { message_id: String, error: String, next_attempt_at: DateTime<Utc> },
+    Failed { message_id: String, error: String },
+}

@@ -1,0 +1,135 @@
+//! The storage traits. [`Store`] answers the API and hands out transactions; [`Tx`] is the unit of
+//! durable work of the engine: everything written through one `Tx` commits together or not at all.
+
+use crate::models::*;
+use crate::Result;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+/// A unit of work: all writes commit together in [`Tx::commit`], or none do if it is dropped.
+#[async_trait]
+pub trait Tx: Send {
+    /// Finds the contact with this phone, or creates it; `true` when created.
+    async fn upsert_contact(&mut self, workspace_id: &str, phone: &str, name: &str, at: DateTime<Utc>) -> Result<(Contact, bool)>;
+    /// Reads a contact.
+    async fn contact(&mut self, workspace_id: &str, contact_id: &str) -> Result<Contact>;
+    /// Writes the contact's tags.
+    async fn set_contact_tags(&mut self, contact_id: &str, tags: &[String], at: DateTime<Utc>) -> Result<()>;
+    /// Writes (or clears) the contact's assigned agent.
+    async fn set_contact_agent(&mut self, contact_id: &str, agent_id: Option<&str>, at: DateTime<Utc>) -> Result<()>;
+    /// The conversation between this number and contact, created if needed; touches its time.
+    async fn touch_conversation(&mut self, workspace_id: &str, number_id: &str, contact_id: &str, at: DateTime<Utc>) -> Result<String>;
+    /// Stores an inbound message, or returns `None` when this number already has that channel id.
+    async fn insert_inbound(&mut self, message: &NewInbound) -> Result<Option<String>>;
+    /// Stores an outbound message with status `queued` (in the outbox); returns its id.
+    async fn insert_outbound(&mut self, message: &NewOutbound) -> Result<String>;
+    /// The run of this contact on this number that is waiting for a reply, if any.
+    async fn waiting_run(&mut self, contact_id: &str, number_id: &str) -> Result<Option<Run>>;
+    /// Reads a run.
+    async fn run(&mut self, run_id: &str) -> Result<Run>;
+    /// Inserts a new run.
+    async fn insert_run(&mut self, run: &Run) -> Result<()>;
+    /// Writes a run's state, current step, variables and history.
+    async fn update_run(&mut self, run: &Run) -> Result<()>;
+    /// The document of one version of a workflow.
+    async fn workflow_version(&mut self, workflow_id: &str, version: i64) -> Result<Value>;
+    /// Schedules a step or timeout of a run.
+    async fn insert_due_step(&mut self, run_id: &str, step_id: &str, kind: &str, due_at: DateTime<Utc>) -> Result<()>;
+    /// Deletes a due step if it is still leased by `owner`; `false` means someone else has it or
+    /// it is gone, and the caller must not execute it.
+    async fn take_due_step(&mut self, id: &str, owner: &str) -> Result<bool>;
+    /// Deletes every pending timer of a run.
+    async fn delete_due_steps(&mut self, run_id: &str) -> Result<()>;
+    /// Appends a log entry.
+    async fn insert_log(&mut self, entry: &LogEntry) -> Result<()>;
+    /// Commits everything written through this transaction.
+    async fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// Everything waflow stores.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Opens a transaction for durable work.
+    async fn begin(&self) -> Result<Box<dyn Tx>>;
+
+    // Workspaces and tokens.
+    /// The default workspace, created (with its sandbox number) on first call.
+    async fn ensure_default_workspace(&self) -> Result<Workspace>;
+    /// Finds a workspace by name or creates it (with its sandbox number).
+    async fn workspace_by_name_or_create(&self, name: &str) -> Result<Workspace>;
+    /// Reads a workspace.
+    async fn workspace(&self, id: &str) -> Result<Workspace>;
+    /// All workspaces.
+    async fn workspaces(&self) -> Result<Vec<Workspace>>;
+    /// Writes a workspace's time zone, business hours and holidays.
+    async fn update_workspace_settings(&self, id: &str, time_zone: &str, business_hours: &Value, holidays: &Value) -> Result<Workspace>;
+    /// Stores a token's hash.
+    async fn insert_token(&self, workspace_id: &str, name: &str, token_hash: &str) -> Result<String>;
+    /// The workspace of the token with this hash.
+    async fn workspace_of_token(&self, token_hash: &str) -> Result<Option<String>>;
+
+    // Agents.
+    async fn insert_agent(&self, workspace_id: &str, name: &str, email: &str, role: &str) -> Result<Agent>;
+    async fn agents(&self, workspace_id: &str) -> Result<Vec<Agent>>;
+    async fn agent(&self, workspace_id: &str, id: &str) -> Result<Agent>;
+    async fn update_agent(&self, workspace_id: &str, id: &str, name: Option<&str>, role: Option<&str>) -> Result<Agent>;
+    /// Deletes an agent and unassigns their contacts.
+    async fn delete_agent(&self, workspace_id: &str, id: &str) -> Result<()>;
+
+    // Numbers.
+    async fn insert_number(&self, workspace_id: &str, label: &str, channel: &str, status: &str) -> Result<Number>;
+    async fn numbers(&self, workspace_id: &str) -> Result<Vec<Number>>;
+    async fn number(&self, workspace_id: &str, id: &str) -> Result<Number>;
+    async fn update_number(&self, workspace_id: &str, id: &str, patch: &NumberPatch) -> Result<Number>;
+    /// Deletes a number; workflows scoped to it become global (in the same transaction).
+    async fn delete_number(&self, workspace_id: &str, id: &str) -> Result<()>;
+
+    // Contacts.
+    async fn insert_contact(&self, workspace_id: &str, phone: &str, name: &str, patch: &ContactPatch) -> Result<Contact>;
+    async fn contacts(&self, workspace_id: &str, filter: &ContactFilter) -> Result<Vec<Contact>>;
+    async fn contact(&self, workspace_id: &str, id: &str) -> Result<Contact>;
+    async fn update_contact(&self, workspace_id: &str, id: &str, patch: &ContactPatch) -> Result<Contact>;
+    async fn delete_contact(&self, workspace_id: &str, id: &str) -> Result<()>;
+
+    // Conversations and messages.
+    async fn conversations(&self, workspace_id: &str, before_id: Option<&str>, limit: i64) -> Result<Vec<Conversation>>;
+    async fn conversation(&self, workspace_id: &str, id: &str) -> Result<Conversation>;
+    /// Messages of a conversation, oldest first, after the cursor.
+    async fn messages(&self, workspace_id: &str, conversation_id: &str, after_id: Option<&str>, limit: i64) -> Result<Vec<Message>>;
+    /// Outbound messages of a number, oldest first, after the cursor.
+    async fn outbound_messages(&self, workspace_id: &str, number_id: &str, after_id: Option<&str>, limit: i64) -> Result<Vec<Message>>;
+    async fn message(&self, workspace_id: &str, id: &str) -> Result<Message>;
+
+    // Workflows.
+    async fn insert_workflow(&self, workspace_id: &str, write: &WorkflowWrite) -> Result<Workflow>;
+    /// Replaces a workflow's document with a new version.
+    async fn update_workflow(&self, workspace_id: &str, id: &str, write: &WorkflowWrite) -> Result<Workflow>;
+    async fn workflows(&self, workspace_id: &str) -> Result<Vec<Workflow>>;
+    async fn workflow(&self, workspace_id: &str, id: &str) -> Result<Workflow>;
+    async fn delete_workflows(&self, workspace_id: &str, ids: &[String]) -> Result<u64>;
+    /// The active workflow (other than `except_id`) with this exact phrase, if any.
+    async fn active_workflows_with_phrase(&self, workspace_id: &str, phrase_key: &str, except_id: Option<&str>) -> Result<Vec<Workflow>>;
+
+    // Runs.
+    async fn run(&self, workspace_id: &str, id: &str) -> Result<Run>;
+    async fn runs_of_contact(&self, workspace_id: &str, contact_id: &str) -> Result<Vec<Run>>;
+
+    // Durable timers.
+    /// Leases up to `limit` due steps (due at or before `now`, not leased by a live owner) to
+    /// `owner` until `lease_until`.
+    async fn claim_due_steps(&self, now: DateTime<Utc>, owner: &str, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<DueStep>>;
+    /// When the earliest pending due step is due.
+    async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>>;
+
+    // Outbox.
+    /// Queued outbound messages ready to send at `now`, oldest first.
+    async fn outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>>;
+    /// Records the results of delivery attempts, all in one transaction.
+    async fn record_deliveries(&self, results: &[Delivery]) -> Result<()>;
+
+    // Logs.
+    async fn insert_log(&self, entry: &LogEntry) -> Result<()>;
+    async fn logs(&self, workspace_id: &str, filter: &LogFilter) -> Result<Vec<LogEntry>>;
+    async fn log(&self, workspace_id: &str, id: &str) -> Result<LogEntry>;
+}
