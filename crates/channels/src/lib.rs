@@ -1,1 +1,85 @@
-//! placeholder
+//! The channel boundary: how the engine hands an outbound message to a WhatsApp line, and the
+//! built-in `sandbox` channel.
+//!
+//! **Invariant:** only a channel implementation knows its provider's wire format; the engine sees
+//! [`Outgoing`] and [`Receipt`] only. A channel's `send` may be called again for the same message
+//! after a crash (the outbox is at-least-once towards the provider), so implementations use the
+//! waflow message id as their idempotency key where the provider allows one.
+
+mod sandbox;
+
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub use sandbox::SandboxChannel;
+
+/// A message to deliver.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// waflow's id of the message; stable across retries.
+    pub message_id: String,
+    pub number_id: String,
+    /// The recipient, E.164.
+    pub to_phone: String,
+    pub text: String,
+}
+
+/// The provider's acknowledgement of a sent message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The provider's id for the message (a `wamid` on the Cloud API).
+    pub channel_message_id: String,
+}
+
+/// Why a send failed, and whether trying again can help.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SendError {
+    /// Temporary (rate limit, network): the outbox retries with backoff.
+    #[error("temporary failure: {0}")]
+    Retryable(String),
+    /// Permanent (invalid recipient, policy): the message is marked failed.
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+/// A kind of WhatsApp line.
+#[async_trait]
+pub trait Channel: Send + Sync + 'static {
+    /// The channel kind as stored on numbers: `sandbox`, `cloud_api`, `linked_device`.
+    fn kind(&self) -> &'static str;
+    /// Delivers one message.
+    async fn send(&self, message: &Outgoing) -> Result<Receipt, SendError>;
+}
+
+/// The channels this process can send through, by kind.
+#[derive(Clone, Default)]
+pub struct Channels {
+    by_kind: HashMap<&'static str, Arc<dyn Channel>>,
+}
+
+impl Channels {
+    /// The channels available in every build: the sandbox.
+    pub fn builtin() -> Self {
+        let mut channels = Self::default();
+        channels.register(Arc::new(SandboxChannel));
+        channels
+    }
+
+    /// Adds (or replaces) the channel for its kind.
+    pub fn register(&mut self, channel: Arc<dyn Channel>) {
+        self.by_kind.insert(channel.kind(), channel);
+    }
+
+    /// The channel for a kind, if this process has it.
+    pub fn get(&self, kind: &str) -> Option<&Arc<dyn Channel>> {
+        self.by_kind.get(kind)
+    }
+
+    /// The kinds available.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<_> = self.by_kind.keys().copied().collect();
+        kinds.sort_unstable();
+        kinds
+    }
+}

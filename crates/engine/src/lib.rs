@@ -1,1 +1,181 @@
-//! placeholder
+//! The workflow engine: intake of inbound messages, matching, runs, step execution, durable timers
+//! and the outbox sender.
+//!
+//! [`Engine`] is a cheap-to-clone handle; [`Engine::start`] spawns its three tasks (intake, timer
+//! worker, sender). All durable state lives in the [`Store`]; the engine's memory holds only caches
+//! that can be rebuilt, so a process killed at any moment restarts where it was.
+//!
+//! **Invariant:** the engine reads time only from its [`Clock`].
+
+pub mod cache;
+pub mod clock;
+mod executor;
+mod intake;
+mod log;
+mod sender;
+mod timers;
+
+use cache::WorkspaceCache;
+use chrono::{DateTime, Utc};
+use clock::Clock;
+use serde_json::json;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Notify};
+use waflow_channels::Channels;
+use waflow_domain::WorkflowDocument;
+use waflow_store::{new_id, run_state, Run, Store, Tx};
+
+pub use intake::{InboundRequest, IntakeOutcome};
+
+/// Engine errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] waflow_store::Error),
+    /// The engine is shutting down or its intake task is gone.
+    #[error("the engine is not accepting messages: {0}")]
+    Unavailable(String),
+}
+
+pub(crate) struct Inner {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub channels: Channels,
+    pub cache: WorkspaceCache,
+    pub intake: mpsc::Sender<intake::IntakeJob>,
+    pub sender_wake: Notify,
+    pub worker_wake: Notify,
+    /// This process's identity as a lease owner.
+    pub node_id: String,
+}
+
+impl Inner {
+    /// A workflow version's parsed document, from the cache or the store.
+    pub(crate) async fn document(&self, tx: &mut Box<dyn Tx>, workflow_id: &str, version: i64) -> Result<Arc<WorkflowDocument>, Error> {
+        if let Some(doc) = self.cache.version(workflow_id, version) {
+            return Ok(doc);
+        }
+        let value = tx.workflow_version(workflow_id, version).await?;
+        let doc = WorkflowDocument::parse(&value)
+            .map_err(|e| waflow_store::Error::Corrupt(format!("workflow {workflow_id} v{version}: {e}")))?;
+        let doc = Arc::new(doc);
+        self.cache.remember_version(workflow_id, version, doc.clone());
+        Ok(doc)
+    }
+}
+
+/// A handle to the running engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl Engine {
+    /// Starts the engine's tasks on the current Tokio runtime.
+    pub fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, channels: Channels) -> Self {
+        let (tx, rx) = mpsc::channel(4096);
+        let inner = Arc::new(Inner {
+            store,
+            clock,
+            channels,
+            cache: WorkspaceCache::default(),
+            intake: tx,
+            sender_wake: Notify::new(),
+            worker_wake: Notify::new(),
+            node_id: new_id("node"),
+        });
+        tokio::spawn(intake::intake_loop(inner.clone(), rx));
+        tokio::spawn(timers::timer_loop(inner.clone()));
+        tokio::spawn(sender::sender_loop(inner.clone()));
+        Self { inner }
+    }
+
+    /// Accepts an inbound message: returns once it is durably stored and evaluated.
+    pub async fn inbound(&self, request: InboundRequest) -> Result<IntakeOutcome, Error> {
+        let (reply, rx) = oneshot::channel();
+        self.inner
+            .intake
+            .send(intake::IntakeJob { request, reply })
+            .await
+            .map_err(|_| Error::Unavailable("intake task stopped".into()))?;
+        rx.await.map_err(|_| Error::Unavailable("intake task dropped the message".into()))?
+    }
+
+    /// Forgets cached workspace state after its workflows or settings changed.
+    pub fn invalidate(&self, workspace_id: &str) {
+        self.inner.cache.invalidate(workspace_id);
+    }
+
+    /// The engine's current time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// Executes the steps due now (the timer worker does this continuously); for tests and tools.
+    pub async fn run_due_steps(&self) -> Result<usize, Error> {
+        timers::run_due(&self.inner).await
+    }
+
+    /// Delivers one batch from the outbox (the sender does this continuously); for tests and tools.
+    pub async fn deliver_outbox(&self) -> Result<usize, Error> {
+        sender::deliver(&self.inner).await
+    }
+
+    /// Starts the `contact_created` workflows for a contact created outside a message (e.g. by the
+    /// API), on `number_id`. Returns the runs started.
+    pub async fn contact_created(&self, workspace_id: &str, contact_id: &str, number_id: &str) -> Result<Vec<String>, Error> {
+        let inner = &self.inner;
+        let now = inner.clock.now();
+        let state = inner.cache.get(inner.store.as_ref(), workspace_id).await?;
+        let mut tx = inner.store.begin().await?;
+        let mut contact = tx.contact(workspace_id, contact_id).await?;
+        if contact.blocked || contact.excluded_from_automation {
+            return Ok(Vec::new());
+        }
+        let view = executor::contact_view(&contact);
+        let message = waflow_domain::InboundView { message_type: waflow_domain::MessageType::Unknown, text: String::new() };
+        let eval = state.workflows.contact_created(&waflow_domain::matching::Inbound {
+            number_id,
+            message: &message,
+            contact: &view,
+            contact_is_new: true,
+            has_waiting_run: false,
+            calendar: &state.calendar,
+            now,
+        });
+        let log = log::Log { workspace_id, number_id, contact_id, message_id: None, now };
+        let mut runs = Vec::new();
+        if !eval.start.is_empty() {
+            let conversation_id = tx.touch_conversation(workspace_id, number_id, contact_id, now).await?;
+            for &i in &eval.start {
+                let wf = &state.workflows.workflows[i];
+                let mut run = Run {
+                    id: new_id("run"),
+                    workspace_id: workspace_id.into(),
+                    workflow_id: wf.id.clone(),
+                    workflow_version: wf.version,
+                    contact_id: contact_id.into(),
+                    number_id: number_id.into(),
+                    conversation_id: conversation_id.clone(),
+                    state: run_state::ACTIVE.into(),
+                    current_step: None,
+                    variables: json!({}),
+                    history: json!([]),
+                    created_at: now,
+                    updated_at: now,
+                };
+                let burst = executor::Burst { doc: &wf.document, calendar: &state.calendar, now, message_text: "" };
+                let exec = executor::advance(&mut tx, &mut run, &mut contact, &burst, Some(0), false).await?;
+                tx.insert_run(&run).await?;
+                executor::write_timers(&mut tx, &run.id, &exec).await?;
+                let summary = format!("{}: run started for a new contact, {}", wf.document.name, log::describe(&run, &exec));
+                log.write_run(&mut tx, &run, log::entry("run", "started", summary, json!({"steps": exec.steps, "state": run.state}))).await?;
+                runs.push(run.id);
+            }
+        }
+        tx.commit().await?;
+        inner.sender_wake.notify_one();
+        inner.worker_wake.notify_one();
+        Ok(runs)
+    }
+}

@@ -1,0 +1,90 @@
+//! Per-workspace state that every inbound message needs: the calendar and the indexed active
+//! workflows. Rebuilt on demand after [`WorkspaceCache::invalidate`], so the hot path reads no
+//! workflow rows.
+
+use crate::Error;
+use chrono_tz::Tz;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use waflow_domain::calendar::{Calendar, WeeklySchedule};
+use waflow_domain::matching::{ActiveWorkflow, WorkflowSet};
+use waflow_domain::parse::Path;
+use waflow_domain::WorkflowDocument;
+use waflow_store::Store;
+
+/// What the engine knows about a workspace between changes.
+pub struct WorkspaceState {
+    pub calendar: Calendar,
+    pub workflows: WorkflowSet,
+}
+
+/// Builds the calendar of a stored workspace.
+pub fn calendar_of(ws: &waflow_store::Workspace) -> Result<Calendar, Error> {
+    let corrupt = |e: waflow_domain::FieldError| Error::Store(waflow_store::Error::Corrupt(e.to_string()));
+    let time_zone: Tz = Calendar::parse_time_zone(&Value::String(ws.time_zone.clone()), &Path::root("time_zone")).map_err(corrupt)?;
+    let business_hours = WeeklySchedule::parse(&ws.business_hours, &Path::root("business_hours")).map_err(corrupt)?;
+    let holidays = Calendar::parse_holidays(&ws.holidays, &Path::root("holidays")).map_err(corrupt)?;
+    Ok(Calendar { time_zone, business_hours, holidays })
+}
+
+/// A cache of [`WorkspaceState`] and of parsed workflow versions.
+#[derive(Default)]
+pub struct WorkspaceCache {
+    // std RwLock: held only to clone an Arc, never across an await.
+    states: RwLock<HashMap<String, Arc<WorkspaceState>>>,
+    versions: RwLock<HashMap<(String, i64), Arc<WorkflowDocument>>>,
+}
+
+impl WorkspaceCache {
+    /// The state of a workspace, loading it when missing.
+    pub async fn get(&self, store: &dyn Store, workspace_id: &str) -> Result<Arc<WorkspaceState>, Error> {
+        if let Some(state) = self.states.read().ok().and_then(|m| m.get(workspace_id).cloned()) {
+            return Ok(state);
+        }
+        let ws = store.workspace(workspace_id).await?;
+        let calendar = calendar_of(&ws)?;
+        let mut active = Vec::new();
+        for wf in store.workflows(workspace_id).await? {
+            if !wf.active {
+                continue;
+            }
+            match WorkflowDocument::parse(&wf.document) {
+                Ok(doc) => active.push(ActiveWorkflow { id: wf.id, version: wf.version, document: Arc::new(doc) }),
+                Err(e) => tracing::error!(workflow = %wf.id, error = %e, "stored workflow no longer parses; skipped"),
+            }
+        }
+        for wf in &active {
+            if let Ok(mut v) = self.versions.write() {
+                v.insert((wf.id.clone(), wf.version), wf.document.clone());
+            }
+        }
+        let state = Arc::new(WorkspaceState { calendar, workflows: WorkflowSet::new(active) });
+        if let Ok(mut m) = self.states.write() {
+            m.insert(workspace_id.to_string(), state.clone());
+        }
+        Ok(state)
+    }
+
+    /// Forgets a workspace's state; the next message reloads it.
+    pub fn invalidate(&self, workspace_id: &str) {
+        if let Ok(mut m) = self.states.write() {
+            m.remove(workspace_id);
+        }
+    }
+
+    /// A parsed workflow version, if cached.
+    pub fn version(&self, workflow_id: &str, version: i64) -> Option<Arc<WorkflowDocument>> {
+        self.versions.read().ok().and_then(|v| v.get(&(workflow_id.to_string(), version)).cloned())
+    }
+
+    /// Remembers a parsed workflow version (versions are immutable).
+    pub fn remember_version(&self, workflow_id: &str, version: i64, doc: Arc<WorkflowDocument>) {
+        if let Ok(mut v) = self.versions.write() {
+            if v.len() > 50_000 {
+                v.clear();
+            }
+            v.insert((workflow_id.to_string(), version), doc);
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Step execution: moves a run forward from one step, inside the caller's transaction.
+//!
+//! **Invariant:** everything a step does (contact changes, outbound messages in the outbox, the
+//! run's new state, its next timer) is written through the caller's [`Tx`], so it commits together
+//! with the event that caused it (an inbound message or a due timer) or not at all. A step is never
+//! executed twice: the event that triggers it is consumed in the same transaction.
+
+use crate::Error;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use waflow_domain::calendar::Calendar;
+use waflow_domain::step::Action;
+use waflow_domain::{template, ContactView, WorkflowDocument};
+use waflow_store::{run_state, Contact, NewOutbound, Run, Tx};
+
+/// The most steps one event may execute in a row; protects against `next` loops.
+const MAX_STEPS_PER_EVENT: usize = 100;
+/// The most history entries kept on a run.
+const MAX_HISTORY: usize = 500;
+
+/// A timer to write once the run row exists.
+pub(crate) struct Timer {
+    pub step_id: String,
+    pub kind: &'static str,
+    pub due_at: DateTime<Utc>,
+}
+
+/// What one burst of execution did.
+#[derive(Default)]
+pub(crate) struct Execution {
+    /// One JSON entry per executed step, as logged.
+    pub steps: Vec<Value>,
+    /// Ids of the outbound messages queued.
+    pub sent: Vec<String>,
+    pub timers: Vec<Timer>,
+    pub error: Option<String>,
+}
+
+/// The inputs of one burst.
+pub(crate) struct Burst<'a> {
+    pub doc: &'a WorkflowDocument,
+    pub calendar: &'a Calendar,
+    pub now: DateTime<Utc>,
+    /// The text of the message that caused this burst, for `{{message.text}}`.
+    pub message_text: &'a str,
+}
+
+pub(crate) fn contact_view(c: &Contact) -> ContactView {
+    ContactView {
+        phone: c.phone.clone(),
+        name: c.name.clone(),
+        tags: c.tags.clone(),
+        assigned_agent_id: c.assigned_agent_id.clone(),
+        fields: c.fields.clone(),
+    }
+}
+
+fn record(run: &mut Run, exec: &mut Execution, entry: Value) {
+    if let Value::Array(h) = &mut run.history {
+        if h.len() >= MAX_HISTORY {
+            h.remove(0);
+        }
+        h.push(entry.clone());
+    }
+    exec.steps.push(entry);
+}
+
+/// Runs steps starting at `start`. When `delay_elapsed` is true the first step's `when` has
+/// already passed (it fired from a timer); every later step's `when` is honoured by scheduling a
+/// timer and stopping. Leaves `run.state` and `run.current_step` describing where the run is.
+pub(crate) async fn advance(
+    tx: &mut Box<dyn Tx>,
+    run: &mut Run,
+    contact: &mut Contact,
+    burst: &Burst<'_>,
+    start: Option<usize>,
+    delay_elapsed: bool,
+) -> Result<Execution, Error> {
+    let mut exec = Execution::default();
+    let mut index = start;
+    let mut elapsed = delay_elapsed;
+    let mut executed = 0usize;
+    run.updated_at = burst.now;
+    while let Some(i) = index {
+        let step = &burst.doc.steps[i];
+        run.current_step = Some(step.id.clone());
+        if !elapsed && !step.when.is_immediate() {
+            let due_at = step.when.due_at(burst.now, burst.calendar);
+            exec.timers.push(Timer { step_id: step.id.clone(), kind: "step", due_at });
+            run.state = run_state::ACTIVE.into();
+            return Ok(exec);
+        }
+        elapsed = false;
+        executed += 1;
+        if executed > MAX_STEPS_PER_EVENT {
+            let error = format!("more than {MAX_STEPS_PER_EVENT} steps in a row: the workflow loops through step {}", step.id);
+            record(run, &mut exec, json!({"step": step.id, "type": step.kind(), "at": burst.now, "result": "failed", "error": error}));
+            run.state = run_state::FAILED.into();
+            exec.error = Some(error);
+            return Ok(exec);
+        }
+        let mut entry = json!({"step": step.id, "type": step.kind(), "at": burst.now});
+        match &step.action {
+            Action::SendText { text } => {
+                if contact.blocked {
+                    entry["result"] = json!("skipped: the contact is blocked");
+                } else {
+                    let vars = run.variables.clone();
+                    match template::render(text, &contact_view(contact).template_value(), &vars, burst.message_text) {
+                        Ok(body) => {
+                            let id = tx
+                                .insert_outbound(&NewOutbound {
+                                    workspace_id: run.workspace_id.clone(),
+                                    conversation_id: run.conversation_id.clone(),
+                                    number_id: run.number_id.clone(),
+                                    contact_id: run.contact_id.clone(),
+                                    text: body.clone(),
+                                    sender_kind: "workflow",
+                                    sender_ref: Some(run.id.clone()),
+                                    at: burst.now,
+                                })
+                                .await?;
+                            entry["result"] = json!("queued");
+                            entry["message_id"] = json!(id);
+                            entry["text"] = json!(body);
+                            exec.sent.push(id);
+                        }
+                        Err(e) => {
+                            let error = format!("template failed to render: {e}");
+                            entry["result"] = json!("failed");
+                            entry["error"] = json!(error);
+                            record(run, &mut exec, entry);
+                            run.state = run_state::FAILED.into();
+                            exec.error = Some(error);
+                            return Ok(exec);
+                        }
+                    }
+                }
+            }
+            Action::AddTag { tag } => {
+                if !contact.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+                    contact.tags.push(tag.clone());
+                    tx.set_contact_tags(&contact.id, &contact.tags, burst.now).await?;
+                }
+                entry["result"] = json!(format!("tag {tag:?} added"));
+            }
+            Action::RemoveTag { tag } => {
+                let before = contact.tags.len();
+                contact.tags.retain(|t| !t.eq_ignore_ascii_case(tag));
+                if contact.tags.len() != before {
+                    tx.set_contact_tags(&contact.id, &contact.tags, burst.now).await?;
+                }
+                entry["result"] = json!(format!("tag {tag:?} removed"));
+            }
+            Action::AssignAgent { agent } => {
+                contact.assigned_agent_id = agent.clone();
+                tx.set_contact_agent(&contact.id, agent.as_deref(), burst.now).await?;
+                entry["result"] = json!(match agent {
+                    Some(a) => format!("assigned to agent {a}"),
+                    None => "unassigned".to_string(),
+                });
+            }
+            Action::End => {
+                entry["result"] = json!("run ended");
+                record(run, &mut exec, entry);
+                run.state = run_state::ENDED.into();
+                return Ok(exec);
+            }
+            Action::WaitForReply { timeout, .. } => {
+                entry["result"] = json!("waiting for the contact's reply");
+                if let Some(t) = timeout {
+                    let due_at = t.due_at(burst.now, burst.calendar);
+                    entry["timeout_at"] = json!(due_at);
+                    exec.timers.push(Timer { step_id: step.id.clone(), kind: "timeout", due_at });
+                }
+                record(run, &mut exec, entry);
+                run.state = run_state::WAITING.into();
+                return Ok(exec);
+            }
+        }
+        record(run, &mut exec, entry);
+        index = burst.doc.next_after(i);
+    }
+    run.state = run_state::COMPLETED.into();
+    run.current_step = None;
+    Ok(exec)
+}
+
+/// Writes the timers of an execution; the run row must exist.
+pub(crate) async fn write_timers(tx: &mut Box<dyn Tx>, run_id: &str, exec: &Execution) -> Result<(), Error> {
+    for t in &exec.timers {
+        tx.insert_due_step(run_id, &t.step_id, t.kind, t.due_at).await?;
+    }
+    Ok(())
+}

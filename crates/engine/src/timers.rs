@@ -1,0 +1,121 @@
+//! Durable timers: the worker that executes due steps and reply timeouts.
+//!
+//! **Invariant:** a due step is leased to one worker, and executing it deletes it in the same
+//! transaction as its effects (`Tx::take_due_step` refuses a step leased by someone else or
+//! already gone). A crash before commit leaves the row, which is executed again after its lease
+//! expires; a crash after commit leaves nothing to execute. So each step fires exactly once.
+
+use crate::executor::{self, Burst};
+use crate::log::{entry, Log};
+use crate::{Error, Inner};
+use chrono::Duration;
+use serde_json::json;
+use std::sync::Arc;
+use waflow_domain::step::Action;
+use waflow_store::{run_state, DueStep};
+
+/// How long a claimed due step stays leased to this worker.
+const LEASE_SECONDS: i64 = 30;
+/// The longest the worker sleeps without looking for due steps.
+const MAX_IDLE_MS: i64 = 250;
+
+/// The timer worker's loop.
+pub(crate) async fn timer_loop(inner: Arc<Inner>) {
+    loop {
+        match run_due(&inner).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "timer worker failed; retrying"),
+        }
+        let now = inner.clock.now();
+        let wait_ms = match inner.store.next_due_at().await {
+            Ok(Some(next)) => (next - now).num_milliseconds().clamp(1, MAX_IDLE_MS),
+            _ => MAX_IDLE_MS,
+        };
+        let sleep = tokio::time::sleep(std::time::Duration::from_millis(wait_ms as u64));
+        tokio::select! {
+            _ = sleep => {}
+            _ = inner.worker_wake.notified() => {}
+        }
+    }
+}
+
+/// Executes every step due now; returns how many were executed.
+pub(crate) async fn run_due(inner: &Inner) -> Result<usize, Error> {
+    let now = inner.clock.now();
+    let lease_until = now + Duration::seconds(LEASE_SECONDS);
+    let due = inner.store.claim_due_steps(now, &inner.node_id, lease_until, 64).await?;
+    let mut executed = 0;
+    let mut queued = false;
+    for step in &due {
+        match fire(inner, step).await {
+            Ok(q) => {
+                executed += 1;
+                queued |= q;
+            }
+            Err(e) => tracing::error!(run = %step.run_id, step = %step.step_id, error = %e, "due step failed; it will be retried after its lease"),
+        }
+    }
+    if queued {
+        inner.sender_wake.notify_one();
+    }
+    Ok(executed)
+}
+
+/// Executes one due step in its own transaction; returns whether it queued a message.
+async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
+    let now = inner.clock.now();
+    let mut tx = inner.store.begin().await?;
+    if !tx.take_due_step(&due.id, &inner.node_id).await? {
+        return Ok(false);
+    }
+    let mut run = tx.run(&due.run_id).await?;
+    let mut contact = tx.contact(&run.workspace_id, &run.contact_id).await?;
+    let state = inner.cache.get(inner.store.as_ref(), &run.workspace_id).await?;
+    let doc = inner.document(&mut tx, &run.workflow_id, run.workflow_version).await?;
+    let log = Log { workspace_id: &run.workspace_id.clone(), number_id: &run.number_id.clone(), contact_id: &run.contact_id.clone(), message_id: None, now };
+    let current = run.current_step.as_deref() == Some(due.step_id.as_str());
+    let live = matches!(run.state.as_str(), run_state::ACTIVE | run_state::WAITING);
+    let index = doc.step_index(&due.step_id);
+    if !live || !current || index.is_none() {
+        // The run moved on (a reply came, it was ended or removed): the timer is obsolete.
+        tx.commit().await?;
+        return Ok(false);
+    }
+    if contact.excluded_from_automation {
+        run.state = run_state::ENDED.into();
+        run.updated_at = now;
+        tx.update_run(&run).await?;
+        let summary = format!("{}: run ended because the contact is excluded from automation", doc.name);
+        log.write_run(&mut tx, &run, entry("run", "ended", summary, json!({"step": due.step_id}))).await?;
+        tx.commit().await?;
+        return Ok(false);
+    }
+    let burst = Burst { doc: &doc, calendar: &state.calendar, now, message_text: "" };
+    let (exec, summary) = if due.kind == "timeout" {
+        let next = match &index.map(|i| &doc.steps[i].action) {
+            Some(Action::WaitForReply { timeout_next: Some(t), .. }) => doc.step_index(t),
+            _ => None,
+        };
+        let exec = if next.is_some() {
+            executor::advance(&mut tx, &mut run, &mut contact, &burst, next, false).await?
+        } else {
+            run.state = run_state::ENDED.into();
+            run.updated_at = now;
+            Default::default()
+        };
+        let s = format!("{}: no reply before the timeout of step {}; {}", doc.name, due.step_id, crate::log::describe(&run, &exec));
+        (exec, s)
+    } else {
+        let exec = executor::advance(&mut tx, &mut run, &mut contact, &burst, index, true).await?;
+        let s = format!("{}: delayed step {} fired; {}", doc.name, due.step_id, crate::log::describe(&run, &exec));
+        (exec, s)
+    };
+    tx.update_run(&run).await?;
+    executor::write_timers(&mut tx, &run.id, &exec).await?;
+    let outcome = if exec.error.is_some() { "failed" } else { "step" };
+    let detail = json!({"workflow": doc.name, "due_at": due.due_at, "kind": due.kind, "steps": exec.steps, "state": run.state});
+    log.write_run(&mut tx, &run, entry("run", outcome, summary, detail)).await?;
+    tx.commit().await?;
+    Ok(!exec.sent.is_empty())
+}
