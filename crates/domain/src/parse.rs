@@ -103,6 +103,11 @@ impl<'a> Obj<'a> {
         Ok(())
     }
 
+    /// Whether the field is present, even as null (null means "clear" in patches).
+    pub fn contains(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
     /// Whether the field is present (and not null).
     pub fn has(&self, key: &str) -> bool {
         self.map.get(key).is_some_and(|v| !v.is_null())

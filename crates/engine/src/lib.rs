@@ -121,6 +121,15 @@ impl Engine {
         sender::deliver(&self.inner).await
     }
 
+    /// Queues a message written by an agent or an API client in the outbox.
+    pub async fn queue_outbound(&self, message: waflow_store::NewOutbound) -> Result<String, Error> {
+        let mut tx = self.inner.store.begin().await?;
+        let id = tx.insert_outbound(&message).await?;
+        tx.commit().await?;
+        self.inner.sender_wake.notify_one();
+        Ok(id)
+    }
+
     /// Starts the `contact_created` workflows for a contact created outside a message (e.g. by the
     /// API), on `number_id`. Returns the runs started.
     pub async fn contact_created(&self, workspace_id: &str, contact_id: &str, number_id: &str) -> Result<Vec<String>, Error> {

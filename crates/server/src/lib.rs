@@ -1,1 +1,101 @@
-//! placeholder
+//! waflow's HTTP server: the REST API under `/api/v1`, its authentication, its OpenAPI document,
+//! and the wiring that opens the store and starts the engine.
+//!
+//! **Invariant:** only this crate knows HTTP and the JSON shapes of our API. Handlers read request
+//! bodies with path-tracking parsers, so every refusal names its field; every error leaves through
+//! [`error::ApiError`], so no handler answers a 500 for bad input.
+
+pub mod error;
+pub mod extract;
+mod openapi;
+mod routes;
+mod token;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use tokio::net::TcpListener;
+use waflow_channels::Channels;
+use waflow_engine::clock::{Clock, SystemClock};
+use waflow_engine::Engine;
+use waflow_store::Store;
+use waflow_store_sqlite::SqliteStore;
+
+pub use token::create_token;
+pub use waflow_store_sqlite::Durability;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub engine: Engine,
+    /// Token hash → workspace id, filled on first use (tokens are immutable once created).
+    pub tokens: Arc<RwLock<HashMap<String, String>>>,
+}
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub durability: Durability,
+}
+
+/// The database file inside a data directory.
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("waflow.db")
+}
+
+/// Opens the store in `data_dir` (creating the directory, the database and the default workspace).
+pub async fn open_store(data_dir: &Path, durability: Durability) -> Result<SqliteStore, StartError> {
+    std::fs::create_dir_all(data_dir).map_err(|e| StartError(format!("cannot create data directory {}: {e}", data_dir.display())))?;
+    let store = SqliteStore::open(&database_path(data_dir), durability).await.map_err(|e| StartError(e.to_string()))?;
+    store.ensure_default_workspace().await.map_err(|e| StartError(e.to_string()))?;
+    Ok(store)
+}
+
+/// Why the server could not start, in words for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(pub String);
+
+/// A server that is listening.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub engine: Engine,
+    pub store: Arc<dyn Store>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// The API router.
+pub fn router(state: AppState) -> Router {
+    routes::router()
+        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        .with_state(state)
+}
+
+/// Opens the store, starts the engine and serves HTTP on `config.listen` until the process ends.
+pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, StartError> {
+    let store: Arc<dyn Store> = Arc::new(open_store(&config.data_dir, config.durability).await?);
+    let engine = Engine::start(store.clone(), clock, Channels::builtin());
+    let state = AppState { store: store.clone(), engine: engine.clone(), tokens: Default::default() };
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| StartError(format!("cannot listen on {}: {e}", config.listen)))?;
+    let addr = listener.local_addr().map_err(|e| StartError(e.to_string()))?;
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "HTTP server stopped");
+        }
+    });
+    Ok(Running { addr, engine, store, task })
+}
+
+/// [`start`] with the system clock.
+pub async fn start_with_system_clock(config: &Config) -> Result<Running, StartError> {
+    start(config, Arc::new(SystemClock)).await
+}

@@ -1,1 +1,122 @@
-fn main() {}
+//! The `waflow` command: `serve` runs the server; `token create` prints a new API token.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use waflow_server::{Config, StartError};
+use waflow_server::Durability;
+
+/// waflow — a self-hosted WhatsApp automation server.
+///
+/// Connect WhatsApp numbers, write workflows (trigger, conditions, steps) and let them answer,
+/// sort and follow up conversations. Everything is stored in one SQLite file in the data directory.
+#[derive(Parser)]
+#[command(name = "waflow", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json).
+    Serve(ServeArgs),
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Args)]
+struct DataDir {
+    /// Directory holding waflow's database; created if missing.
+    #[arg(long, env = "WAFLOW_DATA_DIR", default_value = "./waflow-data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on (use port 0 for any free port).
+    #[arg(long, env = "WAFLOW_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    data: DataDir,
+    /// `full` fsyncs every commit (survives power loss); `normal` survives process crashes only.
+    #[arg(long, env = "WAFLOW_DURABILITY", value_enum, default_value_t = DurabilityArg::Full)]
+    durability: DurabilityArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DurabilityArg {
+    Full,
+    Normal,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token and print it (it is stored hashed and cannot be shown again).
+    Create {
+        #[command(flatten)]
+        data: DataDir,
+        /// The workspace the token belongs to; created if missing.
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WAFLOW_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), StartError> {
+    match cli.command {
+        Command::Serve(args) => {
+            let durability = match args.durability {
+                DurabilityArg::Full => Durability::Full,
+                DurabilityArg::Normal => Durability::Normal,
+            };
+            let config = Config { listen: args.listen, data_dir: args.data.data_dir, durability };
+            let running = waflow_server::start_with_system_clock(&config).await?;
+            let url = format!("http://{}", running.addr);
+            tracing::info!(%url, data_dir = %config.data_dir.display(), "waflow is ready");
+            // Printed on stdout too, for scripts that start waflow and wait for it.
+            println!("waflow listening on {url}");
+            tokio::select! {
+                _ = running.task => {}
+                _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+            }
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { data, workspace, name } } => {
+            let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
+            let token = waflow_server::create_token(&store, &workspace, &name).await.map_err(|e| StartError(e.to_string()))?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The OpenAPI document at `/api/v1/openapi.json`, built with utoipa from the route table below.
+//!
+//! The table is the one list of our endpoints with their summaries; a test checks that every
+//! route it names answers (with 401 without a token), so the document cannot drift from the router.
+
+use axum::Json;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Required};
+
+/// (method, path, tag, summary) of every API endpoint.
+pub const ROUTES: &[(&str, &str, &str, &str)] = &[
+    ("get", "/api/v1/workspace", "workspace", "Read the workspace settings: time zone, business hours, holidays"),
+    ("put", "/api/v1/workspace", "workspace", "Change the workspace settings (all fields validated before any is written)"),
+    ("get", "/api/v1/agents", "agents", "List agents"),
+    ("post", "/api/v1/agents", "agents", "Create an agent (name, email, role)"),
+    ("get", "/api/v1/agents/{id}", "agents", "Read an agent"),
+    ("patch", "/api/v1/agents/{id}", "agents", "Change an agent's name or role"),
+    ("delete", "/api/v1/agents/{id}", "agents", "Delete an agent; their contacts become unassigned"),
+    ("get", "/api/v1/numbers", "numbers", "List numbers with their channel and status"),
+    ("post", "/api/v1/numbers", "numbers", "Add a number (sandbox in this version)"),
+    ("get", "/api/v1/numbers/{id}", "numbers", "Read a number"),
+    ("patch", "/api/v1/numbers/{id}", "numbers", "Change a number's label or modules (automation, marketing)"),
+    ("delete", "/api/v1/numbers/{id}", "numbers", "Delete a number; workflows scoped to it become global"),
+    ("post", "/api/v1/numbers/{id}/sandbox/inbound", "sandbox", "Inject a message from a contact into a sandbox number; returns once it is stored and evaluated"),
+    ("get", "/api/v1/numbers/{id}/sandbox/outbox", "sandbox", "List what waflow sent from a sandbox number (oldest first, cursor `after`)"),
+    ("get", "/api/v1/contacts", "contacts", "List contacts (filters: tag, search; cursor pagination)"),
+    ("post", "/api/v1/contacts", "contacts", "Create a contact; starts contact_created workflows"),
+    ("get", "/api/v1/contacts/{id}", "contacts", "Read a contact"),
+    ("patch", "/api/v1/contacts/{id}", "contacts", "Change name, tags, fields, assigned agent, blocked, excluded_from_automation"),
+    ("delete", "/api/v1/contacts/{id}", "contacts", "Delete a contact, its conversations and runs"),
+    ("post", "/api/v1/contacts/{id}/tags", "contacts", "Add tags to a contact"),
+    ("delete", "/api/v1/contacts/{id}/tags/{tag}", "contacts", "Remove a tag from a contact"),
+    ("get", "/api/v1/contacts/{id}/runs", "runs", "List the runs of a contact"),
+    ("get", "/api/v1/runs/{id}", "runs", "Read a run: state, current step, variables, history"),
+    ("get", "/api/v1/conversations", "conversations", "List conversations, most recent first"),
+    ("get", "/api/v1/conversations/{id}", "conversations", "Read a conversation"),
+    ("get", "/api/v1/conversations/{id}/messages", "conversations", "List a conversation's messages, oldest first"),
+    ("post", "/api/v1/conversations/{id}/messages", "conversations", "Send a text as an agent or API client"),
+    ("get", "/api/v1/workflows", "workflows", "List workflows by priority (filters: search, active, trigger)"),
+    ("post", "/api/v1/workflows", "workflows", "Create a workflow from a JSON or YAML document"),
+    ("post", "/api/v1/workflows/bulk", "workflows", "Activate, deactivate or delete several workflows at once"),
+    ("get", "/api/v1/workflows/{id}", "workflows", "Read a workflow (format=yaml exports its document)"),
+    ("put", "/api/v1/workflows/{id}", "workflows", "Replace a workflow's document (a new version)"),
+    ("delete", "/api/v1/workflows/{id}", "workflows", "Delete a workflow"),
+    ("post", "/api/v1/workflows/{id}/activate", "workflows", "Activate a workflow"),
+    ("post", "/api/v1/workflows/{id}/deactivate", "workflows", "Deactivate a workflow"),
+    ("put", "/api/v1/workflows/{id}/priority", "workflows", "Set a workflow's priority (lower runs first)"),
+    ("get", "/api/v1/logs", "logs", "List log entries (period, workflow_id, contact_id, number_id, outcome; cursor pagination)"),
+    ("get", "/api/v1/logs/{id}", "logs", "Read one log entry with its full reasoning"),
+];
+
+fn method(name: &str) -> HttpMethod {
+    match name {
+        "post" => HttpMethod::Post,
+        "put" => HttpMethod::Put,
+        "patch" => HttpMethod::Patch,
+        "delete" => HttpMethod::Delete,
+        _ => HttpMethod::Get,
+    }
+}
+
+/// Builds the document.
+pub fn build() -> OpenApi {
+    let mut paths = PathsBuilder::new();
+    for (verb, path, tag, summary) in ROUTES {
+        let mut op = OperationBuilder::new()
+            .summary(Some(*summary))
+            .tag(*tag)
+            .response("200", ResponseBuilder::new().description("Success"))
+            .response("401", ResponseBuilder::new().description("Missing or unknown API token"))
+            .response("4XX", ResponseBuilder::new().description("{\"error\": {\"code\", \"message\", \"field\"}} naming the bad field"));
+        for part in path.split('/').filter(|p| p.starts_with('{')) {
+            let name = part.trim_matches(|c| c == '{' || c == '}');
+            op = op.parameter(ParameterBuilder::new().name(name).parameter_in(ParameterIn::Path).required(Required::True));
+        }
+        paths = paths.path(*path, PathItem::new(method(verb), op));
+    }
+    let bearer = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("An API token from `waflow token create`")).build());
+    OpenApiBuilder::new()
+        .info(InfoBuilder::new().title("waflow").version(env!("CARGO_PKG_VERSION")).description(Some("Self-hosted WhatsApp automation server")))
+        .paths(paths)
+        .components(Some(ComponentsBuilder::new().security_scheme("bearer", bearer).build()))
+        .security(Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]))
+        .build()
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn document() -> Json<OpenApi> {
+    Json(build())
+}

@@ -1,0 +1,65 @@
+//! `/agents`: the workspace's dashboard users (name, email, role).
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, JsonBody};
+use crate::AppState;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+use waflow_domain::parse::{Obj, Path};
+use waflow_store::Agent;
+
+const ROLES: [&str; 3] = ["owner", "admin", "agent"];
+
+fn role(obj: &Obj<'_>) -> Result<Option<String>, ApiError> {
+    match obj.opt("role") {
+        None => Ok(None),
+        Some((v, p)) => match v.as_str() {
+            Some(r) if ROLES.contains(&r) => Ok(Some(r.to_string())),
+            _ => Err(p.error(v, "is not a role (owner, admin, agent)").into()),
+        },
+    }
+}
+
+fn email(obj: &Obj<'_>) -> Result<String, ApiError> {
+    let e = obj.str("email")?.trim().to_lowercase();
+    let valid = e.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        && !e.contains(char::is_whitespace);
+    if valid {
+        Ok(e)
+    } else {
+        Err(ApiError::invalid("email", format!("{e:?} is not an email address")))
+    }
+}
+
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"data": state.store.agents(&caller.workspace_id).await?})))
+}
+
+pub async fn create(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Agent>)> {
+    let obj = Obj::new(&body, Path::root(""))?;
+    obj.only(&["name", "email", "role"])?;
+    let name = obj.str("name")?.trim().to_string();
+    let email = email(&obj)?;
+    let role = role(&obj)?.unwrap_or_else(|| "agent".into());
+    let agent = state.store.insert_agent(&caller.workspace_id, &name, &email, &role).await?;
+    Ok((StatusCode::CREATED, Json(agent)))
+}
+
+pub async fn show(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<Json<Agent>> {
+    Ok(Json(state.store.agent(&caller.workspace_id, &id).await?))
+}
+
+pub async fn update(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>, JsonBody(body): JsonBody) -> ApiResult<Json<Agent>> {
+    let obj = Obj::new(&body, Path::root(""))?;
+    obj.only(&["name", "role"])?;
+    let name = if obj.has("name") { Some(obj.str("name")?.trim().to_string()) } else { None };
+    let role = role(&obj)?;
+    Ok(Json(state.store.update_agent(&caller.workspace_id, &id, name.as_deref(), role.as_deref()).await?))
+}
+
+pub async fn remove(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<StatusCode> {
+    state.store.delete_agent(&caller.workspace_id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

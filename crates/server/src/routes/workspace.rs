@@ -1,0 +1,45 @@
+//! `GET/PUT /workspace`: the caller's workspace settings (time zone, business hours, holidays).
+
+use crate::error::ApiResult;
+use crate::extract::{Caller, JsonBody};
+use crate::AppState;
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Value};
+use waflow_domain::calendar::{Calendar, WeeklySchedule};
+use waflow_domain::parse::{Obj, Path};
+use waflow_store::Workspace;
+
+fn view(ws: &Workspace) -> Json<Value> {
+    Json(json!({"id": ws.id, "name": ws.name, "time_zone": ws.time_zone, "business_hours": ws.business_hours,
+                "holidays": ws.holidays, "created_at": ws.created_at}))
+}
+
+pub async fn show(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    Ok(view(&state.store.workspace(&caller.workspace_id).await?))
+}
+
+/// Validates every field before writing any, so a bad holiday leaves the time zone untouched.
+pub async fn update(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
+    let current = state.store.workspace(&caller.workspace_id).await?;
+    let obj = Obj::new(&body, Path::root(""))?;
+    obj.only(&["time_zone", "business_hours", "holidays"])?;
+    let time_zone = match obj.opt("time_zone") {
+        Some((v, p)) => Calendar::parse_time_zone(v, &p)?.name().to_string(),
+        None => current.time_zone.clone(),
+    };
+    let business_hours = match obj.opt("business_hours") {
+        Some((v, p)) => WeeklySchedule::parse(v, &p)?.to_json(),
+        None => current.business_hours.clone(),
+    };
+    let holidays = match obj.opt("holidays") {
+        Some((v, p)) => {
+            let parsed = Calendar::parse_holidays(v, &p)?;
+            Calendar { holidays: parsed, ..Default::default() }.holidays_json()
+        }
+        None => current.holidays.clone(),
+    };
+    let ws = state.store.update_workspace_settings(&caller.workspace_id, &time_zone, &business_hours, &holidays).await?;
+    state.engine.invalidate(&caller.workspace_id);
+    Ok(view(&ws))
+}
