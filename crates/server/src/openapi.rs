@@ -4,7 +4,8 @@
 //! route it names answers (with 401 without a token), so the document cannot drift from the router.
 
 use axum::Json;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+use std::collections::BTreeMap;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItemBuilder};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Required};
@@ -63,7 +64,7 @@ fn method(name: &str) -> HttpMethod {
 
 /// Builds the document.
 pub fn build() -> OpenApi {
-    let mut paths = PathsBuilder::new();
+    let mut items: BTreeMap<&str, PathItemBuilder> = BTreeMap::new();
     for (verb, path, tag, summary) in ROUTES {
         let mut op = OperationBuilder::new()
             .summary(Some(*summary))
@@ -75,7 +76,12 @@ pub fn build() -> OpenApi {
             let name = part.trim_matches(|c| c == '{' || c == '}');
             op = op.parameter(ParameterBuilder::new().name(name).parameter_in(ParameterIn::Path).required(Required::True));
         }
-        paths = paths.path(*path, PathItem::new(method(verb), op));
+        let item = items.remove(path).unwrap_or_default();
+        items.insert(path, item.operation(method(verb), op));
+    }
+    let mut paths = PathsBuilder::new();
+    for (path, item) in items {
+        paths = paths.path(path, item.build());
     }
     let bearer = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("An API token from `waflow token create`")).build());
     OpenApiBuilder::new()
