@@ -1,1 +1,231 @@
-fn main() {}
+//! Inbound load benchmark: N messages through HTTP into a real `waflow serve` with 100 active
+//! workflows, every write durable (synchronous=FULL).
+//!
+//! Prints: start-to-ready time, idle RSS, sustained messages/s with p50/p99 inject→outbox latency
+//! at full load, and p50/p99 at a fixed rate of 1,000 messages/s. "inject→outbox" is the time from
+//! sending the inbound request to receiving its answer, which the server sends only after the
+//! reply has been committed to the outbox (the answer lists the queued reply ids; every one is
+//! checked, and the outbox is counted at the end).
+//!
+//! Usage: `cargo run --release -p waflow-bench --bin inbound -- [--messages N] [--concurrency C]
+//!         [--rate-seconds S] [--binary target/release/waflow]`
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+struct Options {
+    messages: usize,
+    concurrency: usize,
+    rate_seconds: u64,
+    binary: PathBuf,
+    durability: String,
+}
+
+fn options() -> Result<Options> {
+    let mut o = Options { messages: 50_000, concurrency: 64, rate_seconds: 10, binary: PathBuf::from("target/release/waflow"), durability: "full".into() };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).context("missing value")?;
+        match args[i].as_str() {
+            "--messages" => o.messages = value.parse()?,
+            "--concurrency" => o.concurrency = value.parse()?,
+            "--rate-seconds" => o.rate_seconds = value.parse()?,
+            "--binary" => o.binary = PathBuf::from(value),
+            "--durability" => o.durability = value.clone(),
+            other => bail!("unknown option {other}"),
+        }
+        i += 2;
+    }
+    Ok(o)
+}
+
+fn rss_kib(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
+    Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+struct Target {
+    client: reqwest::Client,
+    inject_url: String,
+    token: String,
+}
+
+impl Target {
+    /// Sends message `i`; returns its latency. Every message mentions one workflow's keyword.
+    async fn inject(&self, run: &str, i: usize) -> Result<Duration> {
+        let body = json!({
+            "from": format!("+39333{:07}", i % 1000),
+            "text": format!("ciao, vorrei informazioni su kw{}x per favore", i % 90),
+            "message_id": format!("{run}-{i}"),
+        });
+        let start = Instant::now();
+        let resp = self.client.post(&self.inject_url).bearer_auth(&self.token).json(&body).send().await?;
+        let status = resp.status();
+        let out: Value = resp.json().await?;
+        let elapsed = start.elapsed();
+        if !status.is_success() || out["queued"].as_array().map_or(0, |q| q.len()) != 1 {
+            bail!("message {i}: status {status}, expected one queued reply: {out}");
+        }
+        Ok(elapsed)
+    }
+}
+
+async fn full_load(target: Arc<Target>, label: &'static str, messages: usize, concurrency: usize) -> Result<(Duration, Vec<Duration>)> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let target = target.clone();
+        let next = next.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= messages {
+                    break;
+                }
+                lat.push(target.inject(label, i).await?);
+            }
+            Ok::<_, anyhow::Error>(lat)
+        }));
+    }
+    let mut all = Vec::with_capacity(messages);
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok((start.elapsed(), all))
+}
+
+async fn fixed_rate(target: Arc<Target>, per_second: u64, seconds: u64) -> Result<Vec<Duration>> {
+    let total = (per_second * seconds) as usize;
+    let interval = Duration::from_secs_f64(1.0 / per_second as f64);
+    let start = tokio::time::Instant::now();
+    let mut tasks = Vec::with_capacity(total);
+    for i in 0..total {
+        tokio::time::sleep_until(start + interval * i as u32).await;
+        let target = target.clone();
+        tasks.push(tokio::spawn(async move { target.inject("rate", i).await }));
+    }
+    let mut lat = Vec::with_capacity(total);
+    for t in tasks {
+        lat.push(t.await??);
+    }
+    Ok(lat)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let o = options()?;
+    let dir = std::env::temp_dir().join(format!("waflow-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let token_out = Command::new(&o.binary).args(["token", "create", "--data-dir"]).arg(&dir).output().await
+        .with_context(|| format!("running {}; build it with `cargo build --release -p waflow`", o.binary.display()))?;
+    let token = String::from_utf8(token_out.stdout)?.trim().to_string();
+
+    let spawned = Instant::now();
+    let mut child = Command::new(&o.binary)
+        .args(["serve", "--listen", "127.0.0.1:0", "--durability", &o.durability, "--data-dir"])
+        .arg(&dir)
+        .env("WAFLOW_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
+    let line = lines.next_line().await?.context("no ready line")?;
+    let base = line.strip_prefix("waflow listening on ").context("ready line")?.to_string();
+    let client = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;
+    client.get(format!("{base}/healthz")).send().await?.error_for_status()?;
+    let ready = spawned.elapsed();
+    let pid = child.id().context("pid")?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle_rss = rss_kib(pid)?;
+
+    let numbers: Value = client.get(format!("{base}/api/v1/numbers")).bearer_auth(&token).send().await?.json().await?;
+    let sandbox = numbers["data"][0]["id"].as_str().context("sandbox number")?.to_string();
+    for n in 0..100 {
+        let doc = if n < 90 {
+            json!({"name": format!("Keyword {n}"), "priority": n, "trigger": {"type": "message_received"},
+                   "conditions": {"all": [{"type": "text", "op": "contains", "values": [format!("kw{n}x"), format!("alias{n}")]},
+                                          {"not": {"type": "tags", "tags": ["blocked-topic"]}}]},
+                   "steps": [{"type": "send_text", "text": format!("Ciao {{{{contact.first_name}}}}, ecco le info su {n}")}]})
+        } else {
+            json!({"name": format!("Media {n}"), "priority": n, "trigger": {"type": "message_received"},
+                   "conditions": {"any": [{"type": "message_type", "types": ["image", "document"]}, {"type": "tags", "tags": [format!("vip{n}")]}]},
+                   "steps": [{"type": "send_text", "text": "media"}, {"type": "add_tag", "tag": "media", "when": "1h"}]})
+        };
+        let r = client.post(format!("{base}/api/v1/workflows")).bearer_auth(&token).json(&doc).send().await?;
+        if r.status().as_u16() != 201 {
+            bail!("workflow {n} refused: {}", r.text().await?);
+        }
+    }
+    let target = Arc::new(Target { client: client.clone(), inject_url: format!("{base}/api/v1/numbers/{sandbox}/sandbox/inbound"), token: token.clone() });
+
+    // Warm up connections and caches.
+    full_load(target.clone(), "warm", 2_000, o.concurrency).await?;
+
+    let (elapsed, mut lat) = full_load(target.clone(), "load", o.messages, o.concurrency).await?;
+    lat.sort();
+    let rate = o.messages as f64 / elapsed.as_secs_f64();
+    let busy_rss = rss_kib(pid)?;
+
+    let mut fixed = fixed_rate(target.clone(), 1_000, o.rate_seconds).await?;
+    fixed.sort();
+
+    // Every reply is in the outbox: count outbound messages of the sandbox number.
+    let expected = 2_000 + o.messages + 1_000 * o.rate_seconds as usize;
+    let mut count = 0usize;
+    let mut cursor = String::new();
+    loop {
+        let page: Value = client
+            .get(format!("{base}/api/v1/numbers/{sandbox}/sandbox/outbox?limit=1000&after={cursor}"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        count += page["data"].as_array().map_or(0, |d| d.len());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => break,
+        }
+    }
+
+    println!("waflow inbound benchmark ({} CPUs, durability={})", std::thread::available_parallelism().map_or(0, |n| n.get()), o.durability);
+    println!("  start to ready:          {}", ms(ready));
+    println!("  idle RSS:                {:.1} MiB", idle_rss as f64 / 1024.0);
+    println!("  full load:               {} messages, concurrency {}, 100 active workflows", o.messages, o.concurrency);
+    println!("    throughput:            {rate:.0} messages/s");
+    println!("    inject->outbox p50:    {}", ms(percentile(&lat, 0.50)));
+    println!("    inject->outbox p99:    {}", ms(percentile(&lat, 0.99)));
+    println!("    RSS after load:        {:.1} MiB", busy_rss as f64 / 1024.0);
+    println!("  fixed rate 1000/s for {}s:", o.rate_seconds);
+    println!("    inject->outbox p50:    {}", ms(percentile(&fixed, 0.50)));
+    println!("    inject->outbox p99:    {}", ms(percentile(&fixed, 0.99)));
+    println!("  replies in the outbox:   {count} of {expected} expected");
+    child.kill().await.ok();
+    std::fs::remove_dir_all(&dir).ok();
+    if count != expected {
+        bail!("outbox has {count} replies, expected {expected}");
+    }
+    Ok(())
+}

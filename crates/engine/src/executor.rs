@@ -1,29 +1,23 @@
 //! Step execution: moves a run forward from one step, inside the caller's transaction.
 //!
-//! **Invariant:** everything a step does (contact changes, outbound messages in the outbox, the
-//! run's new state, its next timer) is written through the caller's [`Tx`], so it commits together
-//! with the event that caused it (an inbound message or a due timer) or not at all. A step is never
-//! executed twice: the event that triggers it is consumed in the same transaction.
+//! Execution does no I/O: everything a step does (contact changes, outbound messages for the
+//! outbox, the run's next timer) is buffered in the caller's [`Writes`].
+//!
+//! **Invariant:** the caller writes those effects in the same transaction that consumes the event
+//! that caused them (an inbound message or a due timer), so they commit together or not at all,
+//! and a step is never executed twice.
 
-use crate::Error;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use waflow_domain::calendar::Calendar;
 use waflow_domain::step::Action;
 use waflow_domain::{template, ContactView, WorkflowDocument};
-use waflow_store::{run_state, Contact, NewOutbound, Run, Tx};
+use waflow_store::{new_id, run_state, Contact, NewOutbound, NewTimer, Run, Writes};
 
 /// The most steps one event may execute in a row; protects against `next` loops.
 const MAX_STEPS_PER_EVENT: usize = 100;
 /// The most history entries kept on a run.
 const MAX_HISTORY: usize = 500;
-
-/// A timer to write once the run row exists.
-pub(crate) struct Timer {
-    pub step_id: String,
-    pub kind: &'static str,
-    pub due_at: DateTime<Utc>,
-}
 
 /// What one burst of execution did.
 #[derive(Default)]
@@ -32,7 +26,8 @@ pub(crate) struct Execution {
     pub steps: Vec<Value>,
     /// Ids of the outbound messages queued.
     pub sent: Vec<String>,
-    pub timers: Vec<Timer>,
+    /// Timers scheduled (also added to the writes).
+    pub timers: Vec<NewTimer>,
     pub error: Option<String>,
 }
 
@@ -68,14 +63,7 @@ fn record(run: &mut Run, exec: &mut Execution, entry: Value) {
 /// Runs steps starting at `start`. When `delay_elapsed` is true the first step's `when` has
 /// already passed (it fired from a timer); every later step's `when` is honoured by scheduling a
 /// timer and stopping. Leaves `run.state` and `run.current_step` describing where the run is.
-pub(crate) async fn advance(
-    tx: &mut Box<dyn Tx>,
-    run: &mut Run,
-    contact: &mut Contact,
-    burst: &Burst<'_>,
-    start: Option<usize>,
-    delay_elapsed: bool,
-) -> Result<Execution, Error> {
+pub(crate) fn advance(writes: &mut Writes, run: &mut Run, contact: &mut Contact, burst: &Burst<'_>, start: Option<usize>, delay_elapsed: bool) -> Execution {
     let mut exec = Execution::default();
     let mut index = start;
     let mut elapsed = delay_elapsed;
@@ -86,9 +74,9 @@ pub(crate) async fn advance(
         run.current_step = Some(step.id.clone());
         if !elapsed && !step.when.is_immediate() {
             let due_at = step.when.due_at(burst.now, burst.calendar);
-            exec.timers.push(Timer { step_id: step.id.clone(), kind: "step", due_at });
+            schedule(writes, &mut exec, run, &step.id, "step", due_at);
             run.state = run_state::ACTIVE.into();
-            return Ok(exec);
+            return exec;
         }
         elapsed = false;
         executed += 1;
@@ -97,7 +85,7 @@ pub(crate) async fn advance(
             record(run, &mut exec, json!({"step": step.id, "type": step.kind(), "at": burst.now, "result": "failed", "error": error}));
             run.state = run_state::FAILED.into();
             exec.error = Some(error);
-            return Ok(exec);
+            return exec;
         }
         let mut entry = json!({"step": step.id, "type": step.kind(), "at": burst.now});
         match &step.action {
@@ -108,18 +96,18 @@ pub(crate) async fn advance(
                     let vars = run.variables.clone();
                     match template::render(text, &contact_view(contact).template_value(), &vars, burst.message_text) {
                         Ok(body) => {
-                            let id = tx
-                                .insert_outbound(&NewOutbound {
-                                    workspace_id: run.workspace_id.clone(),
-                                    conversation_id: run.conversation_id.clone(),
-                                    number_id: run.number_id.clone(),
-                                    contact_id: run.contact_id.clone(),
-                                    text: body.clone(),
-                                    sender_kind: "workflow",
-                                    sender_ref: Some(run.id.clone()),
-                                    at: burst.now,
-                                })
-                                .await?;
+                            let id = new_id("msg");
+                            writes.outbound.push(NewOutbound {
+                                id: id.clone(),
+                                workspace_id: run.workspace_id.clone(),
+                                conversation_id: run.conversation_id.clone(),
+                                number_id: run.number_id.clone(),
+                                contact_id: run.contact_id.clone(),
+                                text: body.clone(),
+                                sender_kind: "workflow",
+                                sender_ref: Some(run.id.clone()),
+                                at: burst.now,
+                            });
                             entry["result"] = json!("queued");
                             entry["message_id"] = json!(id);
                             entry["text"] = json!(body);
@@ -132,7 +120,7 @@ pub(crate) async fn advance(
                             record(run, &mut exec, entry);
                             run.state = run_state::FAILED.into();
                             exec.error = Some(error);
-                            return Ok(exec);
+                            return exec;
                         }
                     }
                 }
@@ -140,7 +128,7 @@ pub(crate) async fn advance(
             Action::AddTag { tag } => {
                 if !contact.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
                     contact.tags.push(tag.clone());
-                    tx.set_contact_tags(&contact.id, &contact.tags, burst.now).await?;
+                    writes.contact_tags.insert(contact.id.clone(), contact.tags.clone());
                 }
                 entry["result"] = json!(format!("tag {tag:?} added"));
             }
@@ -148,13 +136,13 @@ pub(crate) async fn advance(
                 let before = contact.tags.len();
                 contact.tags.retain(|t| !t.eq_ignore_ascii_case(tag));
                 if contact.tags.len() != before {
-                    tx.set_contact_tags(&contact.id, &contact.tags, burst.now).await?;
+                    writes.contact_tags.insert(contact.id.clone(), contact.tags.clone());
                 }
                 entry["result"] = json!(format!("tag {tag:?} removed"));
             }
             Action::AssignAgent { agent } => {
                 contact.assigned_agent_id = agent.clone();
-                tx.set_contact_agent(&contact.id, agent.as_deref(), burst.now).await?;
+                writes.contact_agents.insert(contact.id.clone(), agent.clone());
                 entry["result"] = json!(match agent {
                     Some(a) => format!("assigned to agent {a}"),
                     None => "unassigned".to_string(),
@@ -164,18 +152,18 @@ pub(crate) async fn advance(
                 entry["result"] = json!("run ended");
                 record(run, &mut exec, entry);
                 run.state = run_state::ENDED.into();
-                return Ok(exec);
+                return exec;
             }
             Action::WaitForReply { timeout, .. } => {
                 entry["result"] = json!("waiting for the contact's reply");
                 if let Some(t) = timeout {
                     let due_at = t.due_at(burst.now, burst.calendar);
                     entry["timeout_at"] = json!(due_at);
-                    exec.timers.push(Timer { step_id: step.id.clone(), kind: "timeout", due_at });
+                    schedule(writes, &mut exec, run, &step.id, "timeout", due_at);
                 }
                 record(run, &mut exec, entry);
                 run.state = run_state::WAITING.into();
-                return Ok(exec);
+                return exec;
             }
         }
         record(run, &mut exec, entry);
@@ -183,13 +171,11 @@ pub(crate) async fn advance(
     }
     run.state = run_state::COMPLETED.into();
     run.current_step = None;
-    Ok(exec)
+    exec
 }
 
-/// Writes the timers of an execution; the run row must exist.
-pub(crate) async fn write_timers(tx: &mut Box<dyn Tx>, run_id: &str, exec: &Execution) -> Result<(), Error> {
-    for t in &exec.timers {
-        tx.insert_due_step(run_id, &t.step_id, t.kind, t.due_at).await?;
-    }
-    Ok(())
+fn schedule(writes: &mut Writes, exec: &mut Execution, run: &Run, step_id: &str, kind: &str, due_at: DateTime<Utc>) {
+    let timer = NewTimer { run_id: run.id.clone(), step_id: step_id.to_string(), kind: kind.to_string(), due_at };
+    writes.timers.push(timer.clone());
+    exec.timers.push(timer);
 }

@@ -15,11 +15,12 @@ use crate::{Error, Inner};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use waflow_domain::matching::{Consideration, Inbound};
 use waflow_domain::{InboundView, MessageType, PhoneNumber, WorkflowDocument};
-use waflow_store::{new_id, run_state, Contact, NewInbound, Run, Tx};
+use waflow_store::{new_id, run_state, Contact, ContactKey, ConversationKey, NewInbound, Run, Tx, Writes};
 
 /// The most messages committed in one transaction.
 const MAX_BATCH: usize = 256;
@@ -101,57 +102,103 @@ async fn process_batch(inner: &Inner, requests: &[&InboundRequest]) -> Result<Ve
     let now = inner.clock.now();
     let mut tx = inner.store.begin().await?;
     let mut outcomes = Vec::with_capacity(requests.len());
-    for request in requests {
-        let state = inner.cache.get(inner.store.as_ref(), &request.workspace_id).await?;
-        outcomes.push(process_one(inner, &mut tx, &state, request, now).await?);
+    let mut start = 0;
+    while start < requests.len() {
+        // A sub-batch holds each contact at most once, so that every message of a contact sees the
+        // effects of the one before it (they are written before the next sub-batch reads).
+        let mut seen = HashSet::new();
+        let mut end = start;
+        while end < requests.len() && seen.insert((&requests[end].workspace_id, requests[end].from.as_str())) {
+            end += 1;
+        }
+        outcomes.extend(process_sub_batch(inner, &mut tx, &requests[start..end], now).await?);
+        start = end;
     }
     tx.commit().await?;
     Ok(outcomes)
 }
 
-async fn process_one(
-    inner: &Inner,
-    tx: &mut Box<dyn Tx>,
-    state: &WorkspaceState,
-    req: &InboundRequest,
-    now: DateTime<Utc>,
-) -> Result<IntakeOutcome, Error> {
-    let ws = req.workspace_id.as_str();
-    let (mut contact, created) = tx.upsert_contact(ws, req.from.as_str(), &req.contact_name, now).await?;
-    let conversation_id = tx.touch_conversation(ws, &req.number_id, &contact.id, now).await?;
-    let message = NewInbound {
-        workspace_id: ws.to_string(),
-        conversation_id: conversation_id.clone(),
-        number_id: req.number_id.clone(),
-        contact_id: contact.id.clone(),
-        message_type: req.message_type.as_str().to_string(),
-        text: req.text.clone(),
-        channel_message_id: req.channel_message_id.clone(),
-        at: now,
-    };
+/// Stores and evaluates messages of distinct contacts with a fixed number of statements.
+async fn process_sub_batch(inner: &Inner, tx: &mut Box<dyn Tx>, reqs: &[&InboundRequest], now: DateTime<Utc>) -> Result<Vec<IntakeOutcome>, Error> {
+    let keys: Vec<ContactKey> =
+        reqs.iter().map(|r| ContactKey { workspace_id: r.workspace_id.clone(), phone: r.from.as_str().to_string(), name: r.contact_name.clone() }).collect();
+    let contacts = tx.upsert_contacts(&keys, now).await?;
+    let conversation_keys: Vec<ConversationKey> = reqs
+        .iter()
+        .zip(&contacts)
+        .map(|(r, (c, _))| ConversationKey { workspace_id: r.workspace_id.clone(), number_id: r.number_id.clone(), contact_id: c.id.clone() })
+        .collect();
+    let conversations = tx.touch_conversations(&conversation_keys, now).await?;
+    let inbound: Vec<NewInbound> = reqs
+        .iter()
+        .zip(&contacts)
+        .zip(&conversations)
+        .map(|((r, (c, _)), conv)| NewInbound {
+            workspace_id: r.workspace_id.clone(),
+            conversation_id: conv.clone(),
+            number_id: r.number_id.clone(),
+            contact_id: c.id.clone(),
+            message_type: r.message_type.as_str().to_string(),
+            text: r.text.clone(),
+            channel_message_id: r.channel_message_id.clone(),
+            at: now,
+        })
+        .collect();
+    let message_ids = tx.insert_inbound(&inbound).await?;
+    let live: Vec<String> = contacts
+        .iter()
+        .zip(&message_ids)
+        .filter(|((c, _), id)| id.is_some() && !c.blocked && !c.excluded_from_automation)
+        .map(|((c, _), _)| c.id.clone())
+        .collect();
+    let mut waiting: Vec<Run> = if live.is_empty() { Vec::new() } else { tx.waiting_runs(&live).await? };
+
+    let mut writes = Writes { at: Some(now), ..Default::default() };
+    let mut outcomes = Vec::with_capacity(reqs.len());
+    for (((req, (contact, created)), conversation_id), message_id) in reqs.iter().zip(contacts).zip(conversations).zip(message_ids) {
+        let state = inner.cache.get(inner.store.as_ref(), &req.workspace_id).await?;
+        let position = waiting.iter().position(|r| r.contact_id == contact.id && r.number_id == req.number_id);
+        let waiting_run = position.map(|i| waiting.remove(i));
+        let message = Received { req, contact, created, conversation_id, message_id, waiting_run };
+        outcomes.push(decide(inner, &mut writes, &state, message, now).await?);
+    }
+    tx.apply(&writes).await?;
+    Ok(outcomes)
+}
+
+/// An inbound message after it was stored.
+struct Received<'a> {
+    req: &'a InboundRequest,
+    contact: Contact,
+    created: bool,
+    conversation_id: String,
+    /// `None` when the message was a duplicate.
+    message_id: Option<String>,
+    waiting_run: Option<Run>,
+}
+
+/// Decides what a stored message does (SPEC §6) and buffers the effects in `writes`.
+async fn decide(inner: &Inner, writes: &mut Writes, state: &WorkspaceState, m: Received<'_>, now: DateTime<Utc>) -> Result<IntakeOutcome, Error> {
+    let Received { req, mut contact, created, conversation_id, message_id, waiting_run } = m;
+    let contact_id = contact.id.clone();
     let mut out = IntakeOutcome {
-        message_id: None,
-        contact_id: contact.id.clone(),
+        message_id: message_id.clone(),
+        contact_id: contact_id.clone(),
         conversation_id: conversation_id.clone(),
-        duplicate: false,
+        duplicate: message_id.is_none(),
         outcome: String::new(),
         runs: Vec::new(),
         queued: Vec::new(),
         log_id: String::new(),
     };
-    let contact_id = contact.id.clone();
-    let mut log = Log { workspace_id: ws, number_id: &req.number_id, contact_id: &contact_id, message_id: None, now };
-    let Some(message_id) = tx.insert_inbound(&message).await? else {
-        out.duplicate = true;
+    let log = Log { workspace_id: &req.workspace_id, number_id: &req.number_id, contact_id: &contact_id, message_id: message_id.as_deref(), now };
+    if message_id.is_none() {
         out.outcome = "duplicate".into();
         let summary = format!("message {} was already received on this number; not processed again", req.channel_message_id);
-        out.log_id = log.write(tx, entry("inbound", "duplicate", summary, json!({"channel_message_id": req.channel_message_id}))).await?;
+        out.log_id = log.write(writes, entry("inbound", "duplicate", summary, json!({"channel_message_id": req.channel_message_id})));
         return Ok(out);
-    };
-    out.message_id = Some(message_id.clone());
-    log.message_id = Some(&message_id);
+    }
     let base = json!({"text": req.text, "message_type": req.message_type, "from": req.from, "contact_created": created});
-
     let skip = if contact.blocked {
         Some(("blocked", "the contact is blocked: message stored, no workflow runs, nothing is sent"))
     } else if contact.excluded_from_automation {
@@ -163,11 +210,10 @@ async fn process_one(
     };
     if let Some((outcome, summary)) = skip {
         out.outcome = outcome.into();
-        out.log_id = log.write(tx, entry("inbound", outcome, summary.to_string(), base)).await?;
+        out.log_id = log.write(writes, entry("inbound", outcome, summary.to_string(), base));
         return Ok(out);
     }
 
-    let waiting = tx.waiting_run(&contact.id, &req.number_id).await?;
     let view = InboundView { message_type: req.message_type, text: req.text.clone() };
     let cview = contact_view(&contact);
     let eval = state.workflows.evaluate(&Inbound {
@@ -175,15 +221,16 @@ async fn process_one(
         message: &view,
         contact: &cview,
         contact_is_new: created,
-        has_waiting_run: waiting.is_some(),
+        has_waiting_run: waiting_run.is_some(),
         calendar: &state.calendar,
         now,
     });
 
     let mut started_names = Vec::new();
     if eval.resume_waiting_run {
-        if let Some(run) = waiting {
-            let (run_id, queued) = resume(inner, tx, state, run, &mut contact, req, &log, now).await?;
+        if let Some(run) = waiting_run {
+            let doc = inner.document(&run.workflow_id, run.workflow_version).await?;
+            let (run_id, queued) = resume(writes, state, &doc, run, &mut contact, req, &log, now);
             out.runs.push(run_id);
             out.queued.extend(queued);
         }
@@ -192,7 +239,7 @@ async fn process_one(
         let wf = &state.workflows.workflows[i];
         started_names.push(wf.document.name.clone());
         let ctx = StartContext { workflow_id: &wf.id, version: wf.version, doc: &wf.document, consideration, conversation_id: &conversation_id };
-        let (run_id, queued) = start_run(tx, state, &ctx, &mut contact, req, &log, now).await?;
+        let (run_id, queued) = start_run(writes, state, &ctx, &mut contact, req, &log, now);
         out.runs.push(run_id);
         out.queued.extend(queued);
     }
@@ -208,7 +255,7 @@ async fn process_one(
     out.outcome = outcome.into();
     let mut detail = base;
     detail["evaluation"] = serde_json::to_value(&eval).unwrap_or(Value::Null);
-    out.log_id = log.write(tx, entry("inbound", outcome, summary, detail)).await?;
+    out.log_id = log.write(writes, entry("inbound", outcome, summary, detail));
     Ok(out)
 }
 
@@ -220,15 +267,15 @@ struct StartContext<'a> {
     conversation_id: &'a str,
 }
 
-async fn start_run(
-    tx: &mut Box<dyn Tx>,
+fn start_run(
+    writes: &mut Writes,
     state: &WorkspaceState,
     ctx: &StartContext<'_>,
     contact: &mut Contact,
     req: &InboundRequest,
     log: &Log<'_>,
     now: DateTime<Utc>,
-) -> Result<(String, Vec<String>), Error> {
+) -> (String, Vec<String>) {
     let mut run = Run {
         id: new_id("run"),
         workspace_id: req.workspace_id.clone(),
@@ -245,41 +292,40 @@ async fn start_run(
         updated_at: now,
     };
     let burst = Burst { doc: ctx.doc, calendar: &state.calendar, now, message_text: &req.text };
-    let exec = executor::advance(tx, &mut run, contact, &burst, Some(0), false).await?;
-    tx.insert_run(&run).await?;
-    executor::write_timers(tx, &run.id, &exec).await?;
+    let exec = executor::advance(writes, &mut run, contact, &burst, Some(0), false);
     let summary = format!("{}: run started ({}), {}", ctx.doc.name, ctx.consideration.reason, crate::log::describe(&run, &exec));
     let detail = json!({"workflow": ctx.doc.name, "version": ctx.version, "conditions": ctx.consideration.checks,
-                        "steps": exec.steps, "state": run.state, "next": exec.timers.iter().map(|t| json!({"step": t.step_id, "kind": t.kind, "due_at": t.due_at})).collect::<Vec<_>>()});
+                        "steps": exec.steps, "state": run.state, "next": crate::log::timers_json(&exec)});
     let outcome = if exec.error.is_some() { "failed" } else { "started" };
-    log.write_run(tx, &run, entry("run", outcome, summary, detail)).await?;
-    Ok((run.id, exec.sent))
+    log.write_run(writes, &run, entry("run", outcome, summary, detail));
+    let id = run.id.clone();
+    writes.new_runs.push(run);
+    (id, exec.sent)
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn resume(
-    inner: &Inner,
-    tx: &mut Box<dyn Tx>,
+fn resume(
+    writes: &mut Writes,
     state: &WorkspaceState,
+    doc: &WorkflowDocument,
     mut run: Run,
     contact: &mut Contact,
     req: &InboundRequest,
     log: &Log<'_>,
     now: DateTime<Utc>,
-) -> Result<(String, Vec<String>), Error> {
-    let doc = inner.document(tx, &run.workflow_id, run.workflow_version).await?;
+) -> (String, Vec<String>) {
     let index = run.current_step.as_deref().and_then(|id| doc.step_index(id));
-    tx.delete_due_steps(&run.id).await?;
+    writes.cleared_timers.push(run.id.clone());
     if let Value::Object(vars) = &mut run.variables {
         vars.insert("last_reply".into(), json!(req.text));
     }
     let next = index.and_then(|i| doc.next_after(i));
-    let burst = Burst { doc: &doc, calendar: &state.calendar, now, message_text: &req.text };
-    let exec = executor::advance(tx, &mut run, contact, &burst, next, false).await?;
-    tx.update_run(&run).await?;
-    executor::write_timers(tx, &run.id, &exec).await?;
+    let burst = Burst { doc, calendar: &state.calendar, now, message_text: &req.text };
+    let exec = executor::advance(writes, &mut run, contact, &burst, next, false);
     let summary = format!("{}: the contact replied; run resumed, {}", doc.name, crate::log::describe(&run, &exec));
     let detail = json!({"workflow": doc.name, "version": run.workflow_version, "reply": req.text, "steps": exec.steps, "state": run.state});
-    log.write_run(tx, &run, entry("run", "resumed", summary, detail)).await?;
-    Ok((run.id, exec.sent))
+    log.write_run(writes, &run, entry("run", "resumed", summary, detail));
+    let id = run.id.clone();
+    writes.updated_runs.push(run);
+    (id, exec.sent)
 }

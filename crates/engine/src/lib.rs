@@ -23,7 +23,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Notify};
 use waflow_channels::Channels;
 use waflow_domain::WorkflowDocument;
-use waflow_store::{new_id, run_state, Run, Store, Tx};
+use waflow_store::{new_id, run_state, Run, Store, Writes};
 
 pub use intake::{InboundRequest, IntakeOutcome};
 
@@ -51,11 +51,12 @@ pub(crate) struct Inner {
 
 impl Inner {
     /// A workflow version's parsed document, from the cache or the store.
-    pub(crate) async fn document(&self, tx: &mut Box<dyn Tx>, workflow_id: &str, version: i64) -> Result<Arc<WorkflowDocument>, Error> {
+    pub(crate) async fn document(&self, workflow_id: &str, version: i64) -> Result<Arc<WorkflowDocument>, Error> {
         if let Some(doc) = self.cache.version(workflow_id, version) {
             return Ok(doc);
         }
-        let value = tx.workflow_version(workflow_id, version).await?;
+        // Versions are immutable, so reading outside the caller's transaction is safe.
+        let value = self.store.workflow_version(workflow_id, version).await?;
         let doc = WorkflowDocument::parse(&value)
             .map_err(|e| waflow_store::Error::Corrupt(format!("workflow {workflow_id} v{version}: {e}")))?;
         let doc = Arc::new(doc);
@@ -123,8 +124,9 @@ impl Engine {
 
     /// Queues a message written by an agent or an API client in the outbox.
     pub async fn queue_outbound(&self, message: waflow_store::NewOutbound) -> Result<String, Error> {
+        let id = message.id.clone();
         let mut tx = self.inner.store.begin().await?;
-        let id = tx.insert_outbound(&message).await?;
+        tx.apply(&Writes { outbound: vec![message], ..Default::default() }).await?;
         tx.commit().await?;
         self.inner.sender_wake.notify_one();
         Ok(id)
@@ -155,7 +157,9 @@ impl Engine {
         let log = log::Log { workspace_id, number_id, contact_id, message_id: None, now };
         let mut runs = Vec::new();
         if !eval.start.is_empty() {
-            let conversation_id = tx.touch_conversation(workspace_id, number_id, contact_id, now).await?;
+            let key = waflow_store::ConversationKey { workspace_id: workspace_id.into(), number_id: number_id.into(), contact_id: contact_id.into() };
+            let conversation_id = tx.touch_conversations(&[key], now).await?.remove(0);
+            let mut writes = Writes { at: Some(now), ..Default::default() };
             for &i in &eval.start {
                 let wf = &state.workflows.workflows[i];
                 let mut run = Run {
@@ -174,13 +178,13 @@ impl Engine {
                     updated_at: now,
                 };
                 let burst = executor::Burst { doc: &wf.document, calendar: &state.calendar, now, message_text: "" };
-                let exec = executor::advance(&mut tx, &mut run, &mut contact, &burst, Some(0), false).await?;
-                tx.insert_run(&run).await?;
-                executor::write_timers(&mut tx, &run.id, &exec).await?;
+                let exec = executor::advance(&mut writes, &mut run, &mut contact, &burst, Some(0), false);
                 let summary = format!("{}: run started for a new contact, {}", wf.document.name, log::describe(&run, &exec));
-                log.write_run(&mut tx, &run, log::entry("run", "started", summary, json!({"steps": exec.steps, "state": run.state}))).await?;
-                runs.push(run.id);
+                log.write_run(&mut writes, &run, log::entry("run", "started", summary, json!({"steps": exec.steps, "state": run.state})));
+                runs.push(run.id.clone());
+                writes.new_runs.push(run);
             }
+            tx.apply(&writes).await?;
         }
         tx.commit().await?;
         inner.sender_wake.notify_one();

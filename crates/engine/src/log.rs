@@ -1,10 +1,9 @@
 //! Log entries: the engine's account of why each thing happened.
 
 use crate::executor::Execution;
-use crate::Error;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use waflow_store::{new_id, LogEntry, Run, Tx};
+use waflow_store::{new_id, LogEntry, Run, Writes};
 
 /// The parts of a log entry that vary by event.
 pub(crate) struct Entry {
@@ -46,18 +45,20 @@ impl Log<'_> {
         }
     }
 
-    /// Writes an entry about the message or contact; returns its id.
-    pub async fn write(&self, tx: &mut Box<dyn Tx>, e: Entry) -> Result<String, Error> {
+    /// Adds an entry about the message or contact to `writes`; returns its id.
+    pub fn write(&self, writes: &mut Writes, e: Entry) -> String {
         let entry = self.build(e, None, None);
-        tx.insert_log(&entry).await?;
-        Ok(entry.id)
+        let id = entry.id.clone();
+        writes.logs.push(entry);
+        id
     }
 
-    /// Writes an entry about a run; returns its id.
-    pub async fn write_run(&self, tx: &mut Box<dyn Tx>, run: &Run, e: Entry) -> Result<String, Error> {
+    /// Adds an entry about a run to `writes`; returns its id.
+    pub fn write_run(&self, writes: &mut Writes, run: &Run, e: Entry) -> String {
         let entry = self.build(e, Some(&run.workflow_id), Some(&run.id));
-        tx.insert_log(&entry).await?;
-        Ok(entry.id)
+        let id = entry.id.clone();
+        writes.logs.push(entry);
+        id
     }
 }
 
@@ -79,4 +80,9 @@ pub(crate) fn describe(run: &Run, exec: &Execution) -> String {
     };
     parts.push(state);
     parts.join(", ")
+}
+
+/// The timers of an execution, for log details.
+pub(crate) fn timers_json(exec: &Execution) -> Value {
+    Value::Array(exec.timers.iter().map(|t| serde_json::json!({"step": t.step_id, "kind": t.kind, "due_at": t.due_at})).collect())
 }

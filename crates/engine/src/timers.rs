@@ -12,7 +12,7 @@ use chrono::Duration;
 use serde_json::json;
 use std::sync::Arc;
 use waflow_domain::step::Action;
-use waflow_store::{run_state, DueStep};
+use waflow_store::{run_state, DueStep, Writes};
 
 /// How long a claimed due step stays leased to this worker.
 const LEASE_SECONDS: i64 = 30;
@@ -72,11 +72,13 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
     let mut run = tx.run(&due.run_id).await?;
     let mut contact = tx.contact(&run.workspace_id, &run.contact_id).await?;
     let state = inner.cache.get(inner.store.as_ref(), &run.workspace_id).await?;
-    let doc = inner.document(&mut tx, &run.workflow_id, run.workflow_version).await?;
-    let log = Log { workspace_id: &run.workspace_id.clone(), number_id: &run.number_id.clone(), contact_id: &run.contact_id.clone(), message_id: None, now };
+    let doc = inner.document(&run.workflow_id, run.workflow_version).await?;
+    let (workspace_id, number_id, contact_id) = (run.workspace_id.clone(), run.number_id.clone(), run.contact_id.clone());
+    let log = Log { workspace_id: &workspace_id, number_id: &number_id, contact_id: &contact_id, message_id: None, now };
     let current = run.current_step.as_deref() == Some(due.step_id.as_str());
     let live = matches!(run.state.as_str(), run_state::ACTIVE | run_state::WAITING);
     let index = doc.step_index(&due.step_id);
+    let mut writes = Writes { at: Some(now), ..Default::default() };
     if !live || !current || index.is_none() {
         // The run moved on (a reply came, it was ended or removed): the timer is obsolete.
         tx.commit().await?;
@@ -85,9 +87,10 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
     if contact.excluded_from_automation {
         run.state = run_state::ENDED.into();
         run.updated_at = now;
-        tx.update_run(&run).await?;
         let summary = format!("{}: run ended because the contact is excluded from automation", doc.name);
-        log.write_run(&mut tx, &run, entry("run", "ended", summary, json!({"step": due.step_id}))).await?;
+        log.write_run(&mut writes, &run, entry("run", "ended", summary, json!({"step": due.step_id})));
+        writes.updated_runs.push(run);
+        tx.apply(&writes).await?;
         tx.commit().await?;
         return Ok(false);
     }
@@ -98,7 +101,7 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
             _ => None,
         };
         let exec = if next.is_some() {
-            executor::advance(&mut tx, &mut run, &mut contact, &burst, next, false).await?
+            executor::advance(&mut writes, &mut run, &mut contact, &burst, next, false)
         } else {
             run.state = run_state::ENDED.into();
             run.updated_at = now;
@@ -107,15 +110,15 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
         let s = format!("{}: no reply before the timeout of step {}; {}", doc.name, due.step_id, crate::log::describe(&run, &exec));
         (exec, s)
     } else {
-        let exec = executor::advance(&mut tx, &mut run, &mut contact, &burst, index, true).await?;
+        let exec = executor::advance(&mut writes, &mut run, &mut contact, &burst, index, true);
         let s = format!("{}: delayed step {} fired; {}", doc.name, due.step_id, crate::log::describe(&run, &exec));
         (exec, s)
     };
-    tx.update_run(&run).await?;
-    executor::write_timers(&mut tx, &run.id, &exec).await?;
     let outcome = if exec.error.is_some() { "failed" } else { "step" };
     let detail = json!({"workflow": doc.name, "due_at": due.due_at, "kind": due.kind, "steps": exec.steps, "state": run.state});
-    log.write_run(&mut tx, &run, entry("run", outcome, summary, detail)).await?;
+    log.write_run(&mut writes, &run, entry("run", outcome, summary, detail));
+    writes.updated_runs.push(run);
+    tx.apply(&writes).await?;
     tx.commit().await?;
     Ok(!exec.sent.is_empty())
 }

@@ -479,6 +479,17 @@ impl Store for SqliteStore {
         self.workflow_on(&mut conn, workspace_id, id).await
     }
 
+    async fn workflow_version(&self, workflow_id: &str, version: i64) -> Result<Value> {
+        let text: Option<String> = sqlx::query_scalar("SELECT document FROM workflow_versions WHERE workflow_id = ? AND version = ?")
+            .bind(workflow_id)
+            .bind(version)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        let text = text.ok_or(not_found("workflow version"))?;
+        serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("workflow document: {e}")))
+    }
+
     async fn delete_workflows(&self, workspace_id: &str, ids: &[String]) -> Result<u64> {
         let mut tx = self.write.begin().await.map_err(db)?;
         let mut deleted = 0;

@@ -8,6 +8,7 @@
 //! transaction, so this costs one fsync per batch, not per message.
 
 mod api;
+mod apply;
 mod convert;
 mod tx;
 

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
-use waflow_store::{new_id, Contact, Error, LogEntry, NewInbound, NewOutbound, Result, Run, Tx};
+use sqlx::QueryBuilder;
+use std::collections::{HashMap, HashSet};
+use waflow_store::{new_id, Contact, ContactKey, ConversationKey, Error, LogEntry, NewInbound, Result, Run, Tx, Writes};
 
 /// A write transaction. Dropping it without [`Tx::commit`] rolls everything back.
 pub struct SqliteTx {
@@ -62,167 +64,113 @@ pub(crate) async fn insert_contact_row(conn: &mut SqliteConnection, workspace_id
     convert::contact(&row)
 }
 
+/// Rows per multi-row statement: well under SQLite's limit of 32766 bound variables.
+const CHUNK: usize = 200;
+
 #[async_trait]
 impl Tx for SqliteTx {
-    async fn upsert_contact(&mut self, workspace_id: &str, phone: &str, name: &str, at: DateTime<Utc>) -> Result<(Contact, bool)> {
-        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = ? AND phone = ?");
-        let row = sqlx::query(&sql).bind(workspace_id).bind(phone).fetch_optional(&mut *self.tx).await.map_err(db)?;
-        if let Some(row) = row {
-            let mut found = convert::contact(&row)?;
-            if found.name.is_empty() && !name.is_empty() {
-                sqlx::query("UPDATE contacts SET name = ?, updated_at = ? WHERE id = ?")
-                    .bind(name)
-                    .bind(ms(at))
-                    .bind(&found.id)
-                    .execute(&mut *self.tx)
-                    .await
-                    .map_err(db)?;
-                found.name = name.to_string();
+    async fn upsert_contacts(&mut self, keys: &[ContactKey], at: DateTime<Utc>) -> Result<Vec<(Contact, bool)>> {
+        let mut proposed: Vec<String> = Vec::with_capacity(keys.len());
+        let mut found: HashMap<(String, String), Contact> = HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(CHUNK) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO contacts (id, workspace_id, phone, name, created_at, updated_at) ");
+            q.push_values(chunk, |mut b, k| {
+                let id = new_id("ct");
+                proposed.push(id.clone());
+                b.push_bind(id).push_bind(&k.workspace_id).push_bind(&k.phone).push_bind(&k.name).push_bind(ms(at)).push_bind(ms(at));
+            });
+            // Fill an empty name from the channel's profile name; otherwise leave the row as it is.
+            q.push(format!(
+                " ON CONFLICT (workspace_id, phone) DO UPDATE SET name = CASE WHEN contacts.name = '' THEN excluded.name ELSE contacts.name END \
+                 RETURNING {CONTACT_COLUMNS}"
+            ));
+            for row in q.build().fetch_all(&mut *self.tx).await.map_err(db)? {
+                let c = convert::contact(&row)?;
+                found.insert((c.workspace_id.clone(), c.phone.clone()), c);
             }
-            return Ok((found, false));
         }
-        Ok((insert_contact_row(&mut self.tx, workspace_id, phone, name, at).await?, true))
+        keys.iter()
+            .zip(proposed)
+            .map(|(k, id)| {
+                let c = found.get(&(k.workspace_id.clone(), k.phone.clone())).cloned().ok_or(Error::NotFound { what: "contact" })?;
+                let created = c.id == id;
+                Ok((c, created))
+            })
+            .collect()
     }
 
     async fn contact(&mut self, workspace_id: &str, contact_id: &str) -> Result<Contact> {
         contact(&mut self.tx, workspace_id, contact_id).await
     }
 
-    async fn set_contact_tags(&mut self, contact_id: &str, tags: &[String], at: DateTime<Utc>) -> Result<()> {
-        let tags = serde_json::to_string(tags).map_err(|e| Error::Corrupt(e.to_string()))?;
-        sqlx::query("UPDATE contacts SET tags = ?, updated_at = ? WHERE id = ?")
-            .bind(tags)
-            .bind(ms(at))
-            .bind(contact_id)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
-        Ok(())
+    async fn touch_conversations(&mut self, keys: &[ConversationKey], at: DateTime<Utc>) -> Result<Vec<String>> {
+        let mut found: HashMap<(String, String), String> = HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(CHUNK) {
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new("INSERT INTO conversations (id, workspace_id, number_id, contact_id, last_message_at, created_at) ");
+            q.push_values(chunk, |mut b, k| {
+                b.push_bind(new_id("cv")).push_bind(&k.workspace_id).push_bind(&k.number_id).push_bind(&k.contact_id).push_bind(ms(at)).push_bind(ms(at));
+            });
+            q.push(" ON CONFLICT (number_id, contact_id) DO UPDATE SET last_message_at = excluded.last_message_at RETURNING id, number_id, contact_id");
+            let rows: Vec<(String, String, String)> = q.build_query_as().fetch_all(&mut *self.tx).await.map_err(db)?;
+            for (id, number, contact) in rows {
+                found.insert((number, contact), id);
+            }
+        }
+        keys.iter()
+            .map(|k| found.get(&(k.number_id.clone(), k.contact_id.clone())).cloned().ok_or(Error::NotFound { what: "conversation" }))
+            .collect()
     }
 
-    async fn set_contact_agent(&mut self, contact_id: &str, agent_id: Option<&str>, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query("UPDATE contacts SET assigned_agent_id = ?, updated_at = ? WHERE id = ?")
-            .bind(agent_id)
-            .bind(ms(at))
-            .bind(contact_id)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
-        Ok(())
+    async fn insert_inbound(&mut self, messages: &[NewInbound]) -> Result<Vec<Option<String>>> {
+        let ids: Vec<String> = messages.iter().map(|_| new_id("msg")).collect();
+        let mut inserted: HashSet<String> = HashSet::with_capacity(messages.len());
+        for (chunk, chunk_ids) in messages.chunks(CHUNK).zip(ids.chunks(CHUNK)) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO messages (id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, body, \
+                 channel_message_id, sender_kind, status, created_at) ",
+            );
+            q.push_values(chunk.iter().zip(chunk_ids), |mut b, (m, id)| {
+                b.push_bind(id)
+                    .push_bind(&m.workspace_id)
+                    .push_bind(&m.conversation_id)
+                    .push_bind(&m.number_id)
+                    .push_bind(&m.contact_id)
+                    .push_bind("inbound")
+                    .push_bind(&m.message_type)
+                    .push_bind(&m.text)
+                    .push_bind(&m.channel_message_id)
+                    .push_bind("contact")
+                    .push_bind("received")
+                    .push_bind(ms(m.at));
+            });
+            q.push(" ON CONFLICT DO NOTHING RETURNING id");
+            let rows: Vec<String> = q.build_query_scalar().fetch_all(&mut *self.tx).await.map_err(db)?;
+            inserted.extend(rows);
+        }
+        Ok(ids.into_iter().map(|id| inserted.contains(&id).then_some(id)).collect())
     }
 
-    async fn touch_conversation(&mut self, workspace_id: &str, number_id: &str, contact_id: &str, at: DateTime<Utc>) -> Result<String> {
-        let id: String = sqlx::query_scalar(
-            "INSERT INTO conversations (id, workspace_id, number_id, contact_id, last_message_at, created_at) VALUES (?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (number_id, contact_id) DO UPDATE SET last_message_at = excluded.last_message_at RETURNING id",
-        )
-        .bind(new_id("cv"))
-        .bind(workspace_id)
-        .bind(number_id)
-        .bind(contact_id)
-        .bind(ms(at))
-        .bind(ms(at))
-        .fetch_one(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(id)
-    }
-
-    async fn insert_inbound(&mut self, m: &NewInbound) -> Result<Option<String>> {
-        let id = new_id("msg");
-        let inserted = sqlx::query(
-            "INSERT INTO messages (id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, body, \
-             channel_message_id, sender_kind, status, created_at) VALUES (?, ?, ?, ?, ?, 'inbound', ?, ?, ?, 'contact', 'received', ?) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(&id)
-        .bind(&m.workspace_id)
-        .bind(&m.conversation_id)
-        .bind(&m.number_id)
-        .bind(&m.contact_id)
-        .bind(&m.message_type)
-        .bind(&m.text)
-        .bind(&m.channel_message_id)
-        .bind(ms(m.at))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        Ok((inserted == 1).then_some(id))
-    }
-
-    async fn insert_outbound(&mut self, m: &NewOutbound) -> Result<String> {
-        let id = new_id("msg");
-        sqlx::query(
-            "INSERT INTO messages (id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, body, \
-             sender_kind, sender_ref, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'outbound', 'text', ?, ?, ?, 'queued', ?, ?)",
-        )
-        .bind(&id)
-        .bind(&m.workspace_id)
-        .bind(&m.conversation_id)
-        .bind(&m.number_id)
-        .bind(&m.contact_id)
-        .bind(&m.text)
-        .bind(m.sender_kind)
-        .bind(&m.sender_ref)
-        .bind(ms(m.at))
-        .bind(ms(m.at))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(id)
-    }
-
-    async fn waiting_run(&mut self, contact_id: &str, number_id: &str) -> Result<Option<Run>> {
-        let sql = format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE contact_id = ? AND number_id = ? AND state = 'waiting' ORDER BY id LIMIT 1"
-        );
-        let row = sqlx::query(&sql).bind(contact_id).bind(number_id).fetch_optional(&mut *self.tx).await.map_err(db)?;
-        row.as_ref().map(convert::run).transpose()
+    async fn waiting_runs(&mut self, contact_ids: &[String]) -> Result<Vec<Run>> {
+        let mut runs = Vec::new();
+        for chunk in contact_ids.chunks(CHUNK) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {RUN_COLUMNS} FROM runs WHERE state = 'waiting' AND contact_id IN ("));
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id);
+            }
+            q.push(") ORDER BY id");
+            for row in q.build().fetch_all(&mut *self.tx).await.map_err(db)? {
+                runs.push(convert::run(&row)?);
+            }
+        }
+        Ok(runs)
     }
 
     async fn run(&mut self, run_id: &str) -> Result<Run> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?");
         let row = sqlx::query(&sql).bind(run_id).fetch_optional(&mut *self.tx).await.map_err(db)?;
         row.as_ref().map(convert::run).transpose()?.ok_or(Error::NotFound { what: "run" })
-    }
-
-    async fn insert_run(&mut self, r: &Run) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO runs (id, workspace_id, workflow_id, workflow_version, contact_id, number_id, conversation_id, state, \
-             current_step, variables, history, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&r.id)
-        .bind(&r.workspace_id)
-        .bind(&r.workflow_id)
-        .bind(r.workflow_version)
-        .bind(&r.contact_id)
-        .bind(&r.number_id)
-        .bind(&r.conversation_id)
-        .bind(&r.state)
-        .bind(&r.current_step)
-        .bind(r.variables.to_string())
-        .bind(r.history.to_string())
-        .bind(ms(r.created_at))
-        .bind(ms(r.updated_at))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(())
-    }
-
-    async fn update_run(&mut self, r: &Run) -> Result<()> {
-        sqlx::query("UPDATE runs SET state = ?, current_step = ?, variables = ?, history = ?, updated_at = ? WHERE id = ?")
-            .bind(&r.state)
-            .bind(&r.current_step)
-            .bind(r.variables.to_string())
-            .bind(r.history.to_string())
-            .bind(ms(r.updated_at))
-            .bind(&r.id)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
-        Ok(())
     }
 
     async fn workflow_version(&mut self, workflow_id: &str, version: i64) -> Result<Value> {
@@ -236,19 +184,6 @@ impl Tx for SqliteTx {
         serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("workflow document: {e}")))
     }
 
-    async fn insert_due_step(&mut self, run_id: &str, step_id: &str, kind: &str, due_at: DateTime<Utc>) -> Result<()> {
-        sqlx::query("INSERT INTO due_steps (id, run_id, step_id, kind, due_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(new_id("due"))
-            .bind(run_id)
-            .bind(step_id)
-            .bind(kind)
-            .bind(ms(due_at))
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
-        Ok(())
-    }
-
     async fn take_due_step(&mut self, id: &str, owner: &str) -> Result<bool> {
         let deleted = sqlx::query("DELETE FROM due_steps WHERE id = ? AND lease_owner = ?")
             .bind(id)
@@ -260,13 +195,8 @@ impl Tx for SqliteTx {
         Ok(deleted == 1)
     }
 
-    async fn delete_due_steps(&mut self, run_id: &str) -> Result<()> {
-        sqlx::query("DELETE FROM due_steps WHERE run_id = ?").bind(run_id).execute(&mut *self.tx).await.map_err(db)?;
-        Ok(())
-    }
-
-    async fn insert_log(&mut self, entry: &LogEntry) -> Result<()> {
-        insert_log(&mut self.tx, entry).await
+    async fn apply(&mut self, w: &Writes) -> Result<()> {
+        crate::apply::apply(&mut self.tx, w).await
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {

@@ -113,6 +113,8 @@ pub struct NewInbound {
 /// A new outbound message; it is queued in the outbox until the sender delivers it.
 #[derive(Debug, Clone)]
 pub struct NewOutbound {
+    /// Chosen by the caller (see [`crate::new_id`]), so effects can refer to it before it is written.
+    pub id: String,
     pub workspace_id: String,
     pub conversation_id: String,
     pub number_id: String,
@@ -278,4 +280,64 @@ pub enum Delivery {
     Sent { message_id: String, channel_message_id: String, at: DateTime<Utc> },
     Retry { message_id: String, error: String, next_attempt_at: DateTime<Utc> },
     Failed { message_id: String, error: String },
+}
+
+/// A contact to find or create.
+#[derive(Debug, Clone)]
+pub struct ContactKey {
+    pub workspace_id: String,
+    pub phone: String,
+    /// Used when the contact is created, or when the stored name is empty.
+    pub name: String,
+}
+
+/// The conversation between a number and a contact.
+#[derive(Debug, Clone)]
+pub struct ConversationKey {
+    pub workspace_id: String,
+    pub number_id: String,
+    pub contact_id: String,
+}
+
+/// A timer to schedule.
+#[derive(Debug, Clone)]
+pub struct NewTimer {
+    pub run_id: String,
+    pub step_id: String,
+    /// `step` or `timeout`.
+    pub kind: String,
+    pub due_at: DateTime<Utc>,
+}
+
+/// Effects of engine work, buffered in memory and written by [`crate::Tx::apply`] in a handful of
+/// multi-row statements, in this order: timers of `runs_leaving_wait` deleted, new runs inserted,
+/// runs updated, timers inserted, outbound messages queued, contacts updated, log entries appended.
+#[derive(Debug, Clone, Default)]
+pub struct Writes {
+    pub cleared_timers: Vec<String>,
+    pub new_runs: Vec<Run>,
+    pub updated_runs: Vec<Run>,
+    pub timers: Vec<NewTimer>,
+    pub outbound: Vec<NewOutbound>,
+    /// Contact id → final tags.
+    pub contact_tags: std::collections::BTreeMap<String, Vec<String>>,
+    /// Contact id → final assigned agent.
+    pub contact_agents: std::collections::BTreeMap<String, Option<String>>,
+    pub logs: Vec<LogEntry>,
+    /// The time contact changes are stamped with.
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl Writes {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.cleared_timers.is_empty()
+            && self.new_runs.is_empty()
+            && self.updated_runs.is_empty()
+            && self.timers.is_empty()
+            && self.outbound.is_empty()
+            && self.contact_tags.is_empty()
+            && self.contact_agents.is_empty()
+            && self.logs.is_empty()
+    }
 }

@@ -10,39 +10,26 @@ use serde_json::Value;
 /// A unit of work: all writes commit together in [`Tx::commit`], or none do if it is dropped.
 #[async_trait]
 pub trait Tx: Send {
-    /// Finds the contact with this phone, or creates it; `true` when created.
-    async fn upsert_contact(&mut self, workspace_id: &str, phone: &str, name: &str, at: DateTime<Utc>) -> Result<(Contact, bool)>;
+    /// Finds or creates each contact; returns them in input order with `true` when created.
+    async fn upsert_contacts(&mut self, keys: &[ContactKey], at: DateTime<Utc>) -> Result<Vec<(Contact, bool)>>;
     /// Reads a contact.
     async fn contact(&mut self, workspace_id: &str, contact_id: &str) -> Result<Contact>;
-    /// Writes the contact's tags.
-    async fn set_contact_tags(&mut self, contact_id: &str, tags: &[String], at: DateTime<Utc>) -> Result<()>;
-    /// Writes (or clears) the contact's assigned agent.
-    async fn set_contact_agent(&mut self, contact_id: &str, agent_id: Option<&str>, at: DateTime<Utc>) -> Result<()>;
-    /// The conversation between this number and contact, created if needed; touches its time.
-    async fn touch_conversation(&mut self, workspace_id: &str, number_id: &str, contact_id: &str, at: DateTime<Utc>) -> Result<String>;
-    /// Stores an inbound message, or returns `None` when this number already has that channel id.
-    async fn insert_inbound(&mut self, message: &NewInbound) -> Result<Option<String>>;
-    /// Stores an outbound message with status `queued` (in the outbox); returns its id.
-    async fn insert_outbound(&mut self, message: &NewOutbound) -> Result<String>;
-    /// The run of this contact on this number that is waiting for a reply, if any.
-    async fn waiting_run(&mut self, contact_id: &str, number_id: &str) -> Result<Option<Run>>;
+    /// The conversation of each (number, contact), created if needed and touched; ids in input order.
+    async fn touch_conversations(&mut self, keys: &[ConversationKey], at: DateTime<Utc>) -> Result<Vec<String>>;
+    /// Stores inbound messages; for each, its new id, or `None` when this number already has
+    /// that channel message id (a duplicate).
+    async fn insert_inbound(&mut self, messages: &[NewInbound]) -> Result<Vec<Option<String>>>;
+    /// The runs waiting for a reply of any of these contacts.
+    async fn waiting_runs(&mut self, contact_ids: &[String]) -> Result<Vec<Run>>;
     /// Reads a run.
     async fn run(&mut self, run_id: &str) -> Result<Run>;
-    /// Inserts a new run.
-    async fn insert_run(&mut self, run: &Run) -> Result<()>;
-    /// Writes a run's state, current step, variables and history.
-    async fn update_run(&mut self, run: &Run) -> Result<()>;
     /// The document of one version of a workflow.
     async fn workflow_version(&mut self, workflow_id: &str, version: i64) -> Result<Value>;
-    /// Schedules a step or timeout of a run.
-    async fn insert_due_step(&mut self, run_id: &str, step_id: &str, kind: &str, due_at: DateTime<Utc>) -> Result<()>;
     /// Deletes a due step if it is still leased by `owner`; `false` means someone else has it or
     /// it is gone, and the caller must not execute it.
     async fn take_due_step(&mut self, id: &str, owner: &str) -> Result<bool>;
-    /// Deletes every pending timer of a run.
-    async fn delete_due_steps(&mut self, run_id: &str) -> Result<()>;
-    /// Appends a log entry.
-    async fn insert_log(&mut self, entry: &LogEntry) -> Result<()>;
+    /// Writes buffered effects (see [`Writes`] for the order).
+    async fn apply(&mut self, writes: &Writes) -> Result<()>;
     /// Commits everything written through this transaction.
     async fn commit(self: Box<Self>) -> Result<()>;
 }
@@ -107,6 +94,8 @@ pub trait Store: Send + Sync + 'static {
     async fn update_workflow(&self, workspace_id: &str, id: &str, write: &WorkflowWrite) -> Result<Workflow>;
     async fn workflows(&self, workspace_id: &str) -> Result<Vec<Workflow>>;
     async fn workflow(&self, workspace_id: &str, id: &str) -> Result<Workflow>;
+    /// The document of one (immutable) version of a workflow.
+    async fn workflow_version(&self, workflow_id: &str, version: i64) -> Result<Value>;
     async fn delete_workflows(&self, workspace_id: &str, ids: &[String]) -> Result<u64>;
     /// The active workflow (other than `except_id`) with this exact phrase, if any.
     async fn active_workflows_with_phrase(&self, workspace_id: &str, phrase_key: &str, except_id: Option<&str>) -> Result<Vec<Workflow>>;

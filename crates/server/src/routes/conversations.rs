@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 use waflow_domain::parse::{Obj, Path};
-use waflow_store::{Conversation, NewOutbound};
+use waflow_store::{new_id, Conversation, NewOutbound};
 
 pub async fn list(State(state): State<AppState>, caller: Caller, params: Params) -> ApiResult<Json<Value>> {
     let limit = params.limit(50, 500)?;
@@ -52,6 +52,7 @@ pub async fn send(State(state): State<AppState>, caller: Caller, UrlPath(id): Ur
     let message_id = state
         .engine
         .queue_outbound(NewOutbound {
+            id: new_id("msg"),
             workspace_id: caller.workspace_id.clone(),
             conversation_id: conversation.id,
             number_id: conversation.number_id,

@@ -1,0 +1,140 @@
+//! Writing buffered engine effects ([`Writes`]) as a handful of multi-row statements.
+
+use crate::convert::{db, ms};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use waflow_store::{new_id, Error, Result, Writes};
+
+/// Rows per statement; 13 columns at most, well under SQLite's 32766 bound variables.
+const CHUNK: usize = 200;
+
+fn text<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+/// Writes `w` in the documented order (see [`Writes`]).
+pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()> {
+    for chunk in w.cleared_timers.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("DELETE FROM due_steps WHERE run_id IN (");
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(id);
+        }
+        q.push(")");
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    for chunk in w.new_runs.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO runs (id, workspace_id, workflow_id, workflow_version, contact_id, number_id, conversation_id, state, \
+             current_step, variables, history, created_at, updated_at) ",
+        );
+        let mut failed = None;
+        q.push_values(chunk, |mut b, r| {
+            let (vars, history) = match (text(&r.variables), text(&r.history)) {
+                (Ok(v), Ok(h)) => (v, h),
+                (Err(e), _) | (_, Err(e)) => {
+                    failed = Some(e);
+                    (String::new(), String::new())
+                }
+            };
+            b.push_bind(&r.id)
+                .push_bind(&r.workspace_id)
+                .push_bind(&r.workflow_id)
+                .push_bind(r.workflow_version)
+                .push_bind(&r.contact_id)
+                .push_bind(&r.number_id)
+                .push_bind(&r.conversation_id)
+                .push_bind(&r.state)
+                .push_bind(&r.current_step)
+                .push_bind(vars)
+                .push_bind(history)
+                .push_bind(ms(r.created_at))
+                .push_bind(ms(r.updated_at));
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    for r in &w.updated_runs {
+        sqlx::query("UPDATE runs SET state = ?, current_step = ?, variables = ?, history = ?, updated_at = ? WHERE id = ?")
+            .bind(&r.state)
+            .bind(&r.current_step)
+            .bind(text(&r.variables)?)
+            .bind(text(&r.history)?)
+            .bind(ms(r.updated_at))
+            .bind(&r.id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    for chunk in w.timers.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO due_steps (id, run_id, step_id, kind, due_at) ");
+        q.push_values(chunk, |mut b, t| {
+            b.push_bind(new_id("due")).push_bind(&t.run_id).push_bind(&t.step_id).push_bind(&t.kind).push_bind(ms(t.due_at));
+        });
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    for chunk in w.outbound.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO messages (id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, body, \
+             sender_kind, sender_ref, status, next_attempt_at, created_at) ",
+        );
+        q.push_values(chunk, |mut b, m| {
+            b.push_bind(&m.id)
+                .push_bind(&m.workspace_id)
+                .push_bind(&m.conversation_id)
+                .push_bind(&m.number_id)
+                .push_bind(&m.contact_id)
+                .push_bind("outbound")
+                .push_bind("text")
+                .push_bind(&m.text)
+                .push_bind(m.sender_kind)
+                .push_bind(&m.sender_ref)
+                .push_bind("queued")
+                .push_bind(ms(m.at))
+                .push_bind(ms(m.at));
+        });
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    let at = ms(w.at.unwrap_or_default());
+    for (contact, tags) in &w.contact_tags {
+        sqlx::query("UPDATE contacts SET tags = ?, updated_at = ? WHERE id = ?")
+            .bind(text(tags)?)
+            .bind(at)
+            .bind(contact)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    for (contact, agent) in &w.contact_agents {
+        sqlx::query("UPDATE contacts SET assigned_agent_id = ?, updated_at = ? WHERE id = ?")
+            .bind(agent)
+            .bind(at)
+            .bind(contact)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    for chunk in w.logs.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO log_entries (id, workspace_id, created_at, kind, outcome, summary, number_id, contact_id, message_id, \
+             workflow_id, run_id, detail) ",
+        );
+        q.push_values(chunk, |mut b, e| {
+            b.push_bind(&e.id)
+                .push_bind(&e.workspace_id)
+                .push_bind(ms(e.created_at))
+                .push_bind(&e.kind)
+                .push_bind(&e.outcome)
+                .push_bind(&e.summary)
+                .push_bind(&e.number_id)
+                .push_bind(&e.contact_id)
+                .push_bind(&e.message_id)
+                .push_bind(&e.workflow_id)
+                .push_bind(&e.run_id)
+                .push_bind(e.detail.to_string());
+        });
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
