@@ -52,6 +52,26 @@ pub struct Skipped {
     pub path: String,
 }
 
+/// One member of a stored workflow set (see [`WorkflowSet::members`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SetMember {
+    pub workflow_id: String,
+    pub version: i64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub keyword_path: Option<String>,
+}
+
+/// Names the workflows in a skipped mask (see [`WorkflowSet::skipped_mask`]).
+pub fn expand_skipped(mask: &str, members: &[SetMember]) -> Vec<Skipped> {
+    let bytes: Vec<u8> = (0..mask.len() / 2).filter_map(|i| u8::from_str_radix(mask.get(2 * i..2 * i + 2)?, 16).ok()).collect();
+    members
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| bytes.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0))
+        .map(|(_, m)| Skipped { workflow_id: m.workflow_id.clone(), path: m.keyword_path.clone().unwrap_or_default() })
+        .collect()
+}
+
 /// The decision for one inbound message.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Evaluation {
@@ -62,9 +82,10 @@ pub struct Evaluation {
     pub start: Vec<usize>,
     /// Every workflow that was evaluated, in order.
     pub considered: Vec<Consideration>,
-    /// Workflows skipped without evaluation because a required keyword is absent.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub skipped: Vec<Skipped>,
+    /// Workflows skipped without evaluation because a required keyword is absent (indices into
+    /// [`WorkflowSet::workflows`]); logged compactly with [`WorkflowSet::skipped_mask`].
+    #[serde(skip)]
+    pub skipped: Vec<usize>,
     /// Which stage decided: "waiting_run", "exact_phrase", "priority", "holiday",
     /// "outside_business_hours" or "none".
     pub stage: &'static str,
@@ -208,9 +229,9 @@ impl WorkflowSet {
             if doc.trigger == Trigger::ContactCreated && !input.contact_is_new {
                 continue;
             }
-            if let Some(path) = self.indexed_path.get(&i) {
+            if self.indexed_path.contains_key(&i) {
                 if !present.get(i).copied().unwrap_or(false) {
-                    eval.skipped.push(Skipped { workflow_id: self.workflows[i].id.clone(), path: path.clone() });
+                    eval.skipped.push(i);
                     continue;
                 }
             }
@@ -263,6 +284,26 @@ impl WorkflowSet {
             }
         }
         present
+    }
+
+    /// What the set holds, in index order: each workflow, its version and the path of its
+    /// keyword-indexed condition. Stored once per set so that logs can name skipped workflows
+    /// from a compact mask.
+    pub fn members(&self) -> Vec<SetMember> {
+        self.workflows
+            .iter()
+            .enumerate()
+            .map(|(i, w)| SetMember { workflow_id: w.id.clone(), version: w.version, keyword_path: self.indexed_path.get(&i).cloned() })
+            .collect()
+    }
+
+    /// A compact form of `indices`: a hex bitmap over the set's members (bit i = member i).
+    pub fn skipped_mask(&self, indices: &[usize]) -> String {
+        let mut bytes = vec![0u8; self.workflows.len().div_ceil(8)];
+        for &i in indices {
+            bytes[i / 8] |= 1 << (i % 8);
+        }
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Workflows started by a contact being created outside any message (e.g. through the API).

@@ -17,6 +17,8 @@ use waflow_store::Store;
 pub struct WorkspaceState {
     pub calendar: Calendar,
     pub workflows: WorkflowSet,
+    /// The id under which `workflows`' members are stored, for logs.
+    pub set_id: String,
 }
 
 /// Builds the calendar of a stored workspace.
@@ -59,7 +61,11 @@ impl WorkspaceCache {
                 v.insert((wf.id.clone(), wf.version), wf.document.clone());
             }
         }
-        let state = Arc::new(WorkspaceState { calendar, workflows: WorkflowSet::new(active) });
+        let workflows = WorkflowSet::new(active);
+        let set_id = waflow_store::new_id("wset");
+        let members = serde_json::to_value(workflows.members()).unwrap_or_default();
+        store.insert_workflow_set(workspace_id, &set_id, &members).await?;
+        let state = Arc::new(WorkspaceState { calendar, workflows, set_id });
         if let Ok(mut m) = self.states.write() {
             m.insert(workspace_id.to_string(), state.clone());
         }

@@ -175,7 +175,7 @@ pub(crate) fn advance(writes: &mut Writes, run: &mut Run, contact: &mut Contact,
 }
 
 fn schedule(writes: &mut Writes, exec: &mut Execution, run: &Run, step_id: &str, kind: &str, due_at: DateTime<Utc>) {
-    let timer = NewTimer { run_id: run.id.clone(), step_id: step_id.to_string(), kind: kind.to_string(), due_at };
+    let timer = NewTimer { run_id: run.id.clone(), workspace_id: run.workspace_id.clone(), step_id: step_id.to_string(), kind: kind.to_string(), due_at };
     writes.timers.push(timer.clone());
     exec.timers.push(timer);
 }

@@ -15,7 +15,7 @@ use crate::{Error, Inner};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use waflow_domain::matching::{Consideration, Inbound};
@@ -100,6 +100,14 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
 
 async fn process_batch(inner: &Inner, requests: &[&InboundRequest]) -> Result<Vec<IntakeOutcome>, Error> {
     let now = inner.clock.now();
+    // Workspace state may have to be loaded (and its workflow set stored) through the write
+    // connection, so it is fetched before the transaction takes that connection.
+    let mut states: HashMap<&str, Arc<WorkspaceState>> = HashMap::new();
+    for r in requests {
+        if !states.contains_key(r.workspace_id.as_str()) {
+            states.insert(&r.workspace_id, inner.cache.get(inner.store.as_ref(), &r.workspace_id).await?);
+        }
+    }
     let mut tx = inner.store.begin().await?;
     let mut outcomes = Vec::with_capacity(requests.len());
     let mut start = 0;
@@ -111,7 +119,7 @@ async fn process_batch(inner: &Inner, requests: &[&InboundRequest]) -> Result<Ve
         while end < requests.len() && seen.insert((&requests[end].workspace_id, requests[end].from.as_str())) {
             end += 1;
         }
-        outcomes.extend(process_sub_batch(inner, &mut tx, &requests[start..end], now).await?);
+        outcomes.extend(process_sub_batch(inner, &mut tx, &states, &requests[start..end], now).await?);
         start = end;
     }
     tx.commit().await?;
@@ -119,7 +127,13 @@ async fn process_batch(inner: &Inner, requests: &[&InboundRequest]) -> Result<Ve
 }
 
 /// Stores and evaluates messages of distinct contacts with a fixed number of statements.
-async fn process_sub_batch(inner: &Inner, tx: &mut Box<dyn Tx>, reqs: &[&InboundRequest], now: DateTime<Utc>) -> Result<Vec<IntakeOutcome>, Error> {
+async fn process_sub_batch(
+    inner: &Inner,
+    tx: &mut Box<dyn Tx>,
+    states: &HashMap<&str, Arc<WorkspaceState>>,
+    reqs: &[&InboundRequest],
+    now: DateTime<Utc>,
+) -> Result<Vec<IntakeOutcome>, Error> {
     let keys: Vec<ContactKey> =
         reqs.iter().map(|r| ContactKey { workspace_id: r.workspace_id.clone(), phone: r.from.as_str().to_string(), name: r.contact_name.clone() }).collect();
     let contacts = tx.upsert_contacts(&keys, now).await?;
@@ -156,11 +170,11 @@ async fn process_sub_batch(inner: &Inner, tx: &mut Box<dyn Tx>, reqs: &[&Inbound
     let mut writes = Writes { at: Some(now), ..Default::default() };
     let mut outcomes = Vec::with_capacity(reqs.len());
     for (((req, (contact, created)), conversation_id), message_id) in reqs.iter().zip(contacts).zip(conversations).zip(message_ids) {
-        let state = inner.cache.get(inner.store.as_ref(), &req.workspace_id).await?;
+        let state = states.get(req.workspace_id.as_str()).ok_or_else(|| Error::Unavailable("workspace state missing".into()))?;
         let position = waiting.iter().position(|r| r.contact_id == contact.id && r.number_id == req.number_id);
         let waiting_run = position.map(|i| waiting.remove(i));
         let message = Received { req, contact, created, conversation_id, message_id, waiting_run };
-        outcomes.push(decide(inner, &mut writes, &state, message, now).await?);
+        outcomes.push(decide(inner, &mut writes, state, message, now).await?);
     }
     tx.apply(&writes).await?;
     Ok(outcomes)
@@ -255,6 +269,10 @@ async fn decide(inner: &Inner, writes: &mut Writes, state: &WorkspaceState, m: R
     out.outcome = outcome.into();
     let mut detail = base;
     detail["evaluation"] = serde_json::to_value(&eval).unwrap_or(Value::Null);
+    detail["evaluation"]["workflow_set"] = json!(state.set_id);
+    if !eval.skipped.is_empty() {
+        detail["evaluation"]["skipped_mask"] = json!(state.workflows.skipped_mask(&eval.skipped));
+    }
     out.log_id = log.write(writes, entry("inbound", outcome, summary, detail));
     Ok(out)
 }

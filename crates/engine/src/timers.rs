@@ -65,13 +65,14 @@ pub(crate) async fn run_due(inner: &Inner) -> Result<usize, Error> {
 /// Executes one due step in its own transaction; returns whether it queued a message.
 async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
     let now = inner.clock.now();
+    // Loaded before the transaction takes the write connection (loading may write).
+    let state = inner.cache.get(inner.store.as_ref(), &due.workspace_id).await?;
     let mut tx = inner.store.begin().await?;
     if !tx.take_due_step(&due.id, &inner.node_id).await? {
         return Ok(false);
     }
     let mut run = tx.run(&due.run_id).await?;
     let mut contact = tx.contact(&run.workspace_id, &run.contact_id).await?;
-    let state = inner.cache.get(inner.store.as_ref(), &run.workspace_id).await?;
     let doc = inner.document(&run.workflow_id, run.workflow_version).await?;
     let (workspace_id, number_id, contact_id) = (run.workspace_id.clone(), run.number_id.clone(), run.contact_id.clone());
     let log = Log { workspace_id: &workspace_id, number_id: &number_id, contact_id: &contact_id, message_id: None, now };

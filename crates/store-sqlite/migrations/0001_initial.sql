@@ -138,6 +138,7 @@ CREATE INDEX runs_by_workflow ON runs (workflow_id);
 CREATE TABLE due_steps (
     id TEXT PRIMARY KEY,
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    workspace_id TEXT NOT NULL,
     step_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     due_at INTEGER NOT NULL,

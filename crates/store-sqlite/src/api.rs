@@ -518,6 +518,29 @@ impl Store for SqliteStore {
         rows.iter().map(convert::workflow).collect()
     }
 
+    async fn insert_workflow_set(&self, workspace_id: &str, id: &str, members: &Value) -> Result<()> {
+        sqlx::query("INSERT INTO workflow_sets (id, workspace_id, members, created_at) VALUES (?, ?, ?, ?)")
+            .bind(id)
+            .bind(workspace_id)
+            .bind(members.to_string())
+            .bind(ms(now()))
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn workflow_set(&self, workspace_id: &str, id: &str) -> Result<Value> {
+        let text: Option<String> = sqlx::query_scalar("SELECT members FROM workflow_sets WHERE id = ? AND workspace_id = ?")
+            .bind(id)
+            .bind(workspace_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        let text = text.ok_or(not_found("workflow set"))?;
+        serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("workflow set: {e}")))
+    }
+
     async fn run(&self, workspace_id: &str, id: &str) -> Result<Run> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ? AND workspace_id = ?");
         let row = sqlx::query(&sql).bind(id).bind(workspace_id).fetch_optional(&self.read).await.map_err(db)?;
@@ -534,7 +557,7 @@ impl Store for SqliteStore {
         let rows = sqlx::query(
             "UPDATE due_steps SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id IN \
              (SELECT id FROM due_steps WHERE due_at <= ? AND lease_until <= ? ORDER BY due_at, id LIMIT ?) \
-             RETURNING id, run_id, step_id, kind, due_at, attempts",
+             RETURNING id, run_id, workspace_id, step_id, kind, due_at, attempts",
         )
         .bind(owner)
         .bind(ms(lease_until))

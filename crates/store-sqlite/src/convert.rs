@@ -182,6 +182,7 @@ pub(crate) fn due_step(row: &SqliteRow) -> Result<DueStep, Error> {
     Ok(DueStep {
         id: get!(row, "id"),
         run_id: get!(row, "run_id"),
+        workspace_id: get!(row, "workspace_id"),
         step_id: get!(row, "step_id"),
         kind: get!(row, "kind"),
         due_at: time(get!(row, "due_at")),

@@ -205,6 +205,7 @@ pub struct Run {
 pub struct DueStep {
     pub id: String,
     pub run_id: String,
+    pub workspace_id: String,
     pub step_id: String,
     pub kind: String,
     pub due_at: DateTime<Utc>,
@@ -303,6 +304,7 @@ pub struct ConversationKey {
 #[derive(Debug, Clone)]
 pub struct NewTimer {
     pub run_id: String,
+    pub workspace_id: String,
     pub step_id: String,
     /// `step` or `timeout`.
     pub kind: String,

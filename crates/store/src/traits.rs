@@ -100,6 +100,11 @@ pub trait Store: Send + Sync + 'static {
     /// The active workflow (other than `except_id`) with this exact phrase, if any.
     async fn active_workflows_with_phrase(&self, workspace_id: &str, phrase_key: &str, except_id: Option<&str>) -> Result<Vec<Workflow>>;
 
+    /// Stores the members of a workflow set (immutable).
+    async fn insert_workflow_set(&self, workspace_id: &str, id: &str, members: &Value) -> Result<()>;
+    /// The members of a stored workflow set.
+    async fn workflow_set(&self, workspace_id: &str, id: &str) -> Result<Value>;
+
     // Runs.
     async fn run(&self, workspace_id: &str, id: &str) -> Result<Run>;
     async fn runs_of_contact(&self, workspace_id: &str, contact_id: &str) -> Result<Vec<Run>>;

@@ -86,5 +86,11 @@ fn keyword_index_skips_without_evaluating_and_says_which_condition() {
     assert_eq!(started, vec!["w42"]);
     assert_eq!(eval.considered.len(), 1);
     assert_eq!(eval.skipped.len(), 99);
-    assert_eq!(eval.skipped[0].path, "conditions.all[0]");
+    let mask = set.skipped_mask(&eval.skipped);
+    assert_eq!(mask.len(), 26, "100 workflows fit in 13 bytes");
+    let named = expand_skipped(&mask, &set.members());
+    assert_eq!(named.len(), 99);
+    assert_eq!(named[0].workflow_id, "w0");
+    assert_eq!(named[0].path, "conditions.all[0]");
+    assert!(named.iter().all(|s| s.workflow_id != "w42"));
 }

@@ -9,6 +9,7 @@ use axum::extract::{Path as UrlPath, State};
 use axum::Json;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
+use waflow_domain::matching::{expand_skipped, SetMember};
 use waflow_engine::cache::calendar_of;
 use waflow_store::{LogEntry, LogFilter};
 
@@ -66,6 +67,16 @@ pub async fn list(State(state): State<AppState>, caller: Caller, params: Params)
     Ok(page(entries, limit, |e| e.id.clone()))
 }
 
+/// One entry; for an inbound evaluation, `evaluation.skipped` names each workflow the keyword index
+/// skipped and the condition that could not hold (stored compactly as a mask over the workflow set).
 pub async fn show(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<Json<LogEntry>> {
-    Ok(Json(state.store.log(&caller.workspace_id, &id).await?))
+    let mut entry = state.store.log(&caller.workspace_id, &id).await?;
+    let evaluation = &entry.detail["evaluation"];
+    if let (Some(set), Some(mask)) = (evaluation["workflow_set"].as_str(), evaluation["skipped_mask"].as_str()) {
+        let members: Vec<SetMember> = serde_json::from_value(state.store.workflow_set(&caller.workspace_id, set).await?)
+            .map_err(|e| ApiError::Internal(format!("workflow set {set}: {e}")))?;
+        let skipped = expand_skipped(mask, &members);
+        entry.detail["evaluation"]["skipped"] = serde_json::to_value(skipped).unwrap_or_default();
+    }
+    Ok(Json(entry))
 }
