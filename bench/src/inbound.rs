@@ -29,7 +29,13 @@ struct Options {
 }
 
 fn options() -> Result<Options> {
-    let mut o = Options { messages: 50_000, concurrency: 64, rate_seconds: 10, binary: PathBuf::from("target/release/waflow"), durability: "full".into() };
+    let mut o = Options {
+        messages: 50_000,
+        concurrency: 64,
+        rate_seconds: 10,
+        binary: PathBuf::from("target/release/waflow"),
+        durability: "full".into(),
+    };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < args.len() {
@@ -49,8 +55,15 @@ fn options() -> Result<Options> {
 
 fn rss_kib(pid: u32) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
-    Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .context("no VmRSS")?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("VmRSS value")?
+        .parse()?)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -79,7 +92,13 @@ impl Target {
             "message_id": format!("{run}-{i}"),
         });
         let start = Instant::now();
-        let resp = self.client.post(&self.inject_url).bearer_auth(&self.token).json(&body).send().await?;
+        let resp = self
+            .client
+            .post(&self.inject_url)
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await?;
         let status = resp.status();
         let out: Value = resp.json().await?;
         let elapsed = start.elapsed();
@@ -90,7 +109,12 @@ impl Target {
     }
 }
 
-async fn full_load(target: Arc<Target>, label: &'static str, messages: usize, concurrency: usize) -> Result<(Duration, Vec<Duration>)> {
+async fn full_load(
+    target: Arc<Target>,
+    label: &'static str,
+    messages: usize,
+    concurrency: usize,
+) -> Result<(Duration, Vec<Duration>)> {
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -138,13 +162,29 @@ async fn main() -> Result<()> {
     let o = options()?;
     let dir = std::env::temp_dir().join(format!("waflow-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let token_out = Command::new(&o.binary).args(["token", "create", "--data-dir"]).arg(&dir).output().await
-        .with_context(|| format!("running {}; build it with `cargo build --release -p waflow`", o.binary.display()))?;
+    let token_out = Command::new(&o.binary)
+        .args(["token", "create", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .await
+        .with_context(|| {
+            format!(
+                "running {}; build it with `cargo build --release -p waflow`",
+                o.binary.display()
+            )
+        })?;
     let token = String::from_utf8(token_out.stdout)?.trim().to_string();
 
     let spawned = Instant::now();
     let mut child = Command::new(&o.binary)
-        .args(["serve", "--listen", "127.0.0.1:0", "--durability", &o.durability, "--data-dir"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--durability",
+            &o.durability,
+            "--data-dir",
+        ])
         .arg(&dir)
         .env("WAFLOW_LOG", "warn")
         .stdout(Stdio::piped())
@@ -152,16 +192,34 @@ async fn main() -> Result<()> {
         .spawn()?;
     let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
     let line = lines.next_line().await?.context("no ready line")?;
-    let base = line.strip_prefix("waflow listening on ").context("ready line")?.to_string();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(1024).build()?;
-    client.get(format!("{base}/healthz")).send().await?.error_for_status()?;
+    let base = line
+        .strip_prefix("waflow listening on ")
+        .context("ready line")?
+        .to_string();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1024)
+        .build()?;
+    client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await?
+        .error_for_status()?;
     let ready = spawned.elapsed();
     let pid = child.id().context("pid")?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle_rss = rss_kib(pid)?;
 
-    let numbers: Value = client.get(format!("{base}/api/v1/numbers")).bearer_auth(&token).send().await?.json().await?;
-    let sandbox = numbers["data"][0]["id"].as_str().context("sandbox number")?.to_string();
+    let numbers: Value = client
+        .get(format!("{base}/api/v1/numbers"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let sandbox = numbers["data"][0]["id"]
+        .as_str()
+        .context("sandbox number")?
+        .to_string();
     for n in 0..100 {
         let doc = if n < 90 {
             json!({"name": format!("Keyword {n}"), "priority": n, "trigger": {"type": "message_received"},
@@ -173,12 +231,21 @@ async fn main() -> Result<()> {
                    "conditions": {"any": [{"type": "message_type", "types": ["image", "document"]}, {"type": "tags", "tags": [format!("vip{n}")]}]},
                    "steps": [{"type": "send_text", "text": "media"}, {"type": "add_tag", "tag": "media", "when": "1h"}]})
         };
-        let r = client.post(format!("{base}/api/v1/workflows")).bearer_auth(&token).json(&doc).send().await?;
+        let r = client
+            .post(format!("{base}/api/v1/workflows"))
+            .bearer_auth(&token)
+            .json(&doc)
+            .send()
+            .await?;
         if r.status().as_u16() != 201 {
             bail!("workflow {n} refused: {}", r.text().await?);
         }
     }
-    let target = Arc::new(Target { client: client.clone(), inject_url: format!("{base}/api/v1/numbers/{sandbox}/sandbox/inbound"), token: token.clone() });
+    let target = Arc::new(Target {
+        client: client.clone(),
+        inject_url: format!("{base}/api/v1/numbers/{sandbox}/sandbox/inbound"),
+        token: token.clone(),
+    });
 
     // Warm up connections and caches.
     full_load(target.clone(), "warm", 2_000, o.concurrency).await?;
@@ -197,7 +264,9 @@ async fn main() -> Result<()> {
     let mut cursor = String::new();
     loop {
         let page: Value = client
-            .get(format!("{base}/api/v1/numbers/{sandbox}/sandbox/outbox?limit=1000&after={cursor}"))
+            .get(format!(
+                "{base}/api/v1/numbers/{sandbox}/sandbox/outbox?limit=1000&after={cursor}"
+            ))
             .bearer_auth(&token)
             .send()
             .await?
@@ -210,17 +279,36 @@ async fn main() -> Result<()> {
         }
     }
 
-    println!("waflow inbound benchmark ({} CPUs, durability={})", std::thread::available_parallelism().map_or(0, |n| n.get()), o.durability);
+    println!(
+        "waflow inbound benchmark ({} CPUs, durability={})",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        o.durability
+    );
     println!("  start to ready:          {}", ms(ready));
-    println!("  idle RSS:                {:.1} MiB", idle_rss as f64 / 1024.0);
-    println!("  full load:               {} messages, concurrency {}, 100 active workflows", o.messages, o.concurrency);
+    println!(
+        "  idle RSS:                {:.1} MiB",
+        idle_rss as f64 / 1024.0
+    );
+    println!(
+        "  full load:               {} messages, concurrency {}, 100 active workflows",
+        o.messages, o.concurrency
+    );
     println!("    throughput:            {rate:.0} messages/s");
     println!("    inject->outbox p50:    {}", ms(percentile(&lat, 0.50)));
     println!("    inject->outbox p99:    {}", ms(percentile(&lat, 0.99)));
-    println!("    RSS after load:        {:.1} MiB", busy_rss as f64 / 1024.0);
+    println!(
+        "    RSS after load:        {:.1} MiB",
+        busy_rss as f64 / 1024.0
+    );
     println!("  fixed rate 1000/s for {}s:", o.rate_seconds);
-    println!("    inject->outbox p50:    {}", ms(percentile(&fixed, 0.50)));
-    println!("    inject->outbox p99:    {}", ms(percentile(&fixed, 0.99)));
+    println!(
+        "    inject->outbox p50:    {}",
+        ms(percentile(&fixed, 0.50))
+    );
+    println!(
+        "    inject->outbox p99:    {}",
+        ms(percentile(&fixed, 0.99))
+    );
     println!("  replies in the outbox:   {count} of {expected} expected");
     child.kill().await.ok();
     std::fs::remove_dir_all(&dir).ok();

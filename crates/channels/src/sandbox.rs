@@ -18,6 +18,8 @@ impl Channel for SandboxChannel {
     }
 
     async fn send(&self, message: &Outgoing) -> Result<Receipt, SendError> {
-        Ok(Receipt { channel_message_id: format!("sandbox.{}", message.message_id) })
+        Ok(Receipt {
+            channel_message_id: format!("sandbox.{}", message.message_id),
+        })
     }
 }

@@ -5,7 +5,9 @@
 //! handled in one place by `chrono-tz`.
 
 use crate::parse::{FieldError, Path};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
+};
 use chrono_tz::Tz;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -51,27 +53,40 @@ pub fn parse_clock(text: &str) -> Option<NaiveTime> {
 impl WeeklySchedule {
     /// Parses `{"mon": ["09:00-13:00", "14:00-18:00"], "sat": ["10:00-12:00"]}`.
     pub fn parse(value: &Value, path: &Path) -> Result<Self, FieldError> {
-        let map = value
-            .as_object()
-            .ok_or_else(|| path.error(value, "must be an object of weekday -> [\"HH:MM-HH:MM\", ...]"))?;
+        let map = value.as_object().ok_or_else(|| {
+            path.error(
+                value,
+                "must be an object of weekday -> [\"HH:MM-HH:MM\", ...]",
+            )
+        })?;
         let mut days = BTreeMap::new();
         for (name, intervals) in map {
             let day_path = path.key(name);
             let index = day_index(name).ok_or_else(|| {
-                day_path.error(&Value::String(name.clone()), "is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+                day_path.error(
+                    &Value::String(name.clone()),
+                    "is not a weekday (mon, tue, wed, thu, fri, sat, sun)",
+                )
             })?;
-            let list = intervals
-                .as_array()
-                .ok_or_else(|| day_path.error(intervals, "must be a list of \"HH:MM-HH:MM\" intervals"))?;
+            let list = intervals.as_array().ok_or_else(|| {
+                day_path.error(intervals, "must be a list of \"HH:MM-HH:MM\" intervals")
+            })?;
             let mut parsed = Vec::with_capacity(list.len());
             for (i, item) in list.iter().enumerate() {
                 let item_path = day_path.index(i);
                 let text = item.as_str().unwrap_or("");
                 let interval = text
                     .split_once('-')
-                    .and_then(|(a, b)| Some(Interval { from: parse_clock(a.trim())?, to: parse_clock(b.trim())? }))
+                    .and_then(|(a, b)| {
+                        Some(Interval {
+                            from: parse_clock(a.trim())?,
+                            to: parse_clock(b.trim())?,
+                        })
+                    })
                     .filter(|iv| iv.from != iv.to)
-                    .ok_or_else(|| item_path.error(item, "is not an interval like \"09:00-18:00\""))?;
+                    .ok_or_else(|| {
+                        item_path.error(item, "is not an interval like \"09:00-18:00\"")
+                    })?;
                 parsed.push(interval);
             }
             days.insert(index, parsed);
@@ -83,7 +98,10 @@ impl WeeklySchedule {
     pub fn to_json(&self) -> Value {
         let mut map = serde_json::Map::new();
         for (day, intervals) in &self.days {
-            let list: Vec<Value> = intervals.iter().map(|iv| Value::String(iv.render())).collect();
+            let list: Vec<Value> = intervals
+                .iter()
+                .map(|iv| Value::String(iv.render()))
+                .collect();
             map.insert(DAY_NAMES[*day as usize].to_string(), Value::Array(list));
         }
         Value::Object(map)
@@ -91,7 +109,9 @@ impl WeeklySchedule {
 
     /// Whether any interval is defined on this weekday.
     pub fn has_hours_on(&self, weekday: Weekday) -> bool {
-        self.days.get(&(weekday.num_days_from_monday() as u8)).is_some_and(|v| !v.is_empty())
+        self.days
+            .get(&(weekday.num_days_from_monday() as u8))
+            .is_some_and(|v| !v.is_empty())
     }
 
     /// Whether the schedule is empty (no day has any interval).
@@ -111,8 +131,12 @@ impl WeeklySchedule {
                 time >= iv.from && time < iv.to
             }
         });
-        let spill_from_yesterday =
-            self.days.get(&yesterday).into_iter().flatten().any(|iv| iv.wraps() && time < iv.to);
+        let spill_from_yesterday = self
+            .days
+            .get(&yesterday)
+            .into_iter()
+            .flatten()
+            .any(|iv| iv.wraps() && time < iv.to);
         open_today || spill_from_yesterday
     }
 }
@@ -134,12 +158,18 @@ impl Holiday {
         if let Some((m, d)) = text.split_once('-') {
             if let (Ok(month), Ok(day)) = (m.parse::<u32>(), d.parse::<u32>()) {
                 // 2024 is a leap year, so 02-29 is accepted as a yearly date.
-                if m.len() == 2 && d.len() == 2 && NaiveDate::from_ymd_opt(2024, month, day).is_some() {
+                if m.len() == 2
+                    && d.len() == 2
+                    && NaiveDate::from_ymd_opt(2024, month, day).is_some()
+                {
                     return Ok(Holiday::Yearly { month, day });
                 }
             }
         }
-        Err(path.error(value, "is not a holiday date (\"YYYY-MM-DD\" once, or \"MM-DD\" every year)"))
+        Err(path.error(
+            value,
+            "is not a holiday date (\"YYYY-MM-DD\" once, or \"MM-DD\" every year)",
+        ))
     }
 
     fn render(&self) -> String {
@@ -171,7 +201,11 @@ pub struct Calendar {
 
 impl Default for Calendar {
     fn default() -> Self {
-        Self { time_zone: chrono_tz::UTC, business_hours: WeeklySchedule::default(), holidays: Vec::new() }
+        Self {
+            time_zone: chrono_tz::UTC,
+            business_hours: WeeklySchedule::default(),
+            holidays: Vec::new(),
+        }
     }
 }
 
@@ -186,13 +220,22 @@ impl Calendar {
 
     /// Parses the holiday list.
     pub fn parse_holidays(value: &Value, path: &Path) -> Result<Vec<Holiday>, FieldError> {
-        let list = value.as_array().ok_or_else(|| path.error(value, "must be a list of dates"))?;
-        list.iter().enumerate().map(|(i, v)| Holiday::parse(v, &path.index(i))).collect()
+        let list = value
+            .as_array()
+            .ok_or_else(|| path.error(value, "must be a list of dates"))?;
+        list.iter()
+            .enumerate()
+            .map(|(i, v)| Holiday::parse(v, &path.index(i)))
+            .collect()
     }
 
     /// The holiday list in the JSON shape [`Calendar::parse_holidays`] reads.
     pub fn holidays_json(&self) -> Value {
-        json!(self.holidays.iter().map(Holiday::render).collect::<Vec<_>>())
+        json!(self
+            .holidays
+            .iter()
+            .map(Holiday::render)
+            .collect::<Vec<_>>())
     }
 
     /// The local wall-clock time of a UTC instant.
@@ -264,7 +307,11 @@ mod tests {
         Calendar {
             time_zone: chrono_tz::Europe::Rome,
             business_hours: WeeklySchedule::parse(&hours, &path).unwrap(),
-            holidays: Calendar::parse_holidays(&json!(["12-25", "2026-12-08"]), &Path::root("holidays")).unwrap(),
+            holidays: Calendar::parse_holidays(
+                &json!(["12-25", "2026-12-08"]),
+                &Path::root("holidays"),
+            )
+            .unwrap(),
         }
     }
 
@@ -298,26 +345,44 @@ mod tests {
     fn next_business_day_skips_weekend_and_holiday_and_keeps_local_time() {
         let cal = rome_office();
         // Friday 27 March 2026 17:00 local -> Monday 30 March 09:00 CEST = 07:00 UTC.
-        let due = cal.next_business_day_at(utc("2026-03-27T16:00:00Z"), NaiveTime::from_hms_opt(9, 0, 0).unwrap());
+        let due = cal.next_business_day_at(
+            utc("2026-03-27T16:00:00Z"),
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        );
         assert_eq!(due, utc("2026-03-30T07:00:00Z"));
         // Thursday 24 December 2026 -> Friday 25 is Christmas -> Monday 28 at 09:00 CET = 08:00 UTC.
-        let due = cal.next_business_day_at(utc("2026-12-24T12:00:00Z"), NaiveTime::from_hms_opt(9, 0, 0).unwrap());
+        let due = cal.next_business_day_at(
+            utc("2026-12-24T12:00:00Z"),
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        );
         assert_eq!(due, utc("2026-12-28T08:00:00Z"));
     }
 
     #[test]
     fn spring_gap_moves_forward() {
         let cal = rome_office();
-        let gap = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap().and_hms_opt(2, 30, 0).unwrap();
+        let gap = NaiveDate::from_ymd_opt(2026, 3, 29)
+            .unwrap()
+            .and_hms_opt(2, 30, 0)
+            .unwrap();
         assert_eq!(cal.resolve_local(gap), utc("2026-03-29T01:00:00Z"));
     }
 
     #[test]
     fn overnight_interval_spills_into_next_day() {
         let s = WeeklySchedule::parse(&json!({"fri": ["22:00-02:00"]}), &Path::root("s")).unwrap();
-        let fri_late = NaiveDate::from_ymd_opt(2026, 3, 27).unwrap().and_hms_opt(23, 0, 0).unwrap();
-        let sat_early = NaiveDate::from_ymd_opt(2026, 3, 28).unwrap().and_hms_opt(1, 0, 0).unwrap();
-        let sat_late = NaiveDate::from_ymd_opt(2026, 3, 28).unwrap().and_hms_opt(3, 0, 0).unwrap();
+        let fri_late = NaiveDate::from_ymd_opt(2026, 3, 27)
+            .unwrap()
+            .and_hms_opt(23, 0, 0)
+            .unwrap();
+        let sat_early = NaiveDate::from_ymd_opt(2026, 3, 28)
+            .unwrap()
+            .and_hms_opt(1, 0, 0)
+            .unwrap();
+        let sat_late = NaiveDate::from_ymd_opt(2026, 3, 28)
+            .unwrap()
+            .and_hms_opt(3, 0, 0)
+            .unwrap();
         assert!(s.contains_local(fri_late));
         assert!(s.contains_local(sat_early));
         assert!(!s.contains_local(sat_late));
@@ -325,11 +390,14 @@ mod tests {
 
     #[test]
     fn bad_settings_name_their_field() {
-        let err = WeeklySchedule::parse(&json!({"monday": []}), &Path::root("business_hours")).unwrap_err();
+        let err = WeeklySchedule::parse(&json!({"monday": []}), &Path::root("business_hours"))
+            .unwrap_err();
         assert_eq!(err.path, "business_hours.monday");
-        let err = WeeklySchedule::parse(&json!({"mon": ["9-5"]}), &Path::root("business_hours")).unwrap_err();
+        let err = WeeklySchedule::parse(&json!({"mon": ["9-5"]}), &Path::root("business_hours"))
+            .unwrap_err();
         assert_eq!(err.path, "business_hours.mon[0]");
-        let err = Calendar::parse_time_zone(&json!("Mars/Olympus"), &Path::root("time_zone")).unwrap_err();
+        let err = Calendar::parse_time_zone(&json!("Mars/Olympus"), &Path::root("time_zone"))
+            .unwrap_err();
         assert!(err.message.contains("Mars/Olympus"));
     }
 }

@@ -1,10 +1,14 @@
 //! Conditions: a tree of `all` / `any` / `not` groups over leaves, evaluated with a trace.
 //!
 //! Guarantees: evaluation is pure (the contact, message, calendar and instant are inputs) and every
-//! leaf that was evaluated appears in the trace with its path, what it expected and the value it
+//! leaf that was evaluated appears in the trace with its path, whether it held and the value it
 //! compared, so the log can say exactly why a workflow did or did not run. `all` stops at the
-//! first leaf that fails and `any` at the first that holds, so the last check of a failed `all` is
-//! the first failing condition.
+//! first leaf that fails and `any` at the first that holds, so the last failing check of a failed
+//! tree is the first failing condition.
+//!
+//! The trace is kept small on the hot path: a check records no description, and a text check no
+//! value (it compared the message text). [`explain`] adds both when a log entry is read, from the
+//! (immutable) workflow version and the message.
 
 use crate::calendar::{Calendar, WeeklySchedule};
 use crate::contact::ContactView;
@@ -54,7 +58,12 @@ impl TextOp {
             "ends_with" => Self::EndsWith,
             "equals" => Self::Equals,
             "regex" => Self::Regex,
-            _ => return Err(path.error(value, "is not a text operator (contains, starts_with, ends_with, equals, regex)")),
+            _ => {
+                return Err(path.error(
+                    value,
+                    "is not a text operator (contains, starts_with, ends_with, equals, regex)",
+                ))
+            }
         })
     }
 
@@ -126,7 +135,11 @@ impl Serialize for Schedule {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Test {
     /// The message text compared with any of the values.
-    Text { op: TextOp, values: Patterns, case_sensitive: bool },
+    Text {
+        op: TextOp,
+        values: Patterns,
+        case_sensitive: bool,
+    },
     /// The message type is one of these.
     MessageType { types: Vec<MessageType> },
     /// The contact's tags, by mode.
@@ -148,13 +161,44 @@ pub struct EvalContext<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// One evaluated leaf: where it is, what it tested, what it saw and whether it held.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One evaluated leaf: where it is, whether it held, what it saw, and (once explained) what it
+/// tested.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Check {
     pub path: String,
-    pub condition: String,
-    pub actual: Value,
     pub held: bool,
+    /// The value compared; null for text checks, which compared the message text.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub actual: Value,
+    /// What the leaf tests, in words; filled by [`explain`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+/// Fills each check's description, and the message text as the value of text checks, from the
+/// condition tree they were evaluated against. Returns the first failing condition in words.
+pub fn explain(checks: &mut [Check], tree: &Condition, text: &str) -> Option<String> {
+    for check in checks.iter_mut() {
+        if let Some(leaf) = tree.leaf_at(&check.path) {
+            let described = leaf.describe();
+            check.condition = Some(if check.path.ends_with(".not") {
+                format!("not ({described})")
+            } else {
+                described
+            });
+            if matches!(leaf.test, Test::Text { .. }) {
+                check.actual = json!(text);
+            }
+        }
+    }
+    checks.iter().rev().find(|c| !c.held).map(|c| {
+        format!(
+            "{} = {} ({})",
+            c.path,
+            c.condition.as_deref().unwrap_or("?"),
+            c.actual
+        )
+    })
 }
 
 const LEAF_TYPES: &str = "text, message_type, tags, schedule, business_hours, assigned_agent";
@@ -166,13 +210,22 @@ impl Condition {
         for group in ["all", "any"] {
             if let Some((list, p)) = obj.opt(group) {
                 obj.only(&[group])?;
-                let items = list.as_array().ok_or_else(|| p.error(list, "must be a list of conditions"))?;
+                let items = list
+                    .as_array()
+                    .ok_or_else(|| p.error(list, "must be a list of conditions"))?;
                 if items.is_empty() {
                     return Err(p.message("must contain at least one condition"));
                 }
-                let children =
-                    items.iter().enumerate().map(|(i, c)| Condition::parse(c, &p.index(i))).collect::<Result<_, _>>()?;
-                return Ok(if group == "all" { Condition::All(children) } else { Condition::Any(children) });
+                let children = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| Condition::parse(c, &p.index(i)))
+                    .collect::<Result<_, _>>()?;
+                return Ok(if group == "all" {
+                    Condition::All(children)
+                } else {
+                    Condition::Any(children)
+                });
             }
         }
         if let Some((inner, p)) = obj.opt("not") {
@@ -187,20 +240,69 @@ impl Condition {
         match self {
             Condition::All(items) => {
                 let p = path.key("all");
-                items.iter().enumerate().all(|(i, c)| c.evaluate(ctx, &p.index(i), trace))
+                items
+                    .iter()
+                    .enumerate()
+                    .all(|(i, c)| c.evaluate(ctx, &p.index(i), trace))
             }
             Condition::Any(items) => {
                 let p = path.key("any");
-                items.iter().enumerate().any(|(i, c)| c.evaluate(ctx, &p.index(i), trace))
+                items
+                    .iter()
+                    .enumerate()
+                    .any(|(i, c)| c.evaluate(ctx, &p.index(i), trace))
             }
-            Condition::Not(inner) => !inner.evaluate(ctx, &path.key("not"), trace),
-            Condition::Leaf(leaf) => {
-                let (held, condition, actual) = leaf.test.evaluate(ctx);
-                let held = held != leaf.negate;
-                let condition = if leaf.negate { format!("not ({condition})") } else { condition };
-                trace.push(Check { path: path.as_str().to_string(), condition, actual, held });
+            Condition::Not(inner) => {
+                let first = trace.len();
+                let held = !inner.evaluate(ctx, &path.key("not"), trace);
+                // A negated leaf reports the result of the `not`, so the trace shows what decided.
+                if let (Condition::Leaf(_), Some(check)) = (inner.as_ref(), trace.get_mut(first)) {
+                    check.held = held;
+                }
                 held
             }
+            Condition::Leaf(leaf) => {
+                let (held, actual) = leaf.test.evaluate(ctx);
+                let held = held != leaf.negate;
+                trace.push(Check {
+                    path: path.as_str().to_string(),
+                    held,
+                    actual,
+                    condition: None,
+                });
+                held
+            }
+        }
+    }
+
+    /// The leaf at a trace path such as `conditions.all[1].any[0].not`.
+    pub fn leaf_at(&self, path: &str) -> Option<&Leaf> {
+        let mut node = self;
+        let mut rest = path.strip_prefix("conditions")?;
+        loop {
+            if rest.is_empty() {
+                return match node {
+                    Condition::Leaf(leaf) => Some(leaf),
+                    _ => None,
+                };
+            }
+            rest = rest.strip_prefix('.')?;
+            if let Some(r) = rest.strip_prefix("not") {
+                node = match node {
+                    Condition::Not(inner) => inner,
+                    _ => return None,
+                };
+                rest = r;
+                continue;
+            }
+            let (items, r) = match node {
+                Condition::All(items) => (items, rest.strip_prefix("all[")?),
+                Condition::Any(items) => (items, rest.strip_prefix("any[")?),
+                _ => return None,
+            };
+            let close = r.find(']')?;
+            node = items.get(r[..close].parse::<usize>().ok()?)?;
+            rest = &r[close + 1..];
         }
     }
 
@@ -209,15 +311,21 @@ impl Condition {
     /// inside a root `all`. Used to skip workflows without evaluating them.
     pub fn required_keywords(&self) -> Option<(String, Vec<String>)> {
         let leaf_keywords = |leaf: &Leaf| match &leaf.test {
-            Test::Text { op, values, .. } if !leaf.negate && *op != TextOp::Regex => {
-                Some(values.values.iter().map(|v| v.to_lowercase()).collect::<Vec<_>>())
-            }
+            Test::Text { op, values, .. } if !leaf.negate && *op != TextOp::Regex => Some(
+                values
+                    .values
+                    .iter()
+                    .map(|v| v.to_lowercase())
+                    .collect::<Vec<_>>(),
+            ),
             _ => None,
         };
         match self {
             Condition::Leaf(leaf) => leaf_keywords(leaf).map(|k| ("conditions".to_string(), k)),
             Condition::All(items) => items.iter().enumerate().find_map(|(i, c)| match c {
-                Condition::Leaf(leaf) => leaf_keywords(leaf).map(|k| (format!("conditions.all[{i}]"), k)),
+                Condition::Leaf(leaf) => {
+                    leaf_keywords(leaf).map(|k| (format!("conditions.all[{i}]"), k))
+                }
                 _ => None,
             }),
             _ => None,
@@ -226,9 +334,21 @@ impl Condition {
 }
 
 impl Leaf {
+    /// What the leaf tests, in words, e.g. `text contains any of ["spedizione"] (ignoring case)`.
+    pub fn describe(&self) -> String {
+        let text = self.test.describe();
+        if self.negate {
+            format!("not ({text})")
+        } else {
+            text
+        }
+    }
+
     fn parse(obj: &Obj) -> Result<Self, FieldError> {
         let (kind, kind_path) = obj.req("type").map_err(|_| {
-            obj.path.message(format!("must be a group (all, any, not) or a condition with a \"type\" ({LEAF_TYPES})"))
+            obj.path.message(format!(
+                "must be a group (all, any, not) or a condition with a \"type\" ({LEAF_TYPES})"
+            ))
         })?;
         let negate = obj.bool_or("negate", false)?;
         let test = match kind.as_str().unwrap_or("") {
@@ -238,8 +358,13 @@ impl Leaf {
                 let op = TextOp::parse(op_value, &op_path)?;
                 let case_sensitive = obj.bool_or("case_sensitive", false)?;
                 let values = obj.strings("values")?;
-                let patterns = Patterns::compile(values, op, case_sensitive, &obj.path.key("values"))?;
-                Test::Text { op, values: patterns, case_sensitive }
+                let patterns =
+                    Patterns::compile(values, op, case_sensitive, &obj.path.key("values"))?;
+                Test::Text {
+                    op,
+                    values: patterns,
+                    case_sensitive,
+                }
             }
             "message_type" => {
                 obj.only(&["type", "negate", "types"])?;
@@ -249,7 +374,10 @@ impl Leaf {
                     .enumerate()
                     .map(|(i, n)| {
                         MessageType::parse(n).ok_or_else(|| {
-                            obj.path.key("types").index(i).error(&json!(n), "is not a message type")
+                            obj.path
+                                .key("types")
+                                .index(i)
+                                .error(&json!(n), "is not a message type")
                         })
                     })
                     .collect::<Result<_, _>>()?;
@@ -266,7 +394,10 @@ impl Leaf {
                         _ => return Err(p.error(v, "is not a tag mode (any, all, none)")),
                     },
                 };
-                Test::Tags { mode, tags: obj.strings("tags")? }
+                Test::Tags {
+                    mode,
+                    tags: obj.strings("tags")?,
+                }
             }
             "schedule" => {
                 obj.only(&["type", "negate", "hours"])?;
@@ -275,7 +406,9 @@ impl Leaf {
                 if schedule.is_empty() {
                     return Err(p.message("must open on at least one day"));
                 }
-                Test::Schedule { hours: Schedule(schedule) }
+                Test::Schedule {
+                    hours: Schedule(schedule),
+                }
             }
             "business_hours" => {
                 obj.only(&["type", "negate"])?;
@@ -290,14 +423,23 @@ impl Leaf {
                 };
                 Test::AssignedAgent { agent }
             }
-            _ => return Err(kind_path.error(kind, &format!("is not a condition type ({LEAF_TYPES})"))),
+            _ => {
+                return Err(
+                    kind_path.error(kind, &format!("is not a condition type ({LEAF_TYPES})"))
+                )
+            }
         };
         Ok(Leaf { test, negate })
     }
 }
 
 impl Patterns {
-    fn compile(values: Vec<String>, op: TextOp, case_sensitive: bool, path: &Path) -> Result<Self, FieldError> {
+    fn compile(
+        values: Vec<String>,
+        op: TextOp,
+        case_sensitive: bool,
+        path: &Path,
+    ) -> Result<Self, FieldError> {
         let mut regexes = Vec::new();
         if op == TextOp::Regex {
             for (i, v) in values.iter().enumerate() {
@@ -305,38 +447,66 @@ impl Patterns {
                     .case_insensitive(!case_sensitive)
                     .size_limit(1 << 20)
                     .build()
-                    .map_err(|e| path.index(i).error(&json!(v), &format!("is not a valid regex: {e}")))?;
+                    .map_err(|e| {
+                        path.index(i)
+                            .error(&json!(v), &format!("is not a valid regex: {e}"))
+                    })?;
                 regexes.push(re);
             }
         }
-        let folded = values.iter().map(|v| if case_sensitive { v.clone() } else { v.to_lowercase() }).collect();
-        Ok(Self { values, folded, regexes })
+        let folded = values
+            .iter()
+            .map(|v| {
+                if case_sensitive {
+                    v.clone()
+                } else {
+                    v.to_lowercase()
+                }
+            })
+            .collect();
+        Ok(Self {
+            values,
+            folded,
+            regexes,
+        })
     }
 }
 
 impl Test {
-    /// Evaluates the test: (held, description, the value compared).
-    fn evaluate(&self, ctx: &EvalContext) -> (bool, String, Value) {
+    /// Evaluates the test: (held, the value compared; null for text, which compares the message).
+    fn evaluate(&self, ctx: &EvalContext) -> (bool, Value) {
         match self {
-            Test::Text { op, values, case_sensitive } => {
+            Test::Text {
+                op,
+                values,
+                case_sensitive,
+            } => {
                 let text = ctx.message.map(|m| m.text.as_str()).unwrap_or("");
-                let subject = if *case_sensitive { text.to_string() } else { text.to_lowercase() };
-                let subject = subject.trim();
+                let folded;
+                let subject = if *case_sensitive {
+                    text.trim()
+                } else {
+                    folded = text.to_lowercase();
+                    folded.trim()
+                };
                 let held = match op {
                     TextOp::Regex => values.regexes.iter().any(|r| r.is_match(text)),
                     TextOp::Contains => values.folded.iter().any(|v| subject.contains(v.as_str())),
-                    TextOp::StartsWith => values.folded.iter().any(|v| subject.starts_with(v.as_str())),
+                    TextOp::StartsWith => values
+                        .folded
+                        .iter()
+                        .any(|v| subject.starts_with(v.as_str())),
                     TextOp::EndsWith => values.folded.iter().any(|v| subject.ends_with(v.as_str())),
                     TextOp::Equals => values.folded.iter().any(|v| subject == v.trim()),
                 };
-                let case = if *case_sensitive { "" } else { " (ignoring case)" };
-                (held, format!("text {} any of {:?}{case}", op.describe(), values.values), json!(text))
+                (held, Value::Null)
             }
             Test::MessageType { types } => {
                 let actual = ctx.message.map(|m| m.message_type);
-                let held = actual.is_some_and(|t| types.contains(&t));
-                let names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
-                (held, format!("message type is one of {names:?}"), json!(actual.map(|t| t.as_str())))
+                (
+                    actual.is_some_and(|t| types.contains(&t)),
+                    json!(actual.map(|t| t.as_str())),
+                )
             }
             Test::Tags { mode, tags } => {
                 let count = tags.iter().filter(|t| ctx.contact.has_tag(t)).count();
@@ -345,24 +515,21 @@ impl Test {
                     TagMode::All => count == tags.len(),
                     TagMode::None => count == 0,
                 };
-                let mode = match mode {
-                    TagMode::Any => "any",
-                    TagMode::All => "all",
-                    TagMode::None => "none",
-                };
-                (held, format!("contact has {mode} of tags {tags:?}"), json!(ctx.contact.tags))
+                (held, json!(ctx.contact.tags))
             }
             Test::Schedule { hours } => {
                 let local = ctx.calendar.local(ctx.now);
-                let held = hours.0.contains_local(local);
-                let tz = ctx.calendar.time_zone.name();
-                (held, format!("local time ({tz}) is inside {}", hours.0.to_json()), json!(local.format("%a %Y-%m-%d %H:%M").to_string()))
+                (
+                    hours.0.contains_local(local),
+                    json!(local.format("%a %Y-%m-%d %H:%M").to_string()),
+                )
             }
             Test::BusinessHours => {
                 let local = ctx.calendar.local(ctx.now);
-                let held = ctx.calendar.is_open(ctx.now);
-                let tz = ctx.calendar.time_zone.name();
-                (held, format!("local time ({tz}) is inside business hours"), json!(local.format("%a %Y-%m-%d %H:%M").to_string()))
+                (
+                    ctx.calendar.is_open(ctx.now),
+                    json!(local.format("%a %Y-%m-%d %H:%M").to_string()),
+                )
             }
             Test::AssignedAgent { agent } => {
                 let actual = ctx.contact.assigned_agent_id.as_deref();
@@ -371,13 +538,45 @@ impl Test {
                     AgentIs::Any => actual.is_some(),
                     AgentIs::Agent(id) => actual == Some(id.as_str()),
                 };
-                let expected = match agent {
-                    AgentIs::None => "no agent".to_string(),
-                    AgentIs::Any => "any agent".to_string(),
-                    AgentIs::Agent(id) => format!("agent {id}"),
-                };
-                (held, format!("assigned to {expected}"), json!(actual))
+                (held, json!(actual))
             }
+        }
+    }
+
+    /// What the test checks, in words.
+    fn describe(&self) -> String {
+        match self {
+            Test::Text {
+                op,
+                values,
+                case_sensitive,
+            } => {
+                let case = if *case_sensitive {
+                    ""
+                } else {
+                    " (ignoring case)"
+                };
+                format!("text {} any of {:?}{case}", op.describe(), values.values)
+            }
+            Test::MessageType { types } => {
+                let names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
+                format!("message type is one of {names:?}")
+            }
+            Test::Tags { mode, tags } => {
+                let mode = match mode {
+                    TagMode::Any => "any",
+                    TagMode::All => "all",
+                    TagMode::None => "none",
+                };
+                format!("contact has {mode} of tags {tags:?}")
+            }
+            Test::Schedule { hours } => format!("local time is inside {}", hours.0.to_json()),
+            Test::BusinessHours => "local time is inside business hours".to_string(),
+            Test::AssignedAgent { agent } => match agent {
+                AgentIs::None => "assigned to no agent".to_string(),
+                AgentIs::Any => "assigned to any agent".to_string(),
+                AgentIs::Agent(id) => format!("assigned to agent {id}"),
+            },
         }
     }
 }

@@ -28,9 +28,17 @@ impl ContactView {
     /// every custom field by its own name.
     pub fn template_value(&self) -> Value {
         let mut map = self.fields.clone();
-        let last = self.name.split_whitespace().skip(1).collect::<Vec<_>>().join(" ");
+        let last = self
+            .name
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ");
         map.insert("name".into(), Value::String(self.name.clone()));
-        map.insert("first_name".into(), Value::String(self.first_name().to_string()));
+        map.insert(
+            "first_name".into(),
+            Value::String(self.first_name().to_string()),
+        );
         map.insert("last_name".into(), Value::String(last));
         map.insert("phone".into(), Value::String(self.phone.clone()));
         map.insert("tags".into(), Value::from(self.tags.clone()));

@@ -79,8 +79,18 @@ pub struct WorkflowDocument {
     pub steps: Vec<Step>,
 }
 
-const TOP_LEVEL: [&str; 10] =
-    ["schema", "name", "description", "active", "priority", "scope", "stop_on_match", "trigger", "conditions", "steps"];
+const TOP_LEVEL: [&str; 10] = [
+    "schema",
+    "name",
+    "description",
+    "active",
+    "priority",
+    "scope",
+    "stop_on_match",
+    "trigger",
+    "conditions",
+    "steps",
+];
 
 /// The most steps one workflow may have.
 pub const MAX_STEPS: usize = 200;
@@ -117,7 +127,10 @@ impl WorkflowDocument {
         root.only(&TOP_LEVEL)?;
         let schema = root.i64_or("schema", SCHEMA_VERSION)?;
         if schema != SCHEMA_VERSION {
-            return Err(Path::root("schema").error(&Value::from(schema), &format!("is not a supported schema version (this waflow reads {SCHEMA_VERSION})")));
+            return Err(Path::root("schema").error(
+                &Value::from(schema),
+                &format!("is not a supported schema version (this waflow reads {SCHEMA_VERSION})"),
+            ));
         }
         let name = root.str("name")?.trim().to_string();
         if name.chars().count() > 200 {
@@ -127,15 +140,30 @@ impl WorkflowDocument {
         let active = root.bool_or("active", true)?;
         let priority = root.i64_or("priority", 100)?;
         if !(0..=1_000_000).contains(&priority) {
-            return Err(Path::root("priority").error(&Value::from(priority), "must be between 0 and 1000000"));
+            return Err(Path::root("priority")
+                .error(&Value::from(priority), "must be between 0 and 1000000"));
         }
         let scope = parse_scope(root.opt("scope"))?;
         let stop_on_match = root.bool_or("stop_on_match", false)?;
         let (trigger_value, trigger_path) = root.req("trigger")?;
         let trigger = Trigger::parse(&Obj::new(trigger_value, trigger_path)?)?;
-        let conditions = root.opt("conditions").map(|(v, p)| Condition::parse(v, &p)).transpose()?;
+        let conditions = root
+            .opt("conditions")
+            .map(|(v, p)| Condition::parse(v, &p))
+            .transpose()?;
         let steps = parse_steps(&root)?;
-        Ok(Self { schema, name, description, active, priority, scope, stop_on_match, trigger, conditions, steps })
+        Ok(Self {
+            schema,
+            name,
+            description,
+            active,
+            priority,
+            scope,
+            stop_on_match,
+            trigger,
+            conditions,
+            steps,
+        })
     }
 
     /// The index of the step with this id.
@@ -153,35 +181,53 @@ impl WorkflowDocument {
 }
 
 fn parse_scope(scope: Option<(&Value, Path)>) -> Result<Scope, FieldError> {
-    let Some((value, path)) = scope else { return Ok(Scope::All) };
+    let Some((value, path)) = scope else {
+        return Ok(Scope::All);
+    };
     if value.as_str() == Some("all") {
         return Ok(Scope::All);
     }
-    let obj = Obj::new(value, path.clone()).map_err(|_| path.error(value, "must be \"all\" or {\"number\": \"<number id>\"}"))?;
+    let obj = Obj::new(value, path.clone())
+        .map_err(|_| path.error(value, "must be \"all\" or {\"number\": \"<number id>\"}"))?;
     obj.only(&["number"])?;
     Ok(Scope::Number(obj.str("number")?.to_string()))
 }
 
 fn parse_steps(root: &Obj) -> Result<Vec<Step>, FieldError> {
     let (value, path) = root.req("steps")?;
-    let list = value.as_array().ok_or_else(|| path.error(value, "must be a list of steps"))?;
+    let list = value
+        .as_array()
+        .ok_or_else(|| path.error(value, "must be a list of steps"))?;
     if list.is_empty() {
         return Err(path.message("must contain at least one step"));
     }
     if list.len() > MAX_STEPS {
-        return Err(path.message(format!("has {} steps; at most {MAX_STEPS} are allowed", list.len())));
+        return Err(path.message(format!(
+            "has {} steps; at most {MAX_STEPS} are allowed",
+            list.len()
+        )));
     }
-    let steps: Vec<Step> = list.iter().enumerate().map(|(i, v)| Step::parse(v, &path.index(i), i)).collect::<Result<_, _>>()?;
+    let steps: Vec<Step> = list
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Step::parse(v, &path.index(i), i))
+        .collect::<Result<_, _>>()?;
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, step) in steps.iter().enumerate() {
         if let Some(first) = seen.insert(step.id.as_str(), i) {
-            return Err(path.index(i).key("id").error(&Value::String(step.id.clone()), &format!("is already the id of steps[{first}]")));
+            return Err(path.index(i).key("id").error(
+                &Value::String(step.id.clone()),
+                &format!("is already the id of steps[{first}]"),
+            ));
         }
     }
     for (i, step) in steps.iter().enumerate() {
         for (field, target) in step.targets() {
             if !seen.contains_key(target) {
-                return Err(path.index(i).key(field).error(&Value::String(target.into()), "is not the id of a step in this workflow"));
+                return Err(path.index(i).key(field).error(
+                    &Value::String(target.into()),
+                    "is not the id of a step in this workflow",
+                ));
             }
         }
     }

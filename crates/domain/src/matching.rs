@@ -37,10 +37,9 @@ pub struct Consideration {
     pub workflow_id: String,
     pub workflow_name: String,
     pub version: i64,
-    pub trigger: &'static str,
     pub matched: bool,
-    /// Why, in words: "conditions held", "first failing condition: ...", "no conditions".
-    pub reason: String,
+    /// The evaluated leaves; the last failing one is the first condition that failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Check>,
 }
 
@@ -63,12 +62,17 @@ pub struct SetMember {
 
 /// Names the workflows in a skipped mask (see [`WorkflowSet::skipped_mask`]).
 pub fn expand_skipped(mask: &str, members: &[SetMember]) -> Vec<Skipped> {
-    let bytes: Vec<u8> = (0..mask.len() / 2).filter_map(|i| u8::from_str_radix(mask.get(2 * i..2 * i + 2)?, 16).ok()).collect();
+    let bytes: Vec<u8> = (0..mask.len() / 2)
+        .filter_map(|i| u8::from_str_radix(mask.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
     members
         .iter()
         .enumerate()
         .filter(|(i, _)| bytes.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0))
-        .map(|(_, m)| Skipped { workflow_id: m.workflow_id.clone(), path: m.keyword_path.clone().unwrap_or_default() })
+        .map(|(_, m)| Skipped {
+            workflow_id: m.workflow_id.clone(),
+            path: m.keyword_path.clone().unwrap_or_default(),
+        })
         .collect()
 }
 
@@ -123,8 +127,13 @@ pub struct WorkflowSet {
 impl WorkflowSet {
     /// Indexes the given workflows. Inactive documents are ignored.
     pub fn new(workflows: Vec<ActiveWorkflow>) -> Self {
-        let mut set = WorkflowSet { workflows, ..Default::default() };
-        let mut order: Vec<usize> = (0..set.workflows.len()).filter(|&i| set.workflows[i].document.active).collect();
+        let mut set = WorkflowSet {
+            workflows,
+            ..Default::default()
+        };
+        let mut order: Vec<usize> = (0..set.workflows.len())
+            .filter(|&i| set.workflows[i].document.active)
+            .collect();
         order.sort_by_key(|&i| set.workflows[i].document.priority);
         let mut patterns: Vec<String> = Vec::new();
         for i in order {
@@ -136,7 +145,9 @@ impl WorkflowSet {
                 }
                 Trigger::MessageReceived | Trigger::ContactCreated => {
                     set.ordered.push(i);
-                    if let Some((path, words)) = doc.conditions.as_ref().and_then(|c| c.required_keywords()) {
+                    if let Some((path, words)) =
+                        doc.conditions.as_ref().and_then(|c| c.required_keywords())
+                    {
                         for w in words {
                             patterns.push(w);
                             set.keyword_owner.push(i);
@@ -172,36 +183,33 @@ impl WorkflowSet {
         let wf = &self.workflows[i];
         let doc = &wf.document;
         let mut checks = Vec::new();
-        let (matched, reason) = match &doc.conditions {
-            None => (true, "no conditions".to_string()),
+        let matched = match &doc.conditions {
+            None => true,
             Some(cond) => {
-                let ctx = EvalContext { message: Some(input.message), contact: input.contact, calendar: input.calendar, now: input.now };
-                if cond.evaluate(&ctx, &Path::root("conditions"), &mut checks) {
-                    (true, "conditions held".to_string())
-                } else {
-                    let failed = checks.iter().rev().find(|c| !c.held);
-                    let reason = match failed {
-                        Some(c) => format!("first failing condition: {} = {} ({})", c.path, c.condition, c.actual),
-                        None => "conditions did not hold".to_string(),
-                    };
-                    (false, reason)
-                }
+                let ctx = EvalContext {
+                    message: Some(input.message),
+                    contact: input.contact,
+                    calendar: input.calendar,
+                    now: input.now,
+                };
+                cond.evaluate(&ctx, &Path::root("conditions"), &mut checks)
             }
         };
         Consideration {
             workflow_id: wf.id.clone(),
             workflow_name: doc.name.clone(),
             version: wf.version,
-            trigger: doc.trigger.kind(),
             matched,
-            reason,
             checks,
         }
     }
 
     /// Decides what an inbound message starts, following SPEC §6 (see the module invariant).
     pub fn evaluate(&self, input: &Inbound) -> Evaluation {
-        let mut eval = Evaluation { stage: "none", ..Default::default() };
+        let mut eval = Evaluation {
+            stage: "none",
+            ..Default::default()
+        };
         let in_scope = |i: &usize| self.workflows[*i].document.scope.includes(input.number_id);
 
         let phrase = InboundView::phrase_key(&input.message.text);
@@ -229,11 +237,9 @@ impl WorkflowSet {
             if doc.trigger == Trigger::ContactCreated && !input.contact_is_new {
                 continue;
             }
-            if self.indexed_path.contains_key(&i) {
-                if !present.get(i).copied().unwrap_or(false) {
-                    eval.skipped.push(i);
-                    continue;
-                }
+            if self.indexed_path.contains_key(&i) && !present.get(i).copied().unwrap_or(false) {
+                eval.skipped.push(i);
+                continue;
             }
             let c = self.consider(i, input);
             let matched = c.matched;
@@ -254,13 +260,27 @@ impl WorkflowSet {
             self.fallback(&self.holiday, "holiday", input, &mut eval);
         }
         if eval.start.is_empty() && !input.calendar.is_open(input.now) {
-            self.fallback(&self.outside_hours, "outside_business_hours", input, &mut eval);
+            self.fallback(
+                &self.outside_hours,
+                "outside_business_hours",
+                input,
+                &mut eval,
+            );
         }
         eval
     }
 
-    fn fallback(&self, list: &[usize], stage: &'static str, input: &Inbound, eval: &mut Evaluation) {
-        for &i in list.iter().filter(|&&i| self.workflows[i].document.scope.includes(input.number_id)) {
+    fn fallback(
+        &self,
+        list: &[usize],
+        stage: &'static str,
+        input: &Inbound,
+        eval: &mut Evaluation,
+    ) {
+        for &i in list
+            .iter()
+            .filter(|&&i| self.workflows[i].document.scope.includes(input.number_id))
+        {
             let c = self.consider(i, input);
             let matched = c.matched;
             eval.considered.push(c);
@@ -293,7 +313,11 @@ impl WorkflowSet {
         self.workflows
             .iter()
             .enumerate()
-            .map(|(i, w)| SetMember { workflow_id: w.id.clone(), version: w.version, keyword_path: self.indexed_path.get(&i).cloned() })
+            .map(|(i, w)| SetMember {
+                workflow_id: w.id.clone(),
+                version: w.version,
+                keyword_path: self.indexed_path.get(&i).cloned(),
+            })
             .collect()
     }
 
@@ -308,7 +332,10 @@ impl WorkflowSet {
 
     /// Workflows started by a contact being created outside any message (e.g. through the API).
     pub fn contact_created(&self, input: &Inbound) -> Evaluation {
-        let mut eval = Evaluation { stage: "none", ..Default::default() };
+        let mut eval = Evaluation {
+            stage: "none",
+            ..Default::default()
+        };
         for &i in self.ordered.iter() {
             let doc = &self.workflows[i].document;
             if doc.trigger != Trigger::ContactCreated || !doc.scope.includes(input.number_id) {

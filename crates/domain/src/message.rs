@@ -79,6 +79,9 @@ pub struct InboundView {
 impl InboundView {
     /// The text as exact-phrase matching compares it: trimmed, lower-cased, inner whitespace collapsed.
     pub fn phrase_key(text: &str) -> String {
-        text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
     }
 }

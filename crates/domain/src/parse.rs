@@ -54,12 +54,18 @@ impl Path {
 
     /// An error about the value found at this path.
     pub fn error(&self, value: &Value, what: &str) -> FieldError {
-        FieldError { path: self.0.clone(), message: format!("{} {what}", quote(value)) }
+        FieldError {
+            path: self.0.clone(),
+            message: format!("{} {what}", quote(value)),
+        }
     }
 
     /// An error with a message that does not quote the value.
     pub fn message(&self, message: impl Into<String>) -> FieldError {
-        FieldError { path: self.0.clone(), message: message.into() }
+        FieldError {
+            path: self.0.clone(),
+            message: message.into(),
+        }
     }
 
     /// The path as text.
@@ -94,10 +100,10 @@ impl<'a> Obj<'a> {
     pub fn only(&self, allowed: &[&str]) -> Result<(), FieldError> {
         for key in self.map.keys() {
             if !allowed.contains(&key.as_str()) {
-                return Err(self
-                    .path
-                    .key(key)
-                    .message(format!("unknown field \"{key}\" (expected one of: {})", allowed.join(", "))));
+                return Err(self.path.key(key).message(format!(
+                    "unknown field \"{key}\" (expected one of: {})",
+                    allowed.join(", ")
+                )));
             }
         }
         Ok(())
@@ -115,12 +121,16 @@ impl<'a> Obj<'a> {
 
     /// A present, non-null field with its path.
     pub fn opt(&self, key: &str) -> Option<(&'a Value, Path)> {
-        self.map.get(key).filter(|v| !v.is_null()).map(|v| (v, self.path.key(key)))
+        self.map
+            .get(key)
+            .filter(|v| !v.is_null())
+            .map(|v| (v, self.path.key(key)))
     }
 
     /// A required field with its path.
     pub fn req(&self, key: &str) -> Result<(&'a Value, Path), FieldError> {
-        self.opt(key).ok_or_else(|| self.path.key(key).message("is required"))
+        self.opt(key)
+            .ok_or_else(|| self.path.key(key).message("is required"))
     }
 
     /// A required non-empty string.
@@ -137,7 +147,10 @@ impl<'a> Obj<'a> {
     pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>, FieldError> {
         match self.opt(key) {
             None => Ok(None),
-            Some((v, p)) => v.as_str().map(Some).ok_or_else(|| p.error(v, "must be a string")),
+            Some((v, p)) => v
+                .as_str()
+                .map(Some)
+                .ok_or_else(|| p.error(v, "must be a string")),
         }
     }
 
@@ -145,7 +158,9 @@ impl<'a> Obj<'a> {
     pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, FieldError> {
         match self.opt(key) {
             None => Ok(default),
-            Some((v, p)) => v.as_bool().ok_or_else(|| p.error(v, "must be true or false")),
+            Some((v, p)) => v
+                .as_bool()
+                .ok_or_else(|| p.error(v, "must be true or false")),
         }
     }
 
@@ -160,7 +175,9 @@ impl<'a> Obj<'a> {
     /// A required non-empty list of non-empty strings.
     pub fn strings(&self, key: &str) -> Result<Vec<String>, FieldError> {
         let (v, p) = self.req(key)?;
-        let list = v.as_array().ok_or_else(|| p.error(v, "must be a list of strings"))?;
+        let list = v
+            .as_array()
+            .ok_or_else(|| p.error(v, "must be a list of strings"))?;
         if list.is_empty() {
             return Err(p.message("must list at least one value"));
         }

@@ -33,7 +33,9 @@ impl PhoneNumber {
         if valid {
             Ok(Self(format!("+{digits}")))
         } else {
-            Err(format!("\"{input}\" is not a phone number in E.164 form (e.g. +393331234567)"))
+            Err(format!(
+                "\"{input}\" is not a phone number in E.164 form (e.g. +393331234567)"
+            ))
         }
     }
 
@@ -68,14 +70,31 @@ mod tests {
 
     #[test]
     fn accepts_common_spellings() {
-        assert_eq!(PhoneNumber::parse("+39 333 123 4567").unwrap().as_str(), "+393331234567");
-        assert_eq!(PhoneNumber::parse("0039-333-1234567").unwrap().as_str(), "+393331234567");
-        assert_eq!(PhoneNumber::parse("393331234567").unwrap().as_str(), "+393331234567");
+        assert_eq!(
+            PhoneNumber::parse("+39 333 123 4567").unwrap().as_str(),
+            "+393331234567"
+        );
+        assert_eq!(
+            PhoneNumber::parse("0039-333-1234567").unwrap().as_str(),
+            "+393331234567"
+        );
+        assert_eq!(
+            PhoneNumber::parse("393331234567").unwrap().as_str(),
+            "+393331234567"
+        );
     }
 
     #[test]
     fn refuses_garbage() {
-        for bad in ["", "+", "abc", "+12", "+0123456789", "+1234567890123456", "+39 333 12a"] {
+        for bad in [
+            "",
+            "+",
+            "abc",
+            "+12",
+            "+0123456789",
+            "+1234567890123456",
+            "+39 333 12a",
+        ] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad} should be refused");
         }
     }

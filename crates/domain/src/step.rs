@@ -46,7 +46,11 @@ const STEP_TYPES: &str = "send_text, add_tag, remove_tag, assign_agent, wait_for
 const COMMON: [&str; 4] = ["id", "type", "when", "next"];
 
 fn fields<'a>(extra: &[&'a str]) -> Vec<&'a str> {
-    COMMON.iter().copied().chain(extra.iter().copied()).collect()
+    COMMON
+        .iter()
+        .copied()
+        .chain(extra.iter().copied())
+        .collect()
 }
 
 /// The longest text a WhatsApp text message may carry.
@@ -60,7 +64,12 @@ impl Step {
             None => format!("step-{}", index + 1),
             Some((v, p)) => match v.as_str() {
                 Some(s) if valid_id(s) => s.to_string(),
-                _ => return Err(p.error(v, "is not a step id (letters, digits, '-' and '_', at most 64)")),
+                _ => {
+                    return Err(p.error(
+                        v,
+                        "is not a step id (letters, digits, '-' and '_', at most 64)",
+                    ))
+                }
             },
         };
         let when = match obj.opt("when") {
@@ -75,16 +84,28 @@ impl Step {
                 let text = obj.str("text")?;
                 let p = path.key("text");
                 if text.chars().count() > MAX_TEXT_CHARS {
-                    return Err(p.message(format!("is {} characters long; WhatsApp allows {MAX_TEXT_CHARS}", text.chars().count())));
+                    return Err(p.message(format!(
+                        "is {} characters long; WhatsApp allows {MAX_TEXT_CHARS}",
+                        text.chars().count()
+                    )));
                 }
-                template::check(text).map_err(|e| p.error(&Value::String(text.into()), &format!("is not a valid template: {e}")))?;
-                Action::SendText { text: text.to_string() }
+                template::check(text).map_err(|e| {
+                    p.error(
+                        &Value::String(text.into()),
+                        &format!("is not a valid template: {e}"),
+                    )
+                })?;
+                Action::SendText {
+                    text: text.to_string(),
+                }
             }
             "add_tag" | "remove_tag" => {
                 obj.only(&fields(&["tag"]))?;
                 let tag = obj.str("tag")?.trim().to_string();
                 if tag.chars().count() > 64 {
-                    return Err(path.key("tag").error(&Value::String(tag), "is longer than 64 characters"));
+                    return Err(path
+                        .key("tag")
+                        .error(&Value::String(tag), "is longer than 64 characters"));
                 }
                 if kind == "add_tag" {
                     Action::AddTag { tag }
@@ -95,28 +116,46 @@ impl Step {
             "assign_agent" => {
                 obj.only(&fields(&["agent"]))?;
                 if !value.as_object().is_some_and(|m| m.contains_key("agent")) {
-                    return Err(path.key("agent").message("is required (an agent id, or null to unassign)"));
+                    return Err(path
+                        .key("agent")
+                        .message("is required (an agent id, or null to unassign)"));
                 }
-                Action::AssignAgent { agent: obj.opt_str("agent")?.map(str::to_string) }
+                Action::AssignAgent {
+                    agent: obj.opt_str("agent")?.map(str::to_string),
+                }
             }
             "wait_for_reply" => {
                 obj.only(&fields(&["timeout", "timeout_next"]))?;
-                let timeout = obj.opt("timeout").map(|(v, p)| When::parse_duration_value(v, &p)).transpose()?;
+                let timeout = obj
+                    .opt("timeout")
+                    .map(|(v, p)| When::parse_duration_value(v, &p))
+                    .transpose()?;
                 let timeout_next = obj.opt_str("timeout_next")?.map(str::to_string);
                 if timeout_next.is_some() && timeout.is_none() {
                     return Err(path.key("timeout_next").message("needs a timeout"));
                 }
-                Action::WaitForReply { timeout, timeout_next }
+                Action::WaitForReply {
+                    timeout,
+                    timeout_next,
+                }
             }
             "end" => {
                 obj.only(&COMMON)?;
                 Action::End
             }
             other => {
-                return Err(path.key("type").error(&Value::String(other.into()), &format!("is not a step type ({STEP_TYPES})")))
+                return Err(path.key("type").error(
+                    &Value::String(other.into()),
+                    &format!("is not a step type ({STEP_TYPES})"),
+                ))
             }
         };
-        Ok(Step { id, when, next, action })
+        Ok(Step {
+            id,
+            when,
+            next,
+            action,
+        })
     }
 
     /// The step ids this step can lead to, with the field naming each.
@@ -125,7 +164,11 @@ impl Step {
         if let Some(n) = &self.next {
             out.push(("next", n.as_str()));
         }
-        if let Action::WaitForReply { timeout_next: Some(t), .. } = &self.action {
+        if let Action::WaitForReply {
+            timeout_next: Some(t),
+            ..
+        } = &self.action
+        {
             out.push(("timeout_next", t.as_str()));
         }
         out
@@ -145,5 +188,8 @@ impl Step {
 }
 
 fn valid_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

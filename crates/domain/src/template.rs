@@ -19,16 +19,26 @@ fn environment() -> &'static Environment<'static> {
 
 /// Checks a template's syntax, returning the parser's message when it is broken.
 pub fn check(source: &str) -> Result<(), String> {
-    environment().template_from_str(source).map(|_| ()).map_err(|e| e.to_string())
+    environment()
+        .template_from_str(source)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Renders a template with `contact`, `vars` and `message` in scope.
-pub fn render(source: &str, contact: &Value, vars: &Value, message_text: &str) -> Result<String, String> {
+pub fn render(
+    source: &str,
+    contact: &Value,
+    vars: &Value,
+    message_text: &str,
+) -> Result<String, String> {
     if !source.contains("{{") && !source.contains("{%") {
         return Ok(source.to_string());
     }
     let ctx = minijinja::context! { contact => contact, vars => vars, message => minijinja::context!{ text => message_text } };
-    environment().render_str(source, ctx).map_err(|e| e.to_string())
+    environment()
+        .render_str(source, ctx)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -38,10 +48,19 @@ mod tests {
 
     #[test]
     fn renders_contact_fields_and_custom_fields() {
-        let mut c = ContactView { name: "Giulia Rossi".into(), phone: "+393331234567".into(), ..Default::default() };
+        let mut c = ContactView {
+            name: "Giulia Rossi".into(),
+            phone: "+393331234567".into(),
+            ..Default::default()
+        };
         c.fields.insert("city".into(), Value::String("Roma".into()));
-        let out = render("Ciao {{contact.first_name}} da {{ contact.city }}{{ contact.missing }}!", &c.template_value(), &Value::Null, "")
-            .unwrap();
+        let out = render(
+            "Ciao {{contact.first_name}} da {{ contact.city }}{{ contact.missing }}!",
+            &c.template_value(),
+            &Value::Null,
+            "",
+        )
+        .unwrap();
         assert_eq!(out, "Ciao Giulia da Roma!");
     }
 

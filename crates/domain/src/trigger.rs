@@ -22,7 +22,8 @@ pub enum Trigger {
     Holiday,
 }
 
-const TRIGGER_TYPES: &str = "message_received, exact_phrase, contact_created, outside_business_hours, holiday";
+const TRIGGER_TYPES: &str =
+    "message_received, exact_phrase, contact_created, outside_business_hours, holiday";
 
 impl Trigger {
     /// Parses the `trigger` object.
@@ -33,13 +34,18 @@ impl Trigger {
             "exact_phrase" => {
                 obj.only(&["type", "phrase"])?;
                 let phrase = obj.str("phrase")?;
-                Trigger::ExactPhrase { phrase: phrase.trim().to_string() }
+                Trigger::ExactPhrase {
+                    phrase: phrase.trim().to_string(),
+                }
             }
             "contact_created" => Trigger::ContactCreated,
             "outside_business_hours" => Trigger::OutsideBusinessHours,
             "holiday" => Trigger::Holiday,
             other => {
-                return Err(obj.path.key("type").error(&Value::String(other.into()), &format!("is not a trigger ({TRIGGER_TYPES})")))
+                return Err(obj.path.key("type").error(
+                    &Value::String(other.into()),
+                    &format!("is not a trigger ({TRIGGER_TYPES})"),
+                ))
             }
         };
         if !matches!(trigger, Trigger::ExactPhrase { .. }) {

@@ -27,7 +27,10 @@ pub enum WhenKind {
 
 impl Default for When {
     fn default() -> Self {
-        Self { kind: WhenKind::Immediately, source: "immediately".into() }
+        Self {
+            kind: WhenKind::Immediately,
+            source: "immediately".into(),
+        }
     }
 }
 
@@ -56,16 +59,23 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         return None;
     }
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }
         let amount: i64 = rest[..digits].parse().ok()?;
         rest = rest[digits..].trim_start();
-        let unit_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
         let unit = unit_seconds(&rest[..unit_len].to_ascii_lowercase())?;
         total = total.checked_add(amount.checked_mul(unit)?)?;
-        rest = rest[unit_len..].trim_start().trim_start_matches(',').trim_start();
+        rest = rest[unit_len..]
+            .trim_start()
+            .trim_start_matches(',')
+            .trim_start();
         rest = rest.strip_prefix("and ").unwrap_or(rest).trim_start();
     }
     (total > 0 && total <= 366 * 86_400).then(|| Duration::seconds(total))
@@ -85,7 +95,10 @@ impl When {
             let rest = lower.strip_prefix("after").unwrap_or(&lower);
             WhenKind::After(parse_duration(rest)?)
         };
-        Some(Self { kind, source: text.trim().to_string() })
+        Some(Self {
+            kind,
+            source: text.trim().to_string(),
+        })
     }
 
     /// Parses a `when` value, naming its path when it is not one.
@@ -132,25 +145,50 @@ mod tests {
         let h = |n| WhenKind::After(Duration::hours(n));
         assert_eq!(When::parse_text("2h").unwrap().kind(), h(2));
         assert_eq!(When::parse_text("after 2 hours").unwrap().kind(), h(2));
-        assert_eq!(When::parse_text("1h30m").unwrap().kind(), WhenKind::After(Duration::minutes(90)));
-        assert_eq!(When::parse_text("1 day, 6 hours").unwrap().kind(), h(30));
-        assert_eq!(When::parse_text("immediately").unwrap().kind(), WhenKind::Immediately);
         assert_eq!(
-            When::parse_text("next business day at 9:00").unwrap().kind(),
+            When::parse_text("1h30m").unwrap().kind(),
+            WhenKind::After(Duration::minutes(90))
+        );
+        assert_eq!(When::parse_text("1 day, 6 hours").unwrap().kind(), h(30));
+        assert_eq!(
+            When::parse_text("immediately").unwrap().kind(),
+            WhenKind::Immediately
+        );
+        assert_eq!(
+            When::parse_text("next business day at 9:00")
+                .unwrap()
+                .kind(),
             WhenKind::NextBusinessDayAt(NaiveTime::from_hms_opt(9, 0, 0).unwrap())
         );
     }
 
     #[test]
     fn refuses_nonsense() {
-        for bad in ["2 hourz", "", "h", "-2h", "0h", "400d", "next business day", "next business day 25:00", "2h x"] {
+        for bad in [
+            "2 hourz",
+            "",
+            "h",
+            "-2h",
+            "0h",
+            "400d",
+            "next business day",
+            "next business day 25:00",
+            "2h x",
+        ] {
             assert!(When::parse_text(bad).is_none(), "{bad:?} should be refused");
         }
     }
 
     #[test]
     fn error_names_path_and_value() {
-        let err = When::parse(&Value::String("2 hourz".into()), &Path::root("steps").index(2).key("when")).unwrap_err();
-        assert_eq!(err.to_string().split(" (").next().unwrap(), "steps[2].when: \"2 hourz\" is not a duration");
+        let err = When::parse(
+            &Value::String("2 hourz".into()),
+            &Path::root("steps").index(2).key("when"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string().split(" (").next().unwrap(),
+            "steps[2].when: \"2 hourz\" is not a duration"
+        );
     }
 }

@@ -23,11 +23,22 @@ pub struct WorkspaceState {
 
 /// Builds the calendar of a stored workspace.
 pub fn calendar_of(ws: &waflow_store::Workspace) -> Result<Calendar, Error> {
-    let corrupt = |e: waflow_domain::FieldError| Error::Store(waflow_store::Error::Corrupt(e.to_string()));
-    let time_zone: Tz = Calendar::parse_time_zone(&Value::String(ws.time_zone.clone()), &Path::root("time_zone")).map_err(corrupt)?;
-    let business_hours = WeeklySchedule::parse(&ws.business_hours, &Path::root("business_hours")).map_err(corrupt)?;
-    let holidays = Calendar::parse_holidays(&ws.holidays, &Path::root("holidays")).map_err(corrupt)?;
-    Ok(Calendar { time_zone, business_hours, holidays })
+    let corrupt =
+        |e: waflow_domain::FieldError| Error::Store(waflow_store::Error::Corrupt(e.to_string()));
+    let time_zone: Tz = Calendar::parse_time_zone(
+        &Value::String(ws.time_zone.clone()),
+        &Path::root("time_zone"),
+    )
+    .map_err(corrupt)?;
+    let business_hours = WeeklySchedule::parse(&ws.business_hours, &Path::root("business_hours"))
+        .map_err(corrupt)?;
+    let holidays =
+        Calendar::parse_holidays(&ws.holidays, &Path::root("holidays")).map_err(corrupt)?;
+    Ok(Calendar {
+        time_zone,
+        business_hours,
+        holidays,
+    })
 }
 
 /// A cache of [`WorkspaceState`] and of parsed workflow versions.
@@ -40,8 +51,17 @@ pub struct WorkspaceCache {
 
 impl WorkspaceCache {
     /// The state of a workspace, loading it when missing.
-    pub async fn get(&self, store: &dyn Store, workspace_id: &str) -> Result<Arc<WorkspaceState>, Error> {
-        if let Some(state) = self.states.read().ok().and_then(|m| m.get(workspace_id).cloned()) {
+    pub async fn get(
+        &self,
+        store: &dyn Store,
+        workspace_id: &str,
+    ) -> Result<Arc<WorkspaceState>, Error> {
+        if let Some(state) = self
+            .states
+            .read()
+            .ok()
+            .and_then(|m| m.get(workspace_id).cloned())
+        {
             return Ok(state);
         }
         let ws = store.workspace(workspace_id).await?;
@@ -52,8 +72,14 @@ impl WorkspaceCache {
                 continue;
             }
             match WorkflowDocument::parse(&wf.document) {
-                Ok(doc) => active.push(ActiveWorkflow { id: wf.id, version: wf.version, document: Arc::new(doc) }),
-                Err(e) => tracing::error!(workflow = %wf.id, error = %e, "stored workflow no longer parses; skipped"),
+                Ok(doc) => active.push(ActiveWorkflow {
+                    id: wf.id,
+                    version: wf.version,
+                    document: Arc::new(doc),
+                }),
+                Err(e) => {
+                    tracing::error!(workflow = %wf.id, error = %e, "stored workflow no longer parses; skipped")
+                }
             }
         }
         for wf in &active {
@@ -64,8 +90,14 @@ impl WorkspaceCache {
         let workflows = WorkflowSet::new(active);
         let set_id = waflow_store::new_id("wset");
         let members = serde_json::to_value(workflows.members()).unwrap_or_default();
-        store.insert_workflow_set(workspace_id, &set_id, &members).await?;
-        let state = Arc::new(WorkspaceState { calendar, workflows, set_id });
+        store
+            .insert_workflow_set(workspace_id, &set_id, &members)
+            .await?;
+        let state = Arc::new(WorkspaceState {
+            calendar,
+            workflows,
+            set_id,
+        });
         if let Ok(mut m) = self.states.write() {
             m.insert(workspace_id.to_string(), state.clone());
         }
@@ -81,7 +113,10 @@ impl WorkspaceCache {
 
     /// A parsed workflow version, if cached.
     pub fn version(&self, workflow_id: &str, version: i64) -> Option<Arc<WorkflowDocument>> {
-        self.versions.read().ok().and_then(|v| v.get(&(workflow_id.to_string(), version)).cloned())
+        self.versions
+            .read()
+            .ok()
+            .and_then(|v| v.get(&(workflow_id.to_string(), version)).cloned())
     }
 
     /// Remembers a parsed workflow version (versions are immutable).

@@ -63,7 +63,14 @@ fn record(run: &mut Run, exec: &mut Execution, entry: Value) {
 /// Runs steps starting at `start`. When `delay_elapsed` is true the first step's `when` has
 /// already passed (it fired from a timer); every later step's `when` is honoured by scheduling a
 /// timer and stopping. Leaves `run.state` and `run.current_step` describing where the run is.
-pub(crate) fn advance(writes: &mut Writes, run: &mut Run, contact: &mut Contact, burst: &Burst<'_>, start: Option<usize>, delay_elapsed: bool) -> Execution {
+pub(crate) fn advance(
+    writes: &mut Writes,
+    run: &mut Run,
+    contact: &mut Contact,
+    burst: &Burst<'_>,
+    start: Option<usize>,
+    delay_elapsed: bool,
+) -> Execution {
     let mut exec = Execution::default();
     let mut index = start;
     let mut elapsed = delay_elapsed;
@@ -82,7 +89,11 @@ pub(crate) fn advance(writes: &mut Writes, run: &mut Run, contact: &mut Contact,
         executed += 1;
         if executed > MAX_STEPS_PER_EVENT {
             let error = format!("more than {MAX_STEPS_PER_EVENT} steps in a row: the workflow loops through step {}", step.id);
-            record(run, &mut exec, json!({"step": step.id, "type": step.kind(), "at": burst.now, "result": "failed", "error": error}));
+            record(
+                run,
+                &mut exec,
+                json!({"step": step.id, "type": step.kind(), "at": burst.now, "result": "failed", "error": error}),
+            );
             run.state = run_state::FAILED.into();
             exec.error = Some(error);
             return exec;
@@ -94,7 +105,12 @@ pub(crate) fn advance(writes: &mut Writes, run: &mut Run, contact: &mut Contact,
                     entry["result"] = json!("skipped: the contact is blocked");
                 } else {
                     let vars = run.variables.clone();
-                    match template::render(text, &contact_view(contact).template_value(), &vars, burst.message_text) {
+                    match template::render(
+                        text,
+                        &contact_view(contact).template_value(),
+                        &vars,
+                        burst.message_text,
+                    ) {
                         Ok(body) => {
                             let id = new_id("msg");
                             writes.outbound.push(NewOutbound {
@@ -128,7 +144,9 @@ pub(crate) fn advance(writes: &mut Writes, run: &mut Run, contact: &mut Contact,
             Action::AddTag { tag } => {
                 if !contact.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
                     contact.tags.push(tag.clone());
-                    writes.contact_tags.insert(contact.id.clone(), contact.tags.clone());
+                    writes
+                        .contact_tags
+                        .insert(contact.id.clone(), contact.tags.clone());
                 }
                 entry["result"] = json!(format!("tag {tag:?} added"));
             }
@@ -136,13 +154,17 @@ pub(crate) fn advance(writes: &mut Writes, run: &mut Run, contact: &mut Contact,
                 let before = contact.tags.len();
                 contact.tags.retain(|t| !t.eq_ignore_ascii_case(tag));
                 if contact.tags.len() != before {
-                    writes.contact_tags.insert(contact.id.clone(), contact.tags.clone());
+                    writes
+                        .contact_tags
+                        .insert(contact.id.clone(), contact.tags.clone());
                 }
                 entry["result"] = json!(format!("tag {tag:?} removed"));
             }
             Action::AssignAgent { agent } => {
                 contact.assigned_agent_id = agent.clone();
-                writes.contact_agents.insert(contact.id.clone(), agent.clone());
+                writes
+                    .contact_agents
+                    .insert(contact.id.clone(), agent.clone());
                 entry["result"] = json!(match agent {
                     Some(a) => format!("assigned to agent {a}"),
                     None => "unassigned".to_string(),
@@ -174,8 +196,21 @@ pub(crate) fn advance(writes: &mut Writes, run: &mut Run, contact: &mut Contact,
     exec
 }
 
-fn schedule(writes: &mut Writes, exec: &mut Execution, run: &Run, step_id: &str, kind: &str, due_at: DateTime<Utc>) {
-    let timer = NewTimer { run_id: run.id.clone(), workspace_id: run.workspace_id.clone(), step_id: step_id.to_string(), kind: kind.to_string(), due_at };
+fn schedule(
+    writes: &mut Writes,
+    exec: &mut Execution,
+    run: &Run,
+    step_id: &str,
+    kind: &str,
+    due_at: DateTime<Utc>,
+) {
+    let timer = NewTimer {
+        run_id: run.id.clone(),
+        workspace_id: run.workspace_id.clone(),
+        step_id: step_id.to_string(),
+        kind: kind.to_string(),
+        due_at,
+    };
     writes.timers.push(timer.clone());
     exec.timers.push(timer);
 }

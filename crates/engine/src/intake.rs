@@ -18,9 +18,11 @@ use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
-use waflow_domain::matching::{Consideration, Inbound};
+use waflow_domain::matching::Inbound;
 use waflow_domain::{InboundView, MessageType, PhoneNumber, WorkflowDocument};
-use waflow_store::{new_id, run_state, Contact, ContactKey, ConversationKey, NewInbound, Run, Tx, Writes};
+use waflow_store::{
+    new_id, run_state, Contact, ContactKey, ConversationKey, NewInbound, Run, Tx, Writes,
+};
 
 /// The most messages committed in one transaction.
 const MAX_BATCH: usize = 256;
@@ -87,7 +89,10 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
             }
             Err(e) => vec![Err(e)],
         };
-        let queued_any = results.iter().any(|r| r.as_ref().is_ok_and(|o: &IntakeOutcome| !o.queued.is_empty()));
+        let queued_any = results.iter().any(|r| {
+            r.as_ref()
+                .is_ok_and(|o: &IntakeOutcome| !o.queued.is_empty())
+        });
         for (job, result) in jobs.into_iter().zip(results) {
             let _ = job.reply.send(result);
         }
@@ -98,14 +103,23 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
     }
 }
 
-async fn process_batch(inner: &Inner, requests: &[&InboundRequest]) -> Result<Vec<IntakeOutcome>, Error> {
+async fn process_batch(
+    inner: &Inner,
+    requests: &[&InboundRequest],
+) -> Result<Vec<IntakeOutcome>, Error> {
     let now = inner.clock.now();
     // Workspace state may have to be loaded (and its workflow set stored) through the write
     // connection, so it is fetched before the transaction takes that connection.
     let mut states: HashMap<&str, Arc<WorkspaceState>> = HashMap::new();
     for r in requests {
         if !states.contains_key(r.workspace_id.as_str()) {
-            states.insert(&r.workspace_id, inner.cache.get(inner.store.as_ref(), &r.workspace_id).await?);
+            states.insert(
+                &r.workspace_id,
+                inner
+                    .cache
+                    .get(inner.store.as_ref(), &r.workspace_id)
+                    .await?,
+            );
         }
     }
     let mut tx = inner.store.begin().await?;
@@ -116,10 +130,13 @@ async fn process_batch(inner: &Inner, requests: &[&InboundRequest]) -> Result<Ve
         // effects of the one before it (they are written before the next sub-batch reads).
         let mut seen = HashSet::new();
         let mut end = start;
-        while end < requests.len() && seen.insert((&requests[end].workspace_id, requests[end].from.as_str())) {
+        while end < requests.len()
+            && seen.insert((&requests[end].workspace_id, requests[end].from.as_str()))
+        {
             end += 1;
         }
-        outcomes.extend(process_sub_batch(inner, &mut tx, &states, &requests[start..end], now).await?);
+        outcomes
+            .extend(process_sub_batch(inner, &mut tx, &states, &requests[start..end], now).await?);
         start = end;
     }
     tx.commit().await?;
@@ -134,13 +151,23 @@ async fn process_sub_batch(
     reqs: &[&InboundRequest],
     now: DateTime<Utc>,
 ) -> Result<Vec<IntakeOutcome>, Error> {
-    let keys: Vec<ContactKey> =
-        reqs.iter().map(|r| ContactKey { workspace_id: r.workspace_id.clone(), phone: r.from.as_str().to_string(), name: r.contact_name.clone() }).collect();
+    let keys: Vec<ContactKey> = reqs
+        .iter()
+        .map(|r| ContactKey {
+            workspace_id: r.workspace_id.clone(),
+            phone: r.from.as_str().to_string(),
+            name: r.contact_name.clone(),
+        })
+        .collect();
     let contacts = tx.upsert_contacts(&keys, now).await?;
     let conversation_keys: Vec<ConversationKey> = reqs
         .iter()
         .zip(&contacts)
-        .map(|(r, (c, _))| ConversationKey { workspace_id: r.workspace_id.clone(), number_id: r.number_id.clone(), contact_id: c.id.clone() })
+        .map(|(r, (c, _))| ConversationKey {
+            workspace_id: r.workspace_id.clone(),
+            number_id: r.number_id.clone(),
+            contact_id: c.id.clone(),
+        })
         .collect();
     let conversations = tx.touch_conversations(&conversation_keys, now).await?;
     let inbound: Vec<NewInbound> = reqs
@@ -165,15 +192,38 @@ async fn process_sub_batch(
         .filter(|((c, _), id)| id.is_some() && !c.blocked && !c.excluded_from_automation)
         .map(|((c, _), _)| c.id.clone())
         .collect();
-    let mut waiting: Vec<Run> = if live.is_empty() { Vec::new() } else { tx.waiting_runs(&live).await? };
+    let mut waiting: Vec<Run> = if live.is_empty() {
+        Vec::new()
+    } else {
+        tx.waiting_runs(&live).await?
+    };
 
-    let mut writes = Writes { at: Some(now), ..Default::default() };
+    let mut writes = Writes {
+        at: Some(now),
+        ..Default::default()
+    };
     let mut outcomes = Vec::with_capacity(reqs.len());
-    for (((req, (contact, created)), conversation_id), message_id) in reqs.iter().zip(contacts).zip(conversations).zip(message_ids) {
-        let state = states.get(req.workspace_id.as_str()).ok_or_else(|| Error::Unavailable("workspace state missing".into()))?;
-        let position = waiting.iter().position(|r| r.contact_id == contact.id && r.number_id == req.number_id);
+    for (((req, (contact, created)), conversation_id), message_id) in reqs
+        .iter()
+        .zip(contacts)
+        .zip(conversations)
+        .zip(message_ids)
+    {
+        let state = states
+            .get(req.workspace_id.as_str())
+            .ok_or_else(|| Error::Unavailable("workspace state missing".into()))?;
+        let position = waiting
+            .iter()
+            .position(|r| r.contact_id == contact.id && r.number_id == req.number_id);
         let waiting_run = position.map(|i| waiting.remove(i));
-        let message = Received { req, contact, created, conversation_id, message_id, waiting_run };
+        let message = Received {
+            req,
+            contact,
+            created,
+            conversation_id,
+            message_id,
+            waiting_run,
+        };
         outcomes.push(decide(inner, &mut writes, state, message, now).await?);
     }
     tx.apply(&writes).await?;
@@ -192,8 +242,21 @@ struct Received<'a> {
 }
 
 /// Decides what a stored message does (SPEC §6) and buffers the effects in `writes`.
-async fn decide(inner: &Inner, writes: &mut Writes, state: &WorkspaceState, m: Received<'_>, now: DateTime<Utc>) -> Result<IntakeOutcome, Error> {
-    let Received { req, mut contact, created, conversation_id, message_id, waiting_run } = m;
+async fn decide(
+    inner: &Inner,
+    writes: &mut Writes,
+    state: &WorkspaceState,
+    m: Received<'_>,
+    now: DateTime<Utc>,
+) -> Result<IntakeOutcome, Error> {
+    let Received {
+        req,
+        mut contact,
+        created,
+        conversation_id,
+        message_id,
+        waiting_run,
+    } = m;
     let contact_id = contact.id.clone();
     let mut out = IntakeOutcome {
         message_id: message_id.clone(),
@@ -205,20 +268,46 @@ async fn decide(inner: &Inner, writes: &mut Writes, state: &WorkspaceState, m: R
         queued: Vec::new(),
         log_id: String::new(),
     };
-    let log = Log { workspace_id: &req.workspace_id, number_id: &req.number_id, contact_id: &contact_id, message_id: message_id.as_deref(), now };
+    let log = Log {
+        workspace_id: &req.workspace_id,
+        number_id: &req.number_id,
+        contact_id: &contact_id,
+        message_id: message_id.as_deref(),
+        now,
+    };
     if message_id.is_none() {
         out.outcome = "duplicate".into();
-        let summary = format!("message {} was already received on this number; not processed again", req.channel_message_id);
-        out.log_id = log.write(writes, entry("inbound", "duplicate", summary, json!({"channel_message_id": req.channel_message_id})));
+        let summary = format!(
+            "message {} was already received on this number; not processed again",
+            req.channel_message_id
+        );
+        out.log_id = log.write(
+            writes,
+            entry(
+                "inbound",
+                "duplicate",
+                summary,
+                json!({"channel_message_id": req.channel_message_id}),
+            ),
+        );
         return Ok(out);
     }
     let base = json!({"text": req.text, "message_type": req.message_type, "from": req.from, "contact_created": created});
     let skip = if contact.blocked {
-        Some(("blocked", "the contact is blocked: message stored, no workflow runs, nothing is sent"))
+        Some((
+            "blocked",
+            "the contact is blocked: message stored, no workflow runs, nothing is sent",
+        ))
     } else if contact.excluded_from_automation {
-        Some(("excluded", "the contact is excluded from automation: message stored, no workflow runs"))
+        Some((
+            "excluded",
+            "the contact is excluded from automation: message stored, no workflow runs",
+        ))
     } else if !req.automation {
-        Some(("automation_off", "the automation module is off on this number: message stored, no workflow runs"))
+        Some((
+            "automation_off",
+            "the automation module is off on this number: message stored, no workflow runs",
+        ))
     } else {
         None
     };
@@ -228,7 +317,10 @@ async fn decide(inner: &Inner, writes: &mut Writes, state: &WorkspaceState, m: R
         return Ok(out);
     }
 
-    let view = InboundView { message_type: req.message_type, text: req.text.clone() };
+    let view = InboundView {
+        message_type: req.message_type,
+        text: req.text.clone(),
+    };
     let cview = contact_view(&contact);
     let eval = state.workflows.evaluate(&Inbound {
         number_id: &req.number_id,
@@ -243,28 +335,42 @@ async fn decide(inner: &Inner, writes: &mut Writes, state: &WorkspaceState, m: R
     let mut started_names = Vec::new();
     if eval.resume_waiting_run {
         if let Some(run) = waiting_run {
-            let doc = inner.document(&run.workflow_id, run.workflow_version).await?;
+            let doc = inner
+                .document(&run.workflow_id, run.workflow_version)
+                .await?;
             let (run_id, queued) = resume(writes, state, &doc, run, &mut contact, req, &log, now);
             out.runs.push(run_id);
             out.queued.extend(queued);
         }
     }
-    for (&i, consideration) in eval.start.iter().zip(eval.considered.iter().filter(|c| c.matched)) {
+    for &i in &eval.start {
         let wf = &state.workflows.workflows[i];
         started_names.push(wf.document.name.clone());
-        let ctx = StartContext { workflow_id: &wf.id, version: wf.version, doc: &wf.document, consideration, conversation_id: &conversation_id };
+        let ctx = StartContext {
+            workflow_id: &wf.id,
+            version: wf.version,
+            doc: &wf.document,
+            conversation_id: &conversation_id,
+        };
         let (run_id, queued) = start_run(writes, state, &ctx, &mut contact, req, &log, now);
         out.runs.push(run_id);
         out.queued.extend(queued);
     }
 
     let (outcome, summary) = if eval.resume_waiting_run {
-        ("resumed", "a run waiting for this contact's reply took the message; no other workflow started".to_string())
+        (
+            "resumed",
+            "a run waiting for this contact's reply took the message; no other workflow started"
+                .to_string(),
+        )
     } else if started_names.is_empty() {
         let n = eval.considered.len() + eval.skipped.len();
         ("no_match", format!("no workflow matched ({n} considered)"))
     } else {
-        ("matched", format!("started {} ({})", started_names.join(", "), eval.stage))
+        (
+            "matched",
+            format!("started {} ({})", started_names.join(", "), eval.stage),
+        )
     };
     out.outcome = outcome.into();
     let mut detail = base;
@@ -281,7 +387,6 @@ struct StartContext<'a> {
     workflow_id: &'a str,
     version: i64,
     doc: &'a WorkflowDocument,
-    consideration: &'a Consideration,
     conversation_id: &'a str,
 }
 
@@ -309,12 +414,25 @@ fn start_run(
         created_at: now,
         updated_at: now,
     };
-    let burst = Burst { doc: ctx.doc, calendar: &state.calendar, now, message_text: &req.text };
+    let burst = Burst {
+        doc: ctx.doc,
+        calendar: &state.calendar,
+        now,
+        message_text: &req.text,
+    };
     let exec = executor::advance(writes, &mut run, contact, &burst, Some(0), false);
-    let summary = format!("{}: run started ({}), {}", ctx.doc.name, ctx.consideration.reason, crate::log::describe(&run, &exec));
-    let detail = json!({"workflow": ctx.doc.name, "version": ctx.version, "conditions": ctx.consideration.checks,
+    let summary = format!(
+        "{}: run started, {}",
+        ctx.doc.name,
+        crate::log::describe(&run, &exec)
+    );
+    let detail = json!({"workflow": ctx.doc.name, "version": ctx.version, "trigger": ctx.doc.trigger.kind(),
                         "steps": exec.steps, "state": run.state, "next": crate::log::timers_json(&exec)});
-    let outcome = if exec.error.is_some() { "failed" } else { "started" };
+    let outcome = if exec.error.is_some() {
+        "failed"
+    } else {
+        "started"
+    };
     log.write_run(writes, &run, entry("run", outcome, summary, detail));
     let id = run.id.clone();
     writes.new_runs.push(run);
@@ -332,15 +450,27 @@ fn resume(
     log: &Log<'_>,
     now: DateTime<Utc>,
 ) -> (String, Vec<String>) {
-    let index = run.current_step.as_deref().and_then(|id| doc.step_index(id));
+    let index = run
+        .current_step
+        .as_deref()
+        .and_then(|id| doc.step_index(id));
     writes.cleared_timers.push(run.id.clone());
     if let Value::Object(vars) = &mut run.variables {
         vars.insert("last_reply".into(), json!(req.text));
     }
     let next = index.and_then(|i| doc.next_after(i));
-    let burst = Burst { doc, calendar: &state.calendar, now, message_text: &req.text };
+    let burst = Burst {
+        doc,
+        calendar: &state.calendar,
+        now,
+        message_text: &req.text,
+    };
     let exec = executor::advance(writes, &mut run, contact, &burst, next, false);
-    let summary = format!("{}: the contact replied; run resumed, {}", doc.name, crate::log::describe(&run, &exec));
+    let summary = format!(
+        "{}: the contact replied; run resumed, {}",
+        doc.name,
+        crate::log::describe(&run, &exec)
+    );
     let detail = json!({"workflow": doc.name, "version": run.workflow_version, "reply": req.text, "steps": exec.steps, "state": run.state});
     log.write_run(writes, &run, entry("run", "resumed", summary, detail));
     let id = run.id.clone();

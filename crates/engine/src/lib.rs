@@ -51,16 +51,22 @@ pub(crate) struct Inner {
 
 impl Inner {
     /// A workflow version's parsed document, from the cache or the store.
-    pub(crate) async fn document(&self, workflow_id: &str, version: i64) -> Result<Arc<WorkflowDocument>, Error> {
+    pub(crate) async fn document(
+        &self,
+        workflow_id: &str,
+        version: i64,
+    ) -> Result<Arc<WorkflowDocument>, Error> {
         if let Some(doc) = self.cache.version(workflow_id, version) {
             return Ok(doc);
         }
         // Versions are immutable, so reading outside the caller's transaction is safe.
         let value = self.store.workflow_version(workflow_id, version).await?;
-        let doc = WorkflowDocument::parse(&value)
-            .map_err(|e| waflow_store::Error::Corrupt(format!("workflow {workflow_id} v{version}: {e}")))?;
+        let doc = WorkflowDocument::parse(&value).map_err(|e| {
+            waflow_store::Error::Corrupt(format!("workflow {workflow_id} v{version}: {e}"))
+        })?;
         let doc = Arc::new(doc);
-        self.cache.remember_version(workflow_id, version, doc.clone());
+        self.cache
+            .remember_version(workflow_id, version, doc.clone());
         Ok(doc)
     }
 }
@@ -99,7 +105,8 @@ impl Engine {
             .send(intake::IntakeJob { request, reply })
             .await
             .map_err(|_| Error::Unavailable("intake task stopped".into()))?;
-        rx.await.map_err(|_| Error::Unavailable("intake task dropped the message".into()))?
+        rx.await
+            .map_err(|_| Error::Unavailable("intake task dropped the message".into()))?
     }
 
     /// Forgets cached workspace state after its workflows or settings changed.
@@ -123,10 +130,17 @@ impl Engine {
     }
 
     /// Queues a message written by an agent or an API client in the outbox.
-    pub async fn queue_outbound(&self, message: waflow_store::NewOutbound) -> Result<String, Error> {
+    pub async fn queue_outbound(
+        &self,
+        message: waflow_store::NewOutbound,
+    ) -> Result<String, Error> {
         let id = message.id.clone();
         let mut tx = self.inner.store.begin().await?;
-        tx.apply(&Writes { outbound: vec![message], ..Default::default() }).await?;
+        tx.apply(&Writes {
+            outbound: vec![message],
+            ..Default::default()
+        })
+        .await?;
         tx.commit().await?;
         self.inner.sender_wake.notify_one();
         Ok(id)
@@ -134,7 +148,12 @@ impl Engine {
 
     /// Starts the `contact_created` workflows for a contact created outside a message (e.g. by the
     /// API), on `number_id`. Returns the runs started.
-    pub async fn contact_created(&self, workspace_id: &str, contact_id: &str, number_id: &str) -> Result<Vec<String>, Error> {
+    pub async fn contact_created(
+        &self,
+        workspace_id: &str,
+        contact_id: &str,
+        number_id: &str,
+    ) -> Result<Vec<String>, Error> {
         let inner = &self.inner;
         let now = inner.clock.now();
         let state = inner.cache.get(inner.store.as_ref(), workspace_id).await?;
@@ -144,22 +163,40 @@ impl Engine {
             return Ok(Vec::new());
         }
         let view = executor::contact_view(&contact);
-        let message = waflow_domain::InboundView { message_type: waflow_domain::MessageType::Unknown, text: String::new() };
-        let eval = state.workflows.contact_created(&waflow_domain::matching::Inbound {
+        let message = waflow_domain::InboundView {
+            message_type: waflow_domain::MessageType::Unknown,
+            text: String::new(),
+        };
+        let eval = state
+            .workflows
+            .contact_created(&waflow_domain::matching::Inbound {
+                number_id,
+                message: &message,
+                contact: &view,
+                contact_is_new: true,
+                has_waiting_run: false,
+                calendar: &state.calendar,
+                now,
+            });
+        let log = log::Log {
+            workspace_id,
             number_id,
-            message: &message,
-            contact: &view,
-            contact_is_new: true,
-            has_waiting_run: false,
-            calendar: &state.calendar,
+            contact_id,
+            message_id: None,
             now,
-        });
-        let log = log::Log { workspace_id, number_id, contact_id, message_id: None, now };
+        };
         let mut runs = Vec::new();
         if !eval.start.is_empty() {
-            let key = waflow_store::ConversationKey { workspace_id: workspace_id.into(), number_id: number_id.into(), contact_id: contact_id.into() };
+            let key = waflow_store::ConversationKey {
+                workspace_id: workspace_id.into(),
+                number_id: number_id.into(),
+                contact_id: contact_id.into(),
+            };
             let conversation_id = tx.touch_conversations(&[key], now).await?.remove(0);
-            let mut writes = Writes { at: Some(now), ..Default::default() };
+            let mut writes = Writes {
+                at: Some(now),
+                ..Default::default()
+            };
             for &i in &eval.start {
                 let wf = &state.workflows.workflows[i];
                 let mut run = Run {
@@ -177,10 +214,29 @@ impl Engine {
                     created_at: now,
                     updated_at: now,
                 };
-                let burst = executor::Burst { doc: &wf.document, calendar: &state.calendar, now, message_text: "" };
-                let exec = executor::advance(&mut writes, &mut run, &mut contact, &burst, Some(0), false);
-                let summary = format!("{}: run started for a new contact, {}", wf.document.name, log::describe(&run, &exec));
-                log.write_run(&mut writes, &run, log::entry("run", "started", summary, json!({"steps": exec.steps, "state": run.state})));
+                let burst = executor::Burst {
+                    doc: &wf.document,
+                    calendar: &state.calendar,
+                    now,
+                    message_text: "",
+                };
+                let exec =
+                    executor::advance(&mut writes, &mut run, &mut contact, &burst, Some(0), false);
+                let summary = format!(
+                    "{}: run started for a new contact, {}",
+                    wf.document.name,
+                    log::describe(&run, &exec)
+                );
+                log.write_run(
+                    &mut writes,
+                    &run,
+                    log::entry(
+                        "run",
+                        "started",
+                        summary,
+                        json!({"steps": exec.steps, "state": run.state}),
+                    ),
+                );
                 runs.push(run.id.clone());
                 writes.new_runs.push(run);
             }

@@ -14,8 +14,18 @@ pub(crate) struct Entry {
 }
 
 /// Builds an [`Entry`].
-pub(crate) fn entry(kind: &'static str, outcome: &'static str, summary: String, detail: Value) -> Entry {
-    Entry { kind, outcome, summary, detail }
+pub(crate) fn entry(
+    kind: &'static str,
+    outcome: &'static str,
+    summary: String,
+    detail: Value,
+) -> Entry {
+    Entry {
+        kind,
+        outcome,
+        summary,
+        detail,
+    }
 }
 
 /// The context shared by the log entries of one event.
@@ -84,5 +94,10 @@ pub(crate) fn describe(run: &Run, exec: &Execution) -> String {
 
 /// The timers of an execution, for log details.
 pub(crate) fn timers_json(exec: &Execution) -> Value {
-    Value::Array(exec.timers.iter().map(|t| serde_json::json!({"step": t.step_id, "kind": t.kind, "due_at": t.due_at})).collect())
+    Value::Array(
+        exec.timers
+            .iter()
+            .map(|t| serde_json::json!({"step": t.step_id, "kind": t.kind, "due_at": t.due_at}))
+            .collect(),
+    )
 }

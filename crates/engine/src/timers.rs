@@ -44,7 +44,10 @@ pub(crate) async fn timer_loop(inner: Arc<Inner>) {
 pub(crate) async fn run_due(inner: &Inner) -> Result<usize, Error> {
     let now = inner.clock.now();
     let lease_until = now + Duration::seconds(LEASE_SECONDS);
-    let due = inner.store.claim_due_steps(now, &inner.node_id, lease_until, 64).await?;
+    let due = inner
+        .store
+        .claim_due_steps(now, &inner.node_id, lease_until, 64)
+        .await?;
     let mut executed = 0;
     let mut queued = false;
     for step in &due {
@@ -53,7 +56,9 @@ pub(crate) async fn run_due(inner: &Inner) -> Result<usize, Error> {
                 executed += 1;
                 queued |= q;
             }
-            Err(e) => tracing::error!(run = %step.run_id, step = %step.step_id, error = %e, "due step failed; it will be retried after its lease"),
+            Err(e) => {
+                tracing::error!(run = %step.run_id, step = %step.step_id, error = %e, "due step failed; it will be retried after its lease")
+            }
         }
     }
     if queued {
@@ -66,20 +71,38 @@ pub(crate) async fn run_due(inner: &Inner) -> Result<usize, Error> {
 async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
     let now = inner.clock.now();
     // Loaded before the transaction takes the write connection (loading may write).
-    let state = inner.cache.get(inner.store.as_ref(), &due.workspace_id).await?;
+    let state = inner
+        .cache
+        .get(inner.store.as_ref(), &due.workspace_id)
+        .await?;
     let mut tx = inner.store.begin().await?;
     if !tx.take_due_step(&due.id, &inner.node_id).await? {
         return Ok(false);
     }
     let mut run = tx.run(&due.run_id).await?;
     let mut contact = tx.contact(&run.workspace_id, &run.contact_id).await?;
-    let doc = inner.document(&run.workflow_id, run.workflow_version).await?;
-    let (workspace_id, number_id, contact_id) = (run.workspace_id.clone(), run.number_id.clone(), run.contact_id.clone());
-    let log = Log { workspace_id: &workspace_id, number_id: &number_id, contact_id: &contact_id, message_id: None, now };
+    let doc = inner
+        .document(&run.workflow_id, run.workflow_version)
+        .await?;
+    let (workspace_id, number_id, contact_id) = (
+        run.workspace_id.clone(),
+        run.number_id.clone(),
+        run.contact_id.clone(),
+    );
+    let log = Log {
+        workspace_id: &workspace_id,
+        number_id: &number_id,
+        contact_id: &contact_id,
+        message_id: None,
+        now,
+    };
     let current = run.current_step.as_deref() == Some(due.step_id.as_str());
     let live = matches!(run.state.as_str(), run_state::ACTIVE | run_state::WAITING);
     let index = doc.step_index(&due.step_id);
-    let mut writes = Writes { at: Some(now), ..Default::default() };
+    let mut writes = Writes {
+        at: Some(now),
+        ..Default::default()
+    };
     if !live || !current || index.is_none() {
         // The run moved on (a reply came, it was ended or removed): the timer is obsolete.
         tx.commit().await?;
@@ -88,17 +111,32 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
     if contact.excluded_from_automation {
         run.state = run_state::ENDED.into();
         run.updated_at = now;
-        let summary = format!("{}: run ended because the contact is excluded from automation", doc.name);
-        log.write_run(&mut writes, &run, entry("run", "ended", summary, json!({"step": due.step_id})));
+        let summary = format!(
+            "{}: run ended because the contact is excluded from automation",
+            doc.name
+        );
+        log.write_run(
+            &mut writes,
+            &run,
+            entry("run", "ended", summary, json!({"step": due.step_id})),
+        );
         writes.updated_runs.push(run);
         tx.apply(&writes).await?;
         tx.commit().await?;
         return Ok(false);
     }
-    let burst = Burst { doc: &doc, calendar: &state.calendar, now, message_text: "" };
+    let burst = Burst {
+        doc: &doc,
+        calendar: &state.calendar,
+        now,
+        message_text: "",
+    };
     let (exec, summary) = if due.kind == "timeout" {
         let next = match &index.map(|i| &doc.steps[i].action) {
-            Some(Action::WaitForReply { timeout_next: Some(t), .. }) => doc.step_index(t),
+            Some(Action::WaitForReply {
+                timeout_next: Some(t),
+                ..
+            }) => doc.step_index(t),
             _ => None,
         };
         let exec = if next.is_some() {
@@ -108,14 +146,28 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
             run.updated_at = now;
             Default::default()
         };
-        let s = format!("{}: no reply before the timeout of step {}; {}", doc.name, due.step_id, crate::log::describe(&run, &exec));
+        let s = format!(
+            "{}: no reply before the timeout of step {}; {}",
+            doc.name,
+            due.step_id,
+            crate::log::describe(&run, &exec)
+        );
         (exec, s)
     } else {
         let exec = executor::advance(&mut writes, &mut run, &mut contact, &burst, index, true);
-        let s = format!("{}: delayed step {} fired; {}", doc.name, due.step_id, crate::log::describe(&run, &exec));
+        let s = format!(
+            "{}: delayed step {} fired; {}",
+            doc.name,
+            due.step_id,
+            crate::log::describe(&run, &exec)
+        );
         (exec, s)
     };
-    let outcome = if exec.error.is_some() { "failed" } else { "step" };
+    let outcome = if exec.error.is_some() {
+        "failed"
+    } else {
+        "step"
+    };
     let detail = json!({"workflow": doc.name, "due_at": due.due_at, "kind": due.kind, "steps": exec.steps, "state": run.state});
     log.write_run(&mut writes, &run, entry("run", outcome, summary, detail));
     writes.updated_runs.push(run);

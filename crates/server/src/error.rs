@@ -14,7 +14,10 @@ use waflow_domain::FieldError;
 pub enum ApiError {
     /// 400: the request could not be read (malformed JSON, bad query string).
     #[error("{message}")]
-    BadRequest { field: Option<String>, message: String },
+    BadRequest {
+        field: Option<String>,
+        message: String,
+    },
     /// 401: no token, or an unknown one.
     #[error("{0}")]
     Unauthorized(String),
@@ -26,7 +29,10 @@ pub enum ApiError {
     MethodNotAllowed,
     /// 409: the request conflicts with stored state (a duplicate phrase, email or phone).
     #[error("{message}")]
-    Conflict { field: Option<String>, message: String },
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
     /// 413: the body is too large.
     #[error("{0}")]
     TooLarge(String),
@@ -47,7 +53,10 @@ pub enum ApiError {
 impl ApiError {
     /// A 422 for one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::Invalid { field: field.into(), message: message.into() }
+        ApiError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// A 404 naming what was not found.
@@ -57,14 +66,28 @@ impl ApiError {
 
     fn parts(&self) -> (StatusCode, &'static str, Option<&str>) {
         match self {
-            ApiError::BadRequest { field, .. } => (StatusCode::BAD_REQUEST, "bad_request", field.as_deref()),
+            ApiError::BadRequest { field, .. } => {
+                (StatusCode::BAD_REQUEST, "bad_request", field.as_deref())
+            }
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", None),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
-            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None),
-            ApiError::Conflict { field, .. } => (StatusCode::CONFLICT, "conflict", field.as_deref()),
+            ApiError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None)
+            }
+            ApiError::Conflict { field, .. } => {
+                (StatusCode::CONFLICT, "conflict", field.as_deref())
+            }
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", None),
-            ApiError::UnsupportedMedia(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", None),
-            ApiError::Invalid { field, .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", Some(field.as_str())),
+            ApiError::UnsupportedMedia(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                None,
+            ),
+            ApiError::Invalid { field, .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                Some(field.as_str()),
+            ),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         }
@@ -79,26 +102,38 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = %detail, "internal error");
                 "an internal error occurred; see the server log".to_string()
             }
-            ApiError::Invalid { field, message } if !field.is_empty() => format!("{field}: {message}"),
+            ApiError::Invalid { field, message } if !field.is_empty() => {
+                format!("{field}: {message}")
+            }
             other => other.to_string(),
         };
-        (status, Json(json!({"error": {"code": code, "message": message, "field": field}}))).into_response()
+        (
+            status,
+            Json(json!({"error": {"code": code, "message": message, "field": field}})),
+        )
+            .into_response()
     }
 }
 
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
-        ApiError::Invalid { field: e.path, message: e.message }
+        ApiError::Invalid {
+            field: e.path,
+            message: e.message,
+        }
     }
 }
 
 impl From<waflow_store::Error> for ApiError {
     fn from(e: waflow_store::Error) -> Self {
         match e {
-            waflow_store::Error::NotFound { what } => ApiError::NotFound(format!("{what} not found in this workspace")),
-            waflow_store::Error::Conflict { field, message } => {
-                ApiError::Conflict { field: (!field.is_empty()).then_some(field), message }
+            waflow_store::Error::NotFound { what } => {
+                ApiError::NotFound(format!("{what} not found in this workspace"))
             }
+            waflow_store::Error::Conflict { field, message } => ApiError::Conflict {
+                field: (!field.is_empty()).then_some(field),
+                message,
+            },
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -40,7 +40,9 @@ where
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be \"Bearer <token>\"".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthorized("the Authorization header must be \"Bearer <token>\"".into())
+            })?;
         let hash = hash_token(token);
         if let Some(ws) = state.tokens.read().ok().and_then(|m| m.get(&hash).cloned()) {
             return Ok(Caller { workspace_id: ws });
@@ -63,29 +65,56 @@ pub struct JsonBody(pub Value);
 /// A workflow document body: JSON, or YAML with a YAML content type.
 pub struct DocumentBody(pub Value);
 
-async fn read_body<S: Send + Sync>(req: Request, state: &S, yaml_allowed: bool) -> Result<Value, ApiError> {
-    let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+async fn read_body<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    yaml_allowed: bool,
+) -> Result<Value, ApiError> {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let is_yaml = content_type.contains("yaml");
     if is_yaml && !yaml_allowed {
-        return Err(ApiError::UnsupportedMedia("this endpoint reads JSON only (Content-Type: application/json)".into()));
+        return Err(ApiError::UnsupportedMedia(
+            "this endpoint reads JSON only (Content-Type: application/json)".into(),
+        ));
     }
     if !content_type.is_empty() && !is_yaml && !content_type.contains("json") {
-        return Err(ApiError::UnsupportedMedia(format!("Content-Type {content_type:?} is not supported; send application/json")));
+        return Err(ApiError::UnsupportedMedia(format!(
+            "Content-Type {content_type:?} is not supported; send application/json"
+        )));
     }
-    let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge("the request body is larger than 2 MiB".into())
-        } else {
-            ApiError::BadRequest { field: None, message: format!("cannot read the request body: {e}") }
-        }
-    })?;
+    let bytes = axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge("the request body is larger than 2 MiB".into())
+            } else {
+                ApiError::BadRequest {
+                    field: None,
+                    message: format!("cannot read the request body: {e}"),
+                }
+            }
+        })?;
     if bytes.is_empty() {
-        return Err(ApiError::BadRequest { field: None, message: "the request body is empty; a JSON object is expected".into() });
+        return Err(ApiError::BadRequest {
+            field: None,
+            message: "the request body is empty; a JSON object is expected".into(),
+        });
     }
     if is_yaml {
-        serde_yaml::from_slice(&bytes).map_err(|e| ApiError::BadRequest { field: None, message: format!("the body is not valid YAML: {e}") })
+        serde_yaml::from_slice(&bytes).map_err(|e| ApiError::BadRequest {
+            field: None,
+            message: format!("the body is not valid YAML: {e}"),
+        })
     } else {
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest { field: None, message: format!("the body is not valid JSON: {e}") })
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest {
+            field: None,
+            message: format!("the body is not valid JSON: {e}"),
+        })
     }
 }
 
@@ -111,14 +140,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
             .map(|q| Params(q.0))
-            .map_err(|e| ApiError::BadRequest { field: None, message: format!("the query string cannot be read: {e}") })
+            .map_err(|e| ApiError::BadRequest {
+                field: None,
+                message: format!("the query string cannot be read: {e}"),
+            })
     }
 }
 
 impl Params {
     /// An optional string parameter.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str).filter(|s| !s.is_empty())
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
     }
 
     /// `limit`, between 1 and `max`, default `default`.
@@ -127,7 +162,10 @@ impl Params {
             None => Ok(default),
             Some(v) => match v.parse::<i64>() {
                 Ok(n) if (1..=max).contains(&n) => Ok(n),
-                _ => Err(ApiError::BadRequest { field: Some("limit".into()), message: format!("limit: {v:?} is not a number between 1 and {max}") }),
+                _ => Err(ApiError::BadRequest {
+                    field: Some("limit".into()),
+                    message: format!("limit: {v:?} is not a number between 1 and {max}"),
+                }),
             },
         }
     }
@@ -138,7 +176,10 @@ impl Params {
             None => Ok(None),
             Some("true") | Some("1") => Ok(Some(true)),
             Some("false") | Some("0") => Ok(Some(false)),
-            Some(v) => Err(ApiError::BadRequest { field: Some(name.into()), message: format!("{name}: {v:?} is not true or false") }),
+            Some(v) => Err(ApiError::BadRequest {
+                field: Some(name.into()),
+                message: format!("{name}: {v:?} is not true or false"),
+            }),
         }
     }
 }

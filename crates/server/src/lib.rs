@@ -50,10 +50,23 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
 }
 
 /// Opens the store in `data_dir` (creating the directory, the database and the default workspace).
-pub async fn open_store(data_dir: &Path, durability: Durability) -> Result<SqliteStore, StartError> {
-    std::fs::create_dir_all(data_dir).map_err(|e| StartError(format!("cannot create data directory {}: {e}", data_dir.display())))?;
-    let store = SqliteStore::open(&database_path(data_dir), durability).await.map_err(|e| StartError(e.to_string()))?;
-    store.ensure_default_workspace().await.map_err(|e| StartError(e.to_string()))?;
+pub async fn open_store(
+    data_dir: &Path,
+    durability: Durability,
+) -> Result<SqliteStore, StartError> {
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        StartError(format!(
+            "cannot create data directory {}: {e}",
+            data_dir.display()
+        ))
+    })?;
+    let store = SqliteStore::open(&database_path(data_dir), durability)
+        .await
+        .map_err(|e| StartError(e.to_string()))?;
+    store
+        .ensure_default_workspace()
+        .await
+        .map_err(|e| StartError(e.to_string()))?;
     Ok(store)
 }
 
@@ -81,18 +94,29 @@ pub fn router(state: AppState) -> Router {
 pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, StartError> {
     let store: Arc<dyn Store> = Arc::new(open_store(&config.data_dir, config.durability).await?);
     let engine = Engine::start(store.clone(), clock, Channels::builtin());
-    let state = AppState { store: store.clone(), engine: engine.clone(), tokens: Default::default() };
+    let state = AppState {
+        store: store.clone(),
+        engine: engine.clone(),
+        tokens: Default::default(),
+    };
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| StartError(format!("cannot listen on {}: {e}", config.listen)))?;
-    let addr = listener.local_addr().map_err(|e| StartError(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError(e.to_string()))?;
     let app = router(state);
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "HTTP server stopped");
         }
     });
-    Ok(Running { addr, engine, store, task })
+    Ok(Running {
+        addr,
+        engine,
+        store,
+        task,
+    })
 }
 
 /// [`start`] with the system clock.

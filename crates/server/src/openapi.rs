@@ -5,10 +5,14 @@
 
 use axum::Json;
 use std::collections::BTreeMap;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItemBuilder};
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItemBuilder,
+};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Required};
+use utoipa::openapi::{
+    ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Required,
+};
 
 /// (method, path, tag, summary) of every API endpoint.
 pub const ROUTES: &[(&str, &str, &str, &str)] = &[
@@ -70,11 +74,24 @@ pub fn build() -> OpenApi {
             .summary(Some(*summary))
             .tag(*tag)
             .response("200", ResponseBuilder::new().description("Success"))
-            .response("401", ResponseBuilder::new().description("Missing or unknown API token"))
-            .response("4XX", ResponseBuilder::new().description("{\"error\": {\"code\", \"message\", \"field\"}} naming the bad field"));
+            .response(
+                "401",
+                ResponseBuilder::new().description("Missing or unknown API token"),
+            )
+            .response(
+                "4XX",
+                ResponseBuilder::new().description(
+                    "{\"error\": {\"code\", \"message\", \"field\"}} naming the bad field",
+                ),
+            );
         for part in path.split('/').filter(|p| p.starts_with('{')) {
             let name = part.trim_matches(|c| c == '{' || c == '}');
-            op = op.parameter(ParameterBuilder::new().name(name).parameter_in(ParameterIn::Path).required(Required::True));
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True),
+            );
         }
         let item = items.remove(path).unwrap_or_default();
         items.insert(path, item.operation(method(verb), op));
@@ -83,12 +100,29 @@ pub fn build() -> OpenApi {
     for (path, item) in items {
         paths = paths.path(path, item.build());
     }
-    let bearer = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("An API token from `waflow token create`")).build());
+    let bearer = SecurityScheme::Http(
+        HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("An API token from `waflow token create`"))
+            .build(),
+    );
     OpenApiBuilder::new()
-        .info(InfoBuilder::new().title("waflow").version(env!("CARGO_PKG_VERSION")).description(Some("Self-hosted WhatsApp automation server")))
+        .info(
+            InfoBuilder::new()
+                .title("waflow")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some("Self-hosted WhatsApp automation server")),
+        )
         .paths(paths)
-        .components(Some(ComponentsBuilder::new().security_scheme("bearer", bearer).build()))
-        .security(Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]))
+        .components(Some(
+            ComponentsBuilder::new()
+                .security_scheme("bearer", bearer)
+                .build(),
+        ))
+        .security(Some(vec![SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]))
         .build()
 }
 

@@ -1,7 +1,10 @@
 //! [`Store`] for [`SqliteStore`]: the reads and writes behind the REST API, the due-step claims
 //! and the outbox.
 
-use crate::convert::{self, db, ms, CONTACT_COLUMNS, CONVERSATION_SELECT, LOG_COLUMNS, MESSAGE_COLUMNS, RUN_COLUMNS, WORKFLOW_SELECT};
+use crate::convert::{
+    self, db, ms, CONTACT_COLUMNS, CONVERSATION_SELECT, LOG_COLUMNS, MESSAGE_COLUMNS, RUN_COLUMNS,
+    WORKFLOW_SELECT,
+};
 use crate::tx::{self, SqliteTx};
 use crate::SqliteStore;
 use async_trait::async_trait;
@@ -25,13 +28,14 @@ fn json_text<T: serde::Serialize>(v: &T) -> Result<String> {
 async fn create_workspace(conn: &mut SqliteConnection, name: &str) -> Result<Workspace> {
     let id = new_id("ws");
     let at = ms(now());
-    let row = sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?) RETURNING *")
-        .bind(&id)
-        .bind(name)
-        .bind(at)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db)?;
+    let row =
+        sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?) RETURNING *")
+            .bind(&id)
+            .bind(name)
+            .bind(at)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db)?;
     sqlx::query("INSERT INTO numbers (id, workspace_id, label, channel, status, created_at) VALUES (?, ?, 'Sandbox', 'sandbox', 'connected', ?)")
         .bind(new_id("num"))
         .bind(&id)
@@ -42,7 +46,13 @@ async fn create_workspace(conn: &mut SqliteConnection, name: &str) -> Result<Wor
     convert::workspace(&row)
 }
 
-async fn write_workflow(conn: &mut SqliteConnection, id: &str, version: i64, w: &WorkflowWrite, at: i64) -> Result<()> {
+async fn write_workflow(
+    conn: &mut SqliteConnection,
+    id: &str,
+    version: i64,
+    w: &WorkflowWrite,
+    at: i64,
+) -> Result<()> {
     sqlx::query("INSERT INTO workflow_versions (workflow_id, version, document, created_at) VALUES (?, ?, ?, ?)")
         .bind(id)
         .bind(version)
@@ -55,10 +65,23 @@ async fn write_workflow(conn: &mut SqliteConnection, id: &str, version: i64, w: 
 }
 
 impl SqliteStore {
-    async fn workflow_on(&self, conn: &mut SqliteConnection, workspace_id: &str, id: &str) -> Result<Workflow> {
+    async fn workflow_on(
+        &self,
+        conn: &mut SqliteConnection,
+        workspace_id: &str,
+        id: &str,
+    ) -> Result<Workflow> {
         let sql = format!("{WORKFLOW_SELECT} WHERE w.id = ? AND w.workspace_id = ?");
-        let row = sqlx::query(&sql).bind(id).bind(workspace_id).fetch_optional(&mut *conn).await.map_err(db)?;
-        row.as_ref().map(convert::workflow).transpose()?.ok_or(not_found("workflow"))
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(workspace_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+        row.as_ref()
+            .map(convert::workflow)
+            .transpose()?
+            .ok_or(not_found("workflow"))
     }
 }
 
@@ -75,7 +98,11 @@ impl Store for SqliteStore {
 
     async fn workspace_by_name_or_create(&self, name: &str) -> Result<Workspace> {
         let mut tx = self.write.begin().await.map_err(db)?;
-        let row = sqlx::query("SELECT * FROM workspaces WHERE name = ?").bind(name).fetch_optional(&mut *tx).await.map_err(db)?;
+        let row = sqlx::query("SELECT * FROM workspaces WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
         let ws = match row {
             Some(row) => convert::workspace(&row)?,
             None => create_workspace(&mut tx, name).await?,
@@ -85,16 +112,32 @@ impl Store for SqliteStore {
     }
 
     async fn workspace(&self, id: &str) -> Result<Workspace> {
-        let row = sqlx::query("SELECT * FROM workspaces WHERE id = ?").bind(id).fetch_optional(&self.read).await.map_err(db)?;
-        row.as_ref().map(convert::workspace).transpose()?.ok_or(not_found("workspace"))
+        let row = sqlx::query("SELECT * FROM workspaces WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref()
+            .map(convert::workspace)
+            .transpose()?
+            .ok_or(not_found("workspace"))
     }
 
     async fn workspaces(&self) -> Result<Vec<Workspace>> {
-        let rows = sqlx::query("SELECT * FROM workspaces ORDER BY id").fetch_all(&self.read).await.map_err(db)?;
+        let rows = sqlx::query("SELECT * FROM workspaces ORDER BY id")
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
         rows.iter().map(convert::workspace).collect()
     }
 
-    async fn update_workspace_settings(&self, id: &str, time_zone: &str, business_hours: &Value, holidays: &Value) -> Result<Workspace> {
+    async fn update_workspace_settings(
+        &self,
+        id: &str,
+        time_zone: &str,
+        business_hours: &Value,
+        holidays: &Value,
+    ) -> Result<Workspace> {
         let row = sqlx::query("UPDATE workspaces SET time_zone = ?, business_hours = ?, holidays = ? WHERE id = ? RETURNING *")
             .bind(time_zone)
             .bind(business_hours.to_string())
@@ -103,10 +146,18 @@ impl Store for SqliteStore {
             .fetch_optional(&self.write)
             .await
             .map_err(db)?;
-        row.as_ref().map(convert::workspace).transpose()?.ok_or(not_found("workspace"))
+        row.as_ref()
+            .map(convert::workspace)
+            .transpose()?
+            .ok_or(not_found("workspace"))
     }
 
-    async fn insert_token(&self, workspace_id: &str, name: &str, token_hash: &str) -> Result<String> {
+    async fn insert_token(
+        &self,
+        workspace_id: &str,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<String> {
         let id = new_id("tok");
         sqlx::query("INSERT INTO api_tokens (id, workspace_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind(&id)
@@ -128,7 +179,13 @@ impl Store for SqliteStore {
             .map_err(db)
     }
 
-    async fn insert_agent(&self, workspace_id: &str, name: &str, email: &str, role: &str) -> Result<Agent> {
+    async fn insert_agent(
+        &self,
+        workspace_id: &str,
+        name: &str,
+        email: &str,
+        role: &str,
+    ) -> Result<Agent> {
         let row = sqlx::query("INSERT INTO agents (id, workspace_id, name, email, role, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *")
             .bind(new_id("ag"))
             .bind(workspace_id)
@@ -146,7 +203,11 @@ impl Store for SqliteStore {
     }
 
     async fn agents(&self, workspace_id: &str) -> Result<Vec<Agent>> {
-        let rows = sqlx::query("SELECT * FROM agents WHERE workspace_id = ? ORDER BY id").bind(workspace_id).fetch_all(&self.read).await.map_err(db)?;
+        let rows = sqlx::query("SELECT * FROM agents WHERE workspace_id = ? ORDER BY id")
+            .bind(workspace_id)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
         rows.iter().map(convert::agent).collect()
     }
 
@@ -157,10 +218,19 @@ impl Store for SqliteStore {
             .fetch_optional(&self.read)
             .await
             .map_err(db)?;
-        row.as_ref().map(convert::agent).transpose()?.ok_or(not_found("agent"))
+        row.as_ref()
+            .map(convert::agent)
+            .transpose()?
+            .ok_or(not_found("agent"))
     }
 
-    async fn update_agent(&self, workspace_id: &str, id: &str, name: Option<&str>, role: Option<&str>) -> Result<Agent> {
+    async fn update_agent(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        name: Option<&str>,
+        role: Option<&str>,
+    ) -> Result<Agent> {
         let row = sqlx::query("UPDATE agents SET name = COALESCE(?, name), role = COALESCE(?, role) WHERE id = ? AND workspace_id = ? RETURNING *")
             .bind(name)
             .bind(role)
@@ -169,7 +239,10 @@ impl Store for SqliteStore {
             .fetch_optional(&self.write)
             .await
             .map_err(db)?;
-        row.as_ref().map(convert::agent).transpose()?.ok_or(not_found("agent"))
+        row.as_ref()
+            .map(convert::agent)
+            .transpose()?
+            .ok_or(not_found("agent"))
     }
 
     async fn delete_agent(&self, workspace_id: &str, id: &str) -> Result<()> {
@@ -193,7 +266,13 @@ impl Store for SqliteStore {
         tx.commit().await.map_err(db)
     }
 
-    async fn insert_number(&self, workspace_id: &str, label: &str, channel: &str, status: &str) -> Result<Number> {
+    async fn insert_number(
+        &self,
+        workspace_id: &str,
+        label: &str,
+        channel: &str,
+        status: &str,
+    ) -> Result<Number> {
         let row = sqlx::query("INSERT INTO numbers (id, workspace_id, label, channel, status, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *")
             .bind(new_id("num"))
             .bind(workspace_id)
@@ -208,7 +287,11 @@ impl Store for SqliteStore {
     }
 
     async fn numbers(&self, workspace_id: &str) -> Result<Vec<Number>> {
-        let rows = sqlx::query("SELECT * FROM numbers WHERE workspace_id = ? ORDER BY id").bind(workspace_id).fetch_all(&self.read).await.map_err(db)?;
+        let rows = sqlx::query("SELECT * FROM numbers WHERE workspace_id = ? ORDER BY id")
+            .bind(workspace_id)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
         rows.iter().map(convert::number).collect()
     }
 
@@ -219,7 +302,10 @@ impl Store for SqliteStore {
             .fetch_optional(&self.read)
             .await
             .map_err(db)?;
-        row.as_ref().map(convert::number).transpose()?.ok_or(not_found("number"))
+        row.as_ref()
+            .map(convert::number)
+            .transpose()?
+            .ok_or(not_found("number"))
     }
 
     async fn update_number(&self, workspace_id: &str, id: &str, p: &NumberPatch) -> Result<Number> {
@@ -236,7 +322,10 @@ impl Store for SqliteStore {
         .fetch_optional(&self.write)
         .await
         .map_err(db)?;
-        row.as_ref().map(convert::number).transpose()?.ok_or(not_found("number"))
+        row.as_ref()
+            .map(convert::number)
+            .transpose()?
+            .ok_or(not_found("number"))
     }
 
     async fn delete_number(&self, workspace_id: &str, id: &str) -> Result<()> {
@@ -264,7 +353,8 @@ impl Store for SqliteStore {
         .map_err(db)?;
         let at = ms(now());
         for (wf_id, version, document) in scoped {
-            let mut doc: Value = serde_json::from_str(&document).map_err(|e| Error::Corrupt(e.to_string()))?;
+            let mut doc: Value =
+                serde_json::from_str(&document).map_err(|e| Error::Corrupt(e.to_string()))?;
             doc["scope"] = Value::String("all".into());
             sqlx::query("INSERT INTO workflow_versions (workflow_id, version, document, created_at) VALUES (?, ?, ?, ?)")
                 .bind(&wf_id)
@@ -285,7 +375,13 @@ impl Store for SqliteStore {
         tx.commit().await.map_err(db)
     }
 
-    async fn insert_contact(&self, workspace_id: &str, phone: &str, name: &str, patch: &ContactPatch) -> Result<Contact> {
+    async fn insert_contact(
+        &self,
+        workspace_id: &str,
+        phone: &str,
+        name: &str,
+        patch: &ContactPatch,
+    ) -> Result<Contact> {
         let mut tx = self.write.begin().await.map_err(db)?;
         let created = tx::insert_contact_row(&mut tx, workspace_id, phone, name, now()).await?;
         tx.commit().await.map_err(db)?;
@@ -293,18 +389,25 @@ impl Store for SqliteStore {
     }
 
     async fn contacts(&self, workspace_id: &str, f: &ContactFilter) -> Result<Vec<Contact>> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = "));
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = "
+        ));
         q.push_bind(workspace_id);
         if let Some(after) = &f.after_id {
             q.push(" AND id > ").push_bind(after);
         }
         if let Some(tag) = &f.tag {
             // Tags are stored as a JSON array of strings; compare the quoted, lower-cased form.
-            q.push(" AND lower(tags) LIKE ").push_bind(format!("%{}%", json_text(&tag.to_lowercase())?));
+            q.push(" AND lower(tags) LIKE ")
+                .push_bind(format!("%{}%", json_text(&tag.to_lowercase())?));
         }
         if let Some(s) = &f.search {
             let pattern = format!("%{}%", s.to_lowercase());
-            q.push(" AND (lower(name) LIKE ").push_bind(pattern.clone()).push(" OR phone LIKE ").push_bind(pattern).push(")");
+            q.push(" AND (lower(name) LIKE ")
+                .push_bind(pattern.clone())
+                .push(" OR phone LIKE ")
+                .push_bind(pattern)
+                .push(")");
         }
         q.push(" ORDER BY id LIMIT ").push_bind(f.limit);
         let rows = q.build().fetch_all(&self.read).await.map_err(db)?;
@@ -316,7 +419,12 @@ impl Store for SqliteStore {
         tx::contact(&mut conn, workspace_id, id).await
     }
 
-    async fn update_contact(&self, workspace_id: &str, id: &str, p: &ContactPatch) -> Result<Contact> {
+    async fn update_contact(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        p: &ContactPatch,
+    ) -> Result<Contact> {
         let tags = p.tags.as_ref().map(json_text).transpose()?;
         let fields = p.fields.as_ref().map(json_text).transpose()?;
         let (set_agent, agent) = match &p.assigned_agent_id {
@@ -342,12 +450,20 @@ impl Store for SqliteStore {
             .fetch_optional(&self.write)
             .await
             .map_err(db)?;
-        row.as_ref().map(convert::contact).transpose()?.ok_or(not_found("contact"))
+        row.as_ref()
+            .map(convert::contact)
+            .transpose()?
+            .ok_or(not_found("contact"))
     }
 
     async fn delete_contact(&self, workspace_id: &str, id: &str) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(db)?;
-        sqlx::query("DELETE FROM runs WHERE contact_id = ? AND workspace_id = ?").bind(id).bind(workspace_id).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query("DELETE FROM runs WHERE contact_id = ? AND workspace_id = ?")
+            .bind(id)
+            .bind(workspace_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         let n = sqlx::query("DELETE FROM contacts WHERE id = ? AND workspace_id = ?")
             .bind(id)
             .bind(workspace_id)
@@ -361,8 +477,14 @@ impl Store for SqliteStore {
         tx.commit().await.map_err(db)
     }
 
-    async fn conversations(&self, workspace_id: &str, before_id: Option<&str>, limit: i64) -> Result<Vec<Conversation>> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("{CONVERSATION_SELECT} WHERE c.workspace_id = "));
+    async fn conversations(
+        &self,
+        workspace_id: &str,
+        before_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Conversation>> {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("{CONVERSATION_SELECT} WHERE c.workspace_id = "));
         q.push_bind(workspace_id);
         if let Some(b) = before_id {
             q.push(" AND c.id < ").push_bind(b);
@@ -374,11 +496,25 @@ impl Store for SqliteStore {
 
     async fn conversation(&self, workspace_id: &str, id: &str) -> Result<Conversation> {
         let sql = format!("{CONVERSATION_SELECT} WHERE c.id = ? AND c.workspace_id = ?");
-        let row = sqlx::query(&sql).bind(id).bind(workspace_id).fetch_optional(&self.read).await.map_err(db)?;
-        row.as_ref().map(convert::conversation).transpose()?.ok_or(not_found("conversation"))
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(workspace_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref()
+            .map(convert::conversation)
+            .transpose()?
+            .ok_or(not_found("conversation"))
     }
 
-    async fn messages(&self, workspace_id: &str, conversation_id: &str, after_id: Option<&str>, limit: i64) -> Result<Vec<Message>> {
+    async fn messages(
+        &self,
+        workspace_id: &str,
+        conversation_id: &str,
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Message>> {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE workspace_id = ? AND conversation_id = ? AND id > ? ORDER BY id LIMIT ?"
         );
@@ -393,7 +529,13 @@ impl Store for SqliteStore {
         rows.iter().map(convert::message).collect()
     }
 
-    async fn outbound_messages(&self, workspace_id: &str, number_id: &str, after_id: Option<&str>, limit: i64) -> Result<Vec<Message>> {
+    async fn outbound_messages(
+        &self,
+        workspace_id: &str,
+        number_id: &str,
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Message>> {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE workspace_id = ? AND number_id = ? AND direction = 'outbound' AND id > ? \
              ORDER BY id LIMIT ?"
@@ -410,9 +552,18 @@ impl Store for SqliteStore {
     }
 
     async fn message(&self, workspace_id: &str, id: &str) -> Result<Message> {
-        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ? AND workspace_id = ?");
-        let row = sqlx::query(&sql).bind(id).bind(workspace_id).fetch_optional(&self.read).await.map_err(db)?;
-        row.as_ref().map(convert::message).transpose()?.ok_or(not_found("message"))
+        let sql =
+            format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ? AND workspace_id = ?");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(workspace_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref()
+            .map(convert::message)
+            .transpose()?
+            .ok_or(not_found("message"))
     }
 
     async fn insert_workflow(&self, workspace_id: &str, w: &WorkflowWrite) -> Result<Workflow> {
@@ -442,7 +593,12 @@ impl Store for SqliteStore {
         Ok(created)
     }
 
-    async fn update_workflow(&self, workspace_id: &str, id: &str, w: &WorkflowWrite) -> Result<Workflow> {
+    async fn update_workflow(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        w: &WorkflowWrite,
+    ) -> Result<Workflow> {
         let at = ms(now());
         let mut tx = self.write.begin().await.map_err(db)?;
         let version: Option<i64> = sqlx::query_scalar(
@@ -470,7 +626,11 @@ impl Store for SqliteStore {
 
     async fn workflows(&self, workspace_id: &str) -> Result<Vec<Workflow>> {
         let sql = format!("{WORKFLOW_SELECT} WHERE w.workspace_id = ? ORDER BY w.priority, w.id");
-        let rows = sqlx::query(&sql).bind(workspace_id).fetch_all(&self.read).await.map_err(db)?;
+        let rows = sqlx::query(&sql)
+            .bind(workspace_id)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
         rows.iter().map(convert::workflow).collect()
     }
 
@@ -480,12 +640,14 @@ impl Store for SqliteStore {
     }
 
     async fn workflow_version(&self, workflow_id: &str, version: i64) -> Result<Value> {
-        let text: Option<String> = sqlx::query_scalar("SELECT document FROM workflow_versions WHERE workflow_id = ? AND version = ?")
-            .bind(workflow_id)
-            .bind(version)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?;
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT document FROM workflow_versions WHERE workflow_id = ? AND version = ?",
+        )
+        .bind(workflow_id)
+        .bind(version)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?;
         let text = text.ok_or(not_found("workflow version"))?;
         serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("workflow document: {e}")))
     }
@@ -506,7 +668,12 @@ impl Store for SqliteStore {
         Ok(deleted)
     }
 
-    async fn active_workflows_with_phrase(&self, workspace_id: &str, phrase_key: &str, except_id: Option<&str>) -> Result<Vec<Workflow>> {
+    async fn active_workflows_with_phrase(
+        &self,
+        workspace_id: &str,
+        phrase_key: &str,
+        except_id: Option<&str>,
+    ) -> Result<Vec<Workflow>> {
         let sql = format!("{WORKFLOW_SELECT} WHERE w.workspace_id = ? AND w.active = 1 AND w.phrase_key = ? AND w.id <> ?");
         let rows = sqlx::query(&sql)
             .bind(workspace_id)
@@ -518,42 +685,72 @@ impl Store for SqliteStore {
         rows.iter().map(convert::workflow).collect()
     }
 
-    async fn insert_workflow_set(&self, workspace_id: &str, id: &str, members: &Value) -> Result<()> {
-        sqlx::query("INSERT INTO workflow_sets (id, workspace_id, members, created_at) VALUES (?, ?, ?, ?)")
-            .bind(id)
-            .bind(workspace_id)
-            .bind(members.to_string())
-            .bind(ms(now()))
-            .execute(&self.write)
-            .await
-            .map_err(db)?;
+    async fn insert_workflow_set(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        members: &Value,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO workflow_sets (id, workspace_id, members, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(workspace_id)
+        .bind(members.to_string())
+        .bind(ms(now()))
+        .execute(&self.write)
+        .await
+        .map_err(db)?;
         Ok(())
     }
 
     async fn workflow_set(&self, workspace_id: &str, id: &str) -> Result<Value> {
-        let text: Option<String> = sqlx::query_scalar("SELECT members FROM workflow_sets WHERE id = ? AND workspace_id = ?")
-            .bind(id)
-            .bind(workspace_id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?;
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT members FROM workflow_sets WHERE id = ? AND workspace_id = ?",
+        )
+        .bind(id)
+        .bind(workspace_id)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?;
         let text = text.ok_or(not_found("workflow set"))?;
         serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("workflow set: {e}")))
     }
 
     async fn run(&self, workspace_id: &str, id: &str) -> Result<Run> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ? AND workspace_id = ?");
-        let row = sqlx::query(&sql).bind(id).bind(workspace_id).fetch_optional(&self.read).await.map_err(db)?;
-        row.as_ref().map(convert::run).transpose()?.ok_or(not_found("run"))
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(workspace_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref()
+            .map(convert::run)
+            .transpose()?
+            .ok_or(not_found("run"))
     }
 
     async fn runs_of_contact(&self, workspace_id: &str, contact_id: &str) -> Result<Vec<Run>> {
-        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE workspace_id = ? AND contact_id = ? ORDER BY id");
-        let rows = sqlx::query(&sql).bind(workspace_id).bind(contact_id).fetch_all(&self.read).await.map_err(db)?;
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE workspace_id = ? AND contact_id = ? ORDER BY id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(workspace_id)
+            .bind(contact_id)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
         rows.iter().map(convert::run).collect()
     }
 
-    async fn claim_due_steps(&self, now: DateTime<Utc>, owner: &str, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<DueStep>> {
+    async fn claim_due_steps(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<DueStep>> {
         let rows = sqlx::query(
             "UPDATE due_steps SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id IN \
              (SELECT id FROM due_steps WHERE due_at <= ? AND lease_until <= ? ORDER BY due_at, id LIMIT ?) \
@@ -573,7 +770,10 @@ impl Store for SqliteStore {
     }
 
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
-        let next: Option<i64> = sqlx::query_scalar("SELECT MIN(due_at) FROM due_steps").fetch_one(&self.read).await.map_err(db)?;
+        let next: Option<i64> = sqlx::query_scalar("SELECT MIN(due_at) FROM due_steps")
+            .fetch_one(&self.read)
+            .await
+            .map_err(db)?;
         Ok(next.map(convert::time))
     }
 
@@ -590,28 +790,51 @@ impl Store for SqliteStore {
         .map_err(db)?;
         Ok(rows
             .into_iter()
-            .map(|(message_id, workspace_id, number_id, channel, to_phone, text, attempts)| OutboxItem {
-                message_id,
-                workspace_id,
-                number_id,
-                channel,
-                to_phone,
-                text,
-                attempts,
-            })
+            .map(
+                |(message_id, workspace_id, number_id, channel, to_phone, text, attempts)| {
+                    OutboxItem {
+                        message_id,
+                        workspace_id,
+                        number_id,
+                        channel,
+                        to_phone,
+                        text,
+                        attempts,
+                    }
+                },
+            )
             .collect())
     }
 
     async fn record_deliveries(&self, results: &[Delivery]) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(db)?;
+        let sent: Vec<(&String, &String, i64)> = results
+            .iter()
+            .filter_map(|r| match r {
+                Delivery::Sent {
+                    message_id,
+                    channel_message_id,
+                    at,
+                } => Some((message_id, channel_message_id, ms(*at))),
+                _ => None,
+            })
+            .collect();
+        // One statement for all successful sends: the common case under load.
+        for chunk in sent.chunks(300) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("WITH d (id, cmid, at) AS (");
+            q.push_values(chunk, |mut b, (id, cmid, at)| {
+                b.push_bind(*id).push_bind(*cmid).push_bind(*at);
+            });
+            q.push(
+                ") UPDATE messages SET status = 'sent', channel_message_id = (SELECT cmid FROM d WHERE d.id = messages.id), \
+                 sent_at = (SELECT at FROM d WHERE d.id = messages.id), attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM d) AND status = 'queued'",
+            );
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
         for r in results {
             let q = match r {
-                Delivery::Sent { message_id, channel_message_id, at } => {
-                    sqlx::query("UPDATE messages SET status = 'sent', channel_message_id = ?, sent_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'")
-                        .bind(channel_message_id)
-                        .bind(ms(*at))
-                        .bind(message_id)
-                }
+                Delivery::Sent { .. } => continue,
                 Delivery::Retry { message_id, error, next_attempt_at } => {
                     sqlx::query("UPDATE messages SET error = ?, next_attempt_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'")
                         .bind(error)
@@ -635,7 +858,9 @@ impl Store for SqliteStore {
     }
 
     async fn logs(&self, workspace_id: &str, f: &LogFilter) -> Result<Vec<LogEntry>> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {LOG_COLUMNS} FROM log_entries WHERE workspace_id = "));
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {LOG_COLUMNS} FROM log_entries WHERE workspace_id = "
+        ));
         q.push_bind(workspace_id);
         if let Some(v) = f.since {
             q.push(" AND created_at >= ").push_bind(ms(v));
@@ -643,7 +868,12 @@ impl Store for SqliteStore {
         if let Some(v) = f.until {
             q.push(" AND created_at < ").push_bind(ms(v));
         }
-        for (col, value) in [("workflow_id", &f.workflow_id), ("contact_id", &f.contact_id), ("number_id", &f.number_id), ("outcome", &f.outcome)] {
+        for (col, value) in [
+            ("workflow_id", &f.workflow_id),
+            ("contact_id", &f.contact_id),
+            ("number_id", &f.number_id),
+            ("outcome", &f.outcome),
+        ] {
             if let Some(v) = value {
                 q.push(format!(" AND {col} = ")).push_bind(v.clone());
             }
@@ -657,8 +887,17 @@ impl Store for SqliteStore {
     }
 
     async fn log(&self, workspace_id: &str, id: &str) -> Result<LogEntry> {
-        let sql = format!("SELECT {LOG_COLUMNS} FROM log_entries WHERE id = ? AND workspace_id = ?");
-        let row = sqlx::query(&sql).bind(id).bind(workspace_id).fetch_optional(&self.read).await.map_err(db)?;
-        row.as_ref().map(convert::log_entry).transpose()?.ok_or(not_found("log entry"))
+        let sql =
+            format!("SELECT {LOG_COLUMNS} FROM log_entries WHERE id = ? AND workspace_id = ?");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(workspace_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref()
+            .map(convert::log_entry)
+            .transpose()?
+            .ok_or(not_found("log entry"))
     }
 }

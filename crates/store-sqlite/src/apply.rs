@@ -14,7 +14,8 @@ fn text<T: serde::Serialize>(v: &T) -> Result<String> {
 /// Writes `w` in the documented order (see [`Writes`]).
 pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()> {
     for chunk in w.cleared_timers.chunks(CHUNK) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("DELETE FROM due_steps WHERE run_id IN (");
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("DELETE FROM due_steps WHERE run_id IN (");
         let mut list = q.separated(", ");
         for id in chunk {
             list.push_bind(id);
@@ -68,9 +69,16 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
             .map_err(db)?;
     }
     for chunk in w.timers.chunks(CHUNK) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO due_steps (id, run_id, workspace_id, step_id, kind, due_at) ");
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO due_steps (id, run_id, workspace_id, step_id, kind, due_at) ",
+        );
         q.push_values(chunk, |mut b, t| {
-            b.push_bind(new_id("due")).push_bind(&t.run_id).push_bind(&t.workspace_id).push_bind(&t.step_id).push_bind(&t.kind).push_bind(ms(t.due_at));
+            b.push_bind(new_id("due"))
+                .push_bind(&t.run_id)
+                .push_bind(&t.workspace_id)
+                .push_bind(&t.step_id)
+                .push_bind(&t.kind)
+                .push_bind(ms(t.due_at));
         });
         q.build().execute(&mut *conn).await.map_err(db)?;
     }

@@ -4,7 +4,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
-use waflow_store::{Agent, Contact, Conversation, DueStep, Error, LogEntry, Message, Number, Run, Workflow, Workspace};
+use waflow_store::{
+    Agent, Contact, Conversation, DueStep, Error, LogEntry, Message, Number, Run, Workflow,
+    Workspace,
+};
 
 /// Milliseconds since the epoch, as stored.
 pub(crate) fn ms(at: DateTime<Utc>) -> i64 {
@@ -20,7 +23,10 @@ pub(crate) fn time(ms: i64) -> DateTime<Utc> {
 pub(crate) fn db(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(d) = &e {
         if d.is_unique_violation() {
-            return Error::Conflict { field: String::new(), message: d.message().to_string() };
+            return Error::Conflict {
+                field: String::new(),
+                message: d.message().to_string(),
+            };
         }
     }
     Error::Backend(e.to_string())
@@ -112,7 +118,8 @@ pub(crate) fn conversation(row: &SqliteRow) -> Result<Conversation, Error> {
     })
 }
 
-pub(crate) const MESSAGE_COLUMNS: &str = "id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, \
+pub(crate) const MESSAGE_COLUMNS: &str =
+    "id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, \
      body, channel_message_id, sender_kind, sender_ref, status, error, created_at, sent_at";
 
 pub(crate) fn message(row: &SqliteRow) -> Result<Message, Error> {
@@ -136,7 +143,8 @@ pub(crate) fn message(row: &SqliteRow) -> Result<Message, Error> {
     })
 }
 
-pub(crate) const WORKFLOW_SELECT: &str = "SELECT w.id, w.workspace_id, w.name, w.version, w.active, w.priority, w.trigger_type, \
+pub(crate) const WORKFLOW_SELECT: &str =
+    "SELECT w.id, w.workspace_id, w.name, w.version, w.active, w.priority, w.trigger_type, \
      w.phrase_key, w.scope_number_id, w.created_at, w.updated_at, v.document FROM workflows w \
      JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.version";
 
@@ -157,7 +165,8 @@ pub(crate) fn workflow(row: &SqliteRow) -> Result<Workflow, Error> {
     })
 }
 
-pub(crate) const RUN_COLUMNS: &str = "id, workspace_id, workflow_id, workflow_version, contact_id, number_id, conversation_id, \
+pub(crate) const RUN_COLUMNS: &str =
+    "id, workspace_id, workflow_id, workflow_version, contact_id, number_id, conversation_id, \
      state, current_step, variables, history, created_at, updated_at";
 
 pub(crate) fn run(row: &SqliteRow) -> Result<Run, Error> {

@@ -61,14 +61,19 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(|e| Error::Backend(format!("cannot open {}: {e}", path.display())))?;
-        MIGRATOR.run(&write).await.map_err(|e| Error::Backend(format!("migrations failed: {e}")))?;
+        MIGRATOR
+            .run(&write)
+            .await
+            .map_err(|e| Error::Backend(format!("migrations failed: {e}")))?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(0)
             .idle_timeout(Duration::from_secs(60))
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await
-            .map_err(|e| Error::Backend(format!("cannot open {} for reading: {e}", path.display())))?;
+            .map_err(|e| {
+                Error::Backend(format!("cannot open {} for reading: {e}", path.display()))
+            })?;
         Ok(Self { write, read })
     }
 }

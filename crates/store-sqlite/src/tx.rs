@@ -4,20 +4,35 @@ use crate::convert::{self, db, ms, CONTACT_COLUMNS, RUN_COLUMNS};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{Sqlite, SqliteConnection, Transaction};
 use sqlx::QueryBuilder;
+use sqlx::{Sqlite, SqliteConnection, Transaction};
 use std::collections::{HashMap, HashSet};
-use waflow_store::{new_id, Contact, ContactKey, ConversationKey, Error, LogEntry, NewInbound, Result, Run, Tx, Writes};
+use waflow_store::{
+    new_id, Contact, ContactKey, ConversationKey, Error, LogEntry, NewInbound, Result, Run, Tx,
+    Writes,
+};
 
 /// A write transaction. Dropping it without [`Tx::commit`] rolls everything back.
 pub struct SqliteTx {
     pub(crate) tx: Transaction<'static, Sqlite>,
 }
 
-pub(crate) async fn contact(conn: &mut SqliteConnection, workspace_id: &str, id: &str) -> Result<Contact> {
+pub(crate) async fn contact(
+    conn: &mut SqliteConnection,
+    workspace_id: &str,
+    id: &str,
+) -> Result<Contact> {
     let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ? AND workspace_id = ?");
-    let row = sqlx::query(&sql).bind(id).bind(workspace_id).fetch_optional(&mut *conn).await.map_err(db)?;
-    row.as_ref().map(convert::contact).transpose()?.ok_or(Error::NotFound { what: "contact" })
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .bind(workspace_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    row.as_ref()
+        .map(convert::contact)
+        .transpose()?
+        .ok_or(Error::NotFound { what: "contact" })
 }
 
 pub(crate) async fn insert_log(conn: &mut SqliteConnection, e: &LogEntry) -> Result<()> {
@@ -43,7 +58,13 @@ pub(crate) async fn insert_log(conn: &mut SqliteConnection, e: &LogEntry) -> Res
     Ok(())
 }
 
-pub(crate) async fn insert_contact_row(conn: &mut SqliteConnection, workspace_id: &str, phone: &str, name: &str, at: DateTime<Utc>) -> Result<Contact> {
+pub(crate) async fn insert_contact_row(
+    conn: &mut SqliteConnection,
+    workspace_id: &str,
+    phone: &str,
+    name: &str,
+    at: DateTime<Utc>,
+) -> Result<Contact> {
     let id = new_id("ct");
     let sql = format!(
         "INSERT INTO contacts (id, workspace_id, phone, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING {CONTACT_COLUMNS}"
@@ -58,7 +79,10 @@ pub(crate) async fn insert_contact_row(conn: &mut SqliteConnection, workspace_id
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| match db(e) {
-            Error::Conflict { message, .. } => Error::Conflict { field: "phone".into(), message: format!("a contact with phone {phone} already exists ({message})") },
+            Error::Conflict { message, .. } => Error::Conflict {
+                field: "phone".into(),
+                message: format!("a contact with phone {phone} already exists ({message})"),
+            },
             other => other,
         })?;
     convert::contact(&row)
@@ -69,15 +93,26 @@ const CHUNK: usize = 200;
 
 #[async_trait]
 impl Tx for SqliteTx {
-    async fn upsert_contacts(&mut self, keys: &[ContactKey], at: DateTime<Utc>) -> Result<Vec<(Contact, bool)>> {
+    async fn upsert_contacts(
+        &mut self,
+        keys: &[ContactKey],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<(Contact, bool)>> {
         let mut proposed: Vec<String> = Vec::with_capacity(keys.len());
         let mut found: HashMap<(String, String), Contact> = HashMap::with_capacity(keys.len());
         for chunk in keys.chunks(CHUNK) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO contacts (id, workspace_id, phone, name, created_at, updated_at) ");
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO contacts (id, workspace_id, phone, name, created_at, updated_at) ",
+            );
             q.push_values(chunk, |mut b, k| {
                 let id = new_id("ct");
                 proposed.push(id.clone());
-                b.push_bind(id).push_bind(&k.workspace_id).push_bind(&k.phone).push_bind(&k.name).push_bind(ms(at)).push_bind(ms(at));
+                b.push_bind(id)
+                    .push_bind(&k.workspace_id)
+                    .push_bind(&k.phone)
+                    .push_bind(&k.name)
+                    .push_bind(ms(at))
+                    .push_bind(ms(at));
             });
             // Fill an empty name from the channel's profile name; otherwise leave the row as it is.
             q.push(format!(
@@ -92,7 +127,10 @@ impl Tx for SqliteTx {
         keys.iter()
             .zip(proposed)
             .map(|(k, id)| {
-                let c = found.get(&(k.workspace_id.clone(), k.phone.clone())).cloned().ok_or(Error::NotFound { what: "contact" })?;
+                let c = found
+                    .get(&(k.workspace_id.clone(), k.phone.clone()))
+                    .cloned()
+                    .ok_or(Error::NotFound { what: "contact" })?;
                 let created = c.id == id;
                 Ok((c, created))
             })
@@ -103,22 +141,42 @@ impl Tx for SqliteTx {
         contact(&mut self.tx, workspace_id, contact_id).await
     }
 
-    async fn touch_conversations(&mut self, keys: &[ConversationKey], at: DateTime<Utc>) -> Result<Vec<String>> {
+    async fn touch_conversations(
+        &mut self,
+        keys: &[ConversationKey],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
         let mut found: HashMap<(String, String), String> = HashMap::with_capacity(keys.len());
         for chunk in keys.chunks(CHUNK) {
             let mut q: QueryBuilder<Sqlite> =
                 QueryBuilder::new("INSERT INTO conversations (id, workspace_id, number_id, contact_id, last_message_at, created_at) ");
             q.push_values(chunk, |mut b, k| {
-                b.push_bind(new_id("cv")).push_bind(&k.workspace_id).push_bind(&k.number_id).push_bind(&k.contact_id).push_bind(ms(at)).push_bind(ms(at));
+                b.push_bind(new_id("cv"))
+                    .push_bind(&k.workspace_id)
+                    .push_bind(&k.number_id)
+                    .push_bind(&k.contact_id)
+                    .push_bind(ms(at))
+                    .push_bind(ms(at));
             });
             q.push(" ON CONFLICT (number_id, contact_id) DO UPDATE SET last_message_at = excluded.last_message_at RETURNING id, number_id, contact_id");
-            let rows: Vec<(String, String, String)> = q.build_query_as().fetch_all(&mut *self.tx).await.map_err(db)?;
+            let rows: Vec<(String, String, String)> = q
+                .build_query_as()
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db)?;
             for (id, number, contact) in rows {
                 found.insert((number, contact), id);
             }
         }
         keys.iter()
-            .map(|k| found.get(&(k.number_id.clone(), k.contact_id.clone())).cloned().ok_or(Error::NotFound { what: "conversation" }))
+            .map(|k| {
+                found
+                    .get(&(k.number_id.clone(), k.contact_id.clone()))
+                    .cloned()
+                    .ok_or(Error::NotFound {
+                        what: "conversation",
+                    })
+            })
             .collect()
     }
 
@@ -145,16 +203,25 @@ impl Tx for SqliteTx {
                     .push_bind(ms(m.at));
             });
             q.push(" ON CONFLICT DO NOTHING RETURNING id");
-            let rows: Vec<String> = q.build_query_scalar().fetch_all(&mut *self.tx).await.map_err(db)?;
+            let rows: Vec<String> = q
+                .build_query_scalar()
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db)?;
             inserted.extend(rows);
         }
-        Ok(ids.into_iter().map(|id| inserted.contains(&id).then_some(id)).collect())
+        Ok(ids
+            .into_iter()
+            .map(|id| inserted.contains(&id).then_some(id))
+            .collect())
     }
 
     async fn waiting_runs(&mut self, contact_ids: &[String]) -> Result<Vec<Run>> {
         let mut runs = Vec::new();
         for chunk in contact_ids.chunks(CHUNK) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {RUN_COLUMNS} FROM runs WHERE state = 'waiting' AND contact_id IN ("));
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+                "SELECT {RUN_COLUMNS} FROM runs WHERE state = 'waiting' AND contact_id IN ("
+            ));
             let mut list = q.separated(", ");
             for id in chunk {
                 list.push_bind(id);
@@ -169,18 +236,29 @@ impl Tx for SqliteTx {
 
     async fn run(&mut self, run_id: &str) -> Result<Run> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?");
-        let row = sqlx::query(&sql).bind(run_id).fetch_optional(&mut *self.tx).await.map_err(db)?;
-        row.as_ref().map(convert::run).transpose()?.ok_or(Error::NotFound { what: "run" })
-    }
-
-    async fn workflow_version(&mut self, workflow_id: &str, version: i64) -> Result<Value> {
-        let text: Option<String> = sqlx::query_scalar("SELECT document FROM workflow_versions WHERE workflow_id = ? AND version = ?")
-            .bind(workflow_id)
-            .bind(version)
+        let row = sqlx::query(&sql)
+            .bind(run_id)
             .fetch_optional(&mut *self.tx)
             .await
             .map_err(db)?;
-        let text = text.ok_or(Error::NotFound { what: "workflow version" })?;
+        row.as_ref()
+            .map(convert::run)
+            .transpose()?
+            .ok_or(Error::NotFound { what: "run" })
+    }
+
+    async fn workflow_version(&mut self, workflow_id: &str, version: i64) -> Result<Value> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT document FROM workflow_versions WHERE workflow_id = ? AND version = ?",
+        )
+        .bind(workflow_id)
+        .bind(version)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        let text = text.ok_or(Error::NotFound {
+            what: "workflow version",
+        })?;
         serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("workflow document: {e}")))
     }
 

@@ -278,9 +278,20 @@ pub struct NumberPatch {
 /// The result of delivering one outbox item.
 #[derive(Debug, Clone)]
 pub enum Delivery {
-    Sent { message_id: String, channel_message_id: String, at: DateTime<Utc> },
-    Retry { message_id: String, error: String, next_attempt_at: DateTime<Utc> },
-    Failed { message_id: String, error: String },
+    Sent {
+        message_id: String,
+        channel_message_id: String,
+        at: DateTime<Utc>,
+    },
+    Retry {
+        message_id: String,
+        error: String,
+        next_attempt_at: DateTime<Utc>,
+    },
+    Failed {
+        message_id: String,
+        error: String,
+    },
 }
 
 /// A contact to find or create.

@@ -11,11 +11,19 @@ use serde_json::Value;
 #[async_trait]
 pub trait Tx: Send {
     /// Finds or creates each contact; returns them in input order with `true` when created.
-    async fn upsert_contacts(&mut self, keys: &[ContactKey], at: DateTime<Utc>) -> Result<Vec<(Contact, bool)>>;
+    async fn upsert_contacts(
+        &mut self,
+        keys: &[ContactKey],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<(Contact, bool)>>;
     /// Reads a contact.
     async fn contact(&mut self, workspace_id: &str, contact_id: &str) -> Result<Contact>;
     /// The conversation of each (number, contact), created if needed and touched; ids in input order.
-    async fn touch_conversations(&mut self, keys: &[ConversationKey], at: DateTime<Utc>) -> Result<Vec<String>>;
+    async fn touch_conversations(
+        &mut self,
+        keys: &[ConversationKey],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<String>>;
     /// Stores inbound messages; for each, its new id, or `None` when this number already has
     /// that channel message id (a duplicate).
     async fn insert_inbound(&mut self, messages: &[NewInbound]) -> Result<Vec<Option<String>>>;
@@ -50,58 +58,135 @@ pub trait Store: Send + Sync + 'static {
     /// All workspaces.
     async fn workspaces(&self) -> Result<Vec<Workspace>>;
     /// Writes a workspace's time zone, business hours and holidays.
-    async fn update_workspace_settings(&self, id: &str, time_zone: &str, business_hours: &Value, holidays: &Value) -> Result<Workspace>;
+    async fn update_workspace_settings(
+        &self,
+        id: &str,
+        time_zone: &str,
+        business_hours: &Value,
+        holidays: &Value,
+    ) -> Result<Workspace>;
     /// Stores a token's hash.
-    async fn insert_token(&self, workspace_id: &str, name: &str, token_hash: &str) -> Result<String>;
+    async fn insert_token(
+        &self,
+        workspace_id: &str,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<String>;
     /// The workspace of the token with this hash.
     async fn workspace_of_token(&self, token_hash: &str) -> Result<Option<String>>;
 
     // Agents.
-    async fn insert_agent(&self, workspace_id: &str, name: &str, email: &str, role: &str) -> Result<Agent>;
+    async fn insert_agent(
+        &self,
+        workspace_id: &str,
+        name: &str,
+        email: &str,
+        role: &str,
+    ) -> Result<Agent>;
     async fn agents(&self, workspace_id: &str) -> Result<Vec<Agent>>;
     async fn agent(&self, workspace_id: &str, id: &str) -> Result<Agent>;
-    async fn update_agent(&self, workspace_id: &str, id: &str, name: Option<&str>, role: Option<&str>) -> Result<Agent>;
+    async fn update_agent(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        name: Option<&str>,
+        role: Option<&str>,
+    ) -> Result<Agent>;
     /// Deletes an agent and unassigns their contacts.
     async fn delete_agent(&self, workspace_id: &str, id: &str) -> Result<()>;
 
     // Numbers.
-    async fn insert_number(&self, workspace_id: &str, label: &str, channel: &str, status: &str) -> Result<Number>;
+    async fn insert_number(
+        &self,
+        workspace_id: &str,
+        label: &str,
+        channel: &str,
+        status: &str,
+    ) -> Result<Number>;
     async fn numbers(&self, workspace_id: &str) -> Result<Vec<Number>>;
     async fn number(&self, workspace_id: &str, id: &str) -> Result<Number>;
-    async fn update_number(&self, workspace_id: &str, id: &str, patch: &NumberPatch) -> Result<Number>;
+    async fn update_number(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        patch: &NumberPatch,
+    ) -> Result<Number>;
     /// Deletes a number; workflows scoped to it become global (in the same transaction).
     async fn delete_number(&self, workspace_id: &str, id: &str) -> Result<()>;
 
     // Contacts.
-    async fn insert_contact(&self, workspace_id: &str, phone: &str, name: &str, patch: &ContactPatch) -> Result<Contact>;
+    async fn insert_contact(
+        &self,
+        workspace_id: &str,
+        phone: &str,
+        name: &str,
+        patch: &ContactPatch,
+    ) -> Result<Contact>;
     async fn contacts(&self, workspace_id: &str, filter: &ContactFilter) -> Result<Vec<Contact>>;
     async fn contact(&self, workspace_id: &str, id: &str) -> Result<Contact>;
-    async fn update_contact(&self, workspace_id: &str, id: &str, patch: &ContactPatch) -> Result<Contact>;
+    async fn update_contact(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        patch: &ContactPatch,
+    ) -> Result<Contact>;
     async fn delete_contact(&self, workspace_id: &str, id: &str) -> Result<()>;
 
     // Conversations and messages.
-    async fn conversations(&self, workspace_id: &str, before_id: Option<&str>, limit: i64) -> Result<Vec<Conversation>>;
+    async fn conversations(
+        &self,
+        workspace_id: &str,
+        before_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Conversation>>;
     async fn conversation(&self, workspace_id: &str, id: &str) -> Result<Conversation>;
     /// Messages of a conversation, oldest first, after the cursor.
-    async fn messages(&self, workspace_id: &str, conversation_id: &str, after_id: Option<&str>, limit: i64) -> Result<Vec<Message>>;
+    async fn messages(
+        &self,
+        workspace_id: &str,
+        conversation_id: &str,
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Message>>;
     /// Outbound messages of a number, oldest first, after the cursor.
-    async fn outbound_messages(&self, workspace_id: &str, number_id: &str, after_id: Option<&str>, limit: i64) -> Result<Vec<Message>>;
+    async fn outbound_messages(
+        &self,
+        workspace_id: &str,
+        number_id: &str,
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Message>>;
     async fn message(&self, workspace_id: &str, id: &str) -> Result<Message>;
 
     // Workflows.
     async fn insert_workflow(&self, workspace_id: &str, write: &WorkflowWrite) -> Result<Workflow>;
     /// Replaces a workflow's document with a new version.
-    async fn update_workflow(&self, workspace_id: &str, id: &str, write: &WorkflowWrite) -> Result<Workflow>;
+    async fn update_workflow(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        write: &WorkflowWrite,
+    ) -> Result<Workflow>;
     async fn workflows(&self, workspace_id: &str) -> Result<Vec<Workflow>>;
     async fn workflow(&self, workspace_id: &str, id: &str) -> Result<Workflow>;
     /// The document of one (immutable) version of a workflow.
     async fn workflow_version(&self, workflow_id: &str, version: i64) -> Result<Value>;
     async fn delete_workflows(&self, workspace_id: &str, ids: &[String]) -> Result<u64>;
     /// The active workflow (other than `except_id`) with this exact phrase, if any.
-    async fn active_workflows_with_phrase(&self, workspace_id: &str, phrase_key: &str, except_id: Option<&str>) -> Result<Vec<Workflow>>;
+    async fn active_workflows_with_phrase(
+        &self,
+        workspace_id: &str,
+        phrase_key: &str,
+        except_id: Option<&str>,
+    ) -> Result<Vec<Workflow>>;
 
     /// Stores the members of a workflow set (immutable).
-    async fn insert_workflow_set(&self, workspace_id: &str, id: &str, members: &Value) -> Result<()>;
+    async fn insert_workflow_set(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        members: &Value,
+    ) -> Result<()>;
     /// The members of a stored workflow set.
     async fn workflow_set(&self, workspace_id: &str, id: &str) -> Result<Value>;
 
@@ -112,7 +197,13 @@ pub trait Store: Send + Sync + 'static {
     // Durable timers.
     /// Leases up to `limit` due steps (due at or before `now`, not leased by a live owner) to
     /// `owner` until `lease_until`.
-    async fn claim_due_steps(&self, now: DateTime<Utc>, owner: &str, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<DueStep>>;
+    async fn claim_due_steps(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<DueStep>>;
     /// When the earliest pending due step is due.
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>>;
 

@@ -4,8 +4,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use waflow_server::{Config, StartError};
 use waflow_server::Durability;
+use waflow_server::{Config, StartError};
 
 // mimalloc: the engine allocates many small strings and JSON values per message; glibc malloc
 // spent a fifth of the CPU time in the inbound benchmark.
@@ -78,11 +78,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WAFLOW_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+            tracing_subscriber::EnvFilter::try_from_env("WAFLOW_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -105,7 +110,11 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 DurabilityArg::Full => Durability::Full,
                 DurabilityArg::Normal => Durability::Normal,
             };
-            let config = Config { listen: args.listen, data_dir: args.data.data_dir, durability };
+            let config = Config {
+                listen: args.listen,
+                data_dir: args.data.data_dir,
+                durability,
+            };
             let running = waflow_server::start_with_system_clock(&config).await?;
             let url = format!("http://{}", running.addr);
             tracing::info!(%url, data_dir = %config.data_dir.display(), "waflow is ready");
@@ -117,9 +126,18 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             }
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { data, workspace, name } } => {
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    data,
+                    workspace,
+                    name,
+                },
+        } => {
             let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
-            let token = waflow_server::create_token(&store, &workspace, &name).await.map_err(|e| StartError(e.to_string()))?;
+            let token = waflow_server::create_token(&store, &workspace, &name)
+                .await
+                .map_err(|e| StartError(e.to_string()))?;
             println!("{token}");
             Ok(())
         }

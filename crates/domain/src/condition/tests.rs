@@ -1,11 +1,27 @@
 use super::*;
 use crate::calendar::Calendar;
 
-fn eval(cond: Value, text: &str, contact: &ContactView, calendar: &Calendar, now: &str) -> (bool, Vec<Check>) {
+fn eval(
+    cond: Value,
+    text: &str,
+    contact: &ContactView,
+    calendar: &Calendar,
+    now: &str,
+) -> (bool, Vec<Check>) {
     let c = Condition::parse(&cond, &Path::root("conditions")).unwrap();
-    let msg = InboundView { message_type: MessageType::Text, text: text.into() };
-    let now = DateTime::parse_from_rfc3339(now).unwrap().with_timezone(&Utc);
-    let ctx = EvalContext { message: Some(&msg), contact, calendar, now };
+    let msg = InboundView {
+        message_type: MessageType::Text,
+        text: text.into(),
+    };
+    let now = DateTime::parse_from_rfc3339(now)
+        .unwrap()
+        .with_timezone(&Utc);
+    let ctx = EvalContext {
+        message: Some(&msg),
+        contact,
+        calendar,
+        now,
+    };
     let mut trace = Vec::new();
     let held = c.evaluate(&ctx, &Path::root("conditions"), &mut trace);
     (held, trace)
@@ -18,35 +34,84 @@ fn text_operators_with_any_of_and_case() {
     let c = ContactView::default();
     let cal = Calendar::default();
     let t = |cond: Value, text: &str| eval(cond, text, &c, &cal, NOON).0;
-    assert!(t(json!({"type":"text","op":"contains","values":["spedizione","shipping"]}), "Quanto costa la SPEDIZIONE?"));
-    assert!(!t(json!({"type":"text","op":"contains","values":["Spedizione"],"case_sensitive":true}), "spedizione"));
-    assert!(t(json!({"type":"text","op":"starts_with","values":["ciao"]}), "  Ciao a tutti"));
-    assert!(t(json!({"type":"text","op":"ends_with","values":["?"]}), "davvero?"));
-    assert!(t(json!({"type":"text","op":"equals","values":["info","prezzi"]}), " PREZZI "));
-    assert!(!t(json!({"type":"text","op":"equals","values":["info"]}), "info please"));
-    assert!(t(json!({"type":"text","op":"regex","values":["^ordine\\s+#?\\d+$"]}), "Ordine #123"));
-    assert!(t(json!({"type":"text","op":"contains","values":["x"],"negate":true}), "nothing"));
+    assert!(t(
+        json!({"type":"text","op":"contains","values":["spedizione","shipping"]}),
+        "Quanto costa la SPEDIZIONE?"
+    ));
+    assert!(!t(
+        json!({"type":"text","op":"contains","values":["Spedizione"],"case_sensitive":true}),
+        "spedizione"
+    ));
+    assert!(t(
+        json!({"type":"text","op":"starts_with","values":["ciao"]}),
+        "  Ciao a tutti"
+    ));
+    assert!(t(
+        json!({"type":"text","op":"ends_with","values":["?"]}),
+        "davvero?"
+    ));
+    assert!(t(
+        json!({"type":"text","op":"equals","values":["info","prezzi"]}),
+        " PREZZI "
+    ));
+    assert!(!t(
+        json!({"type":"text","op":"equals","values":["info"]}),
+        "info please"
+    ));
+    assert!(t(
+        json!({"type":"text","op":"regex","values":["^ordine\\s+#?\\d+$"]}),
+        "Ordine #123"
+    ));
+    assert!(t(
+        json!({"type":"text","op":"contains","values":["x"],"negate":true}),
+        "nothing"
+    ));
 }
 
 #[test]
 fn nested_groups_and_trace_names_the_first_failure() {
-    let c = ContactView { tags: vec!["vip".into()], ..Default::default() };
+    let c = ContactView {
+        tags: vec!["vip".into()],
+        ..Default::default()
+    };
     let cal = Calendar::default();
     let cond = json!({"all": [
         {"type":"text","op":"contains","values":["prezzo"]},
         {"any": [{"type":"tags","tags":["wholesale"]}, {"not": {"type":"tags","tags":["vip"]}}]}
     ]});
-    let (held, trace) = eval(cond, "il prezzo?", &c, &cal, NOON);
+    let (held, mut trace) = eval(cond, "il prezzo?", &c, &cal, NOON);
     assert!(!held);
     let last = trace.last().unwrap();
     assert_eq!(last.path, "conditions.all[1].any[1].not");
-    assert!(last.held, "the inner tag test held, so the not failed");
+    assert!(!last.held, "the inner tag test held, so the not failed");
+    let tree = Condition::parse(
+        &json!({"all": [
+            {"type":"text","op":"contains","values":["prezzo"]},
+            {"any": [{"type":"tags","tags":["wholesale"]}, {"not": {"type":"tags","tags":["vip"]}}]}
+        ]}),
+        &Path::root("conditions"),
+    )
+    .unwrap();
+    let reason = explain(&mut trace, &tree, "il prezzo?").unwrap();
     assert_eq!(trace[0].actual, json!("il prezzo?"));
+    assert_eq!(
+        trace[0].condition.as_deref(),
+        Some("text contains any of [\"prezzo\"] (ignoring case)")
+    );
+    assert!(
+        reason
+            .starts_with("conditions.all[1].any[1].not = not (contact has any of tags [\"vip\"])"),
+        "{reason}"
+    );
 }
 
 #[test]
 fn tags_agent_and_type() {
-    let c = ContactView { tags: vec!["VIP".into(), "b2b".into()], assigned_agent_id: Some("ag_1".into()), ..Default::default() };
+    let c = ContactView {
+        tags: vec!["VIP".into(), "b2b".into()],
+        assigned_agent_id: Some("ag_1".into()),
+        ..Default::default()
+    };
     let cal = Calendar::default();
     let t = |cond: Value| eval(cond, "", &c, &cal, NOON).0;
     assert!(t(json!({"type":"tags","mode":"all","tags":["vip","b2b"]})));
@@ -61,7 +126,10 @@ fn tags_agent_and_type() {
 #[test]
 fn schedule_in_rome_across_the_spring_dst_change() {
     let c = ContactView::default();
-    let cal = Calendar { time_zone: chrono_tz::Europe::Rome, ..Default::default() };
+    let cal = Calendar {
+        time_zone: chrono_tz::Europe::Rome,
+        ..Default::default()
+    };
     let cond = json!({"type":"schedule","hours":{"sat":["09:00-18:00"],"sun":["09:00-18:00"],"mon":["09:00-18:00"]}});
     // Saturday 28 March 2026 is CET (UTC+1): 08:30 UTC = 09:30 local, inside; 07:30 UTC = 08:30, outside.
     assert!(eval(cond.clone(), "", &c, &cal, "2026-03-28T08:30:00Z").0);
@@ -78,10 +146,25 @@ fn schedule_in_rome_across_the_spring_dst_change() {
 fn keyword_prefilter_only_for_guaranteed_keywords() {
     let parse = |v: Value| Condition::parse(&v, &Path::root("conditions")).unwrap();
     let root = parse(json!({"type":"text","op":"contains","values":["Ciao"]}));
-    assert_eq!(root.required_keywords(), Some(("conditions".into(), vec!["ciao".to_string()])));
-    let all = parse(json!({"all":[{"type":"tags","tags":["x"]},{"type":"text","op":"equals","values":["A"]}]}));
+    assert_eq!(
+        root.required_keywords(),
+        Some(("conditions".into(), vec!["ciao".to_string()]))
+    );
+    let all = parse(
+        json!({"all":[{"type":"tags","tags":["x"]},{"type":"text","op":"equals","values":["A"]}]}),
+    );
     assert_eq!(all.required_keywords().unwrap().0, "conditions.all[1]");
-    assert!(parse(json!({"any":[{"type":"text","op":"contains","values":["a"]}]})).required_keywords().is_none());
-    assert!(parse(json!({"type":"text","op":"contains","values":["a"],"negate":true})).required_keywords().is_none());
-    assert!(parse(json!({"type":"text","op":"regex","values":["a"]})).required_keywords().is_none());
+    assert!(
+        parse(json!({"any":[{"type":"text","op":"contains","values":["a"]}]}))
+            .required_keywords()
+            .is_none()
+    );
+    assert!(
+        parse(json!({"type":"text","op":"contains","values":["a"],"negate":true}))
+            .required_keywords()
+            .is_none()
+    );
+    assert!(parse(json!({"type":"text","op":"regex","values":["a"]}))
+        .required_keywords()
+        .is_none());
 }

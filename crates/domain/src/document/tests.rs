@@ -56,28 +56,100 @@ fn with(pointer: &str, value: Value) -> Value {
 #[test]
 fn invalid_documents_name_their_field() {
     let cases: Vec<(Value, &str, &str)> = vec![
-        (with("/steps/1/when", json!("2 hourz")), "steps[1].when", "\"2 hourz\" is not a duration"),
+        (
+            with("/steps/1/when", json!("2 hourz")),
+            "steps[1].when",
+            "\"2 hourz\" is not a duration",
+        ),
         (with("/name", Value::Null), "name", "is required"),
         (with("/name", json!("  ")), "name", "must not be empty"),
-        (with("/schema", json!(7)), "schema", "not a supported schema version"),
-        (with("/priority", json!("high")), "priority", "must be an integer"),
-        (with("/trigger/type", json!("on_message")), "trigger.type", "is not a trigger"),
-        (with("/trigger", json!({"type": "exact_phrase"})), "trigger.phrase", "is required"),
+        (
+            with("/schema", json!(7)),
+            "schema",
+            "not a supported schema version",
+        ),
+        (
+            with("/priority", json!("high")),
+            "priority",
+            "must be an integer",
+        ),
+        (
+            with("/trigger/type", json!("on_message")),
+            "trigger.type",
+            "is not a trigger",
+        ),
+        (
+            with("/trigger", json!({"type": "exact_phrase"})),
+            "trigger.phrase",
+            "is required",
+        ),
         (with("/steps", json!([])), "steps", "at least one step"),
-        (with("/steps/0/type", json!("send_fax")), "steps[0].type", "is not a step type"),
-        (with("/steps/0/text", Value::Null), "steps[0].text", "is required"),
-        (with("/steps/0/text", json!("Hi {{ contact.name")), "steps[0].text", "is not a valid template"),
-        (with("/steps/1/id", json!("reply")), "steps[1].id", "is already the id of steps[0]"),
-        (with("/steps/0/next", json!("nowhere")), "steps[0].next", "is not the id of a step"),
-        (with("/conditions/all/0/op", json!("sounds_like")), "conditions.all[0].op", "is not a text operator"),
+        (
+            with("/steps/0/type", json!("send_fax")),
+            "steps[0].type",
+            "is not a step type",
+        ),
+        (
+            with("/steps/0/text", Value::Null),
+            "steps[0].text",
+            "is required",
+        ),
+        (
+            with("/steps/0/text", json!("Hi {{ contact.name")),
+            "steps[0].text",
+            "is not a valid template",
+        ),
+        (
+            with("/steps/1/id", json!("reply")),
+            "steps[1].id",
+            "is already the id of steps[0]",
+        ),
+        (
+            with("/steps/0/next", json!("nowhere")),
+            "steps[0].next",
+            "is not the id of a step",
+        ),
+        (
+            with("/conditions/all/0/op", json!("sounds_like")),
+            "conditions.all[0].op",
+            "is not a text operator",
+        ),
         (with("/conditions/all/0/op", json!("regex")), "", ""), // placeholder replaced below
-        (with("/conditions/all", json!([])), "conditions.all", "at least one condition"),
-        (with("/conditions/all/0/type", json!("weather")), "conditions.all[0].type", "is not a condition type"),
-        (with("/conditions/all/0/values", json!([])), "conditions.all[0].values", "at least one value"),
-        (with("/scope", json!({"numbr": "x"})), "scope.numbr", "unknown field"),
-        (with("/stop_on_match", json!("yes")), "stop_on_match", "must be true or false"),
-        (with("/steps/0/colour", json!("red")), "steps[0].colour", "unknown field"),
-        (with("/steps/1/tag", json!("x".repeat(65))), "steps[1].tag", "longer than 64"),
+        (
+            with("/conditions/all", json!([])),
+            "conditions.all",
+            "at least one condition",
+        ),
+        (
+            with("/conditions/all/0/type", json!("weather")),
+            "conditions.all[0].type",
+            "is not a condition type",
+        ),
+        (
+            with("/conditions/all/0/values", json!([])),
+            "conditions.all[0].values",
+            "at least one value",
+        ),
+        (
+            with("/scope", json!({"numbr": "x"})),
+            "scope.numbr",
+            "unknown field",
+        ),
+        (
+            with("/stop_on_match", json!("yes")),
+            "stop_on_match",
+            "must be true or false",
+        ),
+        (
+            with("/steps/0/colour", json!("red")),
+            "steps[0].colour",
+            "unknown field",
+        ),
+        (
+            with("/steps/1/tag", json!("x".repeat(65))),
+            "steps[1].tag",
+            "longer than 64",
+        ),
     ];
     let mut checked = 0;
     for (doc, path, message) in cases {
@@ -86,7 +158,11 @@ fn invalid_documents_name_their_field() {
         }
         let err = WorkflowDocument::parse(&doc).expect_err(path);
         assert_eq!(err.path, path, "for {message}: {err}");
-        assert!(err.message.contains(message), "{path}: expected {message:?} in {:?}", err.message);
+        assert!(
+            err.message.contains(message),
+            "{path}: expected {message:?} in {:?}",
+            err.message
+        );
         checked += 1;
     }
     let bad_regex = json!({"type":"text","op":"regex","values":["(unclosed"]});

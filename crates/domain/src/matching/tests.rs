@@ -6,16 +6,45 @@ fn wf(id: &str, doc: Value) -> ActiveWorkflow {
     let mut doc = doc;
     doc["name"] = json!(id);
     doc["steps"] = json!([{"type": "send_text", "text": id}]);
-    ActiveWorkflow { id: id.into(), version: 1, document: Arc::new(WorkflowDocument::parse(&doc).unwrap()) }
+    ActiveWorkflow {
+        id: id.into(),
+        version: 1,
+        document: Arc::new(WorkflowDocument::parse(&doc).unwrap()),
+    }
 }
 
-fn run(set: &WorkflowSet, text: &str, waiting: bool, calendar: &Calendar, now: &str) -> (Vec<String>, Evaluation) {
-    let msg = InboundView { message_type: MessageType::Text, text: text.into() };
+fn run(
+    set: &WorkflowSet,
+    text: &str,
+    waiting: bool,
+    calendar: &Calendar,
+    now: &str,
+) -> (Vec<String>, Evaluation) {
+    let msg = InboundView {
+        message_type: MessageType::Text,
+        text: text.into(),
+    };
     let contact = ContactView::default();
-    let now = DateTime::parse_from_rfc3339(now).unwrap().with_timezone(&Utc);
-    let input = Inbound { number_id: "n1", message: &msg, contact: &contact, contact_is_new: false, has_waiting_run: waiting, calendar, now };
+    let now = DateTime::parse_from_rfc3339(now)
+        .unwrap()
+        .with_timezone(&Utc);
+    let input = Inbound {
+        number_id: "n1",
+        message: &msg,
+        contact: &contact,
+        contact_is_new: false,
+        has_waiting_run: waiting,
+        calendar,
+        now,
+    };
     let eval = set.evaluate(&input);
-    (eval.start.iter().map(|&i| set.workflows[i].id.clone()).collect(), eval)
+    (
+        eval.start
+            .iter()
+            .map(|&i| set.workflows[i].id.clone())
+            .collect(),
+        eval,
+    )
 }
 
 const MONDAY_NOON: &str = "2026-06-01T10:00:00Z";
@@ -34,21 +63,42 @@ fn calendar() -> Calendar {
 fn priority_order_and_stop_on_match() {
     let cal = calendar();
     let set = WorkflowSet::new(vec![
-        wf("late", json!({"priority": 50, "trigger": {"type": "message_received"}})),
-        wf("early", json!({"priority": 1, "trigger": {"type": "message_received"}})),
-        wf("stopper", json!({"priority": 10, "stop_on_match": true, "trigger": {"type": "message_received"},
-            "conditions": {"type": "text", "op": "contains", "values": ["stop"]}})),
+        wf(
+            "late",
+            json!({"priority": 50, "trigger": {"type": "message_received"}}),
+        ),
+        wf(
+            "early",
+            json!({"priority": 1, "trigger": {"type": "message_received"}}),
+        ),
+        wf(
+            "stopper",
+            json!({"priority": 10, "stop_on_match": true, "trigger": {"type": "message_received"},
+            "conditions": {"type": "text", "op": "contains", "values": ["stop"]}}),
+        ),
     ]);
-    assert_eq!(run(&set, "hello", false, &cal, MONDAY_NOON).0, vec!["early", "late"]);
-    assert_eq!(run(&set, "please stop", false, &cal, MONDAY_NOON).0, vec!["early", "stopper"]);
+    assert_eq!(
+        run(&set, "hello", false, &cal, MONDAY_NOON).0,
+        vec!["early", "late"]
+    );
+    assert_eq!(
+        run(&set, "please stop", false, &cal, MONDAY_NOON).0,
+        vec!["early", "stopper"]
+    );
 }
 
 #[test]
 fn exact_phrase_beats_waiting_run_and_everything_else() {
     let cal = calendar();
     let set = WorkflowSet::new(vec![
-        wf("any", json!({"priority": 1, "trigger": {"type": "message_received"}})),
-        wf("phrase", json!({"trigger": {"type": "exact_phrase", "phrase": "Voglio  il Catalogo"}})),
+        wf(
+            "any",
+            json!({"priority": 1, "trigger": {"type": "message_received"}}),
+        ),
+        wf(
+            "phrase",
+            json!({"trigger": {"type": "exact_phrase", "phrase": "Voglio  il Catalogo"}}),
+        ),
     ]);
     let (started, eval) = run(&set, "  voglio il catalogo ", true, &cal, MONDAY_NOON);
     assert_eq!(started, vec!["phrase"]);
@@ -62,15 +112,27 @@ fn exact_phrase_beats_waiting_run_and_everything_else() {
 fn fallbacks_only_when_nothing_matched_holiday_first() {
     let cal = calendar();
     let set = WorkflowSet::new(vec![
-        wf("price", json!({"trigger": {"type": "message_received"}, "conditions": {"type": "text", "op": "contains", "values": ["price"]}})),
-        wf("ooh", json!({"trigger": {"type": "outside_business_hours"}})),
+        wf(
+            "price",
+            json!({"trigger": {"type": "message_received"}, "conditions": {"type": "text", "op": "contains", "values": ["price"]}}),
+        ),
+        wf(
+            "ooh",
+            json!({"trigger": {"type": "outside_business_hours"}}),
+        ),
         wf("holiday", json!({"trigger": {"type": "holiday"}})),
     ]);
-    assert_eq!(run(&set, "price?", false, &cal, MONDAY_NIGHT).0, vec!["price"]);
+    assert_eq!(
+        run(&set, "price?", false, &cal, MONDAY_NIGHT).0,
+        vec!["price"]
+    );
     assert_eq!(run(&set, "hello", false, &cal, MONDAY_NIGHT).0, vec!["ooh"]);
     assert!(run(&set, "hello", false, &cal, MONDAY_NOON).0.is_empty());
     // Tuesday 2 June is a holiday here: the holiday workflow answers, not the out-of-hours one.
-    assert_eq!(run(&set, "hello", false, &cal, "2026-06-02T10:00:00Z").0, vec!["holiday"]);
+    assert_eq!(
+        run(&set, "hello", false, &cal, "2026-06-02T10:00:00Z").0,
+        vec!["holiday"]
+    );
 }
 
 #[test]

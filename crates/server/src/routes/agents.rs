@@ -24,42 +24,77 @@ fn role(obj: &Obj<'_>) -> Result<Option<String>, ApiError> {
 
 fn email(obj: &Obj<'_>) -> Result<String, ApiError> {
     let e = obj.str("email")?.trim().to_lowercase();
-    let valid = e.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
-        && !e.contains(char::is_whitespace);
+    let valid = e.split_once('@').is_some_and(|(a, d)| {
+        !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+    }) && !e.contains(char::is_whitespace);
     if valid {
         Ok(e)
     } else {
-        Err(ApiError::invalid("email", format!("{e:?} is not an email address")))
+        Err(ApiError::invalid(
+            "email",
+            format!("{e:?} is not an email address"),
+        ))
     }
 }
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": state.store.agents(&caller.workspace_id).await?})))
+    Ok(Json(
+        json!({"data": state.store.agents(&caller.workspace_id).await?}),
+    ))
 }
 
-pub async fn create(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Agent>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Agent>)> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["name", "email", "role"])?;
     let name = obj.str("name")?.trim().to_string();
     let email = email(&obj)?;
     let role = role(&obj)?.unwrap_or_else(|| "agent".into());
-    let agent = state.store.insert_agent(&caller.workspace_id, &name, &email, &role).await?;
+    let agent = state
+        .store
+        .insert_agent(&caller.workspace_id, &name, &email, &role)
+        .await?;
     Ok((StatusCode::CREATED, Json(agent)))
 }
 
-pub async fn show(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<Json<Agent>> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Agent>> {
     Ok(Json(state.store.agent(&caller.workspace_id, &id).await?))
 }
 
-pub async fn update(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>, JsonBody(body): JsonBody) -> ApiResult<Json<Agent>> {
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Agent>> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["name", "role"])?;
-    let name = if obj.has("name") { Some(obj.str("name")?.trim().to_string()) } else { None };
+    let name = if obj.has("name") {
+        Some(obj.str("name")?.trim().to_string())
+    } else {
+        None
+    };
     let role = role(&obj)?;
-    Ok(Json(state.store.update_agent(&caller.workspace_id, &id, name.as_deref(), role.as_deref()).await?))
+    Ok(Json(
+        state
+            .store
+            .update_agent(&caller.workspace_id, &id, name.as_deref(), role.as_deref())
+            .await?,
+    ))
 }
 
-pub async fn remove(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<StatusCode> {
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<StatusCode> {
     state.store.delete_agent(&caller.workspace_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

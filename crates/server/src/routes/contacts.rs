@@ -14,7 +14,9 @@ use waflow_store::{Contact, ContactFilter, ContactPatch, Run};
 
 fn tags(obj: &Obj<'_>, key: &str) -> Result<Vec<String>, ApiError> {
     let (v, p) = obj.req(key)?;
-    let list = v.as_array().ok_or_else(|| p.error(v, "must be a list of tags"))?;
+    let list = v
+        .as_array()
+        .ok_or_else(|| p.error(v, "must be a list of tags"))?;
     let mut out: Vec<String> = Vec::new();
     for (i, item) in list.iter().enumerate() {
         match item.as_str().map(str::trim) {
@@ -23,13 +25,22 @@ fn tags(obj: &Obj<'_>, key: &str) -> Result<Vec<String>, ApiError> {
                     out.push(t.to_string());
                 }
             }
-            _ => return Err(p.index(i).error(item, "is not a tag (1 to 64 characters)").into()),
+            _ => {
+                return Err(p
+                    .index(i)
+                    .error(item, "is not a tag (1 to 64 characters)")
+                    .into())
+            }
         }
     }
     Ok(out)
 }
 
-async fn patch_from(state: &AppState, caller: &Caller, obj: &Obj<'_>) -> Result<ContactPatch, ApiError> {
+async fn patch_from(
+    state: &AppState,
+    caller: &Caller,
+    obj: &Obj<'_>,
+) -> Result<ContactPatch, ApiError> {
     let mut patch = ContactPatch::default();
     if obj.has("name") {
         patch.name = Some(obj.opt_str("name")?.unwrap_or("").trim().to_string());
@@ -38,10 +49,15 @@ async fn patch_from(state: &AppState, caller: &Caller, obj: &Obj<'_>) -> Result<
         patch.tags = Some(tags(obj, "tags")?);
     }
     if let Some((v, p)) = obj.opt("fields") {
-        let fields: &Map<String, Value> = v.as_object().ok_or_else(|| p.error(v, "must be an object of field name -> value"))?;
+        let fields: &Map<String, Value> = v
+            .as_object()
+            .ok_or_else(|| p.error(v, "must be an object of field name -> value"))?;
         for (k, val) in fields {
             if val.is_object() || val.is_array() {
-                return Err(p.key(k).error(val, "must be text, a number, a boolean or null").into());
+                return Err(p
+                    .key(k)
+                    .error(val, "must be text, a number, a boolean or null")
+                    .into());
             }
         }
         patch.fields = Some(fields.clone());
@@ -50,7 +66,10 @@ async fn patch_from(state: &AppState, caller: &Caller, obj: &Obj<'_>) -> Result<
         let agent = obj.opt_str("assigned_agent_id")?.map(str::to_string);
         if let Some(a) = &agent {
             if state.store.agent(&caller.workspace_id, a).await.is_err() {
-                return Err(ApiError::invalid("assigned_agent_id", format!("{a:?} is not an agent of this workspace")));
+                return Err(ApiError::invalid(
+                    "assigned_agent_id",
+                    format!("{a:?} is not an agent of this workspace"),
+                ));
             }
         }
         patch.assigned_agent_id = Some(agent);
@@ -64,9 +83,22 @@ async fn patch_from(state: &AppState, caller: &Caller, obj: &Obj<'_>) -> Result<
     Ok(patch)
 }
 
-const FIELDS: [&str; 8] = ["phone", "name", "tags", "fields", "assigned_agent_id", "blocked", "excluded_from_automation", "number_id"];
+const FIELDS: [&str; 8] = [
+    "phone",
+    "name",
+    "tags",
+    "fields",
+    "assigned_agent_id",
+    "blocked",
+    "excluded_from_automation",
+    "number_id",
+];
 
-pub async fn list(State(state): State<AppState>, caller: Caller, params: Params) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> ApiResult<Json<Value>> {
     let limit = params.limit(50, 500)?;
     let filter = ContactFilter {
         tag: params.get("tag").map(str::to_string),
@@ -74,46 +106,109 @@ pub async fn list(State(state): State<AppState>, caller: Caller, params: Params)
         after_id: params.get("cursor").map(str::to_string),
         limit,
     };
-    Ok(page(state.store.contacts(&caller.workspace_id, &filter).await?, limit, |c| c.id.clone()))
+    Ok(page(
+        state.store.contacts(&caller.workspace_id, &filter).await?,
+        limit,
+        |c| c.id.clone(),
+    ))
 }
 
 /// Creates a contact; `contact_created` workflows start on `number_id` (default: the first number).
-pub async fn create(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&FIELDS)?;
     let phone = PhoneNumber::parse(obj.str("phone")?).map_err(|m| ApiError::invalid("phone", m))?;
     let patch = patch_from(&state, &caller, &obj).await?;
     let number_id = match obj.opt_str("number_id")? {
-        Some(n) => state.store.number(&caller.workspace_id, n).await.map_err(|_| ApiError::invalid("number_id", format!("{n:?} is not a number of this workspace")))?.id,
-        None => state.store.numbers(&caller.workspace_id).await?.into_iter().next().map(|n| n.id).unwrap_or_default(),
+        Some(n) => {
+            state
+                .store
+                .number(&caller.workspace_id, n)
+                .await
+                .map_err(|_| {
+                    ApiError::invalid(
+                        "number_id",
+                        format!("{n:?} is not a number of this workspace"),
+                    )
+                })?
+                .id
+        }
+        None => state
+            .store
+            .numbers(&caller.workspace_id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|n| n.id)
+            .unwrap_or_default(),
     };
     let name = patch.name.clone().unwrap_or_default();
-    let contact = state.store.insert_contact(&caller.workspace_id, phone.as_str(), &name, &patch).await?;
-    let runs = if number_id.is_empty() { Vec::new() } else { state.engine.contact_created(&caller.workspace_id, &contact.id, &number_id).await? };
+    let contact = state
+        .store
+        .insert_contact(&caller.workspace_id, phone.as_str(), &name, &patch)
+        .await?;
+    let runs = if number_id.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .engine
+            .contact_created(&caller.workspace_id, &contact.id, &number_id)
+            .await?
+    };
     let mut out = serde_json::to_value(&contact).unwrap_or(Value::Null);
     out["runs_started"] = json!(runs);
     Ok((StatusCode::CREATED, Json(out)))
 }
 
-pub async fn show(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<Json<Contact>> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Contact>> {
     Ok(Json(state.store.contact(&caller.workspace_id, &id).await?))
 }
 
-pub async fn update(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>, JsonBody(body): JsonBody) -> ApiResult<Json<Contact>> {
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Contact>> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&FIELDS[1..7])?;
     state.store.contact(&caller.workspace_id, &id).await?;
     let patch = patch_from(&state, &caller, &obj).await?;
-    Ok(Json(state.store.update_contact(&caller.workspace_id, &id, &patch).await?))
+    Ok(Json(
+        state
+            .store
+            .update_contact(&caller.workspace_id, &id, &patch)
+            .await?,
+    ))
 }
 
-pub async fn remove(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<StatusCode> {
-    state.store.delete_contact(&caller.workspace_id, &id).await?;
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .delete_contact(&caller.workspace_id, &id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Adds tags (`{"tags": [...]}`) to a contact, keeping the ones it has.
-pub async fn add_tags(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>, JsonBody(body): JsonBody) -> ApiResult<Json<Contact>> {
+pub async fn add_tags(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Contact>> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["tags"])?;
     let new = tags(&obj, "tags")?;
@@ -123,23 +218,53 @@ pub async fn add_tags(State(state): State<AppState>, caller: Caller, UrlPath(id)
             contact.tags.push(t);
         }
     }
-    let patch = ContactPatch { tags: Some(contact.tags), ..Default::default() };
-    Ok(Json(state.store.update_contact(&caller.workspace_id, &id, &patch).await?))
+    let patch = ContactPatch {
+        tags: Some(contact.tags),
+        ..Default::default()
+    };
+    Ok(Json(
+        state
+            .store
+            .update_contact(&caller.workspace_id, &id, &patch)
+            .await?,
+    ))
 }
 
-pub async fn remove_tag(State(state): State<AppState>, caller: Caller, UrlPath((id, tag)): UrlPath<(String, String)>) -> ApiResult<Json<Contact>> {
+pub async fn remove_tag(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath((id, tag)): UrlPath<(String, String)>,
+) -> ApiResult<Json<Contact>> {
     let mut contact = state.store.contact(&caller.workspace_id, &id).await?;
     contact.tags.retain(|t| !t.eq_ignore_ascii_case(&tag));
-    let patch = ContactPatch { tags: Some(contact.tags), ..Default::default() };
-    Ok(Json(state.store.update_contact(&caller.workspace_id, &id, &patch).await?))
+    let patch = ContactPatch {
+        tags: Some(contact.tags),
+        ..Default::default()
+    };
+    Ok(Json(
+        state
+            .store
+            .update_contact(&caller.workspace_id, &id, &patch)
+            .await?,
+    ))
 }
 
-pub async fn runs(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<Json<Value>> {
+pub async fn runs(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Value>> {
     state.store.contact(&caller.workspace_id, &id).await?;
-    Ok(Json(json!({"data": state.store.runs_of_contact(&caller.workspace_id, &id).await?})))
+    Ok(Json(
+        json!({"data": state.store.runs_of_contact(&caller.workspace_id, &id).await?}),
+    ))
 }
 
 /// A run: state, current step, variables and history.
-pub async fn run(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<Json<Run>> {
+pub async fn run(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Run>> {
     Ok(Json(state.store.run(&caller.workspace_id, &id).await?))
 }

@@ -12,26 +12,52 @@ use serde_json::{json, Value};
 use waflow_domain::parse::{Obj, Path};
 use waflow_store::{new_id, Conversation, NewOutbound};
 
-pub async fn list(State(state): State<AppState>, caller: Caller, params: Params) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> ApiResult<Json<Value>> {
     let limit = params.limit(50, 500)?;
-    let items = state.store.conversations(&caller.workspace_id, params.get("cursor"), limit).await?;
+    let items = state
+        .store
+        .conversations(&caller.workspace_id, params.get("cursor"), limit)
+        .await?;
     Ok(page(items, limit, |c| c.id.clone()))
 }
 
-pub async fn show(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<Json<Conversation>> {
-    Ok(Json(state.store.conversation(&caller.workspace_id, &id).await?))
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Conversation>> {
+    Ok(Json(
+        state.store.conversation(&caller.workspace_id, &id).await?,
+    ))
 }
 
 /// Messages oldest first; `cursor` is the last message id already seen.
-pub async fn messages(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>, params: Params) -> ApiResult<Json<Value>> {
+pub async fn messages(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    params: Params,
+) -> ApiResult<Json<Value>> {
     state.store.conversation(&caller.workspace_id, &id).await?;
     let limit = params.limit(100, 1000)?;
-    let items = state.store.messages(&caller.workspace_id, &id, params.get("cursor"), limit).await?;
+    let items = state
+        .store
+        .messages(&caller.workspace_id, &id, params.get("cursor"), limit)
+        .await?;
     Ok(page(items, limit, |m| m.id.clone()))
 }
 
 /// Sends a text into the conversation (`{"text": ..., "agent_id": optional}`).
-pub async fn send(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn send(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["text", "agent_id"])?;
     let text = obj.str("text")?;
@@ -41,13 +67,25 @@ pub async fn send(State(state): State<AppState>, caller: Caller, UrlPath(id): Ur
     let agent = obj.opt_str("agent_id")?;
     if let Some(a) = agent {
         if state.store.agent(&caller.workspace_id, a).await.is_err() {
-            return Err(ApiError::invalid("agent_id", format!("{a:?} is not an agent of this workspace")));
+            return Err(ApiError::invalid(
+                "agent_id",
+                format!("{a:?} is not an agent of this workspace"),
+            ));
         }
     }
     let conversation = state.store.conversation(&caller.workspace_id, &id).await?;
-    let contact = state.store.contact(&caller.workspace_id, &conversation.contact_id).await?;
+    let contact = state
+        .store
+        .contact(&caller.workspace_id, &conversation.contact_id)
+        .await?;
     if contact.blocked {
-        return Err(ApiError::Conflict { field: None, message: format!("contact {} is blocked; nothing is sent to blocked contacts", contact.phone) });
+        return Err(ApiError::Conflict {
+            field: None,
+            message: format!(
+                "contact {} is blocked; nothing is sent to blocked contacts",
+                contact.phone
+            ),
+        });
     }
     let message_id = state
         .engine
@@ -63,5 +101,8 @@ pub async fn send(State(state): State<AppState>, caller: Caller, UrlPath(id): Ur
             at: state.engine.now(),
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({"message_id": message_id, "status": "queued"}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"message_id": message_id, "status": "queued"})),
+    ))
 }

@@ -19,39 +19,86 @@ use serde_json::{json, Value};
 pub fn router() -> Router<AppState> {
     let api = Router::new()
         .route("/openapi.json", get(crate::openapi::document))
-        .route("/workspace", get(workspace::show).put(workspace::update).patch(workspace::update))
+        .route(
+            "/workspace",
+            get(workspace::show)
+                .put(workspace::update)
+                .patch(workspace::update),
+        )
         .route("/agents", get(agents::list).post(agents::create))
-        .route("/agents/{id}", get(agents::show).patch(agents::update).delete(agents::remove))
+        .route(
+            "/agents/{id}",
+            get(agents::show)
+                .patch(agents::update)
+                .delete(agents::remove),
+        )
         .route("/numbers", get(numbers::list).post(numbers::create))
-        .route("/numbers/{id}", get(numbers::show).patch(numbers::update).delete(numbers::remove))
-        .route("/numbers/{id}/sandbox/inbound", post(numbers::sandbox_inbound))
+        .route(
+            "/numbers/{id}",
+            get(numbers::show)
+                .patch(numbers::update)
+                .delete(numbers::remove),
+        )
+        .route(
+            "/numbers/{id}/sandbox/inbound",
+            post(numbers::sandbox_inbound),
+        )
         .route("/numbers/{id}/sandbox/outbox", get(numbers::sandbox_outbox))
         .route("/contacts", get(contacts::list).post(contacts::create))
-        .route("/contacts/{id}", get(contacts::show).patch(contacts::update).delete(contacts::remove))
+        .route(
+            "/contacts/{id}",
+            get(contacts::show)
+                .patch(contacts::update)
+                .delete(contacts::remove),
+        )
         .route("/contacts/{id}/tags", post(contacts::add_tags))
-        .route("/contacts/{id}/tags/{tag}", axum::routing::delete(contacts::remove_tag))
+        .route(
+            "/contacts/{id}/tags/{tag}",
+            axum::routing::delete(contacts::remove_tag),
+        )
         .route("/contacts/{id}/runs", get(contacts::runs))
         .route("/runs/{id}", get(contacts::run))
         .route("/conversations", get(conversations::list))
         .route("/conversations/{id}", get(conversations::show))
-        .route("/conversations/{id}/messages", get(conversations::messages).post(conversations::send))
+        .route(
+            "/conversations/{id}/messages",
+            get(conversations::messages).post(conversations::send),
+        )
         .route("/workflows", get(workflows::list).post(workflows::create))
         .route("/workflows/bulk", post(workflows::bulk))
-        .route("/workflows/{id}", get(workflows::show).put(workflows::replace).delete(workflows::remove))
+        .route(
+            "/workflows/{id}",
+            get(workflows::show)
+                .put(workflows::replace)
+                .delete(workflows::remove),
+        )
         .route("/workflows/{id}/activate", post(workflows::activate))
         .route("/workflows/{id}/deactivate", post(workflows::deactivate))
-        .route("/workflows/{id}/priority", axum::routing::put(workflows::set_priority))
+        .route(
+            "/workflows/{id}/priority",
+            axum::routing::put(workflows::set_priority),
+        )
         .route("/logs", get(logs::list))
         .route("/logs/{id}", get(logs::show));
     Router::new()
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .nest("/api/v1", api)
-        .fallback(|| async { ApiError::NotFound("no such endpoint; see /api/v1/openapi.json".into()) })
+        .fallback(|| async {
+            ApiError::NotFound("no such endpoint; see /api/v1/openapi.json".into())
+        })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
 
 /// A page of results with the cursor for the next one.
-pub(crate) fn page<T: Serialize>(items: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> String) -> Json<Value> {
-    let next = if items.len() as i64 == limit { items.last().map(cursor_of) } else { None };
+pub(crate) fn page<T: Serialize>(
+    items: Vec<T>,
+    limit: i64,
+    cursor_of: impl Fn(&T) -> String,
+) -> Json<Value> {
+    let next = if items.len() as i64 == limit {
+        items.last().map(cursor_of)
+    } else {
+        None
+    };
     Json(json!({"data": items, "next_cursor": next}))
 }

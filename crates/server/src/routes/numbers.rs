@@ -14,10 +14,16 @@ use waflow_engine::{InboundRequest, IntakeOutcome};
 use waflow_store::{new_id, Number, NumberPatch};
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"data": state.store.numbers(&caller.workspace_id).await?})))
+    Ok(Json(
+        json!({"data": state.store.numbers(&caller.workspace_id).await?}),
+    ))
 }
 
-pub async fn create(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Number>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Number>)> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["label", "channel"])?;
     let label = obj.str("label")?.trim().to_string();
@@ -29,42 +35,80 @@ pub async fn create(State(state): State<AppState>, caller: Caller, JsonBody(body
         }
         other => return Err(ApiError::invalid("channel", format!("{other:?} is not a channel (sandbox, cloud_api, linked_device)"))),
     }
-    let number = state.store.insert_number(&caller.workspace_id, &label, channel, "connected").await?;
+    let number = state
+        .store
+        .insert_number(&caller.workspace_id, &label, channel, "connected")
+        .await?;
     Ok((StatusCode::CREATED, Json(number)))
 }
 
-pub async fn show(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<Json<Number>> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Number>> {
     Ok(Json(state.store.number(&caller.workspace_id, &id).await?))
 }
 
-pub async fn update(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>, JsonBody(body): JsonBody) -> ApiResult<Json<Number>> {
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Number>> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["label", "automation", "marketing"])?;
     let patch = NumberPatch {
-        label: if obj.has("label") { Some(obj.str("label")?.trim().to_string()) } else { None },
-        automation: obj.has("automation").then(|| obj.bool_or("automation", true)).transpose()?,
-        marketing: obj.has("marketing").then(|| obj.bool_or("marketing", false)).transpose()?,
+        label: if obj.has("label") {
+            Some(obj.str("label")?.trim().to_string())
+        } else {
+            None
+        },
+        automation: obj
+            .has("automation")
+            .then(|| obj.bool_or("automation", true))
+            .transpose()?,
+        marketing: obj
+            .has("marketing")
+            .then(|| obj.bool_or("marketing", false))
+            .transpose()?,
         status: None,
     };
-    Ok(Json(state.store.update_number(&caller.workspace_id, &id, &patch).await?))
+    Ok(Json(
+        state
+            .store
+            .update_number(&caller.workspace_id, &id, &patch)
+            .await?,
+    ))
 }
 
 /// Deletes a number; workflows scoped to it become global.
-pub async fn remove(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<StatusCode> {
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<StatusCode> {
     state.store.delete_number(&caller.workspace_id, &id).await?;
     state.engine.invalidate(&caller.workspace_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn sandbox_number(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Number> {
-    let number = state.store.number(&caller.workspace_id, id).await.map_err(|e| match e {
-        waflow_store::Error::NotFound { .. } => ApiError::not_found("number", id),
-        other => other.into(),
-    })?;
+    let number = state
+        .store
+        .number(&caller.workspace_id, id)
+        .await
+        .map_err(|e| match e {
+            waflow_store::Error::NotFound { .. } => ApiError::not_found("number", id),
+            other => other.into(),
+        })?;
     if number.channel != "sandbox" {
         return Err(ApiError::Conflict {
             field: None,
-            message: format!("number {id} is a {} number; messages can be injected only on sandbox numbers", number.channel),
+            message: format!(
+                "number {id} is a {} number; messages can be injected only on sandbox numbers",
+                number.channel
+            ),
         });
     }
     Ok(number)
@@ -81,11 +125,14 @@ pub async fn sandbox_inbound(
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["from", "name", "text", "type", "message_id"])?;
     let (from_value, from_path) = obj.req("from")?;
-    let from = from_value.as_str().ok_or_else(|| from_path.error(from_value, "must be a phone number string"))?;
+    let from = from_value
+        .as_str()
+        .ok_or_else(|| from_path.error(from_value, "must be a phone number string"))?;
     let from = PhoneNumber::parse(from).map_err(|m| ApiError::invalid("from", m))?;
     let message_type = match obj.opt_str("type")? {
         None => MessageType::Text,
-        Some(t) => MessageType::parse(t).ok_or_else(|| ApiError::invalid("type", format!("{t:?} is not a message type")))?,
+        Some(t) => MessageType::parse(t)
+            .ok_or_else(|| ApiError::invalid("type", format!("{t:?} is not a message type")))?,
     };
     let text = obj.opt_str("text")?.unwrap_or("").to_string();
     if message_type == MessageType::Text && text.trim().is_empty() {
@@ -95,7 +142,12 @@ pub async fn sandbox_inbound(
         return Err(ApiError::invalid("text", "is longer than 4096 characters"));
     }
     let message_id = match obj.opt_str("message_id")? {
-        Some(m) if m.trim().is_empty() || m.len() > 200 => return Err(ApiError::invalid("message_id", "must be 1 to 200 characters")),
+        Some(m) if m.trim().is_empty() || m.len() > 200 => {
+            return Err(ApiError::invalid(
+                "message_id",
+                "must be 1 to 200 characters",
+            ))
+        }
         Some(m) => m.to_string(),
         None => new_id("sbx"),
     };
@@ -114,10 +166,18 @@ pub async fn sandbox_inbound(
 }
 
 /// Lists what waflow sent from this sandbox number, oldest first; `after` is the cursor.
-pub async fn sandbox_outbox(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>, params: Params) -> ApiResult<Json<Value>> {
+pub async fn sandbox_outbox(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    params: Params,
+) -> ApiResult<Json<Value>> {
     let number = sandbox_number(&state, &caller, &id).await?;
     let limit = params.limit(100, 1000)?;
     let after = params.get("after").or(params.get("cursor"));
-    let messages = state.store.outbound_messages(&caller.workspace_id, &number.id, after, limit).await?;
+    let messages = state
+        .store
+        .outbound_messages(&caller.workspace_id, &number.id, after, limit)
+        .await?;
     Ok(page(messages, limit, |m| m.id.clone()))
 }

@@ -28,23 +28,38 @@ fn write_lock() -> &'static Mutex<()> {
 }
 
 /// Checks the workspace rules for a parsed document and returns what to store.
-async fn checked(state: &AppState, caller: &Caller, doc: &WorkflowDocument, except_id: Option<&str>) -> Result<WorkflowWrite, ApiError> {
+async fn checked(
+    state: &AppState,
+    caller: &Caller,
+    doc: &WorkflowDocument,
+    except_id: Option<&str>,
+) -> Result<WorkflowWrite, ApiError> {
     let ws = &caller.workspace_id;
     if let Some(number) = doc.scope.number_id() {
         if state.store.number(ws, number).await.is_err() {
-            return Err(ApiError::invalid("scope.number", format!("{number:?} is not a number of this workspace")));
+            return Err(ApiError::invalid(
+                "scope.number",
+                format!("{number:?} is not a number of this workspace"),
+            ));
         }
     }
     for (i, step) in doc.steps.iter().enumerate() {
         if let Action::AssignAgent { agent: Some(agent) } = &step.action {
             if state.store.agent(ws, agent).await.is_err() {
-                return Err(ApiError::invalid(format!("steps[{i}].agent"), format!("{agent:?} is not an agent of this workspace")));
+                return Err(ApiError::invalid(
+                    format!("steps[{i}].agent"),
+                    format!("{agent:?} is not an agent of this workspace"),
+                ));
             }
         }
     }
     let phrase_key = doc.trigger.phrase_key();
     if let (true, Some(key)) = (doc.active, &phrase_key) {
-        for other in state.store.active_workflows_with_phrase(ws, key, except_id).await? {
+        for other in state
+            .store
+            .active_workflows_with_phrase(ws, key, except_id)
+            .await?
+        {
             let other_scope = match &other.scope_number_id {
                 Some(n) => waflow_domain::Scope::Number(n.clone()),
                 None => waflow_domain::Scope::All,
@@ -68,7 +83,11 @@ async fn checked(state: &AppState, caller: &Caller, doc: &WorkflowDocument, exce
     })
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller, params: Params) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> ApiResult<Json<Value>> {
     let active = params.bool("active")?;
     let search = params.get("search").map(str::to_lowercase);
     let trigger = params.get("trigger");
@@ -78,49 +97,86 @@ pub async fn list(State(state): State<AppState>, caller: Caller, params: Params)
         .await?
         .into_iter()
         .filter(|w| active.is_none_or(|a| w.active == a))
-        .filter(|w| search.as_ref().is_none_or(|s| w.name.to_lowercase().contains(s.as_str())))
+        .filter(|w| {
+            search
+                .as_ref()
+                .is_none_or(|s| w.name.to_lowercase().contains(s.as_str()))
+        })
         .filter(|w| trigger.is_none_or(|t| w.trigger_type == t))
         .collect();
     Ok(Json(json!({"data": items})))
 }
 
-pub async fn create(State(state): State<AppState>, caller: Caller, DocumentBody(body): DocumentBody) -> ApiResult<(StatusCode, Json<Workflow>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    DocumentBody(body): DocumentBody,
+) -> ApiResult<(StatusCode, Json<Workflow>)> {
     let doc = WorkflowDocument::parse(&body)?;
     let _guard = write_lock().lock().await;
     let write = checked(&state, &caller, &doc, None).await?;
-    let created = state.store.insert_workflow(&caller.workspace_id, &write).await?;
+    let created = state
+        .store
+        .insert_workflow(&caller.workspace_id, &write)
+        .await?;
     state.engine.invalidate(&caller.workspace_id);
     Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// The workflow; with `?format=yaml` its document as YAML (`format=json`: the document alone).
-pub async fn show(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>, params: Params) -> ApiResult<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    params: Params,
+) -> ApiResult<Response> {
     let wf = state.store.workflow(&caller.workspace_id, &id).await?;
     match params.get("format") {
         None => Ok(Json(wf).into_response()),
         Some("json") => Ok(Json(wf.document).into_response()),
         Some("yaml") => {
-            let doc = WorkflowDocument::parse(&wf.document).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let doc = WorkflowDocument::parse(&wf.document)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok(([(header::CONTENT_TYPE, "application/yaml")], doc.to_yaml()).into_response())
         }
-        Some(other) => Err(ApiError::BadRequest { field: Some("format".into()), message: format!("format: {other:?} is not json or yaml") }),
+        Some(other) => Err(ApiError::BadRequest {
+            field: Some("format".into()),
+            message: format!("format: {other:?} is not json or yaml"),
+        }),
     }
 }
 
 /// Replaces the document; the workflow gets a new version.
-pub async fn replace(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>, DocumentBody(body): DocumentBody) -> ApiResult<Json<Workflow>> {
+pub async fn replace(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    DocumentBody(body): DocumentBody,
+) -> ApiResult<Json<Workflow>> {
     let doc = WorkflowDocument::parse(&body)?;
     let _guard = write_lock().lock().await;
     state.store.workflow(&caller.workspace_id, &id).await?;
     let write = checked(&state, &caller, &doc, Some(&id)).await?;
-    let updated = state.store.update_workflow(&caller.workspace_id, &id, &write).await?;
+    let updated = state
+        .store
+        .update_workflow(&caller.workspace_id, &id, &write)
+        .await?;
     state.engine.invalidate(&caller.workspace_id);
     Ok(Json(updated))
 }
 
-pub async fn remove(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<StatusCode> {
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<StatusCode> {
     let _guard = write_lock().lock().await;
-    if state.store.delete_workflows(&caller.workspace_id, std::slice::from_ref(&id)).await? == 0 {
+    if state
+        .store
+        .delete_workflows(&caller.workspace_id, std::slice::from_ref(&id))
+        .await?
+        == 0
+    {
         return Err(ApiError::not_found("workflow", &id));
     }
     state.engine.invalidate(&caller.workspace_id);
@@ -128,23 +184,40 @@ pub async fn remove(State(state): State<AppState>, caller: Caller, UrlPath(id): 
 }
 
 /// Rewrites one top-level field of a stored document and saves it as a new version.
-async fn rewrite(state: &AppState, caller: &Caller, id: &str, key: &str, value: Value) -> Result<Workflow, ApiError> {
+async fn rewrite(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    key: &str,
+    value: Value,
+) -> Result<Workflow, ApiError> {
     let wf = state.store.workflow(&caller.workspace_id, id).await?;
     let mut document = wf.document.clone();
     document[key] = value;
     let doc = WorkflowDocument::parse(&document)?;
     let write = checked(state, caller, &doc, Some(id)).await?;
-    Ok(state.store.update_workflow(&caller.workspace_id, id, &write).await?)
+    Ok(state
+        .store
+        .update_workflow(&caller.workspace_id, id, &write)
+        .await?)
 }
 
-pub async fn activate(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<Json<Workflow>> {
+pub async fn activate(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Workflow>> {
     let _guard = write_lock().lock().await;
     let wf = rewrite(&state, &caller, &id, "active", json!(true)).await?;
     state.engine.invalidate(&caller.workspace_id);
     Ok(Json(wf))
 }
 
-pub async fn deactivate(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<Json<Workflow>> {
+pub async fn deactivate(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Workflow>> {
     let _guard = write_lock().lock().await;
     let wf = rewrite(&state, &caller, &id, "active", json!(false)).await?;
     state.engine.invalidate(&caller.workspace_id);
@@ -152,7 +225,12 @@ pub async fn deactivate(State(state): State<AppState>, caller: Caller, UrlPath(i
 }
 
 /// Sets the priority (`{"priority": n}`; lower runs first).
-pub async fn set_priority(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>, JsonBody(body): JsonBody) -> ApiResult<Json<Workflow>> {
+pub async fn set_priority(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Workflow>> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["priority"])?;
     obj.req("priority")?;
@@ -165,12 +243,19 @@ pub async fn set_priority(State(state): State<AppState>, caller: Caller, UrlPath
 
 /// `{"action": "activate" | "deactivate" | "delete", "ids": [...]}`. Every id is checked before
 /// anything changes; for activation, every document is validated first, so either all change or none.
-pub async fn bulk(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
+pub async fn bulk(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["action", "ids"])?;
     let action = obj.str("action")?;
     if !["activate", "deactivate", "delete"].contains(&action) {
-        return Err(ApiError::invalid("action", format!("{action:?} is not a bulk action (activate, deactivate, delete)")));
+        return Err(ApiError::invalid(
+            "action",
+            format!("{action:?} is not a bulk action (activate, deactivate, delete)"),
+        ));
     }
     let ids = obj.strings("ids")?;
     let _guard = write_lock().lock().await;
@@ -179,13 +264,19 @@ pub async fn bulk(State(state): State<AppState>, caller: Caller, JsonBody(body):
         match state.store.workflow(&caller.workspace_id, id).await {
             Ok(wf) => found.push(wf),
             Err(waflow_store::Error::NotFound { .. }) => {
-                return Err(ApiError::invalid(format!("ids[{i}]"), format!("{id:?} is not a workflow of this workspace")))
+                return Err(ApiError::invalid(
+                    format!("ids[{i}]"),
+                    format!("{id:?} is not a workflow of this workspace"),
+                ))
             }
             Err(e) => return Err(e.into()),
         }
     }
     let changed = if action == "delete" {
-        state.store.delete_workflows(&caller.workspace_id, &ids).await?
+        state
+            .store
+            .delete_workflows(&caller.workspace_id, &ids)
+            .await?
     } else {
         let active = action == "activate";
         let mut writes = Vec::new();
@@ -194,12 +285,21 @@ pub async fn bulk(State(state): State<AppState>, caller: Caller, JsonBody(body):
             let mut document = wf.document.clone();
             document["active"] = json!(active);
             let doc = WorkflowDocument::parse(&document)?;
-            let write = checked(&state, &caller, &doc, Some(&wf.id)).await.map_err(|e| match e {
-                ApiError::Conflict { message, .. } => ApiError::Conflict { field: Some(format!("ids[{i}]")), message },
-                other => other,
-            })?;
+            let write =
+                checked(&state, &caller, &doc, Some(&wf.id))
+                    .await
+                    .map_err(|e| match e {
+                        ApiError::Conflict { message, .. } => ApiError::Conflict {
+                            field: Some(format!("ids[{i}]")),
+                            message,
+                        },
+                        other => other,
+                    })?;
             if let (true, Some(key)) = (active, &write.phrase_key) {
-                if let Some((_, _, first)) = phrases.iter().find(|(k, s, _)| k == key && s.overlaps(&doc.scope)) {
+                if let Some((_, _, first)) = phrases
+                    .iter()
+                    .find(|(k, s, _)| k == key && s.overlaps(&doc.scope))
+                {
                     return Err(ApiError::Conflict {
                         field: Some(format!("ids[{i}]")),
                         message: format!("{key:?} would start both {first} and {}; one phrase starts one workflow", wf.id),
@@ -210,7 +310,10 @@ pub async fn bulk(State(state): State<AppState>, caller: Caller, JsonBody(body):
             writes.push((wf.id.clone(), write));
         }
         for (id, write) in &writes {
-            state.store.update_workflow(&caller.workspace_id, id, write).await?;
+            state
+                .store
+                .update_workflow(&caller.workspace_id, id, write)
+                .await?;
         }
         writes.len() as u64
     };

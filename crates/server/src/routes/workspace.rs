@@ -11,8 +11,10 @@ use waflow_domain::parse::{Obj, Path};
 use waflow_store::Workspace;
 
 fn view(ws: &Workspace) -> Json<Value> {
-    Json(json!({"id": ws.id, "name": ws.name, "time_zone": ws.time_zone, "business_hours": ws.business_hours,
-                "holidays": ws.holidays, "created_at": ws.created_at}))
+    Json(
+        json!({"id": ws.id, "name": ws.name, "time_zone": ws.time_zone, "business_hours": ws.business_hours,
+                "holidays": ws.holidays, "created_at": ws.created_at}),
+    )
 }
 
 pub async fn show(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
@@ -20,7 +22,11 @@ pub async fn show(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
 }
 
 /// Validates every field before writing any, so a bad holiday leaves the time zone untouched.
-pub async fn update(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
     let current = state.store.workspace(&caller.workspace_id).await?;
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["time_zone", "business_hours", "holidays"])?;
@@ -35,11 +41,18 @@ pub async fn update(State(state): State<AppState>, caller: Caller, JsonBody(body
     let holidays = match obj.opt("holidays") {
         Some((v, p)) => {
             let parsed = Calendar::parse_holidays(v, &p)?;
-            Calendar { holidays: parsed, ..Default::default() }.holidays_json()
+            Calendar {
+                holidays: parsed,
+                ..Default::default()
+            }
+            .holidays_json()
         }
         None => current.holidays.clone(),
     };
-    let ws = state.store.update_workspace_settings(&caller.workspace_id, &time_zone, &business_hours, &holidays).await?;
+    let ws = state
+        .store
+        .update_workspace_settings(&caller.workspace_id, &time_zone, &business_hours, &holidays)
+        .await?;
     state.engine.invalidate(&caller.workspace_id);
     Ok(view(&ws))
 }

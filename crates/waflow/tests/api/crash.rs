@@ -17,8 +17,17 @@ struct Server {
 }
 
 async fn token(dir: &Path) -> String {
-    let out = Command::new(BIN).args(["token", "create", "--data-dir"]).arg(dir).output().await.expect("token create runs");
-    assert!(out.status.success(), "token create failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(["token", "create", "--data-dir"])
+        .arg(dir)
+        .output()
+        .await
+        .expect("token create runs");
+    assert!(
+        out.status.success(),
+        "token create failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -33,14 +42,24 @@ async fn serve(dir: &Path) -> Server {
         .expect("waflow serve starts");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.expect("ready in time").unwrap().unwrap();
-    let base = line.strip_prefix("waflow listening on ").expect("the URL line").to_string();
+    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("ready in time")
+        .unwrap()
+        .unwrap();
+    let base = line
+        .strip_prefix("waflow listening on ")
+        .expect("the URL line")
+        .to_string();
     Server { child, base }
 }
 
 async fn kill9(server: &mut Server) {
     let pid = server.child.id().expect("running") as i32;
-    let status = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     server.child.wait().await.unwrap();
 }
@@ -53,7 +72,10 @@ struct Api {
 
 impl Api {
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -64,11 +86,25 @@ impl Api {
     }
 
     async fn sandbox(&self) -> String {
-        self.call(reqwest::Method::GET, "/api/v1/numbers", None).await.1["data"][0]["id"].as_str().unwrap().to_string()
+        self.call(reqwest::Method::GET, "/api/v1/numbers", None)
+            .await
+            .1["data"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     async fn outbox(&self, sandbox: &str) -> Vec<Value> {
-        self.call(reqwest::Method::GET, &format!("/api/v1/numbers/{sandbox}/sandbox/outbox?limit=1000"), None).await.1["data"].as_array().cloned().unwrap()
+        self.call(
+            reqwest::Method::GET,
+            &format!("/api/v1/numbers/{sandbox}/sandbox/outbox?limit=1000"),
+            None,
+        )
+        .await
+        .1["data"]
+            .as_array()
+            .cloned()
+            .unwrap()
     }
 }
 
@@ -77,23 +113,52 @@ async fn a_delayed_reply_survives_sigkill_and_is_sent_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let token = token(dir.path()).await;
     let mut server = serve(dir.path()).await;
-    let api = Api { client: Client::new(), base: server.base.clone(), token: token.clone() };
+    let api = Api {
+        client: Client::new(),
+        base: server.base.clone(),
+        token: token.clone(),
+    };
     let sandbox = api.sandbox().await;
     let (status, _) = api
-        .call(reqwest::Method::POST, "/api/v1/workflows", Some(json!({"name": "Later", "trigger": {"type": "message_received"},
-            "steps": [{"type": "send_text", "text": "two seconds later", "when": "2s"}]})))
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/workflows",
+            Some(
+                json!({"name": "Later", "trigger": {"type": "message_received"},
+            "steps": [{"type": "send_text", "text": "two seconds later", "when": "2s"}]}),
+            ),
+        )
         .await;
     assert_eq!(status, 201);
-    let (status, out) = api.call(reqwest::Method::POST, &format!("/api/v1/numbers/{sandbox}/sandbox/inbound"), Some(json!({"from": "+393330000050", "text": "ping"}))).await;
+    let (status, out) = api
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/numbers/{sandbox}/sandbox/inbound"),
+            Some(json!({"from": "+393330000050", "text": "ping"})),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(out["outcome"], "matched");
-    assert!(api.outbox(&sandbox).await.is_empty(), "nothing sent before the delay");
+    assert!(
+        api.outbox(&sandbox).await.is_empty(),
+        "nothing sent before the delay"
+    );
 
     kill9(&mut server).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let restarted = serve(dir.path()).await;
-    let api = Api { client: Client::new(), base: restarted.base.clone(), token };
-    let sent = eventually(10, || async { api.outbox(&sandbox).await.iter().any(|m| m["status"] == "sent") }).await;
+    let api = Api {
+        client: Client::new(),
+        base: restarted.base.clone(),
+        token,
+    };
+    let sent = eventually(10, || async {
+        api.outbox(&sandbox)
+            .await
+            .iter()
+            .any(|m| m["status"] == "sent")
+    })
+    .await;
     assert!(sent, "the reply is sent after the restart");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let outbox = api.outbox(&sandbox).await;
@@ -106,15 +171,29 @@ async fn sigkill_under_load_loses_no_accepted_message_and_duplicates_no_reply() 
     let dir = tempfile::tempdir().unwrap();
     let token = token(dir.path()).await;
     let mut server = serve(dir.path()).await;
-    let api = Api { client: Client::new(), base: server.base.clone(), token: token.clone() };
+    let api = Api {
+        client: Client::new(),
+        base: server.base.clone(),
+        token: token.clone(),
+    };
     let sandbox = api.sandbox().await;
-    api.call(reqwest::Method::POST, "/api/v1/workflows", Some(json!({"name": "Echo", "trigger": {"type": "message_received"},
-        "steps": [{"type": "send_text", "text": "re: {{message.text}}"}]}))).await;
+    api.call(
+        reqwest::Method::POST,
+        "/api/v1/workflows",
+        Some(
+            json!({"name": "Echo", "trigger": {"type": "message_received"},
+        "steps": [{"type": "send_text", "text": "re: {{message.text}}"}]}),
+        ),
+    )
+    .await;
 
     // Fire messages continuously from several tasks, and kill the server in the middle.
     let mut tasks = Vec::new();
     for worker in 0..8 {
-        let client = Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+        let client = Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
         let url = format!("{}/api/v1/numbers/{sandbox}/sandbox/inbound", server.base);
         let token = token.clone();
         tasks.push(tokio::spawn(async move {
@@ -137,19 +216,42 @@ async fn sigkill_under_load_loses_no_accepted_message_and_duplicates_no_reply() 
     for t in tasks {
         accepted.extend(t.await.unwrap());
     }
-    assert!(accepted.len() > 50, "the load ran before the kill ({} accepted)", accepted.len());
+    assert!(
+        accepted.len() > 50,
+        "the load ran before the kill ({} accepted)",
+        accepted.len()
+    );
 
     let restarted = serve(dir.path()).await;
-    let api = Api { client: Client::new(), base: restarted.base.clone(), token };
-    let done = eventually(20, || async { api.outbox(&sandbox).await.iter().all(|m| m["status"] == "sent") }).await;
+    let api = Api {
+        client: Client::new(),
+        base: restarted.base.clone(),
+        token,
+    };
+    let done = eventually(20, || async {
+        api.outbox(&sandbox)
+            .await
+            .iter()
+            .all(|m| m["status"] == "sent")
+    })
+    .await;
     assert!(done, "the outbox drains after the restart");
     let mut replies = std::collections::HashMap::new();
     let mut cursor = String::new();
     loop {
-        let page = api.call(reqwest::Method::GET, &format!("/api/v1/numbers/{sandbox}/sandbox/outbox?limit=1000&after={cursor}"), None).await.1;
+        let page = api
+            .call(
+                reqwest::Method::GET,
+                &format!("/api/v1/numbers/{sandbox}/sandbox/outbox?limit=1000&after={cursor}"),
+                None,
+            )
+            .await
+            .1;
         let data = page["data"].as_array().cloned().unwrap();
         for m in &data {
-            *replies.entry(m["text"].as_str().unwrap().to_string()).or_insert(0) += 1;
+            *replies
+                .entry(m["text"].as_str().unwrap().to_string())
+                .or_insert(0) += 1;
         }
         match page["next_cursor"].as_str() {
             Some(c) => cursor = c.to_string(),
@@ -157,7 +259,11 @@ async fn sigkill_under_load_loses_no_accepted_message_and_duplicates_no_reply() 
         }
     }
     for text in &accepted {
-        assert_eq!(replies.get(&format!("re: {text}")), Some(&1), "accepted message {text} must have exactly one reply");
+        assert_eq!(
+            replies.get(&format!("re: {text}")),
+            Some(&1),
+            "accepted message {text} must have exactly one reply"
+        );
     }
     assert!(replies.values().all(|&n| n == 1), "no reply is duplicated");
 }

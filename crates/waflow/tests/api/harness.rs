@@ -36,29 +36,53 @@ impl TestApp {
 
     pub async fn spawn_with_clock(clock: Arc<dyn Clock>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = Config { listen: "127.0.0.1:0".parse().unwrap(), data_dir: dir.path().to_path_buf(), durability: Durability::Normal };
-        let running = waflow_server::start(&config, clock).await.expect("server starts");
-        let token = waflow_server::create_token(running.store.as_ref(), "default", "test").await.expect("token");
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().to_path_buf(),
+            durability: Durability::Normal,
+        };
+        let running = waflow_server::start(&config, clock)
+            .await
+            .expect("server starts");
+        let token = waflow_server::create_token(running.store.as_ref(), "default", "test")
+            .await
+            .expect("token");
         let mut app = TestApp {
             base: format!("http://{}", running.addr),
             token,
-            client: Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+            client: Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
             sandbox: String::new(),
             running,
             _dir: dir,
         };
         let numbers = app.get("/api/v1/numbers").await;
-        app.sandbox = numbers.body["data"][0]["id"].as_str().expect("a sandbox number").to_string();
+        app.sandbox = numbers.body["data"][0]["id"]
+            .as_str()
+            .expect("a sandbox number")
+            .to_string();
         app
     }
 
     /// A token for another workspace of the same server.
     pub async fn token_for(&self, workspace: &str) -> String {
-        waflow_server::create_token(self.running.store.as_ref(), workspace, "test").await.expect("token")
+        waflow_server::create_token(self.running.store.as_ref(), workspace, "test")
+            .await
+            .expect("token")
     }
 
-    pub async fn request_as(&self, token: Option<&str>, method: Method, path: &str, body: Option<Value>) -> Response {
-        let mut req = self.client.request(method.clone(), format!("{}{path}", self.base));
+    pub async fn request_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -68,13 +92,18 @@ impl TestApp {
         let resp = req.send().await.expect("request sent");
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{method} {path} answered 500: {text}");
+        assert_ne!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{method} {path} answered 500: {text}"
+        );
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Response { status, body }
     }
 
     pub async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Response {
-        self.request_as(Some(&self.token.clone()), method, path, body).await
+        self.request_as(Some(&self.token.clone()), method, path, body)
+            .await
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -96,7 +125,12 @@ impl TestApp {
     /// Creates a workflow and returns its id, failing the test if it is refused.
     pub async fn create_workflow(&self, doc: Value) -> String {
         let r = self.post("/api/v1/workflows", doc).await;
-        assert_eq!(r.status, StatusCode::CREATED, "workflow refused: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "workflow refused: {}",
+            r.body
+        );
         r.body["id"].as_str().unwrap().to_string()
     }
 
@@ -106,21 +140,36 @@ impl TestApp {
     }
 
     pub async fn inject_with(&self, body: Value) -> Value {
-        let r = self.post(&format!("/api/v1/numbers/{}/sandbox/inbound", self.sandbox), body).await;
+        let r = self
+            .post(
+                &format!("/api/v1/numbers/{}/sandbox/inbound", self.sandbox),
+                body,
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "inject refused: {}", r.body);
         r.body
     }
 
     /// Every message sent from the sandbox number, oldest first.
     pub async fn outbox(&self) -> Vec<Value> {
-        let r = self.get(&format!("/api/v1/numbers/{}/sandbox/outbox?limit=1000", self.sandbox)).await;
+        let r = self
+            .get(&format!(
+                "/api/v1/numbers/{}/sandbox/outbox?limit=1000",
+                self.sandbox
+            ))
+            .await;
         assert_eq!(r.status, StatusCode::OK);
         r.body["data"].as_array().cloned().unwrap_or_default()
     }
 
     /// The texts sent to one phone, oldest first.
     pub async fn texts_to(&self, contact_id: &str) -> Vec<String> {
-        self.outbox().await.into_iter().filter(|m| m["contact_id"] == contact_id).map(|m| m["text"].as_str().unwrap_or("").to_string()).collect()
+        self.outbox()
+            .await
+            .into_iter()
+            .filter(|m| m["contact_id"] == contact_id)
+            .map(|m| m["text"].as_str().unwrap_or("").to_string())
+            .collect()
     }
 
     pub async fn logs(&self, query: &str) -> Vec<Value> {
@@ -135,7 +184,9 @@ impl TestApp {
 }
 
 pub fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).expect("rfc3339").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(s)
+        .expect("rfc3339")
+        .with_timezone(&Utc)
 }
 
 /// A minimal workflow: trigger, optional conditions, and one text reply.

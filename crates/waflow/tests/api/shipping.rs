@@ -17,16 +17,37 @@ async fn shipping_question_gets_the_reply_and_the_log_says_why() {
 
     let out = app.inject_with(json!({"from": "+39 333 111 2222", "name": "Giulia Rossi", "text": "quanto costa la spedizione?"})).await;
     assert_eq!(out["outcome"], "matched");
-    assert_eq!(out["queued"].as_array().unwrap().len(), 1, "the reply is in the outbox when inject returns");
+    assert_eq!(
+        out["queued"].as_array().unwrap().len(),
+        1,
+        "the reply is in the outbox when inject returns"
+    );
 
     let contact = out["contact_id"].as_str().unwrap().to_string();
-    assert_eq!(app.texts_to(&contact).await, vec!["Ciao Giulia! La spedizione costa 5 euro."]);
-    let sent = eventually(5, || async { app.outbox().await.iter().all(|m| m["status"] == "sent") }).await;
-    assert!(sent, "the sender delivers the outbox to the sandbox channel");
+    assert_eq!(
+        app.texts_to(&contact).await,
+        vec!["Ciao Giulia! La spedizione costa 5 euro."]
+    );
+    let sent = eventually(5, || async {
+        app.outbox().await.iter().all(|m| m["status"] == "sent")
+    })
+    .await;
+    assert!(
+        sent,
+        "the sender delivers the outbox to the sandbox channel"
+    );
 
-    let inbound = app.logs(&format!("contact_id={contact}&outcome=matched")).await;
+    let inbound = app
+        .logs(&format!("contact_id={contact}&outcome=matched"))
+        .await;
     assert_eq!(inbound.len(), 1);
-    let considered = &inbound[0]["detail"]["evaluation"]["considered"][0];
+    assert_eq!(inbound[0]["id"], out["log_id"]);
+    let entry = app
+        .get(&format!("/api/v1/logs/{}", out["log_id"].as_str().unwrap()))
+        .await
+        .body;
+    let considered = &entry["detail"]["evaluation"]["considered"][0];
+    assert_eq!(considered["reason"], "conditions held");
     assert_eq!(considered["workflow_id"], wf.as_str());
     assert_eq!(considered["matched"], true);
     let check = &considered["checks"][0];
@@ -38,12 +59,30 @@ async fn shipping_question_gets_the_reply_and_the_log_says_why() {
     let run_logs = app.logs(&format!("workflow_id={wf}")).await;
     assert_eq!(run_logs.len(), 1);
     assert_eq!(run_logs[0]["outcome"], "started");
-    assert_eq!(run_logs[0]["detail"]["steps"][0]["text"], "Ciao Giulia! La spedizione costa 5 euro.");
+    assert_eq!(
+        run_logs[0]["detail"]["steps"][0]["text"],
+        "Ciao Giulia! La spedizione costa 5 euro."
+    );
 
     // A message that does not mention shipping: nothing sent, and the log gives the failing condition.
-    let other = app.inject_with(json!({"from": "+393331112222", "text": "buongiorno"})).await;
+    let other = app
+        .inject_with(json!({"from": "+393331112222", "text": "buongiorno"}))
+        .await;
     assert_eq!(other["outcome"], "no_match");
-    let log = app.get(&format!("/api/v1/logs/{}", other["log_id"].as_str().unwrap())).await.body;
-    assert_eq!(log["detail"]["evaluation"]["skipped"][0]["path"], "conditions.all[0]");
+    let log = app
+        .get(&format!(
+            "/api/v1/logs/{}",
+            other["log_id"].as_str().unwrap()
+        ))
+        .await
+        .body;
+    assert_eq!(
+        log["detail"]["evaluation"]["skipped"][0]["path"],
+        "conditions.all[0]"
+    );
+    assert_eq!(
+        log["detail"]["evaluation"]["skipped"][0]["workflow_id"],
+        wf.as_str()
+    );
     assert_eq!(app.texts_to(&contact).await.len(), 1);
 }
