@@ -34,6 +34,37 @@ pub struct AppState {
     pub engine: Engine,
     /// Token hash → workspace id, filled on first use (tokens are immutable once created).
     pub tokens: Arc<RwLock<HashMap<String, String>>>,
+    /// Number id → number, filled on first use and dropped when the number changes, so that
+    /// inbound messages do not read the number's row each time.
+    pub numbers: Arc<RwLock<HashMap<String, waflow_store::Number>>>,
+}
+
+impl AppState {
+    /// A number of the workspace, from the cache or the store.
+    pub async fn number(
+        &self,
+        workspace_id: &str,
+        id: &str,
+    ) -> Result<waflow_store::Number, waflow_store::Error> {
+        if let Some(n) = self.numbers.read().ok().and_then(|m| m.get(id).cloned()) {
+            if n.workspace_id == workspace_id {
+                return Ok(n);
+            }
+            return Err(waflow_store::Error::NotFound { what: "number" });
+        }
+        let n = self.store.number(workspace_id, id).await?;
+        if let Ok(mut m) = self.numbers.write() {
+            m.insert(id.to_string(), n.clone());
+        }
+        Ok(n)
+    }
+
+    /// Forgets a cached number after it changed.
+    pub fn forget_number(&self, id: &str) {
+        if let Ok(mut m) = self.numbers.write() {
+            m.remove(id);
+        }
+    }
 }
 
 /// How to run the server.
@@ -98,6 +129,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         store: store.clone(),
         engine: engine.clone(),
         tokens: Default::default(),
+        numbers: Default::default(),
     };
     let listener = TcpListener::bind(config.listen)
         .await

@@ -89,6 +89,7 @@ pub async fn remove(
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<StatusCode> {
     state.store.delete_number(&caller.workspace_id, &id).await?;
+    state.forget_number(&id);
     state.engine.invalidate(&caller.workspace_id);
     Ok(StatusCode::NO_CONTENT)
 }
