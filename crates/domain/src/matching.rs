@@ -32,15 +32,54 @@ pub struct ActiveWorkflow {
 }
 
 /// What the matcher decided about one workflow.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Consideration {
-    pub workflow_id: String,
-    pub workflow_name: String,
-    pub version: i64,
+    /// The workflow's index in the [`WorkflowSet`] (and in its stored members).
+    pub index: usize,
     pub matched: bool,
     /// The evaluated leaves; the last failing one is the first condition that failed.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Check>,
+}
+
+/// The stored form is compact, because one is written for every workflow evaluated for every
+/// message: `{"w": member index, "m": matched, "c": [[path, held], [path, held, value], ...]}`.
+/// [`Consideration::from_stored`] reads it back; the workflow's id, version and name come from the
+/// stored workflow set, and descriptions from [`crate::condition::explain`].
+impl Serialize for Consideration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let checks: Vec<serde_json::Value> = self
+            .checks
+            .iter()
+            .map(|c| if c.actual.is_null() { serde_json::json!([c.path, c.held]) } else { serde_json::json!([c.path, c.held, c.actual]) })
+            .collect();
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("w", &self.index)?;
+        map.serialize_entry("m", &self.matched)?;
+        map.serialize_entry("c", &checks)?;
+        map.end()
+    }
+}
+
+impl Consideration {
+    /// Reads the stored form back.
+    pub fn from_stored(value: &serde_json::Value) -> Option<Self> {
+        let index = value["w"].as_u64()? as usize;
+        let matched = value["m"].as_bool()?;
+        let checks = value["c"]
+            .as_array()?
+            .iter()
+            .filter_map(|c| {
+                Some(Check {
+                    path: c.get(0)?.as_str()?.to_string(),
+                    held: c.get(1)?.as_bool()?,
+                    actual: c.get(2).cloned().unwrap_or(serde_json::Value::Null),
+                    condition: None,
+                })
+            })
+            .collect();
+        Some(Self { index, matched, checks })
+    }
 }
 
 /// A workflow skipped by the keyword index: none of the keywords its conditions require appear.
@@ -195,13 +234,7 @@ impl WorkflowSet {
                 cond.evaluate(&ctx, &Path::root("conditions"), &mut checks)
             }
         };
-        Consideration {
-            workflow_id: wf.id.clone(),
-            workflow_name: doc.name.clone(),
-            version: wf.version,
-            matched,
-            checks,
-        }
+        Consideration { index: i, matched, checks }
     }
 
     /// Decides what an inbound message starts, following SPEC §6 (see the module invariant).

@@ -9,8 +9,10 @@ use axum::extract::{Path as UrlPath, State};
 use axum::Json;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
-use waflow_domain::condition::{self, Check};
-use waflow_domain::matching::{expand_skipped, SetMember};
+use serde_json::json;
+use std::collections::HashMap;
+use waflow_domain::condition;
+use waflow_domain::matching::{expand_skipped, Consideration, SetMember};
 use waflow_domain::WorkflowDocument;
 use waflow_engine::cache::calendar_of;
 use waflow_store::{LogEntry, LogFilter};
@@ -92,67 +94,92 @@ pub async fn list(
         before_id: params.get("cursor").map(str::to_string),
         limit,
     };
-    let entries = state.store.logs(&caller.workspace_id, &filter).await?;
+    let mut entries = state.store.logs(&caller.workspace_id, &filter).await?;
+    let mut explainer = Explainer::new(&state, &caller.workspace_id);
+    for entry in entries.iter_mut() {
+        explainer.explain(entry).await?;
+    }
     Ok(page(entries, limit, |e| e.id.clone()))
 }
 
-/// One entry with its reasoning spelled out. For an inbound evaluation: each considered
-/// workflow's checks get their description (and text checks the message text) and a `reason`;
-/// `skipped` names each workflow the keyword index skipped and the condition that could not hold.
-/// Both are derived from immutable data: the workflow versions and the stored workflow set.
-pub async fn show(
-    State(state): State<AppState>,
-    caller: Caller,
-    UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<LogEntry>> {
+/// One entry with its reasoning spelled out (see [`Explainer`]).
+pub async fn show(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<Json<LogEntry>> {
     let mut entry = state.store.log(&caller.workspace_id, &id).await?;
-    if entry.kind == "inbound" {
-        explain(&state, &caller.workspace_id, &mut entry.detail).await?;
-    }
+    Explainer::new(&state, &caller.workspace_id).explain(&mut entry).await?;
     Ok(Json(entry))
 }
 
-async fn explain(state: &AppState, workspace_id: &str, detail: &mut Value) -> ApiResult<()> {
-    let text = detail["text"].as_str().unwrap_or("").to_string();
-    let evaluation = &mut detail["evaluation"];
-    if let Some(considered) = evaluation
-        .get_mut("considered")
-        .and_then(Value::as_array_mut)
-    {
-        for item in considered.iter_mut() {
-            let (Some(workflow_id), Some(version)) =
-                (item["workflow_id"].as_str(), item["version"].as_i64())
-            else {
-                continue;
+/// Spells out an inbound evaluation, which is stored compactly: each considered workflow gets its
+/// id, name and version (from the stored workflow set), its checks their descriptions (and text
+/// checks the message text), and a `reason`; `skipped` names each workflow the keyword index skipped
+/// with the condition that could not hold. All of it is derived from immutable data: the workflow
+/// versions and the workflow set the matcher used. Caches both for one request.
+pub(crate) struct Explainer<'a> {
+    state: &'a AppState,
+    workspace_id: &'a str,
+    sets: HashMap<String, Vec<SetMember>>,
+    documents: HashMap<(String, i64), Option<WorkflowDocument>>,
+}
+
+impl<'a> Explainer<'a> {
+    pub(crate) fn new(state: &'a AppState, workspace_id: &'a str) -> Self {
+        Self { state, workspace_id, sets: HashMap::new(), documents: HashMap::new() }
+    }
+
+    async fn members(&mut self, set: &str) -> ApiResult<&Vec<SetMember>> {
+        if !self.sets.contains_key(set) {
+            let value = self.state.store.workflow_set(self.workspace_id, set).await?;
+            let members = serde_json::from_value(value).map_err(|e| ApiError::Internal(format!("workflow set {set}: {e}")))?;
+            self.sets.insert(set.to_string(), members);
+        }
+        Ok(&self.sets[set])
+    }
+
+    async fn document(&mut self, workflow_id: &str, version: i64) -> ApiResult<Option<&WorkflowDocument>> {
+        let key = (workflow_id.to_string(), version);
+        if !self.documents.contains_key(&key) {
+            let doc = match self.state.store.workflow_version(workflow_id, version).await {
+                Ok(value) => WorkflowDocument::parse(&value).ok(),
+                // The workflow was deleted since: its versions went with it.
+                Err(waflow_store::Error::NotFound { .. }) => None,
+                Err(e) => return Err(e.into()),
             };
-            let document = state.store.workflow_version(workflow_id, version).await?;
-            let tree = WorkflowDocument::parse(&document)
-                .ok()
-                .and_then(|d| d.conditions);
-            let mut checks: Vec<Check> =
-                serde_json::from_value(item["checks"].clone()).unwrap_or_default();
-            let reason = match &tree {
-                None => "no conditions".to_string(),
-                Some(tree) => match condition::explain(&mut checks, tree, &text) {
-                    Some(failed) if item["matched"] == false => {
-                        format!("first failing condition: {failed}")
-                    }
+            self.documents.insert(key.clone(), doc);
+        }
+        Ok(self.documents[&key].as_ref())
+    }
+
+    /// Expands an entry in place; entries other than inbound evaluations are left as they are.
+    pub(crate) async fn explain(&mut self, entry: &mut LogEntry) -> ApiResult<()> {
+        if entry.kind != "inbound" {
+            return Ok(());
+        }
+        let text = entry.detail["text"].as_str().unwrap_or("").to_string();
+        let Some(set) = entry.detail["evaluation"]["workflow_set"].as_str().map(str::to_string) else { return Ok(()) };
+        let members = self.members(&set).await?.clone();
+        let stored = entry.detail["evaluation"]["considered"].as_array().cloned().unwrap_or_default();
+        let mut considered = Vec::with_capacity(stored.len());
+        for item in &stored {
+            let Some(mut c) = Consideration::from_stored(item) else { continue };
+            let Some(member) = members.get(c.index) else { continue };
+            let doc = self.document(&member.workflow_id, member.version).await?;
+            let name = doc.map(|d| d.name.clone());
+            let reason = match doc.and_then(|d| d.conditions.as_ref()) {
+                None if doc.is_some() => "no conditions".to_string(),
+                None => "the workflow has since been deleted".to_string(),
+                Some(tree) => match condition::explain(&mut c.checks, tree, &text) {
+                    Some(failed) if !c.matched => format!("first failing condition: {failed}"),
                     _ => "conditions held".to_string(),
                 },
             };
-            item["checks"] = serde_json::to_value(checks).unwrap_or_default();
-            item["reason"] = Value::String(reason);
+            considered.push(json!({"workflow_id": member.workflow_id, "workflow_name": name, "version": member.version,
+                                   "matched": c.matched, "checks": c.checks, "reason": reason}));
         }
+        let evaluation = &mut entry.detail["evaluation"];
+        evaluation["considered"] = Value::Array(considered);
+        if let Some(mask) = evaluation["skipped_mask"].as_str() {
+            evaluation["skipped"] = serde_json::to_value(expand_skipped(mask, &members)).unwrap_or_default();
+        }
+        Ok(())
     }
-    if let (Some(set), Some(mask)) = (
-        evaluation["workflow_set"].as_str(),
-        evaluation["skipped_mask"].as_str(),
-    ) {
-        let members: Vec<SetMember> =
-            serde_json::from_value(state.store.workflow_set(workspace_id, set).await?)
-                .map_err(|e| ApiError::Internal(format!("workflow set {set}: {e}")))?;
-        evaluation["skipped"] =
-            serde_json::to_value(expand_skipped(mask, &members)).unwrap_or_default();
-    }
-    Ok(())
 }
