@@ -51,7 +51,13 @@ impl Serialize for Consideration {
         let checks: Vec<serde_json::Value> = self
             .checks
             .iter()
-            .map(|c| if c.actual.is_null() { serde_json::json!([c.path, c.held]) } else { serde_json::json!([c.path, c.held, c.actual]) })
+            .map(|c| {
+                if c.actual.is_null() {
+                    serde_json::json!([c.path, c.held])
+                } else {
+                    serde_json::json!([c.path, c.held, c.actual])
+                }
+            })
             .collect();
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("w", &self.index)?;
@@ -78,7 +84,11 @@ impl Consideration {
                 })
             })
             .collect();
-        Some(Self { index, matched, checks })
+        Some(Self {
+            index,
+            matched,
+            checks,
+        })
     }
 }
 
@@ -234,7 +244,11 @@ impl WorkflowSet {
                 cond.evaluate(&ctx, &Path::root("conditions"), &mut checks)
             }
         };
-        Consideration { index: i, matched, checks }
+        Consideration {
+            index: i,
+            matched,
+            checks,
+        }
     }
 
     /// Decides what an inbound message starts, following SPEC §6 (see the module invariant).

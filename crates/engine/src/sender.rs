@@ -13,7 +13,7 @@ use waflow_channels::{Outgoing, SendError};
 use waflow_store::{new_id, Delivery, LogEntry};
 
 /// How long the sender waits after a wake-up before delivering, to batch deliveries.
-const COALESCE_MS: u64 = 15;
+const COALESCE_MS: u64 = 25;
 
 /// After this many attempts a temporarily failing message is marked failed.
 const MAX_ATTEMPTS: i64 = 10;

@@ -88,7 +88,7 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn begin(&self) -> Result<Box<dyn Tx>> {
-        let tx = self.write.begin().await.map_err(db)?;
+        let tx = self.writer.begin().await?;
         Ok(Box::new(SqliteTx { tx }))
     }
 
@@ -97,7 +97,7 @@ impl Store for SqliteStore {
     }
 
     async fn workspace_by_name_or_create(&self, name: &str) -> Result<Workspace> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await?;
         let row = sqlx::query("SELECT * FROM workspaces WHERE name = ?")
             .bind(name)
             .fetch_optional(&mut *tx)
@@ -107,7 +107,7 @@ impl Store for SqliteStore {
             Some(row) => convert::workspace(&row)?,
             None => create_workspace(&mut tx, name).await?,
         };
-        tx.commit().await.map_err(db)?;
+        tx.commit().await?;
         Ok(ws)
     }
 
@@ -143,7 +143,7 @@ impl Store for SqliteStore {
             .bind(business_hours.to_string())
             .bind(holidays.to_string())
             .bind(id)
-            .fetch_optional(&self.write)
+            .fetch_optional(&mut *self.writer.lock().await?)
             .await
             .map_err(db)?;
         row.as_ref()
@@ -165,7 +165,7 @@ impl Store for SqliteStore {
             .bind(name)
             .bind(token_hash)
             .bind(ms(now()))
-            .execute(&self.write)
+            .execute(&mut *self.writer.lock().await?)
             .await
             .map_err(db)?;
         Ok(id)
@@ -193,7 +193,7 @@ impl Store for SqliteStore {
             .bind(email)
             .bind(role)
             .bind(ms(now()))
-            .fetch_one(&self.write)
+            .fetch_one(&mut *self.writer.lock().await?)
             .await
             .map_err(|e| match db(e) {
                 Error::Conflict { .. } => Error::Conflict { field: "email".into(), message: format!("an agent with email {email} already exists") },
@@ -236,7 +236,7 @@ impl Store for SqliteStore {
             .bind(role)
             .bind(id)
             .bind(workspace_id)
-            .fetch_optional(&self.write)
+            .fetch_optional(&mut *self.writer.lock().await?)
             .await
             .map_err(db)?;
         row.as_ref()
@@ -246,7 +246,7 @@ impl Store for SqliteStore {
     }
 
     async fn delete_agent(&self, workspace_id: &str, id: &str) -> Result<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await?;
         let n = sqlx::query("DELETE FROM agents WHERE id = ? AND workspace_id = ?")
             .bind(id)
             .bind(workspace_id)
@@ -263,7 +263,7 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        tx.commit().await.map_err(db)
+        tx.commit().await
     }
 
     async fn insert_number(
@@ -280,7 +280,7 @@ impl Store for SqliteStore {
             .bind(channel)
             .bind(status)
             .bind(ms(now()))
-            .fetch_one(&self.write)
+            .fetch_one(&mut *self.writer.lock().await?)
             .await
             .map_err(db)?;
         convert::number(&row)
@@ -319,7 +319,7 @@ impl Store for SqliteStore {
         .bind(&p.status)
         .bind(id)
         .bind(workspace_id)
-        .fetch_optional(&self.write)
+        .fetch_optional(&mut *self.writer.lock().await?)
         .await
         .map_err(db)?;
         row.as_ref()
@@ -329,7 +329,7 @@ impl Store for SqliteStore {
     }
 
     async fn delete_number(&self, workspace_id: &str, id: &str) -> Result<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await?;
         let n = sqlx::query("DELETE FROM numbers WHERE id = ? AND workspace_id = ?")
             .bind(id)
             .bind(workspace_id)
@@ -372,7 +372,7 @@ impl Store for SqliteStore {
                 .await
                 .map_err(db)?;
         }
-        tx.commit().await.map_err(db)
+        tx.commit().await
     }
 
     async fn insert_contact(
@@ -382,9 +382,9 @@ impl Store for SqliteStore {
         name: &str,
         patch: &ContactPatch,
     ) -> Result<Contact> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await?;
         let created = tx::insert_contact_row(&mut tx, workspace_id, phone, name, now()).await?;
-        tx.commit().await.map_err(db)?;
+        tx.commit().await?;
         self.update_contact(workspace_id, &created.id, patch).await
     }
 
@@ -447,7 +447,7 @@ impl Store for SqliteStore {
             .bind(ms(now()))
             .bind(id)
             .bind(workspace_id)
-            .fetch_optional(&self.write)
+            .fetch_optional(&mut *self.writer.lock().await?)
             .await
             .map_err(db)?;
         row.as_ref()
@@ -457,7 +457,7 @@ impl Store for SqliteStore {
     }
 
     async fn delete_contact(&self, workspace_id: &str, id: &str) -> Result<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query("DELETE FROM runs WHERE contact_id = ? AND workspace_id = ?")
             .bind(id)
             .bind(workspace_id)
@@ -474,7 +474,7 @@ impl Store for SqliteStore {
         if n == 0 {
             return Err(not_found("contact"));
         }
-        tx.commit().await.map_err(db)
+        tx.commit().await
     }
 
     async fn conversations(
@@ -569,7 +569,7 @@ impl Store for SqliteStore {
     async fn insert_workflow(&self, workspace_id: &str, w: &WorkflowWrite) -> Result<Workflow> {
         let id = new_id("wf");
         let at = ms(now());
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO workflows (id, workspace_id, name, version, active, priority, trigger_type, phrase_key, scope_number_id, \
              created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
@@ -589,7 +589,7 @@ impl Store for SqliteStore {
         .map_err(db)?;
         write_workflow(&mut tx, &id, 1, w, at).await?;
         let created = self.workflow_on(&mut tx, workspace_id, &id).await?;
-        tx.commit().await.map_err(db)?;
+        tx.commit().await?;
         Ok(created)
     }
 
@@ -600,7 +600,7 @@ impl Store for SqliteStore {
         w: &WorkflowWrite,
     ) -> Result<Workflow> {
         let at = ms(now());
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await?;
         let version: Option<i64> = sqlx::query_scalar(
             "UPDATE workflows SET name = ?, version = version + 1, active = ?, priority = ?, trigger_type = ?, phrase_key = ?, \
              scope_number_id = ?, updated_at = ? WHERE id = ? AND workspace_id = ? RETURNING version",
@@ -620,7 +620,7 @@ impl Store for SqliteStore {
         let version = version.ok_or(not_found("workflow"))?;
         write_workflow(&mut tx, id, version, w, at).await?;
         let updated = self.workflow_on(&mut tx, workspace_id, id).await?;
-        tx.commit().await.map_err(db)?;
+        tx.commit().await?;
         Ok(updated)
     }
 
@@ -653,7 +653,7 @@ impl Store for SqliteStore {
     }
 
     async fn delete_workflows(&self, workspace_id: &str, ids: &[String]) -> Result<u64> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await?;
         let mut deleted = 0;
         for id in ids {
             deleted += sqlx::query("DELETE FROM workflows WHERE id = ? AND workspace_id = ?")
@@ -664,7 +664,7 @@ impl Store for SqliteStore {
                 .map_err(db)?
                 .rows_affected();
         }
-        tx.commit().await.map_err(db)?;
+        tx.commit().await?;
         Ok(deleted)
     }
 
@@ -679,7 +679,7 @@ impl Store for SqliteStore {
             .bind(workspace_id)
             .bind(phrase_key)
             .bind(except_id.unwrap_or(""))
-            .fetch_all(&self.write)
+            .fetch_all(&mut *self.writer.lock().await?)
             .await
             .map_err(db)?;
         rows.iter().map(convert::workflow).collect()
@@ -698,7 +698,7 @@ impl Store for SqliteStore {
         .bind(workspace_id)
         .bind(members.to_string())
         .bind(ms(now()))
-        .execute(&self.write)
+        .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -761,7 +761,7 @@ impl Store for SqliteStore {
         .bind(ms(now))
         .bind(ms(now))
         .bind(limit)
-        .fetch_all(&self.write)
+        .fetch_all(&mut *self.writer.lock().await?)
         .await
         .map_err(db)?;
         let mut steps: Vec<DueStep> = rows.iter().map(convert::due_step).collect::<Result<_>>()?;
@@ -807,7 +807,7 @@ impl Store for SqliteStore {
     }
 
     async fn record_deliveries(&self, results: &[Delivery]) -> Result<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await?;
         let sent: Vec<(&String, &String, i64)> = results
             .iter()
             .filter_map(|r| match r {
@@ -849,11 +849,11 @@ impl Store for SqliteStore {
             };
             q.execute(&mut *tx).await.map_err(db)?;
         }
-        tx.commit().await.map_err(db)
+        tx.commit().await
     }
 
     async fn insert_log(&self, entry: &LogEntry) -> Result<()> {
-        let mut conn = self.write.acquire().await.map_err(db)?;
+        let mut conn = self.writer.lock().await?;
         tx::insert_log(&mut conn, entry).await
     }
 

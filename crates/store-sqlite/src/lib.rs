@@ -11,9 +11,10 @@ mod api;
 mod apply;
 mod convert;
 mod tx;
+mod writer;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Connection, SqliteConnection, SqlitePool};
 use std::path::Path;
 use std::time::Duration;
 use waflow_store::{Error, Result};
@@ -33,7 +34,7 @@ pub enum Durability {
 /// The SQLite store: one write connection and a pool of readers on one database file.
 #[derive(Clone)]
 pub struct SqliteStore {
-    write: SqlitePool,
+    writer: writer::Writer,
     read: SqlitePool,
 }
 
@@ -54,15 +55,11 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
             .pragma("cache_size", "-8000");
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.clone())
+        let mut write = SqliteConnection::connect_with(&options)
             .await
             .map_err(|e| Error::Backend(format!("cannot open {}: {e}", path.display())))?;
         MIGRATOR
-            .run(&write)
+            .run(&mut write)
             .await
             .map_err(|e| Error::Backend(format!("migrations failed: {e}")))?;
         let read = SqlitePoolOptions::new()
@@ -74,6 +71,9 @@ impl SqliteStore {
             .map_err(|e| {
                 Error::Backend(format!("cannot open {} for reading: {e}", path.display()))
             })?;
-        Ok(Self { write, read })
+        Ok(Self {
+            writer: writer::Writer::new(write),
+            read,
+        })
     }
 }

@@ -1,11 +1,12 @@
 //! The engine's unit of work on SQLite: one `BEGIN IMMEDIATE` transaction on the write connection.
 
 use crate::convert::{self, db, ms, CONTACT_COLUMNS, RUN_COLUMNS};
+use crate::writer::WriteGuard;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::QueryBuilder;
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::{Sqlite, SqliteConnection};
 use std::collections::{HashMap, HashSet};
 use waflow_store::{
     new_id, Contact, ContactKey, ConversationKey, Error, LogEntry, NewInbound, Result, Run, Tx,
@@ -14,7 +15,7 @@ use waflow_store::{
 
 /// A write transaction. Dropping it without [`Tx::commit`] rolls everything back.
 pub struct SqliteTx {
-    pub(crate) tx: Transaction<'static, Sqlite>,
+    pub(crate) tx: WriteGuard,
 }
 
 pub(crate) async fn contact(
@@ -278,6 +279,6 @@ impl Tx for SqliteTx {
     }
 
     async fn commit(self: Box<Self>) -> Result<()> {
-        self.tx.commit().await.map_err(db)
+        self.tx.commit().await
     }
 }

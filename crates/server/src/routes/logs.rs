@@ -8,8 +8,8 @@ use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::Json;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde_json::Value;
 use serde_json::json;
+use serde_json::Value;
 use std::collections::HashMap;
 use waflow_domain::condition;
 use waflow_domain::matching::{expand_skipped, Consideration, SetMember};
@@ -103,9 +103,15 @@ pub async fn list(
 }
 
 /// One entry with its reasoning spelled out (see [`Explainer`]).
-pub async fn show(State(state): State<AppState>, caller: Caller, UrlPath(id): UrlPath<String>) -> ApiResult<Json<LogEntry>> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<LogEntry>> {
     let mut entry = state.store.log(&caller.workspace_id, &id).await?;
-    Explainer::new(&state, &caller.workspace_id).explain(&mut entry).await?;
+    Explainer::new(&state, &caller.workspace_id)
+        .explain(&mut entry)
+        .await?;
     Ok(Json(entry))
 }
 
@@ -123,22 +129,41 @@ pub(crate) struct Explainer<'a> {
 
 impl<'a> Explainer<'a> {
     pub(crate) fn new(state: &'a AppState, workspace_id: &'a str) -> Self {
-        Self { state, workspace_id, sets: HashMap::new(), documents: HashMap::new() }
+        Self {
+            state,
+            workspace_id,
+            sets: HashMap::new(),
+            documents: HashMap::new(),
+        }
     }
 
     async fn members(&mut self, set: &str) -> ApiResult<&Vec<SetMember>> {
         if !self.sets.contains_key(set) {
-            let value = self.state.store.workflow_set(self.workspace_id, set).await?;
-            let members = serde_json::from_value(value).map_err(|e| ApiError::Internal(format!("workflow set {set}: {e}")))?;
+            let value = self
+                .state
+                .store
+                .workflow_set(self.workspace_id, set)
+                .await?;
+            let members = serde_json::from_value(value)
+                .map_err(|e| ApiError::Internal(format!("workflow set {set}: {e}")))?;
             self.sets.insert(set.to_string(), members);
         }
         Ok(&self.sets[set])
     }
 
-    async fn document(&mut self, workflow_id: &str, version: i64) -> ApiResult<Option<&WorkflowDocument>> {
+    async fn document(
+        &mut self,
+        workflow_id: &str,
+        version: i64,
+    ) -> ApiResult<Option<&WorkflowDocument>> {
         let key = (workflow_id.to_string(), version);
         if !self.documents.contains_key(&key) {
-            let doc = match self.state.store.workflow_version(workflow_id, version).await {
+            let doc = match self
+                .state
+                .store
+                .workflow_version(workflow_id, version)
+                .await
+            {
                 Ok(value) => WorkflowDocument::parse(&value).ok(),
                 // The workflow was deleted since: its versions went with it.
                 Err(waflow_store::Error::NotFound { .. }) => None,
@@ -155,13 +180,25 @@ impl<'a> Explainer<'a> {
             return Ok(());
         }
         let text = entry.detail["text"].as_str().unwrap_or("").to_string();
-        let Some(set) = entry.detail["evaluation"]["workflow_set"].as_str().map(str::to_string) else { return Ok(()) };
+        let Some(set) = entry.detail["evaluation"]["workflow_set"]
+            .as_str()
+            .map(str::to_string)
+        else {
+            return Ok(());
+        };
         let members = self.members(&set).await?.clone();
-        let stored = entry.detail["evaluation"]["considered"].as_array().cloned().unwrap_or_default();
+        let stored = entry.detail["evaluation"]["considered"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let mut considered = Vec::with_capacity(stored.len());
         for item in &stored {
-            let Some(mut c) = Consideration::from_stored(item) else { continue };
-            let Some(member) = members.get(c.index) else { continue };
+            let Some(mut c) = Consideration::from_stored(item) else {
+                continue;
+            };
+            let Some(member) = members.get(c.index) else {
+                continue;
+            };
             let doc = self.document(&member.workflow_id, member.version).await?;
             let name = doc.map(|d| d.name.clone());
             let reason = match doc.and_then(|d| d.conditions.as_ref()) {
@@ -178,7 +215,8 @@ impl<'a> Explainer<'a> {
         let evaluation = &mut entry.detail["evaluation"];
         evaluation["considered"] = Value::Array(considered);
         if let Some(mask) = evaluation["skipped_mask"].as_str() {
-            evaluation["skipped"] = serde_json::to_value(expand_skipped(mask, &members)).unwrap_or_default();
+            evaluation["skipped"] =
+                serde_json::to_value(expand_skipped(mask, &members)).unwrap_or_default();
         }
         Ok(())
     }
