@@ -656,13 +656,31 @@ impl Store for SqliteStore {
         let mut tx = self.writer.begin().await?;
         let mut deleted = 0;
         for id in ids {
-            deleted += sqlx::query("DELETE FROM workflows WHERE id = ? AND workspace_id = ?")
+            let removed = sqlx::query("DELETE FROM workflows WHERE id = ? AND workspace_id = ?")
                 .bind(id)
                 .bind(workspace_id)
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?
                 .rows_affected();
+            if removed == 0 {
+                continue;
+            }
+            deleted += removed;
+            // Its versions go with it, so its unfinished runs end here rather than fail later.
+            sqlx::query(
+                "DELETE FROM due_steps WHERE run_id IN (SELECT id FROM runs WHERE workflow_id = ?)",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query("UPDATE runs SET state = 'ended', updated_at = ? WHERE workflow_id = ? AND state IN ('active', 'waiting')")
+                .bind(ms(now()))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
         }
         tx.commit().await?;
         Ok(deleted)

@@ -75,6 +75,29 @@ async fn waiting_run_takes_the_reply_unless_it_is_an_exact_phrase() {
     let none_waiting = app.inject("+393330000001", "ciao").await;
     assert_eq!(none_waiting["outcome"], "matched");
     assert_eq!(app.texts_to(&contact).await.last().unwrap(), "generic");
+
+    // Deleting a workflow ends its waiting runs: the next message is evaluated normally.
+    app.inject("+393330000001", "ordine di nuovo").await;
+    let order = app.get("/api/v1/workflows?search=order").await.body["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app.request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/workflows/{order}"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    let after = app.inject("+393330000001", "42").await;
+    assert_eq!(
+        after["outcome"], "matched",
+        "no run waits any more: {after}"
+    );
+    assert_eq!(app.texts_to(&contact).await.last().unwrap(), "generic");
 }
 
 #[tokio::test]
