@@ -4,7 +4,6 @@ use crate::convert::{self, db, ms, CONTACT_COLUMNS, RUN_COLUMNS};
 use crate::writer::WriteGuard;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use sqlx::QueryBuilder;
 use sqlx::{Sqlite, SqliteConnection};
 use std::collections::{HashMap, HashSet};
@@ -246,21 +245,6 @@ impl Tx for SqliteTx {
             .map(convert::run)
             .transpose()?
             .ok_or(Error::NotFound { what: "run" })
-    }
-
-    async fn workflow_version(&mut self, workflow_id: &str, version: i64) -> Result<Value> {
-        let text: Option<String> = sqlx::query_scalar(
-            "SELECT document FROM workflow_versions WHERE workflow_id = ? AND version = ?",
-        )
-        .bind(workflow_id)
-        .bind(version)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        let text = text.ok_or(Error::NotFound {
-            what: "workflow version",
-        })?;
-        serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("workflow document: {e}")))
     }
 
     async fn take_due_step(&mut self, id: &str, owner: &str) -> Result<bool> {

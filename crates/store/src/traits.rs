@@ -31,8 +31,6 @@ pub trait Tx: Send {
     async fn waiting_runs(&mut self, contact_ids: &[String]) -> Result<Vec<Run>>;
     /// Reads a run.
     async fn run(&mut self, run_id: &str) -> Result<Run>;
-    /// The document of one version of a workflow.
-    async fn workflow_version(&mut self, workflow_id: &str, version: i64) -> Result<Value>;
     /// Deletes a due step if it is still leased by `owner`; `false` means someone else has it or
     /// it is gone, and the caller must not execute it.
     async fn take_due_step(&mut self, id: &str, owner: &str) -> Result<bool>;
