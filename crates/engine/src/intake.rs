@@ -139,6 +139,29 @@ async fn process_batch(
             .extend(process_sub_batch(inner, &mut tx, &states, &requests[start..end], now).await?);
         start = end;
     }
+    // Delivery results waiting to be recorded ride along in this transaction: one commit for both.
+    let deliveries = inner.pending.take();
+    if !deliveries.is_empty() {
+        let writes = Writes {
+            deliveries,
+            ..Default::default()
+        };
+        let applied = tx.apply(&writes).await;
+        let committed = match applied {
+            Ok(()) => tx.commit().await,
+            Err(e) => Err(e),
+        };
+        return match committed {
+            Ok(()) => {
+                inner.pending.recorded(&writes.deliveries);
+                Ok(outcomes)
+            }
+            Err(e) => {
+                inner.pending.restore(writes.deliveries);
+                Err(e.into())
+            }
+        };
+    }
     tx.commit().await?;
     Ok(outcomes)
 }

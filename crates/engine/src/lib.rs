@@ -44,6 +44,7 @@ pub(crate) struct Inner {
     pub cache: WorkspaceCache,
     pub intake: mpsc::Sender<intake::IntakeJob>,
     pub sender_wake: Notify,
+    pub pending: sender::PendingDeliveries,
     pub worker_wake: Notify,
     /// This process's identity as a lease owner.
     pub node_id: String,
@@ -88,6 +89,7 @@ impl Engine {
             cache: WorkspaceCache::default(),
             intake: tx,
             sender_wake: Notify::new(),
+            pending: Default::default(),
             worker_wake: Notify::new(),
             node_id: new_id("node"),
         });
@@ -126,7 +128,9 @@ impl Engine {
 
     /// Delivers one batch from the outbox (the sender does this continuously); for tests and tools.
     pub async fn deliver_outbox(&self) -> Result<usize, Error> {
-        sender::deliver(&self.inner).await
+        let n = sender::deliver(&self.inner).await?;
+        sender::flush(&self.inner).await?;
+        Ok(n)
     }
 
     /// Queues a message written by an agent or an API client in the outbox.

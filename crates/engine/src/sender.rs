@@ -4,36 +4,130 @@
 //! channel answered; a crash in between sends it again on restart, and channels dedupe by waflow's
 //! message id where the provider allows (the sandbox always does). Messages to blocked contacts are
 //! never queued in the first place.
+//!
+//! Results are not written in a transaction of their own when the engine is busy: they wait in
+//! [`PendingDeliveries`] and the intake records them in its next transaction (one commit for
+//! both). When the intake is idle, the sender records them itself after [`COALESCE_MS`]. A message
+//! whose result is pending is "in flight" and is not taken from the outbox again.
 
 use crate::{Error, Inner};
 use chrono::Duration;
 use serde_json::json;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use waflow_channels::{Outgoing, SendError};
 use waflow_store::{new_id, Delivery, LogEntry};
 
-/// How long the sender waits after a wake-up before delivering, to batch deliveries.
+/// How long the sender waits between rounds, so that the intake can record its results and the
+/// next round sends many messages at once.
 const COALESCE_MS: u64 = 25;
+
+/// Delivery results not yet committed, and the messages they are about.
+#[derive(Default)]
+pub(crate) struct PendingDeliveries {
+    // A std Mutex: held only to move vectors in and out, never across an await.
+    inner: Mutex<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    results: Vec<Delivery>,
+    in_flight: HashSet<String>,
+}
+
+fn message_id(d: &Delivery) -> &str {
+    match d {
+        Delivery::Sent { message_id, .. }
+        | Delivery::Retry { message_id, .. }
+        | Delivery::Failed { message_id, .. } => message_id,
+    }
+}
+
+impl PendingDeliveries {
+    fn add(&self, results: Vec<Delivery>) {
+        if let Ok(mut p) = self.inner.lock() {
+            for r in &results {
+                p.in_flight.insert(message_id(r).to_string());
+            }
+            p.results.extend(results);
+        }
+    }
+
+    fn is_in_flight(&self, id: &str) -> bool {
+        self.inner
+            .lock()
+            .map(|p| p.in_flight.contains(id))
+            .unwrap_or(false)
+    }
+
+    /// Takes the results to record; the caller must then call [`Self::recorded`] or [`Self::restore`].
+    pub(crate) fn take(&self) -> Vec<Delivery> {
+        self.inner
+            .lock()
+            .map(|mut p| std::mem::take(&mut p.results))
+            .unwrap_or_default()
+    }
+
+    /// The results were committed: their messages are no longer in flight.
+    pub(crate) fn recorded(&self, results: &[Delivery]) {
+        if let Ok(mut p) = self.inner.lock() {
+            for r in results {
+                p.in_flight.remove(message_id(r));
+            }
+        }
+    }
+
+    /// The transaction that carried the results failed: keep them for the next one.
+    pub(crate) fn restore(&self, results: Vec<Delivery>) {
+        if let Ok(mut p) = self.inner.lock() {
+            p.results.extend(results);
+        }
+    }
+}
 
 /// After this many attempts a temporarily failing message is marked failed.
 const MAX_ATTEMPTS: i64 = 10;
 
 /// The sender's loop.
 pub(crate) async fn sender_loop(inner: Arc<Inner>) {
+    let coalesce = std::time::Duration::from_millis(COALESCE_MS);
     loop {
-        match deliver(&inner).await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "outbox sender failed; retrying"),
-        }
-        let sleep = tokio::time::sleep(std::time::Duration::from_millis(500));
-        tokio::select! {
-            _ = sleep => {}
-            _ = inner.sender_wake.notified() => {
-                // Let a few intake batches accumulate: one delivery transaction for many messages
-                // keeps the write connection free for intake under load.
-                tokio::time::sleep(std::time::Duration::from_millis(COALESCE_MS)).await;
+        let sent = match deliver(&inner).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "outbox sender failed; retrying");
+                0
             }
+        };
+        if sent > 0 {
+            tokio::time::sleep(coalesce).await;
+        } else {
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+                _ = inner.sender_wake.notified() => tokio::time::sleep(coalesce).await,
+            }
+        }
+        // Whatever the intake did not take in the meantime, record here.
+        if let Err(e) = flush(&inner).await {
+            tracing::error!(error = %e, "recording deliveries failed; retrying");
+        }
+    }
+}
+
+/// Records pending delivery results in a transaction of their own.
+pub(crate) async fn flush(inner: &Inner) -> Result<(), Error> {
+    let results = inner.pending.take();
+    if results.is_empty() {
+        return Ok(());
+    }
+    match inner.store.record_deliveries(&results).await {
+        Ok(()) => {
+            inner.pending.recorded(&results);
+            Ok(())
+        }
+        Err(e) => {
+            inner.pending.restore(results);
+            Err(e.into())
         }
     }
 }
@@ -41,7 +135,8 @@ pub(crate) async fn sender_loop(inner: Arc<Inner>) {
 /// Delivers one batch from the outbox; returns how many messages were handled.
 pub(crate) async fn deliver(inner: &Inner) -> Result<usize, Error> {
     let now = inner.clock.now();
-    let items = inner.store.outbox(now, 1000).await?;
+    let mut items = inner.store.outbox(now, 1000).await?;
+    items.retain(|item| !inner.pending.is_in_flight(&item.message_id));
     if items.is_empty() {
         return Ok(0);
     }
@@ -101,6 +196,6 @@ pub(crate) async fn deliver(inner: &Inner) -> Result<usize, Error> {
         };
         results.push(delivery);
     }
-    inner.store.record_deliveries(&results).await?;
+    inner.pending.add(results);
     Ok(items.len())
 }

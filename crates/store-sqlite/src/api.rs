@@ -826,47 +826,7 @@ impl Store for SqliteStore {
 
     async fn record_deliveries(&self, results: &[Delivery]) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        let sent: Vec<(&String, &String, i64)> = results
-            .iter()
-            .filter_map(|r| match r {
-                Delivery::Sent {
-                    message_id,
-                    channel_message_id,
-                    at,
-                } => Some((message_id, channel_message_id, ms(*at))),
-                _ => None,
-            })
-            .collect();
-        // One statement for all successful sends: the common case under load.
-        for chunk in sent.chunks(300) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("WITH d (id, cmid, at) AS (");
-            q.push_values(chunk, |mut b, (id, cmid, at)| {
-                b.push_bind(*id).push_bind(*cmid).push_bind(*at);
-            });
-            q.push(
-                ") UPDATE messages SET status = 'sent', channel_message_id = (SELECT cmid FROM d WHERE d.id = messages.id), \
-                 sent_at = (SELECT at FROM d WHERE d.id = messages.id), attempts = attempts + 1 \
-                 WHERE id IN (SELECT id FROM d) AND status = 'queued'",
-            );
-            q.build().execute(&mut *tx).await.map_err(db)?;
-        }
-        for r in results {
-            let q = match r {
-                Delivery::Sent { .. } => continue,
-                Delivery::Retry { message_id, error, next_attempt_at } => {
-                    sqlx::query("UPDATE messages SET error = ?, next_attempt_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'")
-                        .bind(error)
-                        .bind(ms(*next_attempt_at))
-                        .bind(message_id)
-                }
-                Delivery::Failed { message_id, error } => {
-                    sqlx::query("UPDATE messages SET status = 'failed', error = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'")
-                        .bind(error)
-                        .bind(message_id)
-                }
-            };
-            q.execute(&mut *tx).await.map_err(db)?;
-        }
+        crate::apply::record_deliveries(&mut tx, results).await?;
         tx.commit().await
     }
 

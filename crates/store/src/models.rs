@@ -323,8 +323,9 @@ pub struct NewTimer {
 }
 
 /// Effects of engine work, buffered in memory and written by [`crate::Tx::apply`] in a handful of
-/// multi-row statements, in this order: timers of `runs_leaving_wait` deleted, new runs inserted,
-/// runs updated, timers inserted, outbound messages queued, contacts updated, log entries appended.
+/// multi-row statements, in this order: timers of `cleared_timers` runs deleted, new runs inserted,
+/// runs updated, timers inserted, outbound messages queued, contacts updated, deliveries recorded,
+/// log entries appended.
 #[derive(Debug, Clone, Default)]
 pub struct Writes {
     pub cleared_timers: Vec<String>,
@@ -337,6 +338,8 @@ pub struct Writes {
     /// Contact id → final assigned agent.
     pub contact_agents: std::collections::BTreeMap<String, Option<String>>,
     pub logs: Vec<LogEntry>,
+    /// Results of delivery attempts, recorded as by [`crate::Store::record_deliveries`].
+    pub deliveries: Vec<Delivery>,
     /// The time contact changes are stamped with.
     pub at: Option<DateTime<Utc>>,
 }
@@ -352,5 +355,6 @@ impl Writes {
             && self.contact_tags.is_empty()
             && self.contact_agents.is_empty()
             && self.logs.is_empty()
+            && self.deliveries.is_empty()
     }
 }
