@@ -40,6 +40,35 @@ pub(crate) struct Burst<'a> {
     pub message_text: &'a str,
 }
 
+/// Where a new run lives: its workspace, workflow version, contact, number and conversation.
+pub(crate) struct RunTarget<'a> {
+    pub workspace_id: &'a str,
+    pub workflow_id: &'a str,
+    pub version: i64,
+    pub contact_id: &'a str,
+    pub number_id: &'a str,
+    pub conversation_id: &'a str,
+}
+
+/// A fresh run, not yet started.
+pub(crate) fn new_run(t: &RunTarget<'_>, now: DateTime<Utc>) -> Run {
+    Run {
+        id: new_id("run"),
+        workspace_id: t.workspace_id.to_string(),
+        workflow_id: t.workflow_id.to_string(),
+        workflow_version: t.version,
+        contact_id: t.contact_id.to_string(),
+        number_id: t.number_id.to_string(),
+        conversation_id: t.conversation_id.to_string(),
+        state: run_state::ACTIVE.into(),
+        current_step: None,
+        variables: json!({}),
+        history: json!([]),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 pub(crate) fn contact_view(c: &Contact) -> ContactView {
     ContactView {
         phone: c.phone.clone(),

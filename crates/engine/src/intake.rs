@@ -20,9 +20,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use waflow_domain::matching::Inbound;
 use waflow_domain::{InboundView, MessageType, PhoneNumber, WorkflowDocument};
-use waflow_store::{
-    new_id, run_state, Contact, ContactKey, ConversationKey, NewInbound, Run, Tx, Writes,
-};
+use waflow_store::{Contact, ContactKey, ConversationKey, NewInbound, Run, Tx, Writes};
 
 /// The most messages committed in one transaction.
 const MAX_BATCH: usize = 256;
@@ -422,21 +420,15 @@ fn start_run(
     log: &Log<'_>,
     now: DateTime<Utc>,
 ) -> (String, Vec<String>) {
-    let mut run = Run {
-        id: new_id("run"),
-        workspace_id: req.workspace_id.clone(),
-        workflow_id: ctx.workflow_id.to_string(),
-        workflow_version: ctx.version,
-        contact_id: contact.id.clone(),
-        number_id: req.number_id.clone(),
-        conversation_id: ctx.conversation_id.to_string(),
-        state: run_state::ACTIVE.into(),
-        current_step: None,
-        variables: json!({}),
-        history: json!([]),
-        created_at: now,
-        updated_at: now,
+    let target = executor::RunTarget {
+        workspace_id: &req.workspace_id,
+        workflow_id: ctx.workflow_id,
+        version: ctx.version,
+        contact_id: &contact.id,
+        number_id: &req.number_id,
+        conversation_id: ctx.conversation_id,
     };
+    let mut run = executor::new_run(&target, now);
     let burst = Burst {
         doc: ctx.doc,
         calendar: &state.calendar,

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Notify};
 use waflow_channels::Channels;
 use waflow_domain::WorkflowDocument;
-use waflow_store::{new_id, run_state, Run, Store, Writes};
+use waflow_store::{new_id, Store, Writes};
 
 pub use intake::{InboundRequest, IntakeOutcome};
 
@@ -203,21 +203,15 @@ impl Engine {
             };
             for &i in &eval.start {
                 let wf = &state.workflows.workflows[i];
-                let mut run = Run {
-                    id: new_id("run"),
-                    workspace_id: workspace_id.into(),
-                    workflow_id: wf.id.clone(),
-                    workflow_version: wf.version,
-                    contact_id: contact_id.into(),
-                    number_id: number_id.into(),
-                    conversation_id: conversation_id.clone(),
-                    state: run_state::ACTIVE.into(),
-                    current_step: None,
-                    variables: json!({}),
-                    history: json!([]),
-                    created_at: now,
-                    updated_at: now,
+                let target = executor::RunTarget {
+                    workspace_id,
+                    workflow_id: &wf.id,
+                    version: wf.version,
+                    contact_id,
+                    number_id,
+                    conversation_id: &conversation_id,
                 };
+                let mut run = executor::new_run(&target, now);
                 let burst = executor::Burst {
                     doc: &wf.document,
                     calendar: &state.calendar,
