@@ -274,6 +274,13 @@ async fn malformed_requests_get_clear_4xx_answers() {
         .as_str()
         .unwrap()
         .contains("not valid JSON"));
+    let not_object = app.post("/api/v1/workflows", json!(["a"])).await;
+    assert_eq!(not_object.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        not_object.body["error"]["message"],
+        "the body [\"a\"] must be an object"
+    );
+    assert_eq!(not_object.body["error"]["field"], json!(null));
     let r = app
         .client
         .post(&url)
