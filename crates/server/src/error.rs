@@ -86,7 +86,7 @@ impl ApiError {
             ApiError::Invalid { field, .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid",
-                Some(field.as_str()),
+                Some(field.as_str()).filter(|f| !f.is_empty()),
             ),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
@@ -105,6 +105,8 @@ impl IntoResponse for ApiError {
             ApiError::Invalid { field, message } if !field.is_empty() => {
                 format!("{field}: {message}")
             }
+            // An error about the whole body: "the body [] must be an object".
+            ApiError::Invalid { message, .. } => format!("the body {message}"),
             other => other.to_string(),
         };
         (
