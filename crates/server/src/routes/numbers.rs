@@ -74,12 +74,12 @@ pub async fn update(
             .transpose()?,
         status: None,
     };
-    Ok(Json(
-        state
-            .store
-            .update_number(&caller.workspace_id, &id, &patch)
-            .await?,
-    ))
+    let updated = state
+        .store
+        .update_number(&caller.workspace_id, &id, &patch)
+        .await?;
+    state.forget_number(&id);
+    Ok(Json(updated))
 }
 
 /// Deletes a number; workflows scoped to it become global.
@@ -96,7 +96,6 @@ pub async fn remove(
 
 async fn sandbox_number(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Number> {
     let number = state
-        .store
         .number(&caller.workspace_id, id)
         .await
         .map_err(|e| match e {
