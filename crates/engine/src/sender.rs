@@ -53,11 +53,13 @@ impl PendingDeliveries {
         }
     }
 
-    fn is_in_flight(&self, id: &str) -> bool {
+    /// The messages in flight now. Taken before reading the outbox: a message recorded after this
+    /// snapshot was committed before the outbox read began, so the read no longer returns it.
+    fn in_flight(&self) -> HashSet<String> {
         self.inner
             .lock()
-            .map(|p| p.in_flight.contains(id))
-            .unwrap_or(false)
+            .map(|p| p.in_flight.clone())
+            .unwrap_or_default()
     }
 
     /// Takes the results to record; the caller must then call [`Self::recorded`] or [`Self::restore`].
@@ -135,8 +137,9 @@ pub(crate) async fn flush(inner: &Inner) -> Result<(), Error> {
 /// Delivers one batch from the outbox; returns how many messages were handled.
 pub(crate) async fn deliver(inner: &Inner) -> Result<usize, Error> {
     let now = inner.clock.now();
+    let in_flight = inner.pending.in_flight();
     let mut items = inner.store.outbox(now, 1000).await?;
-    items.retain(|item| !inner.pending.is_in_flight(&item.message_id));
+    items.retain(|item| !in_flight.contains(&item.message_id));
     if items.is_empty() {
         return Ok(0);
     }
