@@ -1,0 +1,112 @@
+//! Under a burst of inbound messages, the sender hands each queued reply to the channel exactly
+//! once, while its delivery results ride in the intake's transactions.
+
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use waflow_channels::{Channel, Channels, Outgoing, Receipt, SendError};
+use waflow_domain::{MessageType, PhoneNumber, WorkflowDocument};
+use waflow_engine::clock::SystemClock;
+use waflow_engine::{Engine, InboundRequest};
+use waflow_store::{Store, WorkflowWrite};
+use waflow_store_sqlite::{Durability, SqliteStore};
+
+/// A sandbox-kind channel that counts how often each message is handed to it.
+#[derive(Default)]
+struct CountingChannel {
+    sends: Mutex<HashMap<String, usize>>,
+}
+
+#[async_trait]
+impl Channel for CountingChannel {
+    fn kind(&self) -> &'static str {
+        "sandbox"
+    }
+
+    async fn send(&self, message: &Outgoing) -> Result<Receipt, SendError> {
+        *self
+            .sends
+            .lock()
+            .unwrap()
+            .entry(message.message_id.clone())
+            .or_default() += 1;
+        Ok(Receipt {
+            channel_message_id: format!("counted.{}", message.message_id),
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_reply_is_sent_once_under_a_burst() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db"), Durability::Normal)
+        .await
+        .unwrap();
+    let ws = store.ensure_default_workspace().await.unwrap();
+    let number = store.numbers(&ws.id).await.unwrap().remove(0);
+    let doc = WorkflowDocument::parse(&serde_json::json!({
+        "name": "Echo", "trigger": {"type": "message_received"},
+        "steps": [{"type": "send_text", "text": "re: {{message.text}}"}]
+    }))
+    .unwrap();
+    let write = WorkflowWrite {
+        name: doc.name.clone(),
+        active: true,
+        priority: doc.priority,
+        trigger_type: doc.trigger.kind().into(),
+        phrase_key: None,
+        scope_number_id: None,
+        document: doc.to_value(),
+    };
+    store.insert_workflow(&ws.id, &write).await.unwrap();
+
+    let channel = Arc::new(CountingChannel::default());
+    let mut channels = Channels::default();
+    channels.register(channel.clone());
+    let store: Arc<dyn Store> = Arc::new(store);
+    let engine = Engine::start(store.clone(), Arc::new(SystemClock), channels);
+
+    let mut tasks = Vec::new();
+    for client in 0..16 {
+        let engine = engine.clone();
+        let (ws, number) = (ws.id.clone(), number.id.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..150 {
+                let request = InboundRequest {
+                    workspace_id: ws.clone(),
+                    number_id: number.clone(),
+                    automation: true,
+                    from: PhoneNumber::parse(&format!("+3933310{client:05}")).unwrap(),
+                    contact_name: String::new(),
+                    channel_message_id: format!("m-{client}-{i}"),
+                    message_type: MessageType::Text,
+                    text: format!("hello {i}"),
+                };
+                let out = engine.inbound(request).await.unwrap();
+                assert_eq!(out.queued.len(), 1);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    // Let the sender drain the outbox and record every result.
+    let mut drained = false;
+    for _ in 0..200 {
+        let queued = store
+            .outbox(chrono::Utc::now() + chrono::Duration::hours(1), 10)
+            .await
+            .unwrap();
+        if queued.is_empty() {
+            drained = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(drained, "the outbox drains");
+    let sends = channel.sends.lock().unwrap();
+    assert_eq!(sends.len(), 16 * 150, "every reply reached the channel");
+    let twice: Vec<_> = sends.iter().filter(|(_, &n)| n != 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+}
