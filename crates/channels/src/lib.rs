@@ -75,11 +75,4 @@ impl Channels {
     pub fn get(&self, kind: &str) -> Option<&Arc<dyn Channel>> {
         self.by_kind.get(kind)
     }
-
-    /// The kinds available.
-    pub fn kinds(&self) -> Vec<&'static str> {
-        let mut kinds: Vec<_> = self.by_kind.keys().copied().collect();
-        kinds.sort_unstable();
-        kinds
-    }
 }

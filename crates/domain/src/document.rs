@@ -96,13 +96,6 @@ const TOP_LEVEL: [&str; 10] = [
 pub const MAX_STEPS: usize = 200;
 
 impl WorkflowDocument {
-    /// Parses a document from JSON text.
-    pub fn from_json(text: &str) -> Result<Self, FieldError> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| Path::root("").message(format!("the document is not valid JSON: {e}")))?;
-        Self::parse(&value)
-    }
-
     /// Parses a document from YAML text.
     pub fn from_yaml(text: &str) -> Result<Self, FieldError> {
         let value: Value = serde_yaml::from_str(text)

@@ -218,16 +218,6 @@ impl WorkflowSet {
         set
     }
 
-    /// The number of workflows in the set.
-    pub fn len(&self) -> usize {
-        self.workflows.len()
-    }
-
-    /// Whether the set is empty.
-    pub fn is_empty(&self) -> bool {
-        self.workflows.is_empty()
-    }
-
     fn consider(&self, i: usize, input: &Inbound) -> Consideration {
         let wf = &self.workflows[i];
         let doc = &wf.document;

@@ -72,16 +72,15 @@ impl SqliteStore {
         id: &str,
     ) -> Result<Workflow> {
         let sql = format!("{WORKFLOW_SELECT} WHERE w.id = ? AND w.workspace_id = ?");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .bind(workspace_id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db)?;
-        row.as_ref()
-            .map(convert::workflow)
-            .transpose()?
-            .ok_or(not_found("workflow"))
+        convert::one_in_workspace(
+            &mut *conn,
+            &sql,
+            id,
+            workspace_id,
+            convert::workflow,
+            "workflow",
+        )
+        .await
     }
 }
 
@@ -117,10 +116,7 @@ impl Store for SqliteStore {
             .fetch_optional(&self.read)
             .await
             .map_err(db)?;
-        row.as_ref()
-            .map(convert::workspace)
-            .transpose()?
-            .ok_or(not_found("workspace"))
+        convert::found(row, convert::workspace, "workspace")
     }
 
     async fn workspaces(&self) -> Result<Vec<Workspace>> {
@@ -146,10 +142,7 @@ impl Store for SqliteStore {
             .fetch_optional(&mut *self.writer.lock().await?)
             .await
             .map_err(db)?;
-        row.as_ref()
-            .map(convert::workspace)
-            .transpose()?
-            .ok_or(not_found("workspace"))
+        convert::found(row, convert::workspace, "workspace")
     }
 
     async fn insert_token(
@@ -212,16 +205,15 @@ impl Store for SqliteStore {
     }
 
     async fn agent(&self, workspace_id: &str, id: &str) -> Result<Agent> {
-        let row = sqlx::query("SELECT * FROM agents WHERE id = ? AND workspace_id = ?")
-            .bind(id)
-            .bind(workspace_id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?;
-        row.as_ref()
-            .map(convert::agent)
-            .transpose()?
-            .ok_or(not_found("agent"))
+        convert::one_in_workspace(
+            &self.read,
+            "SELECT * FROM agents WHERE id = ? AND workspace_id = ?",
+            id,
+            workspace_id,
+            convert::agent,
+            "agent",
+        )
+        .await
     }
 
     async fn update_agent(
@@ -239,10 +231,7 @@ impl Store for SqliteStore {
             .fetch_optional(&mut *self.writer.lock().await?)
             .await
             .map_err(db)?;
-        row.as_ref()
-            .map(convert::agent)
-            .transpose()?
-            .ok_or(not_found("agent"))
+        convert::found(row, convert::agent, "agent")
     }
 
     async fn delete_agent(&self, workspace_id: &str, id: &str) -> Result<()> {
@@ -296,16 +285,15 @@ impl Store for SqliteStore {
     }
 
     async fn number(&self, workspace_id: &str, id: &str) -> Result<Number> {
-        let row = sqlx::query("SELECT * FROM numbers WHERE id = ? AND workspace_id = ?")
-            .bind(id)
-            .bind(workspace_id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?;
-        row.as_ref()
-            .map(convert::number)
-            .transpose()?
-            .ok_or(not_found("number"))
+        convert::one_in_workspace(
+            &self.read,
+            "SELECT * FROM numbers WHERE id = ? AND workspace_id = ?",
+            id,
+            workspace_id,
+            convert::number,
+            "number",
+        )
+        .await
     }
 
     async fn update_number(&self, workspace_id: &str, id: &str, p: &NumberPatch) -> Result<Number> {
@@ -322,10 +310,7 @@ impl Store for SqliteStore {
         .fetch_optional(&mut *self.writer.lock().await?)
         .await
         .map_err(db)?;
-        row.as_ref()
-            .map(convert::number)
-            .transpose()?
-            .ok_or(not_found("number"))
+        convert::found(row, convert::number, "number")
     }
 
     async fn delete_number(&self, workspace_id: &str, id: &str) -> Result<()> {
@@ -450,10 +435,7 @@ impl Store for SqliteStore {
             .fetch_optional(&mut *self.writer.lock().await?)
             .await
             .map_err(db)?;
-        row.as_ref()
-            .map(convert::contact)
-            .transpose()?
-            .ok_or(not_found("contact"))
+        convert::found(row, convert::contact, "contact")
     }
 
     async fn delete_contact(&self, workspace_id: &str, id: &str) -> Result<()> {
@@ -496,16 +478,15 @@ impl Store for SqliteStore {
 
     async fn conversation(&self, workspace_id: &str, id: &str) -> Result<Conversation> {
         let sql = format!("{CONVERSATION_SELECT} WHERE c.id = ? AND c.workspace_id = ?");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .bind(workspace_id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?;
-        row.as_ref()
-            .map(convert::conversation)
-            .transpose()?
-            .ok_or(not_found("conversation"))
+        convert::one_in_workspace(
+            &self.read,
+            &sql,
+            id,
+            workspace_id,
+            convert::conversation,
+            "conversation",
+        )
+        .await
     }
 
     async fn messages(
@@ -554,16 +535,15 @@ impl Store for SqliteStore {
     async fn message(&self, workspace_id: &str, id: &str) -> Result<Message> {
         let sql =
             format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ? AND workspace_id = ?");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .bind(workspace_id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?;
-        row.as_ref()
-            .map(convert::message)
-            .transpose()?
-            .ok_or(not_found("message"))
+        convert::one_in_workspace(
+            &self.read,
+            &sql,
+            id,
+            workspace_id,
+            convert::message,
+            "message",
+        )
+        .await
     }
 
     async fn insert_workflow(&self, workspace_id: &str, w: &WorkflowWrite) -> Result<Workflow> {
@@ -737,16 +717,7 @@ impl Store for SqliteStore {
 
     async fn run(&self, workspace_id: &str, id: &str) -> Result<Run> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ? AND workspace_id = ?");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .bind(workspace_id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?;
-        row.as_ref()
-            .map(convert::run)
-            .transpose()?
-            .ok_or(not_found("run"))
+        convert::one_in_workspace(&self.read, &sql, id, workspace_id, convert::run, "run").await
     }
 
     async fn runs_of_contact(&self, workspace_id: &str, contact_id: &str) -> Result<Vec<Run>> {
@@ -867,15 +838,14 @@ impl Store for SqliteStore {
     async fn log(&self, workspace_id: &str, id: &str) -> Result<LogEntry> {
         let sql =
             format!("SELECT {LOG_COLUMNS} FROM log_entries WHERE id = ? AND workspace_id = ?");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .bind(workspace_id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?;
-        row.as_ref()
-            .map(convert::log_entry)
-            .transpose()?
-            .ok_or(not_found("log entry"))
+        convert::one_in_workspace(
+            &self.read,
+            &sql,
+            id,
+            workspace_id,
+            convert::log_entry,
+            "log entry",
+        )
+        .await
     }
 }

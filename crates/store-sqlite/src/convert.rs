@@ -37,6 +37,40 @@ fn json(row: &SqliteRow, col: &str) -> Result<Value, Error> {
     serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("{col}: {e}")))
 }
 
+/// A mapped row, or `NotFound` naming `what` when there is none.
+pub(crate) fn found<T>(
+    row: Option<SqliteRow>,
+    map: fn(&SqliteRow) -> Result<T, Error>,
+    what: &'static str,
+) -> Result<T, Error> {
+    row.as_ref()
+        .map(map)
+        .transpose()?
+        .ok_or(Error::NotFound { what })
+}
+
+/// The one row selected by `sql`, whose placeholders are the id and then the workspace
+/// (`... WHERE id = ? AND workspace_id = ?`): a row of another workspace is not found.
+pub(crate) async fn one_in_workspace<'c, E, T>(
+    executor: E,
+    sql: &str,
+    id: &str,
+    workspace_id: &str,
+    map: fn(&SqliteRow) -> Result<T, Error>,
+    what: &'static str,
+) -> Result<T, Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+{
+    let row = sqlx::query(sql)
+        .bind(id)
+        .bind(workspace_id)
+        .fetch_optional(executor)
+        .await
+        .map_err(db)?;
+    found(row, map, what)
+}
+
 macro_rules! get {
     ($row:expr, $col:expr) => {
         $row.try_get($col).map_err(db)?

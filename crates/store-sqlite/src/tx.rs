@@ -23,16 +23,15 @@ pub(crate) async fn contact(
     id: &str,
 ) -> Result<Contact> {
     let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ? AND workspace_id = ?");
-    let row = sqlx::query(&sql)
-        .bind(id)
-        .bind(workspace_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db)?;
-    row.as_ref()
-        .map(convert::contact)
-        .transpose()?
-        .ok_or(Error::NotFound { what: "contact" })
+    convert::one_in_workspace(
+        &mut *conn,
+        &sql,
+        id,
+        workspace_id,
+        convert::contact,
+        "contact",
+    )
+    .await
 }
 
 pub(crate) async fn insert_log(conn: &mut SqliteConnection, e: &LogEntry) -> Result<()> {
@@ -241,10 +240,7 @@ impl Tx for SqliteTx {
             .fetch_optional(&mut *self.tx)
             .await
             .map_err(db)?;
-        row.as_ref()
-            .map(convert::run)
-            .transpose()?
-            .ok_or(Error::NotFound { what: "run" })
+        convert::found(row, convert::run, "run")
     }
 
     async fn take_due_step(&mut self, id: &str, owner: &str) -> Result<bool> {

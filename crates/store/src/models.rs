@@ -343,18 +343,3 @@ pub struct Writes {
     /// The time contact changes are stamped with.
     pub at: Option<DateTime<Utc>>,
 }
-
-impl Writes {
-    /// Whether there is nothing to write.
-    pub fn is_empty(&self) -> bool {
-        self.cleared_timers.is_empty()
-            && self.new_runs.is_empty()
-            && self.updated_runs.is_empty()
-            && self.timers.is_empty()
-            && self.outbound.is_empty()
-            && self.contact_tags.is_empty()
-            && self.contact_agents.is_empty()
-            && self.logs.is_empty()
-            && self.deliveries.is_empty()
-    }
-}

@@ -212,22 +212,14 @@ pub async fn add_tags(
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["tags"])?;
     let new = tags(&obj, "tags")?;
-    let mut contact = state.store.contact(&caller.workspace_id, &id).await?;
-    for t in new {
-        if !contact.tags.iter().any(|o| o.eq_ignore_ascii_case(&t)) {
-            contact.tags.push(t);
+    edit_tags(&state, &caller, &id, |tags| {
+        for t in new {
+            if !tags.iter().any(|o| o.eq_ignore_ascii_case(&t)) {
+                tags.push(t);
+            }
         }
-    }
-    let patch = ContactPatch {
-        tags: Some(contact.tags),
-        ..Default::default()
-    };
-    Ok(Json(
-        state
-            .store
-            .update_contact(&caller.workspace_id, &id, &patch)
-            .await?,
-    ))
+    })
+    .await
 }
 
 pub async fn remove_tag(
@@ -235,8 +227,21 @@ pub async fn remove_tag(
     caller: Caller,
     UrlPath((id, tag)): UrlPath<(String, String)>,
 ) -> ApiResult<Json<Contact>> {
-    let mut contact = state.store.contact(&caller.workspace_id, &id).await?;
-    contact.tags.retain(|t| !t.eq_ignore_ascii_case(&tag));
+    edit_tags(&state, &caller, &id, |tags| {
+        tags.retain(|t| !t.eq_ignore_ascii_case(&tag))
+    })
+    .await
+}
+
+/// Reads a contact's tags, edits them and writes them back.
+async fn edit_tags(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    edit: impl FnOnce(&mut Vec<String>),
+) -> ApiResult<Json<Contact>> {
+    let mut contact = state.store.contact(&caller.workspace_id, id).await?;
+    edit(&mut contact.tags);
     let patch = ContactPatch {
         tags: Some(contact.tags),
         ..Default::default()
@@ -244,7 +249,7 @@ pub async fn remove_tag(
     Ok(Json(
         state
             .store
-            .update_contact(&caller.workspace_id, &id, &patch)
+            .update_contact(&caller.workspace_id, id, &patch)
             .await?,
     ))
 }
