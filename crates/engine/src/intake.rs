@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use waflow_domain::matching::Inbound;
@@ -97,7 +98,11 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
         if queued_any {
             inner.sender_wake.notify_one();
         }
-        inner.worker_wake.notify_one();
+        // Wake the timer worker only when a batch scheduled something: claiming takes the write
+        // connection, which the next batch is waiting for.
+        if inner.timers_added.swap(false, Ordering::Relaxed) {
+            inner.worker_wake.notify_one();
+        }
     }
 }
 
@@ -246,6 +251,9 @@ async fn process_sub_batch(
             waiting_run,
         };
         outcomes.push(decide(inner, &mut writes, state, message, now).await?);
+    }
+    if !writes.timers.is_empty() {
+        inner.timers_added.store(true, Ordering::Relaxed);
     }
     tx.apply(&writes).await?;
     Ok(outcomes)

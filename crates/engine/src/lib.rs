@@ -46,6 +46,8 @@ pub(crate) struct Inner {
     pub sender_wake: Notify,
     pub pending: sender::PendingDeliveries,
     pub worker_wake: Notify,
+    /// Set when intake scheduled a timer since the worker was last woken.
+    pub timers_added: std::sync::atomic::AtomicBool,
     /// This process's identity as a lease owner.
     pub node_id: String,
 }
@@ -91,6 +93,7 @@ impl Engine {
             sender_wake: Notify::new(),
             pending: Default::default(),
             worker_wake: Notify::new(),
+            timers_added: Default::default(),
             node_id: new_id("node"),
         });
         tokio::spawn(intake::intake_loop(inner.clone(), rx));

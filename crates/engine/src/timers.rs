@@ -16,21 +16,35 @@ use waflow_store::{run_state, DueStep, Writes};
 
 /// How long a claimed due step stays leased to this worker.
 const LEASE_SECONDS: i64 = 30;
+/// How soon the worker looks again at a step that is due but could not be claimed.
+const MIN_RETRY_MS: i64 = 50;
 /// The longest the worker sleeps without looking for due steps.
 const MAX_IDLE_MS: i64 = 250;
 
 /// The timer worker's loop.
 pub(crate) async fn timer_loop(inner: Arc<Inner>) {
     loop {
-        match run_due(&inner).await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "timer worker failed; retrying"),
-        }
         let now = inner.clock.now();
-        let wait_ms = match inner.store.next_due_at().await {
-            Ok(Some(next)) => (next - now).num_milliseconds().clamp(1, MAX_IDLE_MS),
-            _ => MAX_IDLE_MS,
+        let next = match inner.store.next_due_at().await {
+            Ok(next) => next,
+            Err(e) => {
+                tracing::error!(error = %e, "timer worker cannot read the next due time");
+                None
+            }
+        };
+        // Claiming takes the write connection, so it is done only when something is due.
+        if next.is_some_and(|t| t <= now) {
+            match run_due(&inner).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "timer worker failed; retrying"),
+            }
+        }
+        let wait_ms = match next {
+            // Due but not claimable (leased elsewhere, or failing): look again a little later.
+            Some(t) if t <= now => MIN_RETRY_MS,
+            Some(t) => (t - now).num_milliseconds().clamp(1, MAX_IDLE_MS),
+            None => MAX_IDLE_MS,
         };
         let sleep = tokio::time::sleep(std::time::Duration::from_millis(wait_ms as u64));
         tokio::select! {
