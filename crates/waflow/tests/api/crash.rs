@@ -94,17 +94,20 @@ impl Api {
             .to_string()
     }
 
+    /// Every message sent from the sandbox number, following the cursor through all pages.
     async fn outbox(&self, sandbox: &str) -> Vec<Value> {
-        self.call(
-            reqwest::Method::GET,
-            &format!("/api/v1/numbers/{sandbox}/sandbox/outbox?limit=1000"),
-            None,
-        )
-        .await
-        .1["data"]
-            .as_array()
-            .cloned()
-            .unwrap()
+        let mut all = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let path =
+                format!("/api/v1/numbers/{sandbox}/sandbox/outbox?limit=1000&after={cursor}");
+            let page = self.call(reqwest::Method::GET, &path, None).await.1;
+            all.extend(page["data"].as_array().cloned().unwrap());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = c.to_string(),
+                None => return all,
+            }
+        }
     }
 }
 
@@ -237,26 +240,10 @@ async fn sigkill_under_load_loses_no_accepted_message_and_duplicates_no_reply() 
     .await;
     assert!(done, "the outbox drains after the restart");
     let mut replies = std::collections::HashMap::new();
-    let mut cursor = String::new();
-    loop {
-        let page = api
-            .call(
-                reqwest::Method::GET,
-                &format!("/api/v1/numbers/{sandbox}/sandbox/outbox?limit=1000&after={cursor}"),
-                None,
-            )
-            .await
-            .1;
-        let data = page["data"].as_array().cloned().unwrap();
-        for m in &data {
-            *replies
-                .entry(m["text"].as_str().unwrap().to_string())
-                .or_insert(0) += 1;
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = c.to_string(),
-            None => break,
-        }
+    for m in api.outbox(&sandbox).await {
+        *replies
+            .entry(m["text"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
     }
     for text in &accepted {
         assert_eq!(
