@@ -10,8 +10,11 @@
 //! Usage: `cargo run --release -p waflow-bench --bin inbound -- [--messages N] [--concurrency C]
 //!         [--rate-seconds S] [--binary target/release/waflow]`
 
+mod raw_http;
+
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -78,32 +81,36 @@ fn ms(d: Duration) -> String {
 }
 
 struct Target {
-    client: reqwest::Client,
-    inject_url: String,
+    pool: raw_http::Pool,
+    inject_path: String,
     token: String,
 }
 
 impl Target {
-    /// Sends message `i`; returns its latency. Every message mentions one workflow's keyword.
-    async fn inject(&self, run: &str, i: usize) -> Result<Duration> {
-        let body = json!({
-            "from": format!("+39333{:07}", i % 1000),
-            "text": format!("ciao, vorrei informazioni su kw{}x per favore", i % 90),
-            "message_id": format!("{run}-{i}"),
-        });
+    /// Sends message `i` on `conn`; returns its latency. Every message mentions one workflow's
+    /// keyword, so every answer must list exactly one queued reply.
+    async fn inject(
+        &self,
+        conn: &mut raw_http::Connection,
+        run: &str,
+        i: usize,
+    ) -> Result<Duration> {
+        let body = format!(
+            r#"{{"from":"+39333{:07}","text":"ciao, vorrei informazioni su kw{}x per favore","message_id":"{run}-{i}"}}"#,
+            i % 1000,
+            i % 90
+        );
         let start = Instant::now();
-        let resp = self
-            .client
-            .post(&self.inject_url)
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
+        let resp = conn
+            .post_json(&self.inject_path, &self.token, &body)
             .await?;
-        let status = resp.status();
-        let out: Value = resp.json().await?;
         let elapsed = start.elapsed();
-        if !status.is_success() || out["queued"].as_array().map_or(0, |q| q.len()) != 1 {
-            bail!("message {i}: status {status}, expected one queued reply: {out}");
+        if !(200..300).contains(&resp.status) || raw_http::queued_count(&resp.body) != Some(1) {
+            bail!(
+                "message {i}: status {}, expected one queued reply: {}",
+                resp.status,
+                String::from_utf8_lossy(&resp.body)
+            );
         }
         Ok(elapsed)
     }
@@ -123,13 +130,15 @@ async fn full_load(
         let next = next.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
+            let mut conn = target.pool.take().await?;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= messages {
                     break;
                 }
-                lat.push(target.inject(label, i).await?);
+                lat.push(target.inject(&mut conn, label, i).await?);
             }
+            target.pool.give_back(conn);
             Ok::<_, anyhow::Error>(lat)
         }));
     }
@@ -148,7 +157,12 @@ async fn fixed_rate(target: Arc<Target>, per_second: u64, seconds: u64) -> Resul
     for i in 0..total {
         tokio::time::sleep_until(start + interval * i as u32).await;
         let target = target.clone();
-        tasks.push(tokio::spawn(async move { target.inject("rate", i).await }));
+        tasks.push(tokio::spawn(async move {
+            let mut conn = target.pool.take().await?;
+            let lat = target.inject(&mut conn, "rate", i).await?;
+            target.pool.give_back(conn);
+            Ok::<_, anyhow::Error>(lat)
+        }));
     }
     let mut lat = Vec::with_capacity(total);
     for t in tasks {
@@ -157,7 +171,8 @@ async fn fixed_rate(target: Arc<Target>, per_second: u64, seconds: u64) -> Resul
     Ok(lat)
 }
 
-#[tokio::main]
+// One thread: the load generator should take as little of the machine from the server as it can.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let o = options()?;
     let dir = std::env::temp_dir().join(format!("waflow-bench-{}", std::process::id()));
@@ -241,9 +256,14 @@ async fn main() -> Result<()> {
             bail!("workflow {n} refused: {}", r.text().await?);
         }
     }
+    let addr: SocketAddr = base
+        .strip_prefix("http://")
+        .context("base URL")?
+        .parse()
+        .context("server address")?;
     let target = Arc::new(Target {
-        client: client.clone(),
-        inject_url: format!("{base}/api/v1/numbers/{sandbox}/sandbox/inbound"),
+        pool: raw_http::Pool::new(addr),
+        inject_path: format!("/api/v1/numbers/{sandbox}/sandbox/inbound"),
         token: token.clone(),
     });
 

@@ -649,7 +649,8 @@ impl Store for SqliteStore {
             deleted += removed;
             // Its versions go with it, so its unfinished runs end here rather than fail later.
             sqlx::query(
-                "DELETE FROM due_steps WHERE run_id IN (SELECT id FROM runs WHERE workflow_id = ?)",
+                "DELETE FROM due_steps WHERE run_id IN \
+                 (SELECT id FROM runs WHERE workflow_id = ? AND state IN ('active', 'waiting'))",
             )
             .bind(id)
             .execute(&mut *tx)

@@ -97,41 +97,74 @@ impl Tx for SqliteTx {
         keys: &[ContactKey],
         at: DateTime<Utc>,
     ) -> Result<Vec<(Contact, bool)>> {
-        let mut proposed: Vec<String> = Vec::with_capacity(keys.len());
+        // Read first and write only what changes: most messages come from known contacts, and an
+        // upsert would rewrite their rows (a dirty page each) for nothing.
         let mut found: HashMap<(String, String), Contact> = HashMap::with_capacity(keys.len());
         for chunk in keys.chunks(CHUNK) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+                "SELECT {CONTACT_COLUMNS} FROM contacts WHERE (workspace_id, phone) IN (VALUES "
+            ));
+            let mut pairs = q.separated(", ");
+            for k in chunk {
+                pairs.push("(");
+                pairs.push_bind_unseparated(&k.workspace_id);
+                pairs.push_unseparated(", ");
+                pairs.push_bind_unseparated(&k.phone);
+                pairs.push_unseparated(")");
+            }
+            q.push(")");
+            for row in q.build().fetch_all(&mut *self.tx).await.map_err(db)? {
+                let c = convert::contact(&row)?;
+                found.insert((c.workspace_id.clone(), c.phone.clone()), c);
+            }
+        }
+        let mut missing: Vec<&ContactKey> = Vec::new();
+        for k in keys {
+            match found.get_mut(&(k.workspace_id.clone(), k.phone.clone())) {
+                None => missing.push(k),
+                // Fill an empty name from the channel's profile name; otherwise leave the row.
+                Some(c) if c.name.is_empty() && !k.name.is_empty() => {
+                    sqlx::query("UPDATE contacts SET name = ?, updated_at = ? WHERE id = ?")
+                        .bind(&k.name)
+                        .bind(ms(at))
+                        .bind(&c.id)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(db)?;
+                    c.name = k.name.clone();
+                    c.updated_at = at;
+                }
+                Some(_) => {}
+            }
+        }
+        let mut created: HashSet<String> = HashSet::new();
+        for chunk in missing.chunks(CHUNK) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO contacts (id, workspace_id, phone, name, created_at, updated_at) ",
             );
             q.push_values(chunk, |mut b, k| {
-                let id = new_id("ct");
-                proposed.push(id.clone());
-                b.push_bind(id)
+                b.push_bind(new_id("ct"))
                     .push_bind(&k.workspace_id)
                     .push_bind(&k.phone)
                     .push_bind(&k.name)
                     .push_bind(ms(at))
                     .push_bind(ms(at));
             });
-            // Fill an empty name from the channel's profile name; otherwise leave the row as it is.
-            q.push(format!(
-                " ON CONFLICT (workspace_id, phone) DO UPDATE SET name = CASE WHEN contacts.name = '' THEN excluded.name ELSE contacts.name END \
-                 RETURNING {CONTACT_COLUMNS}"
-            ));
+            q.push(format!(" RETURNING {CONTACT_COLUMNS}"));
             for row in q.build().fetch_all(&mut *self.tx).await.map_err(db)? {
                 let c = convert::contact(&row)?;
+                created.insert(c.id.clone());
                 found.insert((c.workspace_id.clone(), c.phone.clone()), c);
             }
         }
         keys.iter()
-            .zip(proposed)
-            .map(|(k, id)| {
+            .map(|k| {
                 let c = found
                     .get(&(k.workspace_id.clone(), k.phone.clone()))
                     .cloned()
                     .ok_or(Error::NotFound { what: "contact" })?;
-                let created = c.id == id;
-                Ok((c, created))
+                let is_new = created.contains(&c.id);
+                Ok((c, is_new))
             })
             .collect()
     }

@@ -8,6 +8,7 @@
 //! **Invariant:** at most one transaction is open on the connection; a [`WriteGuard`] dropped
 //! without [`WriteGuard::commit`] is rolled back before anyone else gets the connection.
 
+use crate::checkpoint::{self, Wake};
 use crate::convert::db;
 use sqlx::SqliteConnection;
 use std::ops::{Deref, DerefMut};
@@ -19,6 +20,7 @@ use waflow_store::Result;
 #[derive(Clone)]
 pub(crate) struct Writer {
     conn: Arc<Mutex<SqliteConnection>>,
+    checkpoint: Wake,
 }
 
 /// Exclusive use of the write connection: a transaction (from [`Writer::begin`]) or single
@@ -26,12 +28,17 @@ pub(crate) struct Writer {
 pub struct WriteGuard {
     guard: Option<OwnedMutexGuard<SqliteConnection>>,
     in_transaction: bool,
+    checkpoint: Wake,
 }
 
 impl Writer {
-    pub(crate) fn new(conn: SqliteConnection) -> Self {
+    /// The writer on `conn`, with a background checkpointer on `checkpointer` (see
+    /// [`crate::checkpoint`]).
+    pub(crate) fn new(conn: SqliteConnection, checkpointer: SqliteConnection) -> Self {
+        let conn = Arc::new(Mutex::new(conn));
         Self {
-            conn: Arc::new(Mutex::new(conn)),
+            checkpoint: checkpoint::spawn(checkpointer, conn.clone()),
+            conn,
         }
     }
 
@@ -40,6 +47,7 @@ impl Writer {
         Ok(WriteGuard {
             guard: Some(self.conn.clone().lock_owned().await),
             in_transaction: false,
+            checkpoint: self.checkpoint.clone(),
         })
     }
 
@@ -87,6 +95,8 @@ impl DerefMut for WriteGuard {
 
 impl Drop for WriteGuard {
     fn drop(&mut self) {
+        // Whatever was written is now in the WAL.
+        self.checkpoint.poke();
         if !self.in_transaction {
             return;
         }
