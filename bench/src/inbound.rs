@@ -5,7 +5,9 @@
 //! at full load, and p50/p99 at a fixed rate of 1,000 messages/s. "inject→outbox" is the time from
 //! sending the inbound request to receiving its answer, which the server sends only after the
 //! reply has been committed to the outbox (the answer lists the queued reply ids; every one is
-//! checked, and the outbox is counted at the end).
+//! checked, and the outbox is counted at the end). The load comes from one thread over keep-alive
+//! connections (`raw_http`), so that the generator takes as little as it can of the 2 cores it
+//! shares with the server.
 //!
 //! Usage: `cargo run --release -p waflow-bench --bin inbound -- [--messages N] [--concurrency C]
 //!         [--rate-seconds S] [--binary target/release/waflow]`

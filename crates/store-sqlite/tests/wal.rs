@@ -56,6 +56,9 @@ async fn the_wal_stays_bounded_while_writes_never_pause() {
     // Everything written is there, in the database file or the WAL.
     for id in [&ids[0], &ids[ids.len() / 2], &ids[ids.len() - 1]] {
         let entry = store.log(&ws.id, id).await.unwrap();
-        assert_eq!(entry.detail["filler"].as_str().map(str::len), Some(64 * 1024));
+        assert_eq!(
+            entry.detail["filler"].as_str().map(str::len),
+            Some(64 * 1024)
+        );
     }
 }
