@@ -6,6 +6,7 @@
 //! after a crash (the outbox is at-least-once towards the provider), so implementations use the
 //! waflow message id as their idempotency key where the provider allows one.
 
+pub mod cloud_api;
 mod sandbox;
 
 use async_trait::async_trait;
