@@ -49,6 +49,11 @@ pub enum SendError {
 pub trait Channel: Send + Sync + 'static {
     /// The channel kind as stored on numbers: `sandbox`, `cloud_api`, `linked_device`.
     fn kind(&self) -> &'static str;
+    /// How long after the contact's last message free-form messages may still be sent (the
+    /// Cloud API's 24-hour customer service window); `None` when the channel has no such rule.
+    fn service_window(&self) -> Option<std::time::Duration> {
+        None
+    }
     /// Delivers one message.
     async fn send(&self, message: &Outgoing) -> Result<Receipt, SendError>;
 }

@@ -39,6 +39,10 @@ pub struct InboundRequest {
     pub channel_message_id: String,
     pub message_type: MessageType,
     pub text: String,
+    /// Structured details (media, location, reply ids, ...), stored with the message.
+    pub payload: Option<Value>,
+    /// The provider id of the message this one replies to.
+    pub reply_to: Option<String>,
 }
 
 /// What happened to an inbound message.
@@ -208,6 +212,8 @@ async fn process_sub_batch(
             message_type: r.message_type.as_str().to_string(),
             text: r.text.clone(),
             channel_message_id: r.channel_message_id.clone(),
+            payload: r.payload.clone(),
+            reply_to: r.reply_to.clone(),
             at: now,
         })
         .collect();

@@ -114,6 +114,34 @@ impl Engine {
             .map_err(|_| Error::Unavailable("intake task dropped the message".into()))?
     }
 
+    /// Accepts several inbound messages at once (a webhook delivery may carry many): all are
+    /// queued, in order, before the first answer is awaited, so they can share one transaction.
+    pub async fn inbound_many(
+        &self,
+        requests: Vec<InboundRequest>,
+    ) -> Vec<Result<IntakeOutcome, Error>> {
+        let mut waiting = Vec::with_capacity(requests.len());
+        for request in requests {
+            let (reply, rx) = oneshot::channel();
+            let queued = self
+                .inner
+                .intake
+                .send(intake::IntakeJob { request, reply })
+                .await;
+            waiting.push(queued.map(|()| rx));
+        }
+        let mut outcomes = Vec::with_capacity(waiting.len());
+        for w in waiting {
+            outcomes.push(match w {
+                Err(_) => Err(Error::Unavailable("intake task stopped".into())),
+                Ok(rx) => rx.await.unwrap_or_else(|_| {
+                    Err(Error::Unavailable("intake task dropped the message".into()))
+                }),
+            });
+        }
+        outcomes
+    }
+
     /// Forgets cached workspace state after its workflows or settings changed.
     pub fn invalidate(&self, workspace_id: &str) {
         self.inner.cache.invalidate(workspace_id);

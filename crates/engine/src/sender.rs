@@ -11,12 +11,12 @@
 //! whose result is pending is "in flight" and is not taken from the outbox again.
 
 use crate::{Error, Inner};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use waflow_channels::{Outgoing, SendError};
-use waflow_store::{new_id, Delivery, LogEntry};
+use waflow_store::{new_id, Delivery, LogEntry, OutboxItem};
 
 /// How long the sender waits between rounds, so that the intake can record its results and the
 /// next round sends many messages at once.
@@ -116,6 +116,29 @@ pub(crate) async fn sender_loop(inner: Arc<Inner>) {
     }
 }
 
+/// Why a free-form message may not be sent now, if the channel has a service window (the Cloud
+/// API's 24 hours after the contact's last message) and it is closed.
+fn window_closed(
+    window: Option<std::time::Duration>,
+    item: &OutboxItem,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let window = Duration::from_std(window?).ok()?;
+    let hours = window.num_hours();
+    match item.last_inbound_at {
+        Some(last) if now - last <= window => None,
+        Some(last) => Some(format!(
+            "outside the {hours}-hour customer service window: the contact last wrote at {}; \
+             WhatsApp accepts only template messages until they write again",
+            last.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )),
+        None => Some(format!(
+            "outside the {hours}-hour customer service window: the contact never wrote to this \
+             number; WhatsApp accepts only template messages"
+        )),
+    }
+}
+
 /// Records pending delivery results in a transaction of their own.
 pub(crate) async fn flush(inner: &Inner) -> Result<(), Error> {
     let results = inner.pending.take();
@@ -156,7 +179,10 @@ pub(crate) async fn deliver(inner: &Inner) -> Result<usize, Error> {
                 "this waflow has no channel of kind {:?}",
                 item.channel
             ))),
-            Some(channel) => channel.send(&outgoing).await,
+            Some(channel) => match window_closed(channel.service_window(), item, now) {
+                Some(reason) => Err(SendError::Permanent(reason)),
+                None => channel.send(&outgoing).await,
+            },
         };
         let delivery = match result {
             Ok(receipt) => Delivery::Sent {

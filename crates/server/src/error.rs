@@ -21,6 +21,9 @@ pub enum ApiError {
     /// 401: no token, or an unknown one.
     #[error("{0}")]
     Unauthorized(String),
+    /// 403: the caller is known but not allowed (a webhook verification with the wrong token).
+    #[error("{0}")]
+    Forbidden(String),
     /// 404: no such resource in this workspace.
     #[error("{0}")]
     NotFound(String),
@@ -70,6 +73,7 @@ impl ApiError {
                 (StatusCode::BAD_REQUEST, "bad_request", field.as_deref())
             }
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", None),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
             ApiError::MethodNotAllowed => {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None)

@@ -5,10 +5,12 @@
 //! bodies with path-tracking parsers, so every refusal names its field; every error leaves through
 //! [`error::ApiError`], so no handler answers a 500 for bad input.
 
+pub mod cloud;
 pub mod error;
 pub mod extract;
 mod openapi;
 mod routes;
+pub mod secrets;
 mod token;
 
 use axum::extract::DefaultBodyLimit;
@@ -18,6 +20,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
+use waflow_channels::cloud_api::channel::CloudApiChannel;
+use waflow_channels::cloud_api::graph::GraphClient;
 use waflow_channels::Channels;
 use waflow_engine::clock::{Clock, SystemClock};
 use waflow_engine::Engine;
@@ -37,6 +41,8 @@ pub struct AppState {
     /// Number id → number, filled on first use and dropped when the number changes, so that
     /// inbound messages do not read the number's row each time.
     pub numbers: Arc<RwLock<HashMap<String, waflow_store::Number>>>,
+    /// Cloud API numbers: their webhook secrets and the channel that sends for them.
+    pub cloud: Arc<cloud::CloudApi>,
 }
 
 impl AppState {
@@ -73,6 +79,32 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub durability: Durability,
+    /// The key that seals credentials (64 hex characters); `None`: `master.key` in the data
+    /// directory, created on first run.
+    pub master_key: Option<String>,
+    /// The Graph API's base URL (Meta's by default; tests and proxies point it elsewhere).
+    pub graph_url: String,
+    /// The Graph API version, e.g. `v23.0`.
+    pub graph_version: String,
+}
+
+/// Meta's Graph API.
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com";
+/// The Graph API version waflow is written against.
+pub const DEFAULT_GRAPH_VERSION: &str = "v23.0";
+
+impl Config {
+    /// A configuration with the defaults for everything but where to listen and store.
+    pub fn new(listen: SocketAddr, data_dir: PathBuf) -> Self {
+        Self {
+            listen,
+            data_dir,
+            durability: Durability::Full,
+            master_key: None,
+            graph_url: DEFAULT_GRAPH_URL.into(),
+            graph_version: DEFAULT_GRAPH_VERSION.into(),
+        }
+    }
 }
 
 /// The database file inside a data directory.
@@ -124,13 +156,30 @@ pub fn router(state: AppState) -> Router {
 /// Opens the store, starts the engine and serves HTTP on `config.listen` until the process ends.
 pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, StartError> {
     let store: Arc<dyn Store> = Arc::new(open_store(&config.data_dir, config.durability).await?);
-    let engine = Engine::start(store.clone(), clock, Channels::builtin());
+    let key = match &config.master_key {
+        Some(hex) => secrets::MasterKey::from_hex(hex),
+        None => secrets::MasterKey::load_or_create(&config.data_dir),
+    }
+    .map_err(|e| StartError(e.to_string()))?;
+    let graph = GraphClient::new(&config.graph_url, &config.graph_version)
+        .map_err(|e| StartError(format!("graph API client: {e}")))?;
+    let cloud_channel = Arc::new(CloudApiChannel::new(graph));
+    let cloud = Arc::new(cloud::CloudApi::new(key, cloud_channel.clone()));
+    cloud
+        .load(store.as_ref())
+        .await
+        .map_err(|e| StartError(e.to_string()))?;
+    let mut channels = Channels::builtin();
+    channels.register(cloud_channel);
+    let engine = Engine::start(store.clone(), clock, channels);
     let state = AppState {
         store: store.clone(),
         engine: engine.clone(),
         tokens: Default::default(),
         numbers: Default::default(),
+        cloud,
     };
+    cloud::processor::spawn(state.clone());
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| StartError(format!("cannot listen on {}: {e}", config.listen)))?;

@@ -275,6 +275,143 @@ impl Store for SqliteStore {
         convert::number(&row)
     }
 
+    async fn insert_channel_number(&self, workspace_id: &str, new: &NewNumber) -> Result<Number> {
+        let row = sqlx::query(
+            "INSERT INTO numbers (id, workspace_id, label, channel, status, external_id, settings, secrets, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        )
+        .bind(new_id("num"))
+        .bind(workspace_id)
+        .bind(&new.label)
+        .bind(&new.channel)
+        .bind(&new.status)
+        .bind(&new.external_id)
+        .bind(new.settings.to_string())
+        .bind(&new.sealed_secrets)
+        .bind(ms(now()))
+        .fetch_one(&mut *self.writer.lock().await?)
+        .await
+        .map_err(|e| match db(e) {
+            Error::Conflict { .. } => Error::Conflict {
+                field: "external_id".into(),
+                message: format!(
+                    "a {} number with id {} is already connected",
+                    new.channel,
+                    new.external_id.as_deref().unwrap_or("")
+                ),
+            },
+            other => other,
+        })?;
+        convert::number(&row)
+    }
+
+    async fn channel_number(&self, id: &str) -> Result<ChannelNumber> {
+        let row = sqlx::query("SELECT * FROM numbers WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        convert::found(row, convert::channel_number, "number")
+    }
+
+    async fn channel_numbers(&self, channel: &str) -> Result<Vec<ChannelNumber>> {
+        let rows = sqlx::query("SELECT * FROM numbers WHERE channel = ? ORDER BY id")
+            .bind(channel)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter().map(convert::channel_number).collect()
+    }
+
+    async fn insert_webhook_delivery(
+        &self,
+        workspace_id: &str,
+        number_id: &str,
+        body: &str,
+    ) -> Result<String> {
+        let id = new_id("whk");
+        sqlx::query(
+            "INSERT INTO webhook_events (id, workspace_id, number_id, received_at, body) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(workspace_id)
+        .bind(number_id)
+        .bind(ms(now()))
+        .bind(body)
+        .execute(&mut *self.writer.lock().await?)
+        .await
+        .map_err(db)?;
+        Ok(id)
+    }
+
+    async fn pending_webhook_deliveries(&self, limit: i64) -> Result<Vec<WebhookDelivery>> {
+        let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
+            "SELECT id, workspace_id, number_id, received_at, body FROM webhook_events \
+             WHERE processed_at IS NULL ORDER BY id LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, workspace_id, number_id, received_at, body)| WebhookDelivery {
+                    id,
+                    workspace_id,
+                    number_id,
+                    received_at: convert::time(received_at),
+                    body,
+                },
+            )
+            .collect())
+    }
+
+    async fn finish_webhook_delivery(&self, id: &str, error: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE webhook_events SET processed_at = ?, error = ? WHERE id = ?")
+            .bind(ms(now()))
+            .bind(error)
+            .bind(id)
+            .execute(&mut *self.writer.lock().await?)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn apply_message_status(
+        &self,
+        number_id: &str,
+        channel_message_id: &str,
+        status: &str,
+        error: Option<&str>,
+    ) -> Result<Option<Message>> {
+        // Statuses arrive out of order (Meta does not guarantee order): only move forward.
+        let sql = format!(
+            "UPDATE messages SET status = ?1, error = COALESCE(?2, error) \
+             WHERE number_id = ?3 AND channel_message_id = ?4 AND direction = 'outbound' \
+             AND (?1 = 'failed' OR (CASE status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END) \
+                  < (CASE ?1 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 0 END))"
+        );
+        let mut conn = self.writer.lock().await?;
+        sqlx::query(&sql)
+            .bind(status)
+            .bind(error)
+            .bind(number_id)
+            .bind(channel_message_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+        let row = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE number_id = ? AND channel_message_id = ? AND direction = 'outbound'"
+        ))
+        .bind(number_id)
+        .bind(channel_message_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(convert::message).transpose()
+    }
+
     async fn numbers(&self, workspace_id: &str) -> Result<Vec<Number>> {
         let rows = sqlx::query("SELECT * FROM numbers WHERE workspace_id = ? ORDER BY id")
             .bind(workspace_id)
@@ -768,9 +905,11 @@ impl Store for SqliteStore {
     }
 
     async fn outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>> {
-        let rows: Vec<(String, String, String, String, String, String, i64)> = sqlx::query_as(
-            "SELECT m.id, m.workspace_id, m.number_id, n.channel, k.phone, m.body, m.attempts FROM messages m \
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(String, String, String, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT m.id, m.workspace_id, m.number_id, n.channel, k.phone, m.body, m.attempts, c.last_message_at FROM messages m \
              JOIN numbers n ON n.id = m.number_id JOIN contacts k ON k.id = m.contact_id \
+             LEFT JOIN conversations c ON c.id = m.conversation_id \
              WHERE m.status = 'queued' AND m.next_attempt_at <= ? ORDER BY m.next_attempt_at, m.id LIMIT ?",
         )
         .bind(ms(now))
@@ -781,8 +920,9 @@ impl Store for SqliteStore {
         Ok(rows
             .into_iter()
             .map(
-                |(message_id, workspace_id, number_id, channel, to_phone, text, attempts)| {
+                |(message_id, workspace_id, number_id, channel, to_phone, text, attempts, last)| {
                     OutboxItem {
+                        last_inbound_at: last.map(convert::time),
                         message_id,
                         workspace_id,
                         number_id,

@@ -5,8 +5,8 @@ use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 use waflow_store::{
-    Agent, Contact, Conversation, DueStep, Error, LogEntry, Message, Number, Run, Workflow,
-    Workspace,
+    Agent, ChannelNumber, Contact, Conversation, DueStep, Error, LogEntry, Message, Number, Run,
+    Workflow, Workspace,
 };
 
 /// Milliseconds since the epoch, as stored.
@@ -108,8 +108,23 @@ pub(crate) fn number(row: &SqliteRow) -> Result<Number, Error> {
         status: get!(row, "status"),
         automation: get!(row, "automation"),
         marketing: get!(row, "marketing"),
+        external_id: get!(row, "external_id"),
+        settings: json(row, "settings")?,
         created_at: time(get!(row, "created_at")),
     })
+}
+
+pub(crate) fn channel_number(row: &SqliteRow) -> Result<ChannelNumber, Error> {
+    Ok(ChannelNumber {
+        number: number(row)?,
+        sealed_secrets: get!(row, "secrets"),
+    })
+}
+
+fn opt_json(row: &SqliteRow, col: &str) -> Result<Option<Value>, Error> {
+    let text: Option<String> = row.try_get(col).map_err(db)?;
+    text.map(|t| serde_json::from_str(&t).map_err(|e| Error::Corrupt(format!("{col}: {e}"))))
+        .transpose()
 }
 
 pub(crate) const CONTACT_COLUMNS: &str =
@@ -154,7 +169,8 @@ pub(crate) fn conversation(row: &SqliteRow) -> Result<Conversation, Error> {
 
 pub(crate) const MESSAGE_COLUMNS: &str =
     "id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, \
-     body, channel_message_id, sender_kind, sender_ref, status, error, created_at, sent_at";
+     body, channel_message_id, sender_kind, sender_ref, status, error, payload, reply_to, created_at, \
+     sent_at";
 
 pub(crate) fn message(row: &SqliteRow) -> Result<Message, Error> {
     let sent_at: Option<i64> = get!(row, "sent_at");
@@ -172,6 +188,8 @@ pub(crate) fn message(row: &SqliteRow) -> Result<Message, Error> {
         sender_ref: get!(row, "sender_ref"),
         status: get!(row, "status"),
         error: get!(row, "error"),
+        payload: opt_json(row, "payload")?,
+        reply_to: get!(row, "reply_to"),
         created_at: time(get!(row, "created_at")),
         sent_at: sent_at.map(time),
     })

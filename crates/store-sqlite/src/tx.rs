@@ -218,7 +218,7 @@ impl Tx for SqliteTx {
         for (chunk, chunk_ids) in messages.chunks(CHUNK).zip(ids.chunks(CHUNK)) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO messages (id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, body, \
-                 channel_message_id, sender_kind, status, created_at) ",
+                 channel_message_id, sender_kind, status, payload, reply_to, created_at) ",
             );
             q.push_values(chunk.iter().zip(chunk_ids), |mut b, (m, id)| {
                 b.push_bind(id)
@@ -232,6 +232,8 @@ impl Tx for SqliteTx {
                     .push_bind(&m.channel_message_id)
                     .push_bind("contact")
                     .push_bind("received")
+                    .push_bind(m.payload.as_ref().map(|p| p.to_string()))
+                    .push_bind(&m.reply_to)
                     .push_bind(ms(m.at));
             });
             q.push(" ON CONFLICT DO NOTHING RETURNING id");

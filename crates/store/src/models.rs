@@ -41,7 +41,40 @@ pub struct Number {
     pub status: String,
     pub automation: bool,
     pub marketing: bool,
+    /// The provider's id of the line (the Cloud API's `phone_number_id`); `None` for the sandbox.
+    pub external_id: Option<String>,
+    /// Non-secret channel settings (e.g. the WhatsApp Business Account id, the send cap).
+    pub settings: Value,
     pub created_at: DateTime<Utc>,
+}
+
+/// A new number of a channel that has credentials.
+#[derive(Debug, Clone)]
+pub struct NewNumber {
+    pub label: String,
+    pub channel: String,
+    pub status: String,
+    pub external_id: Option<String>,
+    pub settings: Value,
+    /// The credentials, already encrypted by the caller; never returned by the API.
+    pub sealed_secrets: Option<String>,
+}
+
+/// A number with its sealed credentials, for the channel that serves it.
+#[derive(Debug, Clone)]
+pub struct ChannelNumber {
+    pub number: Number,
+    pub sealed_secrets: Option<String>,
+}
+
+/// A stored webhook delivery not yet processed.
+#[derive(Debug, Clone)]
+pub struct WebhookDelivery {
+    pub id: String,
+    pub workspace_id: String,
+    pub number_id: String,
+    pub received_at: DateTime<Utc>,
+    pub body: String,
 }
 
 /// A person the business talks to.
@@ -93,6 +126,10 @@ pub struct Message {
     /// `received`, `queued`, `sent`, `delivered`, `read` or `failed`.
     pub status: String,
     pub error: Option<String>,
+    /// Structured details of the message (media, location, reply ids, ...), if any.
+    pub payload: Option<Value>,
+    /// The provider id of the message this one replies to.
+    pub reply_to: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
 }
@@ -107,6 +144,8 @@ pub struct NewInbound {
     pub message_type: String,
     pub text: String,
     pub channel_message_id: String,
+    pub payload: Option<Value>,
+    pub reply_to: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -135,6 +174,9 @@ pub struct OutboxItem {
     pub to_phone: String,
     pub text: String,
     pub attempts: i64,
+    /// When the contact last wrote in this conversation (the start of the provider's service
+    /// window), if ever.
+    pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
 /// The stored form of a workflow: its current version and the fields the matcher filters on.

@@ -111,6 +111,37 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Number>;
     /// Deletes a number; workflows scoped to it become global (in the same transaction).
     async fn delete_number(&self, workspace_id: &str, id: &str) -> Result<()>;
+    /// Stores a number of a channel with credentials. A second number with the same channel and
+    /// `external_id` is a conflict naming `external_id`.
+    async fn insert_channel_number(&self, workspace_id: &str, new: &NewNumber) -> Result<Number>;
+    /// A number and its sealed credentials, by id alone: for webhooks, whose URL names the number
+    /// (an unguessable id) and which carry no API token.
+    async fn channel_number(&self, id: &str) -> Result<ChannelNumber>;
+    /// Every number of a channel kind, with sealed credentials: for the channel at start-up.
+    async fn channel_numbers(&self, channel: &str) -> Result<Vec<ChannelNumber>>;
+
+    // Webhook deliveries.
+    /// Stores an accepted webhook body before it is acknowledged; returns its id.
+    async fn insert_webhook_delivery(
+        &self,
+        workspace_id: &str,
+        number_id: &str,
+        body: &str,
+    ) -> Result<String>;
+    /// Deliveries not yet processed, oldest first.
+    async fn pending_webhook_deliveries(&self, limit: i64) -> Result<Vec<WebhookDelivery>>;
+    /// Marks a delivery processed, with the error that stopped part of it, if any.
+    async fn finish_webhook_delivery(&self, id: &str, error: Option<&str>) -> Result<()>;
+    /// Applies a provider's delivery status (`sent`, `delivered`, `read`, `failed`) to the
+    /// outbound message with that provider id on that number. Statuses only move forward
+    /// (sent → delivered → read; failed from any); returns the message if it exists.
+    async fn apply_message_status(
+        &self,
+        number_id: &str,
+        channel_message_id: &str,
+        status: &str,
+        error: Option<&str>,
+    ) -> Result<Option<Message>>;
 
     // Contacts.
     async fn insert_contact(

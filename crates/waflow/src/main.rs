@@ -51,6 +51,16 @@ struct ServeArgs {
     /// `full` fsyncs every commit (survives power loss); `normal` survives process crashes only.
     #[arg(long, env = "WAFLOW_DURABILITY", value_enum, default_value_t = DurabilityArg::Full)]
     durability: DurabilityArg,
+    /// The key that encrypts stored credentials, 64 hex characters. Without it, waflow uses (and
+    /// on first run creates) `master.key` in the data directory.
+    #[arg(long, env = "WAFLOW_MASTER_KEY", hide_env_values = true)]
+    master_key: Option<String>,
+    /// The Graph API base URL for Cloud API numbers.
+    #[arg(long, env = "WAFLOW_GRAPH_URL", default_value = waflow_server::DEFAULT_GRAPH_URL)]
+    graph_url: String,
+    /// The Graph API version for Cloud API numbers.
+    #[arg(long, env = "WAFLOW_GRAPH_VERSION", default_value = waflow_server::DEFAULT_GRAPH_VERSION)]
+    graph_version: String,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -111,9 +121,11 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 DurabilityArg::Normal => Durability::Normal,
             };
             let config = Config {
-                listen: args.listen,
-                data_dir: args.data.data_dir,
                 durability,
+                master_key: args.master_key,
+                graph_url: args.graph_url,
+                graph_version: args.graph_version,
+                ..Config::new(args.listen, args.data.data_dir)
             };
             let running = waflow_server::start_with_system_clock(&config).await?;
             let url = format!("http://{}", running.addr);

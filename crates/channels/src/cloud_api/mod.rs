@@ -4,11 +4,13 @@
 //! - [`webhook`]: a webhook body parsed into [`WebhookEvent`]s in waflow's model.
 //! - [`content`]: what can be sent (text, buttons, list, media, template, reaction), with Meta's
 //!   limits checked before anything is sent.
+//! - [`channel`]: the [`crate::Channel`] that sends through the Graph API, paced per number.
 //! - [`graph`]: the Graph API client (send, mark as read, media, templates) and the
 //!   classification of its errors into retryable and permanent.
 //!
 //! **Invariant:** nothing outside this module knows Meta's JSON shapes.
 
+pub mod channel;
 pub mod content;
 pub mod graph;
 pub mod signature;

@@ -82,6 +82,10 @@ pub fn router() -> Router<AppState> {
         .route("/logs/{id}", get(logs::show));
     Router::new()
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+        .route(
+            "/webhooks/cloud_api/{id}",
+            get(crate::cloud::webhook::verify).post(crate::cloud::webhook::receive),
+        )
         .nest("/api/v1", api)
         .fallback(|| async {
             ApiError::NotFound("no such endpoint; see /api/v1/openapi.json".into())

@@ -25,13 +25,23 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Number>)> {
     let obj = Obj::new(&body, Path::root(""))?;
-    obj.only(&["label", "channel"])?;
+    obj.only(&["label", "channel", "cloud_api"])?;
     let label = obj.str("label")?.trim().to_string();
     let channel = obj.opt_str("channel")?.unwrap_or("sandbox");
     match channel {
+        "sandbox" if obj.has("cloud_api") => {
+            return Err(ApiError::invalid(
+                "cloud_api",
+                "is only for numbers with \"channel\": \"cloud_api\"",
+            ))
+        }
         "sandbox" => {}
-        "cloud_api" | "linked_device" => {
-            return Err(ApiError::invalid("channel", format!("{channel:?} numbers are not available in this version of waflow yet; use \"sandbox\"")))
+        "cloud_api" => {
+            let number = connect_cloud_api(&state, &caller, &obj, &label).await?;
+            return Ok((StatusCode::CREATED, Json(number)));
+        }
+        "linked_device" => {
+            return Err(ApiError::invalid("channel", format!("{channel:?} numbers are not available in this version of waflow yet; use \"sandbox\" or \"cloud_api\"")))
         }
         other => return Err(ApiError::invalid("channel", format!("{other:?} is not a channel (sandbox, cloud_api, linked_device)"))),
     }
@@ -82,6 +92,92 @@ pub async fn update(
     Ok(Json(updated))
 }
 
+/// Stores a Cloud API number with its credentials sealed, and makes its webhook live.
+async fn connect_cloud_api(
+    state: &AppState,
+    caller: &Caller,
+    obj: &Obj<'_>,
+    label: &str,
+) -> ApiResult<Number> {
+    let (value, path) = obj.req("cloud_api")?;
+    let creds = Obj::new(value, path)?;
+    creds.only(&[
+        "phone_number_id",
+        "waba_id",
+        "access_token",
+        "app_secret",
+        "verify_token",
+        "send_per_second",
+    ])?;
+    let digits = |key: &str| -> ApiResult<String> {
+        let v = creds.str(key)?.trim();
+        if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ApiError::invalid(
+                format!("cloud_api.{key}"),
+                format!("{v:?} is not a Meta id (digits only)"),
+            ));
+        }
+        Ok(v.to_string())
+    };
+    let secret = |key: &str| -> ApiResult<String> {
+        let v = creds.str(key)?.trim();
+        if v.is_empty() || v.len() > 4096 {
+            return Err(ApiError::invalid(
+                format!("cloud_api.{key}"),
+                "must be 1 to 4096 characters",
+            ));
+        }
+        Ok(v.to_string())
+    };
+    let phone_number_id = digits("phone_number_id")?;
+    let waba_id = digits("waba_id")?;
+    let secrets = crate::cloud::Secrets {
+        access_token: secret("access_token")?,
+        app_secret: secret("app_secret")?,
+        verify_token: secret("verify_token")?,
+    };
+    let per_second = creds.i64_or(
+        "send_per_second",
+        i64::from(waflow_channels::cloud_api::channel::DEFAULT_PER_SECOND),
+    )?;
+    if !(1..=1000).contains(&per_second) {
+        return Err(ApiError::invalid(
+            "cloud_api.send_per_second",
+            format!("{per_second} is not between 1 and 1000"),
+        ));
+    }
+    let sealed = serde_json::to_string(&secrets)
+        .map(|plain| state.cloud.key.seal(&plain))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let new = waflow_store::NewNumber {
+        label: label.to_string(),
+        channel: "cloud_api".into(),
+        status: "connected".into(),
+        external_id: Some(phone_number_id),
+        settings: json!({"waba_id": waba_id, "send_per_second": per_second}),
+        sealed_secrets: Some(sealed.clone()),
+    };
+    let number = state
+        .store
+        .insert_channel_number(&caller.workspace_id, &new)
+        .await
+        .map_err(|e| match e {
+            waflow_store::Error::Conflict { message, .. } => ApiError::Conflict {
+                field: Some("cloud_api.phone_number_id".into()),
+                message,
+            },
+            other => other.into(),
+        })?;
+    state
+        .cloud
+        .register(&waflow_store::ChannelNumber {
+            number: number.clone(),
+            sealed_secrets: Some(sealed),
+        })
+        .map_err(ApiError::Internal)?;
+    Ok(number)
+}
+
 /// Deletes a number; workflows scoped to it become global.
 pub async fn remove(
     State(state): State<AppState>,
@@ -90,6 +186,7 @@ pub async fn remove(
 ) -> ApiResult<StatusCode> {
     state.store.delete_number(&caller.workspace_id, &id).await?;
     state.forget_number(&id);
+    state.cloud.unregister(&id);
     state.engine.invalidate(&caller.workspace_id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -161,6 +258,8 @@ pub async fn sandbox_inbound(
         channel_message_id: message_id,
         message_type,
         text,
+        payload: None,
+        reply_to: None,
     };
     Ok(Json(state.engine.inbound(request).await?))
 }

@@ -35,12 +35,17 @@ impl TestApp {
     }
 
     pub async fn spawn_with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self::spawn_configured(clock, |_| {}).await
+    }
+
+    /// The server with a configuration adjusted by `adjust` (e.g. the Graph API's URL).
+    pub async fn spawn_configured(clock: Arc<dyn Clock>, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().to_path_buf(),
+        let mut config = Config {
             durability: Durability::Normal,
+            ..Config::new("127.0.0.1:0".parse().unwrap(), dir.path().to_path_buf())
         };
+        adjust(&mut config);
         let running = waflow_server::start(&config, clock)
             .await
             .expect("server starts");

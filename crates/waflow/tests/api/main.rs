@@ -1,6 +1,8 @@
 //! API tests: each boots the real server on a random port with a fresh SQLite file and talks HTTP.
 
 mod cli;
+mod cloud_api;
+mod cloud_fixtures;
 mod crash;
 mod engine_order;
 mod harness;

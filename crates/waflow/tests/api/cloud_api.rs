@@ -1,0 +1,505 @@
+//! Cloud API numbers end to end: the real server, Meta's webhook JSON signed with the app secret,
+//! and a local fake of the Graph API (`waflow_testkit::FakeGraph`) on the production code path.
+
+use crate::harness::TestApp;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use waflow_channels::cloud_api::signature;
+use waflow_engine::clock::{Clock, ManualClock, SystemClock};
+use waflow_testkit::graph::{graph_error, FakeGraph};
+
+pub const PHONE_NUMBER_ID: &str = "106540352242922";
+const APP_SECRET: &str = "app-secret-for-tests";
+const VERIFY_TOKEN: &str = "verify-me";
+const ACCESS_TOKEN: &str = "EAAG-test-access-token";
+
+/// A server whose Graph API is `graph`, with one Cloud API number.
+pub struct CloudApp {
+    pub app: TestApp,
+    pub graph: FakeGraph,
+    pub number: String,
+}
+
+impl CloudApp {
+    pub async fn start() -> Self {
+        Self::start_with(Arc::new(SystemClock), 80).await
+    }
+
+    pub async fn start_with(clock: Arc<dyn Clock>, per_second: u32) -> Self {
+        let graph = FakeGraph::start().await.expect("fake graph");
+        let url = graph.base_url().to_string();
+        let app = TestApp::spawn_configured(clock, |c| c.graph_url = url).await;
+        let r = app
+            .post(
+                "/api/v1/numbers",
+                json!({"label": "Shop", "channel": "cloud_api", "cloud_api": {
+                    "phone_number_id": PHONE_NUMBER_ID, "waba_id": "102290129340398",
+                    "access_token": ACCESS_TOKEN, "app_secret": APP_SECRET,
+                    "verify_token": VERIFY_TOKEN, "send_per_second": per_second}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let number = r.body["id"].as_str().unwrap().to_string();
+        CloudApp { app, graph, number }
+    }
+
+    fn webhook_url(&self) -> String {
+        format!("{}/webhooks/cloud_api/{}", self.app.base, self.number)
+    }
+
+    /// POSTs `body` to the webhook with the given signature header (none when `None`).
+    pub async fn post_raw(&self, body: &[u8], signature: Option<String>) -> StatusCode {
+        let mut req = self
+            .app
+            .client
+            .post(self.webhook_url())
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(s) = signature {
+            req = req.header("X-Hub-Signature-256", s);
+        }
+        let status = req.send().await.unwrap().status();
+        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        status
+    }
+
+    /// POSTs a payload signed with the number's app secret; asserts the 200.
+    pub async fn deliver(&self, payload: &Value) {
+        let body = serde_json::to_vec(payload).unwrap();
+        let sig = signature::sign(APP_SECRET.as_bytes(), &body);
+        assert_eq!(self.post_raw(&body, Some(sig)).await, StatusCode::OK);
+    }
+
+    /// Waits until `check` holds (the webhook is processed asynchronously).
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
+
+    /// The stored messages of the only conversation of `phone`'s contact.
+    pub async fn messages_of(&self, phone: &str) -> Vec<Value> {
+        let contacts = self
+            .app
+            .get(&format!(
+                "/api/v1/contacts?search={}",
+                phone.trim_start_matches('+')
+            ))
+            .await;
+        let Some(contact) = contacts.body["data"].as_array().and_then(|d| d.first()) else {
+            return Vec::new();
+        };
+        let conversations = self.app.get("/api/v1/conversations?limit=200").await;
+        let Some(conv) = conversations.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["contact_id"] == contact["id"])
+        else {
+            return Vec::new();
+        };
+        let msgs = self
+            .app
+            .get(&format!(
+                "/api/v1/conversations/{}/messages",
+                conv["id"].as_str().unwrap()
+            ))
+            .await;
+        msgs.body["data"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The `wamid` of the reply to `phone` once it is stored with `status`.
+    pub async fn reply_wamid(&self, phone: &str, status: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let msgs = self.messages_of(phone).await;
+            if let Some(m) = msgs
+                .iter()
+                .find(|m| m["direction"] == "outbound" && m["status"] == status)
+            {
+                return m["channel_message_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("no reply to {phone} with status {status}");
+    }
+
+    /// A reply workflow for every inbound message.
+    pub async fn echo_workflow(&self) {
+        self.app
+            .create_workflow(
+                json!({"name": "Echo", "trigger": {"type": "message_received"},
+                "steps": [{"type": "send_text", "text": "Ricevuto: {{ message.text }}"}]}),
+            )
+            .await;
+    }
+}
+
+/// A webhook payload with `messages` (and the contacts they come from) for our number.
+pub fn payload(messages: Vec<Value>) -> Value {
+    let contacts: Vec<Value> = messages
+        .iter()
+        .map(|m| json!({"profile": {"name": "Giulia"}, "wa_id": m["from"]}))
+        .collect();
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+        "field": "messages",
+        "value": {"messaging_product": "whatsapp",
+                  "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},
+                  "contacts": contacts, "messages": messages}}]}]})
+}
+
+/// A text message from `from` (digits) with a unique `wamid`.
+pub fn text_message(from: &str, wamid: &str, body: &str) -> Value {
+    json!({"from": from, "id": wamid, "timestamp": "1763719200", "type": "text", "text": {"body": body}})
+}
+
+/// A status payload for one of our messages.
+pub fn status_payload(wamid: &str, status: &str, errors: Option<Value>) -> Value {
+    let mut s = json!({"id": wamid, "status": status, "timestamp": "1763719300", "recipient_id": "393331234567"});
+    if let Some(e) = errors {
+        s["errors"] = e;
+    }
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+        "field": "messages",
+        "value": {"messaging_product": "whatsapp",
+                  "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},
+                  "statuses": [s]}}]}]})
+}
+
+#[tokio::test]
+async fn the_verification_handshake_answers_the_challenge_only_with_the_right_token() {
+    let c = CloudApp::start().await;
+    let get = |token: &str| {
+        let url = format!(
+            "{}?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444",
+            c.webhook_url()
+        );
+        let client = c.app.client.clone();
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (status, body) = get(VERIFY_TOKEN).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "1158201444");
+    let (status, body) = get("wrong").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("verify_token"), "{body}");
+    let unknown = c
+        .app
+        .client
+        .get(format!(
+            "{}/webhooks/cloud_api/num_nope?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1",
+            c.app.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_signatures_are_refused_with_401_and_leave_no_trace() {
+    let c = CloudApp::start().await;
+    c.echo_workflow().await;
+    let body = serde_json::to_vec(&payload(vec![text_message(
+        "393331234567",
+        "wamid.SIG1",
+        "ciao",
+    )]))
+    .unwrap();
+    let good = signature::sign(APP_SECRET.as_bytes(), &body);
+    let wrong = signature::sign(b"another-secret", &body);
+    assert_eq!(
+        c.post_raw(&body, Some(wrong)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(c.post_raw(&body, None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        c.post_raw(&body, Some("sha256=xyz".into())).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut changed = body.clone();
+    let at = changed.iter().position(|b| *b == b'c').unwrap();
+    changed[at] = b'C';
+    assert_eq!(
+        c.post_raw(&changed, Some(good)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // Give a (wrongly) accepted delivery time to be processed, then look for any trace.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let contacts = c.app.get("/api/v1/contacts").await;
+    assert_eq!(contacts.body["data"], json!([]), "no contact was created");
+    let logs = c.app.get("/api/v1/logs").await;
+    assert_eq!(logs.body["data"], json!([]), "nothing was logged");
+    assert!(c.graph.sent_messages().is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn a_message_is_answered_through_the_graph_api_and_its_statuses_are_applied() {
+    let c = CloudApp::start().await;
+    c.echo_workflow().await;
+    c.deliver(&payload(vec![text_message(
+        "393331234567",
+        "wamid.IN1",
+        "quanto costa?",
+    )]))
+    .await;
+    c.eventually("the reply at the Graph API", || async {
+        c.graph.sent_messages().len() == 1
+    })
+    .await;
+    let sent = &c.graph.sent_messages()[0];
+    assert_eq!(sent["to"], "393331234567");
+    assert_eq!(sent["type"], "text");
+    assert_eq!(sent["text"]["body"], "Ricevuto: quanto costa?");
+    let request = c
+        .graph
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with(&format!("/{PHONE_NUMBER_ID}/messages")))
+        .expect("the send request");
+    assert_eq!(
+        request.authorization.as_deref(),
+        Some(&*format!("Bearer {ACCESS_TOKEN}"))
+    );
+
+    // The stored reply carries the wamid the Graph API answered; statuses move it forward.
+    let wamid = c.reply_wamid("+393331234567", "sent").await;
+    assert!(wamid.starts_with("wamid."), "{wamid}");
+    c.deliver(&status_payload(&wamid, "read", None)).await;
+    c.deliver(&status_payload(&wamid, "delivered", None)).await; // late: must not move it back
+    c.eventually("the reply marked read", || async {
+        let msgs = c.messages_of("+393331234567").await;
+        msgs.iter()
+            .any(|m| m["direction"] == "outbound" && m["status"] == "read")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let msgs = c.messages_of("+393331234567").await;
+    let reply = msgs.iter().find(|m| m["direction"] == "outbound").unwrap();
+    assert_eq!(
+        reply["status"], "read",
+        "a late 'delivered' does not undo 'read'"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_status_is_stored_on_the_message_and_logged_with_its_code() {
+    let c = CloudApp::start().await;
+    c.echo_workflow().await;
+    c.deliver(&payload(vec![text_message(
+        "393331234567",
+        "wamid.IN2",
+        "ciao",
+    )]))
+    .await;
+    let wamid = c.reply_wamid("+393331234567", "sent").await;
+    let errors = json!([{"code": 131026, "title": "Message undeliverable",
+                         "message": "Message undeliverable", "error_data": {"details": "Receiver is incapable of receiving this message"}}]);
+    c.deliver(&status_payload(&wamid, "failed", Some(errors)))
+        .await;
+    c.eventually("the reply marked failed", || async {
+        let msgs = c.messages_of("+393331234567").await;
+        msgs.iter().any(|m| {
+            m["direction"] == "outbound"
+                && m["status"] == "failed"
+                && m["error"].as_str().is_some_and(|e| e.contains("131026"))
+        })
+    })
+    .await;
+    let logs = c.app.get("/api/v1/logs?outcome=failed").await;
+    let entry = &logs.body["data"][0];
+    assert!(
+        entry["summary"].as_str().unwrap().contains("131026"),
+        "{entry}"
+    );
+}
+
+#[tokio::test]
+async fn the_same_payload_delivered_five_times_runs_its_workflow_once() {
+    let c = CloudApp::start().await;
+    c.echo_workflow().await;
+    let p = payload(vec![text_message("393331234567", "wamid.DUP1", "ciao")]);
+    for _ in 0..5 {
+        c.deliver(&p).await;
+    }
+    c.eventually("the reply", || async {
+        !c.graph.sent_messages().is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        c.graph.sent_messages().len(),
+        1,
+        "one reply for five deliveries"
+    );
+    let inbound: Vec<Value> = c
+        .messages_of("+393331234567")
+        .await
+        .into_iter()
+        .filter(|m| m["direction"] == "inbound")
+        .collect();
+    assert_eq!(inbound.len(), 1, "one stored message");
+    let logs = c.app.get("/api/v1/logs?outcome=duplicate").await;
+    assert_eq!(
+        logs.body["data"].as_array().unwrap().len(),
+        4,
+        "four duplicates logged"
+    );
+}
+
+#[tokio::test]
+async fn a_130429_answer_is_retried_and_the_message_is_delivered_once() {
+    let c = CloudApp::start().await;
+    c.echo_workflow().await;
+    c.graph
+        .fail_next(1, 400, graph_error(130429, "Rate limit hit"));
+    c.deliver(&payload(vec![text_message(
+        "393331234567",
+        "wamid.RL1",
+        "ciao",
+    )]))
+    .await;
+    c.eventually("the reply after a retry", || async {
+        c.graph.sent_messages().len() == 1
+    })
+    .await;
+    let attempts = c
+        .graph
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/messages"))
+        .count();
+    assert_eq!(attempts, 2, "one refused attempt, one accepted");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(c.graph.sent_messages().len(), 1, "delivered once");
+}
+
+#[tokio::test]
+async fn a_131047_answer_is_not_retried_and_the_log_says_why() {
+    let c = CloudApp::start().await;
+    c.echo_workflow().await;
+    c.graph.fail_next(
+        1,
+        400,
+        graph_error(131047, "Re-engagement message: more than 24 hours have passed since the recipient last replied"),
+    );
+    c.deliver(&payload(vec![text_message(
+        "393331234567",
+        "wamid.RE1",
+        "ciao",
+    )]))
+    .await;
+    c.eventually("the failure in the log", || async {
+        let logs = c.app.get("/api/v1/logs?outcome=failed").await;
+        logs.body["data"].as_array().is_some_and(|d| !d.is_empty())
+    })
+    .await;
+    let logs = c.app.get("/api/v1/logs?outcome=failed").await;
+    let summary = logs.body["data"][0]["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(summary.contains("131047"), "{summary}");
+    assert!(summary.contains("Re-engagement"), "{summary}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let attempts = c
+        .graph
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/messages"))
+        .count();
+    assert_eq!(attempts, 1, "not retried");
+    let msgs = c.messages_of("+393331234567").await;
+    let reply = msgs.iter().find(|m| m["direction"] == "outbound").unwrap();
+    assert_eq!(reply["status"], "failed");
+}
+
+#[tokio::test]
+async fn free_form_messages_are_not_sent_outside_the_24_hour_window() {
+    let clock = Arc::new(ManualClock::new(
+        chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z")
+            .unwrap()
+            .into(),
+    ));
+    let c = CloudApp::start_with(clock.clone(), 80).await;
+    c.app
+        .create_workflow(
+            json!({"name": "Follow-up", "trigger": {"type": "message_received"},
+            "steps": [{"type": "send_text", "text": "Subito"},
+                      {"type": "send_text", "text": "Dopo un giorno", "when": "25h"}]}),
+        )
+        .await;
+    c.deliver(&payload(vec![text_message(
+        "393331234567",
+        "wamid.W1",
+        "ciao",
+    )]))
+    .await;
+    c.eventually("the immediate reply", || async {
+        c.graph.sent_messages().len() == 1
+    })
+    .await;
+    clock.advance(chrono::Duration::hours(25));
+    c.app.running.engine.run_due_steps().await.unwrap();
+    c.eventually("the late step refused", || async {
+        let logs = c.app.get("/api/v1/logs?outcome=failed").await;
+        logs.body["data"].as_array().is_some_and(|d| !d.is_empty())
+    })
+    .await;
+    let logs = c.app.get("/api/v1/logs?outcome=failed").await;
+    let summary = logs.body["data"][0]["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        summary.contains("24-hour customer service window"),
+        "{summary}"
+    );
+    assert_eq!(
+        c.graph.sent_messages().len(),
+        1,
+        "the late message never reached Meta"
+    );
+}
+
+#[tokio::test]
+async fn the_throughput_cap_holds_under_a_burst_of_1000_replies() {
+    let per_second = 250;
+    let c = CloudApp::start_with(Arc::new(SystemClock), per_second).await;
+    c.echo_workflow().await;
+    let messages: Vec<Value> = (0..1000)
+        .map(|i| text_message(&format!("3933{:08}", i), &format!("wamid.BURST{i}"), "ciao"))
+        .collect();
+    let started = Instant::now();
+    c.deliver(&payload(messages)).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while c.graph.sent_messages().len() < 1000 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    assert_eq!(c.graph.sent_messages().len(), 1000, "every reply sent");
+    // 1,000 sends at 250/s with a burst of 25 cannot take less than (1000 - 25) / 250 = 3.9 s.
+    let rate = 1000.0 / elapsed;
+    println!("1,000 replies in {elapsed:.2} s: {rate:.0}/s against a cap of {per_second}/s");
+    assert!(
+        elapsed >= 3.9,
+        "1,000 replies went out in {elapsed:.2} s: faster than {per_second}/s"
+    );
+}
