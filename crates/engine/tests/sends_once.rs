@@ -82,6 +82,8 @@ async fn every_reply_is_sent_once_under_a_burst() {
                     channel_message_id: format!("m-{client}-{i}"),
                     message_type: MessageType::Text,
                     text: format!("hello {i}"),
+                    payload: None,
+                    reply_to: None,
                 };
                 let out = engine.inbound(request).await.unwrap();
                 assert_eq!(out.queued.len(), 1);

@@ -386,14 +386,12 @@ impl Store for SqliteStore {
         error: Option<&str>,
     ) -> Result<Option<Message>> {
         // Statuses arrive out of order (Meta does not guarantee order): only move forward.
-        let sql = format!(
-            "UPDATE messages SET status = ?1, error = COALESCE(?2, error) \
+        let sql = "UPDATE messages SET status = ?1, error = COALESCE(?2, error) \
              WHERE number_id = ?3 AND channel_message_id = ?4 AND direction = 'outbound' \
              AND (?1 = 'failed' OR (CASE status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END) \
-                  < (CASE ?1 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 0 END))"
-        );
+                  < (CASE ?1 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 0 END))";
         let mut conn = self.writer.lock().await?;
-        sqlx::query(&sql)
+        sqlx::query(sql)
             .bind(status)
             .bind(error)
             .bind(number_id)

@@ -503,3 +503,92 @@ async fn the_throughput_cap_holds_under_a_burst_of_1000_replies() {
         "1,000 replies went out in {elapsed:.2} s: faster than {per_second}/s"
     );
 }
+
+#[tokio::test]
+async fn credentials_are_validated_sealed_at_rest_and_never_returned() {
+    let c = CloudApp::start().await;
+    let base = json!({"phone_number_id": "106540352242999", "waba_id": "102290129340398",
+                      "access_token": "EAAG-other", "app_secret": "s", "verify_token": "v"});
+    let cases = [
+        (
+            "phone_number_id",
+            json!("12ab"),
+            "cloud_api.phone_number_id",
+        ),
+        ("waba_id", json!(""), "cloud_api.waba_id"),
+        ("access_token", json!(""), "cloud_api.access_token"),
+        ("app_secret", json!(42), "cloud_api.app_secret"),
+        ("send_per_second", json!(0), "cloud_api.send_per_second"),
+        ("colour", json!("blue"), "cloud_api.colour"),
+    ];
+    for (key, value, field) in cases {
+        let mut creds = base.clone();
+        creds[key] = value.clone();
+        let r = c
+            .app
+            .post(
+                "/api/v1/numbers",
+                json!({"label": "B", "channel": "cloud_api", "cloud_api": creds}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{key}={value}: {}",
+            r.body
+        );
+        assert_eq!(r.body["error"]["field"], field, "{key}={value}: {}", r.body);
+    }
+    let mut missing = base.clone();
+    missing.as_object_mut().unwrap().remove("verify_token");
+    let r = c
+        .app
+        .post(
+            "/api/v1/numbers",
+            json!({"label": "B", "channel": "cloud_api", "cloud_api": missing}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("verify_token"),
+        "{}",
+        r.body
+    );
+    // The same phone_number_id twice is a conflict naming the field.
+    let mut dup = base.clone();
+    dup["phone_number_id"] = PHONE_NUMBER_ID.into();
+    let r = c
+        .app
+        .post(
+            "/api/v1/numbers",
+            json!({"label": "B", "channel": "cloud_api", "cloud_api": dup}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["error"]["field"], "cloud_api.phone_number_id");
+
+    // Never returned by the API, never stored in clear.
+    let shown = c.app.get(&format!("/api/v1/numbers/{}", c.number)).await;
+    assert_eq!(shown.body["external_id"], PHONE_NUMBER_ID);
+    let listed = c.app.get("/api/v1/numbers").await;
+    for text in [shown.body.to_string(), listed.body.to_string()] {
+        assert!(
+            !text.contains(ACCESS_TOKEN)
+                && !text.contains(APP_SECRET)
+                && !text.contains(VERIFY_TOKEN)
+        );
+    }
+    let db = std::fs::read(c.app._dir.path().join("waflow.db")).unwrap();
+    let wal = std::fs::read(c.app._dir.path().join("waflow.db-wal")).unwrap_or_default();
+    for secret in [ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN] {
+        for bytes in [&db, &wal] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{secret} is stored in clear"
+            );
+        }
+    }
+}

@@ -164,7 +164,18 @@ async fn numbers_modules_and_deleting_a_scoped_number() {
             json!({"label": "X", "channel": "cloud_api"}),
         )
         .await;
-    assert_eq!(cloud.body["error"]["field"], "channel");
+    assert_eq!(cloud.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        cloud.body["error"]["field"], "cloud_api",
+        "credentials are required"
+    );
+    let linked = app
+        .post(
+            "/api/v1/numbers",
+            json!({"label": "X", "channel": "linked_device"}),
+        )
+        .await;
+    assert_eq!(linked.body["error"]["field"], "channel");
     let mut doc = reply_workflow(
         "Sales only",
         json!({"type": "message_received"}),
