@@ -12,18 +12,15 @@
 //! Usage: `cargo run --release -p waflow-bench --bin inbound -- [--messages N] [--concurrency C]
 //!         [--rate-seconds S] [--binary target/release/waflow]`
 
+mod common;
 mod raw_http;
 
 use anyhow::{bail, Context, Result};
-use serde_json::{json, Value};
-use std::net::SocketAddr;
+use common::{ms, percentile, Server};
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 
 struct Options {
     messages: usize,
@@ -56,30 +53,6 @@ fn options() -> Result<Options> {
         i += 2;
     }
     Ok(o)
-}
-
-fn rss_kib(pid: u32) -> Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .context("no VmRSS")?;
-    Ok(line
-        .split_whitespace()
-        .nth(1)
-        .context("VmRSS value")?
-        .parse()?)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 struct Target {
@@ -177,96 +150,21 @@ async fn fixed_rate(target: Arc<Target>, per_second: u64, seconds: u64) -> Resul
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let o = options()?;
-    let dir = std::env::temp_dir().join(format!("waflow-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let token_out = Command::new(&o.binary)
-        .args(["token", "create", "--data-dir"])
-        .arg(&dir)
-        .output()
-        .await
-        .with_context(|| {
-            format!(
-                "running {}; build it with `cargo build --release -p waflow`",
-                o.binary.display()
-            )
-        })?;
-    let token = String::from_utf8(token_out.stdout)?.trim().to_string();
-
-    let spawned = Instant::now();
-    let mut child = Command::new(&o.binary)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--durability",
-            &o.durability,
-            "--data-dir",
-        ])
-        .arg(&dir)
-        .env("WAFLOW_LOG", "warn")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
-    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let line = lines.next_line().await?.context("no ready line")?;
-    let base = line
-        .strip_prefix("waflow listening on ")
-        .context("ready line")?
-        .to_string();
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(1024)
-        .build()?;
-    client
-        .get(format!("{base}/healthz"))
-        .send()
-        .await?
-        .error_for_status()?;
-    let ready = spawned.elapsed();
-    let pid = child.id().context("pid")?;
+    let server = Server::start(&o.binary, &o.durability, &[]).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let idle_rss = rss_kib(pid)?;
-
-    let numbers: Value = client
-        .get(format!("{base}/api/v1/numbers"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
+    let idle_rss = server.rss_kib()?;
+    let numbers = server.get("/api/v1/numbers").await?;
     let sandbox = numbers["data"][0]["id"]
         .as_str()
         .context("sandbox number")?
         .to_string();
-    for n in 0..100 {
-        let doc = if n < 90 {
-            json!({"name": format!("Keyword {n}"), "priority": n, "trigger": {"type": "message_received"},
-                   "conditions": {"all": [{"type": "text", "op": "contains", "values": [format!("kw{n}x"), format!("alias{n}")]},
-                                          {"not": {"type": "tags", "tags": ["blocked-topic"]}}]},
-                   "steps": [{"type": "send_text", "text": format!("Ciao {{{{contact.first_name}}}}, ecco le info su {n}")}]})
-        } else {
-            json!({"name": format!("Media {n}"), "priority": n, "trigger": {"type": "message_received"},
-                   "conditions": {"any": [{"type": "message_type", "types": ["image", "document"]}, {"type": "tags", "tags": [format!("vip{n}")]}]},
-                   "steps": [{"type": "send_text", "text": "media"}, {"type": "add_tag", "tag": "media", "when": "1h"}]})
-        };
-        let r = client
-            .post(format!("{base}/api/v1/workflows"))
-            .bearer_auth(&token)
-            .json(&doc)
-            .send()
-            .await?;
-        if r.status().as_u16() != 201 {
-            bail!("workflow {n} refused: {}", r.text().await?);
-        }
-    }
-    let addr: SocketAddr = base
-        .strip_prefix("http://")
-        .context("base URL")?
-        .parse()
-        .context("server address")?;
+    server
+        .create_workflows("Ciao {{contact.first_name}}, ecco le info su {n}")
+        .await?;
     let target = Arc::new(Target {
-        pool: raw_http::Pool::new(addr),
+        pool: raw_http::Pool::new(server.addr()?),
         inject_path: format!("/api/v1/numbers/{sandbox}/sandbox/inbound"),
-        token: token.clone(),
+        token: server.token.clone(),
     });
 
     // Warm up connections and caches.
@@ -275,7 +173,7 @@ async fn main() -> Result<()> {
     let (elapsed, mut lat) = full_load(target.clone(), "load", o.messages, o.concurrency).await?;
     lat.sort();
     let rate = o.messages as f64 / elapsed.as_secs_f64();
-    let busy_rss = rss_kib(pid)?;
+    let busy_rss = server.rss_kib()?;
 
     let mut fixed = fixed_rate(target.clone(), 1_000, o.rate_seconds).await?;
     fixed.sort();
@@ -285,14 +183,10 @@ async fn main() -> Result<()> {
     let mut count = 0usize;
     let mut cursor = String::new();
     loop {
-        let page: Value = client
-            .get(format!(
-                "{base}/api/v1/numbers/{sandbox}/sandbox/outbox?limit=1000&after={cursor}"
+        let page = server
+            .get(&format!(
+                "/api/v1/numbers/{sandbox}/sandbox/outbox?limit=1000&after={cursor}"
             ))
-            .bearer_auth(&token)
-            .send()
-            .await?
-            .json()
             .await?;
         count += page["data"].as_array().map_or(0, |d| d.len());
         match page["next_cursor"].as_str() {
@@ -306,7 +200,7 @@ async fn main() -> Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         o.durability
     );
-    println!("  start to ready:          {}", ms(ready));
+    println!("  start to ready:          {}", ms(server.ready));
     println!(
         "  idle RSS:                {:.1} MiB",
         idle_rss as f64 / 1024.0
@@ -332,8 +226,7 @@ async fn main() -> Result<()> {
         ms(percentile(&fixed, 0.99))
     );
     println!("  replies in the outbox:   {count} of {expected} expected");
-    child.kill().await.ok();
-    std::fs::remove_dir_all(&dir).ok();
+    server.stop().await;
     if count != expected {
         bail!("outbox has {count} replies, expected {expected}");
     }

@@ -37,12 +37,24 @@ impl Connection {
         })
     }
 
-    /// POSTs a JSON body and reads the whole response.
+    /// POSTs a JSON body with a bearer token and reads the whole response.
     pub async fn post_json(&mut self, path: &str, token: &str, body: &str) -> Result<Response> {
+        self.post(path, "authorization", &format!("Bearer {token}"), body)
+            .await
+    }
+
+    /// POSTs a JSON body with one extra header and reads the whole response.
+    pub async fn post(
+        &mut self,
+        path: &str,
+        header: &str,
+        value: &str,
+        body: &str,
+    ) -> Result<Response> {
         self.request.clear();
         self.request.extend_from_slice(
             format!(
-                "POST {path} HTTP/1.1\r\nhost: bench\r\nauthorization: Bearer {token}\r\n\
+                "POST {path} HTTP/1.1\r\nhost: bench\r\n{header}: {value}\r\n\
                  content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
                 body.len()
             )

@@ -68,7 +68,7 @@ struct Media {
 #[derive(Default)]
 struct Inner {
     requests: Vec<RecordedRequest>,
-    sent: Vec<Value>,
+    sent: Vec<(std::time::Instant, Value)>,
     failures: VecDeque<(u16, Value)>,
     delay: Option<Duration>,
     media: HashMap<String, Media>,
@@ -172,6 +172,16 @@ impl FakeGraph {
 
     /// The JSON bodies of the messages accepted so far (answered with a `wamid`), in order.
     pub fn sent_messages(&self) -> Vec<Value> {
+        self.shared.lock().sent.iter().map(|(_, v)| v.clone()).collect()
+    }
+
+    /// How many messages were accepted so far (cheap: nothing is copied).
+    pub fn sent_count(&self) -> usize {
+        self.shared.lock().sent.len()
+    }
+
+    /// The accepted messages with the moment each arrived, in order (for latency measurements).
+    pub fn sent_with_times(&self) -> Vec<(std::time::Instant, Value)> {
         self.shared.lock().sent.clone()
     }
 }
@@ -291,7 +301,7 @@ fn messages(shared: &Shared, body: Option<Value>) -> Response {
     }
     inner.next_id += 1;
     let wamid = format!("wamid.FAKE{:016X}", inner.next_id);
-    inner.sent.push(body);
+    inner.sent.push((std::time::Instant::now(), body));
     let wa_id: String = to.chars().filter(char::is_ascii_digit).collect();
     answer(
         200,
