@@ -40,7 +40,13 @@ impl Server {
         let token = String::from_utf8(token_out.stdout)?.trim().to_string();
         let spawned = Instant::now();
         let mut child = Command::new(binary)
-            .args(["serve", "--listen", "127.0.0.1:0", "--durability", durability])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--durability",
+                durability,
+            ])
             .args(extra)
             .arg("--data-dir")
             .arg(&dir)

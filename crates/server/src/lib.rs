@@ -164,7 +164,11 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
     let graph = GraphClient::new(&config.graph_url, &config.graph_version)
         .map_err(|e| StartError(format!("graph API client: {e}")))?;
     let cloud_channel = Arc::new(CloudApiChannel::new(graph));
-    let cloud = Arc::new(cloud::CloudApi::new(key, cloud_channel.clone()));
+    let cloud = Arc::new(cloud::CloudApi::new(
+        key,
+        cloud_channel.clone(),
+        store.clone(),
+    ));
     cloud
         .load(store.as_ref())
         .await

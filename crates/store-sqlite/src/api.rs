@@ -323,25 +323,25 @@ impl Store for SqliteStore {
         rows.iter().map(convert::channel_number).collect()
     }
 
-    async fn insert_webhook_delivery(
-        &self,
-        workspace_id: &str,
-        number_id: &str,
-        body: &str,
-    ) -> Result<String> {
-        let id = new_id("whk");
-        sqlx::query(
-            "INSERT INTO webhook_events (id, workspace_id, number_id, received_at, body) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(workspace_id)
-        .bind(number_id)
-        .bind(ms(now()))
-        .bind(body)
-        .execute(&mut *self.writer.lock().await?)
-        .await
-        .map_err(db)?;
-        Ok(id)
+    async fn insert_webhook_deliveries(&self, new: &[NewWebhookDelivery]) -> Result<Vec<String>> {
+        let ids: Vec<String> = new.iter().map(|_| new_id("whk")).collect();
+        let at = ms(now());
+        let mut tx = self.writer.begin().await?;
+        for (chunk, chunk_ids) in new.chunks(200).zip(ids.chunks(200)) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO webhook_events (id, workspace_id, number_id, received_at, body) ",
+            );
+            q.push_values(chunk.iter().zip(chunk_ids), |mut b, (d, id)| {
+                b.push_bind(id)
+                    .push_bind(&d.workspace_id)
+                    .push_bind(&d.number_id)
+                    .push_bind(at)
+                    .push_bind(&d.body);
+            });
+            q.build().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await?;
+        Ok(ids)
     }
 
     async fn pending_webhook_deliveries(&self, limit: i64) -> Result<Vec<WebhookDelivery>> {
@@ -367,47 +367,54 @@ impl Store for SqliteStore {
             .collect())
     }
 
-    async fn finish_webhook_delivery(&self, id: &str, error: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE webhook_events SET processed_at = ?, error = ? WHERE id = ?")
-            .bind(ms(now()))
-            .bind(error)
-            .bind(id)
-            .execute(&mut *self.writer.lock().await?)
-            .await
-            .map_err(db)?;
-        Ok(())
+    async fn finish_webhook_deliveries(&self, done: &[(String, Option<String>)]) -> Result<()> {
+        let at = ms(now());
+        let mut tx = self.writer.begin().await?;
+        for (id, error) in done {
+            sqlx::query("UPDATE webhook_events SET processed_at = ?, error = ? WHERE id = ?")
+                .bind(at)
+                .bind(error)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await
     }
 
-    async fn apply_message_status(
+    async fn apply_message_statuses(
         &self,
-        number_id: &str,
-        channel_message_id: &str,
-        status: &str,
-        error: Option<&str>,
-    ) -> Result<Option<Message>> {
+        changes: &[StatusChange],
+    ) -> Result<Vec<Option<Message>>> {
         // Statuses arrive out of order (Meta does not guarantee order): only move forward.
-        let sql = "UPDATE messages SET status = ?1, error = COALESCE(?2, error) \
+        let update = "UPDATE messages SET status = ?1, error = COALESCE(?2, error) \
              WHERE number_id = ?3 AND channel_message_id = ?4 AND direction = 'outbound' \
              AND (?1 = 'failed' OR (CASE status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END) \
                   < (CASE ?1 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 0 END))";
-        let mut conn = self.writer.lock().await?;
-        sqlx::query(sql)
-            .bind(status)
-            .bind(error)
-            .bind(number_id)
-            .bind(channel_message_id)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
-        let row = sqlx::query(&format!(
+        let select = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE number_id = ? AND channel_message_id = ? AND direction = 'outbound'"
-        ))
-        .bind(number_id)
-        .bind(channel_message_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db)?;
-        row.as_ref().map(convert::message).transpose()
+        );
+        let mut tx = self.writer.begin().await?;
+        let mut messages = Vec::with_capacity(changes.len());
+        for c in changes {
+            sqlx::query(update)
+                .bind(&c.status)
+                .bind(&c.error)
+                .bind(&c.number_id)
+                .bind(&c.channel_message_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            let row = sqlx::query(&select)
+                .bind(&c.number_id)
+                .bind(&c.channel_message_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+            messages.push(row.as_ref().map(convert::message).transpose()?);
+        }
+        tx.commit().await?;
+        Ok(messages)
     }
 
     async fn numbers(&self, workspace_id: &str) -> Result<Vec<Number>> {

@@ -67,6 +67,23 @@ pub struct ChannelNumber {
     pub sealed_secrets: Option<String>,
 }
 
+/// A webhook body to store.
+#[derive(Debug, Clone)]
+pub struct NewWebhookDelivery {
+    pub workspace_id: String,
+    pub number_id: String,
+    pub body: String,
+}
+
+/// A provider's delivery status for one of our messages.
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    pub number_id: String,
+    pub channel_message_id: String,
+    pub status: String,
+    pub error: Option<String>,
+}
+
 /// A stored webhook delivery not yet processed.
 #[derive(Debug, Clone)]
 pub struct WebhookDelivery {

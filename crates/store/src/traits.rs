@@ -121,27 +121,21 @@ pub trait Store: Send + Sync + 'static {
     async fn channel_numbers(&self, channel: &str) -> Result<Vec<ChannelNumber>>;
 
     // Webhook deliveries.
-    /// Stores an accepted webhook body before it is acknowledged; returns its id.
-    async fn insert_webhook_delivery(
-        &self,
-        workspace_id: &str,
-        number_id: &str,
-        body: &str,
-    ) -> Result<String>;
+    /// Stores accepted webhook bodies, all in one transaction, before they are acknowledged;
+    /// returns their ids in input order.
+    async fn insert_webhook_deliveries(&self, new: &[NewWebhookDelivery]) -> Result<Vec<String>>;
     /// Deliveries not yet processed, oldest first.
     async fn pending_webhook_deliveries(&self, limit: i64) -> Result<Vec<WebhookDelivery>>;
-    /// Marks a delivery processed, with the error that stopped part of it, if any.
-    async fn finish_webhook_delivery(&self, id: &str, error: Option<&str>) -> Result<()>;
-    /// Applies a provider's delivery status (`sent`, `delivered`, `read`, `failed`) to the
-    /// outbound message with that provider id on that number. Statuses only move forward
-    /// (sent → delivered → read; failed from any); returns the message if it exists.
-    async fn apply_message_status(
+    /// Marks deliveries processed (each with the error that stopped part of it, if any), in one
+    /// transaction.
+    async fn finish_webhook_deliveries(&self, done: &[(String, Option<String>)]) -> Result<()>;
+    /// Applies providers' delivery statuses (`sent`, `delivered`, `read`, `failed`) to the
+    /// outbound messages they name, in one transaction. Statuses only move forward (sent →
+    /// delivered → read; failed from any); returns each message if it exists.
+    async fn apply_message_statuses(
         &self,
-        number_id: &str,
-        channel_message_id: &str,
-        status: &str,
-        error: Option<&str>,
-    ) -> Result<Option<Message>>;
+        changes: &[StatusChange],
+    ) -> Result<Vec<Option<Message>>>;
 
     // Contacts.
     async fn insert_contact(

@@ -172,7 +172,12 @@ impl FakeGraph {
 
     /// The JSON bodies of the messages accepted so far (answered with a `wamid`), in order.
     pub fn sent_messages(&self) -> Vec<Value> {
-        self.shared.lock().sent.iter().map(|(_, v)| v.clone()).collect()
+        self.shared
+            .lock()
+            .sent
+            .iter()
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     /// How many messages were accepted so far (cheap: nothing is copied).

@@ -6,6 +6,7 @@
 //! after it is acknowledged; processing is idempotent (messages are deduplicated by `wamid`,
 //! statuses only move forward), so a crash in between, or Meta's redeliveries, change nothing.
 
+pub mod ingest;
 pub mod processor;
 pub mod webhook;
 
@@ -39,7 +40,9 @@ pub struct CloudApi {
     pub(crate) key: MasterKey,
     pub(crate) channel: Arc<CloudApiChannel>,
     lines: RwLock<HashMap<String, Line>>,
-    pub(crate) wake: Notify,
+    /// Notified when deliveries were stored: the processor's cue.
+    pub(crate) wake: Arc<Notify>,
+    pub(crate) ingest: ingest::Ingest,
 }
 
 /// The send cap of a number from its settings.
@@ -52,12 +55,15 @@ pub(crate) fn per_second(settings: &serde_json::Value) -> u32 {
 }
 
 impl CloudApi {
-    pub fn new(key: MasterKey, channel: Arc<CloudApiChannel>) -> Self {
+    /// The Cloud API state; starts the task that stores deliveries in `store`.
+    pub fn new(key: MasterKey, channel: Arc<CloudApiChannel>, store: Arc<dyn Store>) -> Self {
+        let wake = Arc::new(Notify::new());
         Self {
             key,
             channel,
             lines: RwLock::new(HashMap::new()),
-            wake: Notify::new(),
+            ingest: ingest::Ingest::spawn(store, wake.clone()),
+            wake,
         }
     }
 

@@ -7,11 +7,12 @@
 
 use crate::AppState;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::time::Duration;
 use waflow_channels::cloud_api::{webhook, InboundMessage, StatusUpdate, WebhookEvent};
 use waflow_domain::PhoneNumber;
 use waflow_engine::InboundRequest;
-use waflow_store::{new_id, ChannelNumber, LogEntry, WebhookDelivery};
+use waflow_store::{new_id, ChannelNumber, LogEntry, StatusChange};
 
 /// Deliveries taken per round.
 const ROUND: i64 = 200;
@@ -33,71 +34,97 @@ pub fn spawn(state: AppState) {
     });
 }
 
-/// Processes the pending deliveries once; returns how many were taken.
-pub async fn process_pending(state: &AppState) -> Result<usize, waflow_store::Error> {
-    let pending = state.store.pending_webhook_deliveries(ROUND).await?;
-    for delivery in &pending {
-        match process(state, delivery).await {
-            Outcome::Done(problems) => {
-                let error = (!problems.is_empty()).then(|| problems.join("; "));
-                if let Some(e) = &error {
-                    tracing::warn!(delivery = %delivery.id, error = %e, "webhook delivery partly refused");
-                }
-                state
-                    .store
-                    .finish_webhook_delivery(&delivery.id, error.as_deref())
-                    .await?;
+/// Processes the pending deliveries once, together: their statuses in one transaction, their
+/// messages through the engine in one batch, their completion in one transaction. Returns how
+/// many were taken; an error leaves them all pending, to be tried again.
+pub async fn process_pending(state: &AppState) -> Result<usize, String> {
+    let pending = state
+        .store
+        .pending_webhook_deliveries(ROUND)
+        .await
+        .map_err(|e| e.to_string())?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let mut numbers: HashMap<String, Option<ChannelNumber>> = HashMap::new();
+    let mut problems: Vec<Vec<String>> = vec![Vec::new(); pending.len()];
+    let mut requests = Vec::new();
+    let mut statuses: Vec<(StatusChange, StatusUpdate)> = Vec::new();
+    for (k, delivery) in pending.iter().enumerate() {
+        let events = match webhook::parse(delivery.body.as_bytes()) {
+            Ok(events) => events,
+            Err(e) => {
+                problems[k].push(e.to_string());
+                continue;
             }
-            Outcome::Retry(reason) => {
-                tracing::warn!(delivery = %delivery.id, %reason, "webhook delivery will be retried");
-                return Ok(0);
+        };
+        let Some(number) = number_of(state, &mut numbers, &delivery.number_id).await? else {
+            problems[k].push("the number was deleted".into());
+            continue;
+        };
+        for event in events {
+            match event {
+                WebhookEvent::Message(m) => match inbound_request(&number, m) {
+                    Ok(r) => requests.push(r),
+                    Err(p) => problems[k].push(p),
+                },
+                WebhookEvent::Status(s) => statuses.push((
+                    StatusChange {
+                        number_id: number.number.id.clone(),
+                        channel_message_id: s.wamid.clone(),
+                        status: s.status.clone(),
+                        error: s
+                            .errors
+                            .first()
+                            .map(|e| format!("{} {}: {}", e.code, e.title, e.message)),
+                    },
+                    s,
+                )),
             }
         }
     }
+    if !statuses.is_empty() {
+        apply_statuses(state, &statuses).await?;
+    }
+    for outcome in state.engine.inbound_many(requests).await {
+        // Stored messages are deduplicated, so a retry re-applies only what is missing.
+        outcome.map_err(|e| e.to_string())?;
+    }
+    let done: Vec<(String, Option<String>)> = pending
+        .iter()
+        .zip(problems)
+        .map(|(d, p)| {
+            let error = (!p.is_empty()).then(|| p.join("; "));
+            if let Some(e) = &error {
+                tracing::warn!(delivery = %d.id, error = %e, "webhook delivery partly refused");
+            }
+            (d.id.clone(), error)
+        })
+        .collect();
+    state
+        .store
+        .finish_webhook_deliveries(&done)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(pending.len())
 }
 
-enum Outcome {
-    /// Applied; with what was refused for good, if anything.
-    Done(Vec<String>),
-    /// Not applied now; try again.
-    Retry(String),
-}
-
-async fn process(state: &AppState, delivery: &WebhookDelivery) -> Outcome {
-    let events = match webhook::parse(delivery.body.as_bytes()) {
-        Ok(events) => events,
-        Err(e) => return Outcome::Done(vec![e.to_string()]),
-    };
-    let number = match state.store.channel_number(&delivery.number_id).await {
-        Ok(n) => n,
-        Err(waflow_store::Error::NotFound { .. }) => {
-            return Outcome::Done(vec!["the number was deleted".into()])
-        }
-        Err(e) => return Outcome::Retry(e.to_string()),
-    };
-    let mut problems = Vec::new();
-    let mut requests = Vec::new();
-    for event in events {
-        match event {
-            WebhookEvent::Message(m) => match inbound_request(&number, m) {
-                Ok(r) => requests.push(r),
-                Err(p) => problems.push(p),
-            },
-            WebhookEvent::Status(s) => {
-                if let Err(e) = apply_status(state, &number, &s).await {
-                    return Outcome::Retry(e.to_string());
-                }
-            }
-        }
+/// The number a delivery arrived on, read once per round; `None` if it was deleted.
+async fn number_of(
+    state: &AppState,
+    cache: &mut HashMap<String, Option<ChannelNumber>>,
+    id: &str,
+) -> Result<Option<ChannelNumber>, String> {
+    if let Some(n) = cache.get(id) {
+        return Ok(n.clone());
     }
-    for outcome in state.engine.inbound_many(requests).await {
-        if let Err(e) = outcome {
-            // Stored messages are deduplicated, so a retry re-applies only what is missing.
-            return Outcome::Retry(e.to_string());
-        }
-    }
-    Outcome::Done(problems)
+    let n = match state.store.channel_number(id).await {
+        Ok(n) => Some(n),
+        Err(waflow_store::Error::NotFound { .. }) => None,
+        Err(e) => return Err(e.to_string()),
+    };
+    cache.insert(id.to_string(), n.clone());
+    Ok(n)
 }
 
 fn inbound_request(number: &ChannelNumber, m: InboundMessage) -> Result<InboundRequest, String> {
@@ -139,20 +166,21 @@ fn inbound_request(number: &ChannelNumber, m: InboundMessage) -> Result<InboundR
     })
 }
 
-async fn apply_status(
+/// Applies statuses in one transaction, and logs each failure with Meta's codes.
+async fn apply_statuses(
     state: &AppState,
-    number: &ChannelNumber,
-    s: &StatusUpdate,
-) -> Result<(), waflow_store::Error> {
-    let error = s
-        .errors
-        .first()
-        .map(|e| format!("{} {}: {}", e.code, e.title, e.message));
-    let message = state
+    statuses: &[(StatusChange, StatusUpdate)],
+) -> Result<(), String> {
+    let changes: Vec<StatusChange> = statuses.iter().map(|(c, _)| c.clone()).collect();
+    let messages = state
         .store
-        .apply_message_status(&number.number.id, &s.wamid, &s.status, error.as_deref())
-        .await?;
-    if let (Some(message), "failed") = (message, s.status.as_str()) {
+        .apply_message_statuses(&changes)
+        .await
+        .map_err(|e| e.to_string())?;
+    for ((change, s), message) in statuses.iter().zip(messages) {
+        let (Some(message), "failed") = (message, s.status.as_str()) else {
+            continue;
+        };
         let codes: Vec<i64> = s.errors.iter().map(|e| e.code).collect();
         let entry = LogEntry {
             id: new_id("log"),
@@ -163,16 +191,20 @@ async fn apply_status(
             summary: format!(
                 "WhatsApp could not deliver message {}: {}",
                 message.id,
-                error.as_deref().unwrap_or("no reason given")
+                change.error.as_deref().unwrap_or("no reason given")
             ),
-            number_id: Some(number.number.id.clone()),
+            number_id: Some(change.number_id.clone()),
             contact_id: Some(message.contact_id.clone()),
             message_id: Some(message.id.clone()),
             workflow_id: None,
             run_id: None,
             detail: json!({"wamid": s.wamid, "errors": s.errors, "codes": codes}),
         };
-        state.store.insert_log(&entry).await?;
+        state
+            .store
+            .insert_log(&entry)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }

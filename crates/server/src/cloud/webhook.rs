@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
 use std::collections::HashMap;
 use waflow_channels::cloud_api::signature;
+use waflow_store::NewWebhookDelivery;
 
 fn unknown_number(id: &str) -> ApiError {
     ApiError::NotFound(format!("no Cloud API number {id:?} on this server"))
@@ -68,9 +69,14 @@ pub async fn receive(
         message: "the body is not UTF-8 JSON".into(),
     })?;
     state
-        .store
-        .insert_webhook_delivery(&line.workspace_id, &id, text)
-        .await?;
-    state.cloud.wake.notify_one();
+        .cloud
+        .ingest
+        .store(NewWebhookDelivery {
+            workspace_id: line.workspace_id,
+            number_id: id,
+            body: text.to_string(),
+        })
+        .await
+        .map_err(ApiError::Unavailable)?;
     Ok(StatusCode::OK)
 }
