@@ -12,15 +12,13 @@
 //! Usage: `cargo run --release -p waflow-bench --bin inbound -- [--messages N] [--concurrency C]
 //!         [--rate-seconds S] [--binary target/release/waflow]`
 
-mod common;
-mod raw_http;
-
 use anyhow::{bail, Context, Result};
-use common::{ms, percentile, Server};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use waflow_bench::common::{ms, percentile, Server};
+use waflow_bench::raw_http;
 
 struct Options {
     messages: usize,

@@ -106,7 +106,8 @@ pub(crate) async fn sender_loop(inner: Arc<Inner>) {
         } else {
             tokio::select! {
                 _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
-                _ = inner.sender_wake.notified() => tokio::time::sleep(coalesce).await,
+                // Woken from idle: send at once (a reply waits for no batch).
+                _ = inner.sender_wake.notified() => {}
             }
         }
         // Whatever the intake did not take in the meantime, record here.
