@@ -24,6 +24,9 @@ pub struct Outgoing {
     /// The recipient, E.164.
     pub to_phone: String,
     pub text: String,
+    /// Richer content than text, in the channel's own JSON (for the Cloud API, a
+    /// [`cloud_api::content::Content`]); `None` for plain text.
+    pub content: Option<serde_json::Value>,
 }
 
 /// The provider's acknowledgement of a sent message.

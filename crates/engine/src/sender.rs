@@ -174,6 +174,7 @@ pub(crate) async fn deliver(inner: &Inner) -> Result<usize, Error> {
             number_id: item.number_id.clone(),
             to_phone: item.to_phone.clone(),
             text: item.text.clone(),
+            content: item.payload.clone(),
         };
         let result = match inner.channels.get(&item.channel) {
             None => Err(SendError::Permanent(format!(

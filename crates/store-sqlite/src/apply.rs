@@ -134,7 +134,7 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
     for chunk in w.outbound.chunks(CHUNK) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO messages (id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, body, \
-             sender_kind, sender_ref, status, next_attempt_at, created_at) ",
+             payload, sender_kind, sender_ref, status, next_attempt_at, created_at) ",
         );
         q.push_values(chunk, |mut b, m| {
             b.push_bind(&m.id)
@@ -143,8 +143,9 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
                 .push_bind(&m.number_id)
                 .push_bind(&m.contact_id)
                 .push_bind("outbound")
-                .push_bind("text")
+                .push_bind(&m.message_type)
                 .push_bind(&m.text)
+                .push_bind(m.payload.as_ref().map(|p| p.to_string()))
                 .push_bind(m.sender_kind)
                 .push_bind(&m.sender_ref)
                 .push_bind("queued")

@@ -175,7 +175,13 @@ pub struct NewOutbound {
     pub conversation_id: String,
     pub number_id: String,
     pub contact_id: String,
+    /// `text`, or the kind of a richer content (`buttons`, `list`, `media`, `template`, ...).
+    pub message_type: String,
+    /// The text, or a readable summary of the content.
     pub text: String,
+    /// The content to send when it is more than text (the channel's own JSON), stored with the
+    /// message.
+    pub payload: Option<Value>,
     pub sender_kind: &'static str,
     pub sender_ref: Option<String>,
     pub at: DateTime<Utc>,
@@ -190,6 +196,8 @@ pub struct OutboxItem {
     pub channel: String,
     pub to_phone: String,
     pub text: String,
+    /// The content to send when it is more than text.
+    pub payload: Option<Value>,
     pub attempts: i64,
     /// When the contact last wrote in this conversation (the start of the provider's service
     /// window), if ever.

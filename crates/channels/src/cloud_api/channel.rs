@@ -125,9 +125,14 @@ impl Channel for CloudApiChannel {
         })?;
         line.bucket.lock().await.take().await;
         let to = message.to_phone.trim_start_matches('+');
-        let content = Content::Text {
-            body: message.text.clone(),
-            preview_url: false,
+        let content = match &message.content {
+            None => Content::Text {
+                body: message.text.clone(),
+                preview_url: false,
+            },
+            Some(json) => serde_json::from_value::<Content>(json.clone()).map_err(|e| {
+                SendError::Permanent(format!("the stored content cannot be sent: {e}"))
+            })?,
         };
         let wamid = self
             .graph

@@ -408,6 +408,35 @@ impl Content {
         }
     }
 
+    /// What the content says, as stored in the conversation's text: the body, the caption, the
+    /// emoji, or the template's name.
+    pub fn summary(&self) -> String {
+        match self {
+            Content::Text { body, .. }
+            | Content::Buttons { body, .. }
+            | Content::List { body, .. } => body.clone(),
+            Content::Media { kind, caption, .. } => caption
+                .clone()
+                .unwrap_or_else(|| format!("[{}]", kind.as_str())),
+            Content::Template { name, language, .. } => format!("[template {name} ({language})]"),
+            Content::Reaction { emoji, .. } => emoji.clone(),
+            Content::MarkRead { message_id } => format!("[read {message_id}]"),
+        }
+    }
+
+    /// The kind of the content as waflow stores it: `text`, `buttons`, `list`, `image`, ...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Content::Text { .. } => "text",
+            Content::Buttons { .. } => "buttons",
+            Content::List { .. } => "list",
+            Content::Media { kind, .. } => kind.as_str(),
+            Content::Template { .. } => "template",
+            Content::Reaction { .. } => "reaction",
+            Content::MarkRead { .. } => "mark_read",
+        }
+    }
+
     /// The Graph API message type this content is sent as (`text`, `interactive`, `image`, ...);
     /// `None` for [`Content::MarkRead`], which is not a message.
     pub fn graph_type(&self) -> Option<&'static str> {

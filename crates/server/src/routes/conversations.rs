@@ -9,6 +9,7 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
+use waflow_channels::cloud_api::content::Content;
 use waflow_domain::parse::{Obj, Path};
 use waflow_store::{new_id, Conversation, NewOutbound};
 
@@ -59,11 +60,30 @@ pub async fn send(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let obj = Obj::new(&body, Path::root(""))?;
-    obj.only(&["text", "agent_id"])?;
-    let text = obj.str("text")?;
-    if text.chars().count() > 4096 {
-        return Err(ApiError::invalid("text", "is longer than 4096 characters"));
-    }
+    obj.only(&["text", "content", "agent_id"])?;
+    let (message_type, text, payload) = match obj.opt("content") {
+        Some(_) if obj.has("text") => {
+            return Err(ApiError::invalid(
+                "content",
+                "give either text or content, not both",
+            ));
+        }
+        Some((value, _)) => {
+            let content = rich_content(value)?;
+            (
+                content.kind().to_string(),
+                content.summary(),
+                Some(value.clone()),
+            )
+        }
+        None => {
+            let text = obj.str("text")?;
+            if text.chars().count() > 4096 {
+                return Err(ApiError::invalid("text", "is longer than 4096 characters"));
+            }
+            ("text".to_string(), text.to_string(), None)
+        }
+    };
     let agent = obj.opt_str("agent_id")?;
     if let Some(a) = agent {
         if state.store.agent(&caller.workspace_id, a).await.is_err() {
@@ -95,7 +115,9 @@ pub async fn send(
             conversation_id: conversation.id,
             number_id: conversation.number_id,
             contact_id: conversation.contact_id,
-            text: text.to_string(),
+            message_type,
+            text,
+            payload,
             sender_kind: if agent.is_some() { "agent" } else { "api" },
             sender_ref: agent.map(str::to_string),
             at: state.engine.now(),
@@ -105,4 +127,21 @@ pub async fn send(
         StatusCode::CREATED,
         Json(json!({"message_id": message_id, "status": "queued"})),
     ))
+}
+
+/// Reads and checks a rich message (buttons, list, media, template, reaction) against WhatsApp's
+/// limits; every refusal names the field under `content`.
+fn rich_content(value: &Value) -> ApiResult<Content> {
+    let content: Content = serde_json::from_value(value.clone())
+        .map_err(|e| ApiError::invalid("content", format!("is not a message content: {e}")))?;
+    if matches!(content, Content::MarkRead { .. }) {
+        return Err(ApiError::invalid(
+            "content.type",
+            "mark_read is not a message; it cannot be sent in a conversation",
+        ));
+    }
+    content
+        .validate()
+        .map_err(|e| ApiError::invalid(format!("content.{}", e.field), e.message))?;
+    Ok(content)
 }

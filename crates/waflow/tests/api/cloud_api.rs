@@ -592,3 +592,115 @@ async fn credentials_are_validated_sealed_at_rest_and_never_returned() {
         }
     }
 }
+
+#[tokio::test]
+async fn rich_messages_are_checked_against_whatsapp_limits_and_sent_as_graph_json() {
+    let c = CloudApp::start().await;
+    c.deliver(&payload(vec![text_message(
+        "393331234567",
+        "wamid.RICH1",
+        "ciao",
+    )]))
+    .await;
+    let conversation = loop {
+        let list = c.app.get("/api/v1/conversations").await;
+        if let Some(id) = list.body["data"][0]["id"].as_str() {
+            break id.to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let path = format!("/api/v1/conversations/{conversation}/messages");
+
+    let refused = [
+        (
+            json!({"type": "buttons", "body": "Scegli", "buttons": [
+            {"id": "a", "title": "Uno"}, {"id": "b", "title": "Due"}, {"id": "c", "title": "Tre"}, {"id": "d", "title": "Quattro"}]}),
+            "content.buttons",
+        ),
+        (
+            json!({"type": "buttons", "body": "Scegli", "buttons": [{"id": "a", "title": "Una scelta molto lunga"}]}),
+            "content.buttons[0].title",
+        ),
+        (
+            json!({"type": "list", "body": "Menu", "button_label": "Apri", "sections": [{"title": "Tutto", "rows":
+            (0..11).map(|i| json!({"id": format!("r{i}"), "title": format!("Riga {i}")})).collect::<Vec<_>>()}]}),
+            "content.sections",
+        ),
+        (
+            json!({"type": "media", "kind": "image", "source": {"url": "ftp://example.com/a.png"}}),
+            "content.source",
+        ),
+        (json!({"type": "teleport"}), "content"),
+    ];
+    for (content, field) in refused {
+        let r = c.app.post(&path, json!({"content": content})).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{content}: {}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["field"]
+                .as_str()
+                .is_some_and(|f| f.starts_with(field)),
+            "{content}: expected {field}, got {}",
+            r.body
+        );
+    }
+    assert!(
+        c.graph.sent_messages().is_empty(),
+        "nothing refused was sent"
+    );
+
+    let accepted = [
+        json!({"type": "buttons", "body": "Scegli", "buttons": [{"id": "si", "title": "Sì"}, {"id": "no", "title": "No"}]}),
+        json!({"type": "list", "body": "Menu", "button_label": "Apri", "sections": [{"title": "Pizze", "rows": [
+            {"id": "m", "title": "Margherita", "description": "Pomodoro e mozzarella"}]}]}),
+        json!({"type": "media", "kind": "image", "source": {"url": "https://example.com/menu.png"}, "caption": "Il menu"}),
+        json!({"type": "template", "name": "order_update", "language": "it", "body": [{"type": "text", "text": "A-42"}]}),
+        json!({"type": "reaction", "message_id": "wamid.RICH1", "emoji": "👍"}),
+    ];
+    for content in &accepted {
+        let r = c.app.post(&path, json!({"content": content})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{content}: {}", r.body);
+    }
+    c.eventually("five rich messages at the Graph API", || async {
+        c.graph.sent_messages().len() == 5
+    })
+    .await;
+    let sent = c.graph.sent_messages();
+    let types: Vec<&str> = sent.iter().map(|s| s["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "interactive",
+            "interactive",
+            "image",
+            "template",
+            "reaction"
+        ]
+    );
+    assert_eq!(sent[0]["interactive"]["type"], "button");
+    assert_eq!(
+        sent[0]["interactive"]["action"]["buttons"][1]["reply"]["title"],
+        "No"
+    );
+    assert_eq!(
+        sent[1]["interactive"]["action"]["sections"][0]["rows"][0]["id"],
+        "m"
+    );
+    assert_eq!(sent[2]["image"]["link"], "https://example.com/menu.png");
+    assert_eq!(sent[3]["template"]["name"], "order_update");
+    assert_eq!(sent[3]["template"]["language"]["code"], "it");
+    assert_eq!(sent[4]["reaction"]["emoji"], "👍");
+    // The conversation shows what was sent, in words.
+    let msgs = c.messages_of("+393331234567").await;
+    let outbound: Vec<&Value> = msgs
+        .iter()
+        .filter(|m| m["direction"] == "outbound")
+        .collect();
+    assert_eq!(outbound[0]["message_type"], "buttons");
+    assert_eq!(outbound[0]["text"], "Scegli");
+    assert_eq!(outbound[2]["text"], "Il menu");
+}
