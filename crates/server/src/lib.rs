@@ -168,6 +168,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         key,
         cloud_channel.clone(),
         store.clone(),
+        &config.data_dir,
     ));
     cloud
         .load(store.as_ref())

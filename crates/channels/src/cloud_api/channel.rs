@@ -7,7 +7,7 @@
 //! ([`Channel::service_window`]); the sender enforces it before calling [`Channel::send`].
 
 use super::content::Content;
-use super::graph::{Credentials, GraphClient};
+use super::graph::{Credentials, GraphClient, GraphError, MediaInfo};
 use crate::{Channel, Outgoing, Receipt, SendError};
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -104,6 +104,40 @@ impl CloudApiChannel {
     pub fn graph(&self) -> &GraphClient {
         &self.graph
     }
+
+    /// Downloads a received media file of a number: the media-id lookup, then the file.
+    pub async fn fetch_media(
+        &self,
+        number_id: &str,
+        media_id: &str,
+    ) -> Result<(MediaInfo, Vec<u8>), GraphError> {
+        let line = self.line(number_id).ok_or_else(|| no_line(number_id))?;
+        let info = self.graph.media_url(&line.credentials, media_id).await?;
+        let bytes = self.graph.download(&line.credentials, &info.url).await?;
+        Ok((info, bytes))
+    }
+
+    /// Uploads a file for a number; returns the media id to send it by.
+    pub async fn upload_media(
+        &self,
+        number_id: &str,
+        bytes: Vec<u8>,
+        mime_type: &str,
+        filename: &str,
+    ) -> Result<String, GraphError> {
+        let line = self.line(number_id).ok_or_else(|| no_line(number_id))?;
+        self.graph
+            .upload_media(&line.credentials, bytes, mime_type, filename)
+            .await
+    }
+}
+
+fn no_line(number_id: &str) -> GraphError {
+    GraphError::local(
+        super::graph::ErrorKind::Permanent,
+        "no_credentials",
+        format!("number {number_id} has no Cloud API credentials in this process"),
+    )
 }
 
 #[async_trait]

@@ -126,7 +126,7 @@ impl GraphError {
         self.kind == ErrorKind::Retryable
     }
 
-    fn local(kind: ErrorKind, title: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn local(kind: ErrorKind, title: &str, message: impl Into<String>) -> Self {
         Self {
             kind,
             error: ProviderError {

@@ -13,6 +13,7 @@ pub mod webhook;
 use crate::secrets::MasterKey;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tokio::sync::Notify;
 use waflow_channels::cloud_api::channel::CloudApiChannel;
@@ -43,6 +44,8 @@ pub struct CloudApi {
     /// Notified when deliveries were stored: the processor's cue.
     pub(crate) wake: Arc<Notify>,
     pub(crate) ingest: ingest::Ingest,
+    /// Where received media files are kept: `<data dir>/media/<number id>/<media id>`.
+    pub(crate) media_dir: PathBuf,
 }
 
 /// The send cap of a number from its settings.
@@ -56,9 +59,15 @@ pub(crate) fn per_second(settings: &serde_json::Value) -> u32 {
 
 impl CloudApi {
     /// The Cloud API state; starts the task that stores deliveries in `store`.
-    pub fn new(key: MasterKey, channel: Arc<CloudApiChannel>, store: Arc<dyn Store>) -> Self {
+    pub fn new(
+        key: MasterKey,
+        channel: Arc<CloudApiChannel>,
+        store: Arc<dyn Store>,
+        data_dir: &Path,
+    ) -> Self {
         let wake = Arc::new(Notify::new());
         Self {
+            media_dir: data_dir.join("media"),
             key,
             channel,
             lines: RwLock::new(HashMap::new()),

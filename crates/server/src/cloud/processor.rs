@@ -86,6 +86,9 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
     if !statuses.is_empty() {
         apply_statuses(state, &statuses).await?;
     }
+    for request in &mut requests {
+        download_media(state, request).await;
+    }
     for outcome in state.engine.inbound_many(requests).await {
         // Stored messages are deduplicated, so a retry re-applies only what is missing.
         outcome.map_err(|e| e.to_string())?;
@@ -107,6 +110,72 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
         .await
         .map_err(|e| e.to_string())?;
     Ok(pending.len())
+}
+
+/// Downloads a received media file into the data directory and notes where it is (or why it
+/// could not be fetched) in the message's payload. A file already there is not fetched again.
+async fn download_media(state: &AppState, request: &mut InboundRequest) {
+    let Some(payload) = request.payload.as_mut().and_then(Value::as_object_mut) else {
+        return;
+    };
+    let Some(media_id) = payload
+        .get("media_id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return;
+    };
+    // Meta's media ids are digits; anything else is not used as a file name.
+    if media_id.is_empty() || !media_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        payload.insert(
+            "media_error".into(),
+            json!("the media id is not a plain id"),
+        );
+        return;
+    }
+    let dir = state.cloud.media_dir.join(&request.number_id);
+    let path = dir.join(&media_id);
+    let relative = format!("media/{}/{media_id}", request.number_id);
+    if let Ok(meta) = tokio::fs::metadata(&path).await {
+        payload.insert("file".into(), json!({"path": relative, "size": meta.len()}));
+        return;
+    }
+    let fetched = state
+        .cloud
+        .channel
+        .fetch_media(&request.number_id, &media_id)
+        .await;
+    match fetched {
+        Ok((info, bytes)) => {
+            let tmp = dir.join(format!("{media_id}.part"));
+            let written = async {
+                tokio::fs::create_dir_all(&dir).await?;
+                tokio::fs::write(&tmp, &bytes).await?;
+                tokio::fs::rename(&tmp, &path).await
+            }
+            .await;
+            match written {
+                Ok(()) => {
+                    payload.insert(
+                        "file".into(),
+                        json!({"path": relative, "size": bytes.len(),
+                               "mime_type": info.mime_type, "sha256": info.sha256}),
+                    );
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, path = %path.display(), "cannot store media");
+                    payload.insert(
+                        "media_error".into(),
+                        json!(format!("cannot store the file: {e}")),
+                    );
+                }
+            }
+        }
+        Err(e) => {
+            tracing::warn!(media = %media_id, error = %e, "media download failed");
+            payload.insert("media_error".into(), json!(e.to_string()));
+        }
+    }
 }
 
 /// The number a delivery arrived on, read once per round; `None` if it was deleted.

@@ -199,3 +199,38 @@ async fn fixture_template_status_update_is_ignored() {
     assert_eq!(contacts.body["data"], serde_json::json!([]));
     assert!(c.graph.sent_messages().is_empty());
 }
+
+/// Received media is fetched through the media-id lookup and kept in the data directory; a file
+/// Meta cannot provide is noted on the message, which is stored and answered all the same.
+#[tokio::test]
+async fn received_media_is_downloaded_into_the_data_directory() {
+    let c = CloudApp::start().await;
+    c.echo_workflow().await;
+    let jpeg: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+    c.graph
+        .add_media("1003383421387256", "image/jpeg", jpeg.clone());
+    c.deliver(&fixture("image_with_caption")).await;
+    c.deliver(&fixture("document")).await; // its media id is unknown to the Graph API
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (image, document) = loop {
+        let msgs = c.messages_of("+16505551234").await;
+        let find = |t: &str| msgs.iter().find(|m| m["message_type"] == t).cloned();
+        if let (Some(i), Some(d)) = (find("image"), find("document")) {
+            break (i, d);
+        }
+        assert!(Instant::now() < deadline, "media messages not stored");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let file = &image["payload"]["file"];
+    assert_eq!(file["size"], 50_000, "{image}");
+    assert_eq!(file["mime_type"], "image/jpeg");
+    let stored = std::fs::read(c.app._dir.path().join(file["path"].as_str().unwrap())).unwrap();
+    assert_eq!(stored, jpeg, "the file is stored byte for byte");
+    assert!(
+        document["payload"]["media_error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty()),
+        "{document}"
+    );
+    assert!(document["payload"]["file"].is_null());
+}
