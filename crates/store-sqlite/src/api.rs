@@ -323,6 +323,67 @@ impl Store for SqliteStore {
         rows.iter().map(convert::channel_number).collect()
     }
 
+    async fn replace_templates(
+        &self,
+        workspace_id: &str,
+        number_id: &str,
+        templates: &[MessageTemplate],
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM message_templates WHERE number_id = ? AND workspace_id = ?")
+            .bind(number_id)
+            .bind(workspace_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for t in templates {
+            sqlx::query(
+                "INSERT INTO message_templates (number_id, workspace_id, name, language, category, status, components, synced_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(number_id)
+            .bind(workspace_id)
+            .bind(&t.name)
+            .bind(&t.language)
+            .bind(&t.category)
+            .bind(&t.status)
+            .bind(t.components.to_string())
+            .bind(ms(t.synced_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await
+    }
+
+    async fn templates(&self, workspace_id: &str, number_id: &str) -> Result<Vec<MessageTemplate>> {
+        let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT name, language, category, status, components, synced_at FROM message_templates \
+             WHERE number_id = ? AND workspace_id = ? ORDER BY name, language",
+        )
+        .bind(number_id)
+        .bind(workspace_id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(
+                |(name, language, category, status, components, synced_at)| {
+                    Ok(MessageTemplate {
+                        approved: status == "APPROVED",
+                        components: serde_json::from_str(&components)
+                            .map_err(|e| Error::Corrupt(format!("template components: {e}")))?,
+                        name,
+                        language,
+                        category,
+                        status,
+                        synced_at: convert::time(synced_at),
+                    })
+                },
+            )
+            .collect()
+    }
+
     async fn insert_webhook_deliveries(&self, new: &[NewWebhookDelivery]) -> Result<Vec<String>> {
         let ids: Vec<String> = new.iter().map(|_| new_id("whk")).collect();
         let at = ms(now());

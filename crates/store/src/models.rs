@@ -67,6 +67,22 @@ pub struct ChannelNumber {
     pub sealed_secrets: Option<String>,
 }
 
+/// A message template of a Cloud API number, as last synced from Meta.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageTemplate {
+    pub name: String,
+    pub language: String,
+    /// `MARKETING`, `UTILITY` or `AUTHENTICATION`.
+    pub category: String,
+    /// Meta's review status: `APPROVED`, `PENDING`, `REJECTED`, `PAUSED`, ...
+    pub status: String,
+    /// Whether it can be sent now (`status` is `APPROVED`).
+    pub approved: bool,
+    /// The components (header, body, footer, buttons) as Meta describes them.
+    pub components: Value,
+    pub synced_at: DateTime<Utc>,
+}
+
 /// A webhook body to store.
 #[derive(Debug, Clone)]
 pub struct NewWebhookDelivery {

@@ -120,6 +120,16 @@ pub trait Store: Send + Sync + 'static {
     /// Every number of a channel kind, with sealed credentials: for the channel at start-up.
     async fn channel_numbers(&self, channel: &str) -> Result<Vec<ChannelNumber>>;
 
+    /// Replaces the stored message templates of a number (one transaction).
+    async fn replace_templates(
+        &self,
+        workspace_id: &str,
+        number_id: &str,
+        templates: &[MessageTemplate],
+    ) -> Result<()>;
+    /// The stored message templates of a number, by name and language.
+    async fn templates(&self, workspace_id: &str, number_id: &str) -> Result<Vec<MessageTemplate>>;
+
     // Webhook deliveries.
     /// Stores accepted webhook bodies, all in one transaction, before they are acknowledged;
     /// returns their ids in input order.

@@ -7,7 +7,7 @@
 //! ([`Channel::service_window`]); the sender enforces it before calling [`Channel::send`].
 
 use super::content::Content;
-use super::graph::{Credentials, GraphClient, GraphError, MediaInfo};
+use super::graph::{Credentials, GraphClient, GraphError, MediaInfo, Template};
 use crate::{Channel, Outgoing, Receipt, SendError};
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -115,6 +115,18 @@ impl CloudApiChannel {
         let info = self.graph.media_url(&line.credentials, media_id).await?;
         let bytes = self.graph.download(&line.credentials, &info.url).await?;
         Ok((info, bytes))
+    }
+
+    /// The message templates of a number's WhatsApp Business Account.
+    pub async fn templates(
+        &self,
+        number_id: &str,
+        waba_id: &str,
+    ) -> Result<Vec<Template>, GraphError> {
+        let line = self.line(number_id).ok_or_else(|| no_line(number_id))?;
+        self.graph
+            .templates(waba_id, &line.credentials.access_token)
+            .await
     }
 
     /// Uploads a file for a number; returns the media id to send it by.

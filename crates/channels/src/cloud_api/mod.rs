@@ -5,6 +5,7 @@
 //! - [`content`]: what can be sent (text, buttons, list, media, template, reaction), with Meta's
 //!   limits checked before anything is sent.
 //! - [`channel`]: the [`crate::Channel`] that sends through the Graph API, paced per number.
+//! - [`templates`]: a template message checked against its approved template's components.
 //! - [`graph`]: the Graph API client (send, mark as read, media, templates) and the
 //!   classification of its errors into retryable and permanent.
 //!
@@ -14,6 +15,7 @@ pub mod channel;
 pub mod content;
 pub mod graph;
 pub mod signature;
+pub mod templates;
 pub mod webhook;
 
 use serde::Serialize;

@@ -61,6 +61,7 @@ pub async fn send(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["text", "content", "agent_id"])?;
+    let conversation = state.store.conversation(&caller.workspace_id, &id).await?;
     let (message_type, text, payload) = match obj.opt("content") {
         Some(_) if obj.has("text") => {
             return Err(ApiError::invalid(
@@ -70,6 +71,13 @@ pub async fn send(
         }
         Some((value, _)) => {
             let content = rich_content(value)?;
+            check_template(
+                &state,
+                &caller.workspace_id,
+                &conversation.number_id,
+                &content,
+            )
+            .await?;
             (
                 content.kind().to_string(),
                 content.summary(),
@@ -93,7 +101,6 @@ pub async fn send(
             ));
         }
     }
-    let conversation = state.store.conversation(&caller.workspace_id, &id).await?;
     let contact = state
         .store
         .contact(&caller.workspace_id, &conversation.contact_id)
@@ -127,6 +134,34 @@ pub async fn send(
         StatusCode::CREATED,
         Json(json!({"message_id": message_id, "status": "queued"})),
     ))
+}
+
+/// Checks a template message against the number's synced templates, when it has any: the
+/// template must exist in that language, be approved, and get the parameters it declares.
+async fn check_template(
+    state: &AppState,
+    workspace_id: &str,
+    number_id: &str,
+    content: &Content,
+) -> ApiResult<()> {
+    let Content::Template { name, language, .. } = content else {
+        return Ok(());
+    };
+    let templates = state.store.templates(workspace_id, number_id).await?;
+    if templates.is_empty() {
+        return Ok(());
+    }
+    let found = templates
+        .iter()
+        .find(|t| &t.name == name && &t.language == language)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "content.name",
+                format!("template {name} ({language}) is not among this number's templates; sync them with POST /numbers/{number_id}/templates/sync"),
+            )
+        })?;
+    waflow_channels::cloud_api::templates::check(content, &found.status, &found.components)
+        .map_err(|e| ApiError::invalid(format!("content.{}", e.field), e.message))
 }
 
 /// Reads and checks a rich message (buttons, list, media, template, reaction) against WhatsApp's

@@ -5,6 +5,7 @@ mod contacts;
 mod conversations;
 mod logs;
 mod numbers;
+mod templates;
 mod workflows;
 mod workspace;
 
@@ -44,6 +45,8 @@ pub fn router() -> Router<AppState> {
             post(numbers::sandbox_inbound),
         )
         .route("/numbers/{id}/sandbox/outbox", get(numbers::sandbox_outbox))
+        .route("/numbers/{id}/templates", get(templates::list))
+        .route("/numbers/{id}/templates/sync", post(templates::sync))
         .route("/contacts", get(contacts::list).post(contacts::create))
         .route(
             "/contacts/{id}",

@@ -704,3 +704,108 @@ async fn rich_messages_are_checked_against_whatsapp_limits_and_sent_as_graph_jso
     assert_eq!(outbound[0]["text"], "Scegli");
     assert_eq!(outbound[2]["text"], "Il menu");
 }
+
+#[tokio::test]
+async fn templates_are_synced_shown_with_their_approval_and_checked_before_sending() {
+    let c = CloudApp::start().await;
+    c.graph.set_templates(vec![
+        json!({"name": "order_update", "language": "it", "category": "UTILITY", "status": "APPROVED", "id": "1",
+               "components": [{"type": "BODY", "text": "Ciao {{1}}, il tuo ordine {{2}} è pronto"}]}),
+        json!({"name": "promo", "language": "it", "category": "MARKETING", "status": "REJECTED", "id": "2",
+               "components": [{"type": "BODY", "text": "Sconti!"}]}),
+        json!({"name": "welcome", "language": "en_US", "category": "MARKETING", "status": "PENDING", "id": "3",
+               "components": [{"type": "BODY", "text": "Hi"}]}),
+    ]);
+    let synced = c
+        .app
+        .post(
+            &format!("/api/v1/numbers/{}/templates/sync", c.number),
+            json!({}),
+        )
+        .await;
+    assert_eq!(synced.status, StatusCode::OK, "{}", synced.body);
+    let listed = c
+        .app
+        .get(&format!("/api/v1/numbers/{}/templates", c.number))
+        .await;
+    let names: Vec<(String, bool)> = listed.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["approved"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("order_update".to_string(), true),
+            ("promo".to_string(), false),
+            ("welcome".to_string(), false)
+        ],
+        "all pages synced (the fake pages by 2), approval shown"
+    );
+    let sandbox = c
+        .app
+        .get(&format!("/api/v1/numbers/{}/templates", c.app.sandbox))
+        .await;
+    assert_eq!(sandbox.status, StatusCode::CONFLICT);
+
+    c.deliver(&payload(vec![text_message(
+        "393331234567",
+        "wamid.TPL1",
+        "ciao",
+    )]))
+    .await;
+    let conversation = loop {
+        let list = c.app.get("/api/v1/conversations").await;
+        if let Some(id) = list.body["data"][0]["id"].as_str() {
+            break id.to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let path = format!("/api/v1/conversations/{conversation}/messages");
+    let template = |name: &str, params: usize| {
+        json!({"content": {"type": "template", "name": name, "language": "it",
+            "body": (0..params).map(|i| json!({"type": "text", "text": format!("p{i}")})).collect::<Vec<_>>()}})
+    };
+    for (body, field, words) in [
+        (
+            template("order_update", 1),
+            "content.body",
+            "takes 2 body parameter(s); 1 given",
+        ),
+        (template("promo", 0), "content.name", "REJECTED"),
+        (
+            template("missing", 0),
+            "content.name",
+            "not among this number's templates",
+        ),
+    ] {
+        let r = c.app.post(&path, body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.body
+        );
+        assert_eq!(r.body["error"]["field"], field, "{}", r.body);
+        assert!(
+            r.body["error"]["message"].as_str().unwrap().contains(words),
+            "{}",
+            r.body
+        );
+    }
+    let ok = c.app.post(&path, template("order_update", 2)).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+    c.eventually("the template at the Graph API", || async {
+        c.graph
+            .sent_messages()
+            .iter()
+            .any(|m| m["type"] == "template")
+    })
+    .await;
+}

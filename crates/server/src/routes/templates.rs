@@ -1,0 +1,75 @@
+//! `/numbers/{id}/templates`: a Cloud API number's message templates, synced from Meta, with
+//! which are approved.
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Caller;
+use crate::AppState;
+use axum::extract::{Path as UrlPath, State};
+use axum::Json;
+use serde_json::{json, Value};
+use waflow_store::{MessageTemplate, Number};
+
+async fn cloud_number(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Number> {
+    let number = state.store.number(&caller.workspace_id, id).await?;
+    if number.channel != "cloud_api" {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: format!(
+                "number {id} is a {} number; message templates belong to Cloud API numbers",
+                number.channel
+            ),
+        });
+    }
+    Ok(number)
+}
+
+/// The templates as last synced.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Value>> {
+    cloud_number(&state, &caller, &id).await?;
+    let templates = state.store.templates(&caller.workspace_id, &id).await?;
+    Ok(Json(json!({"data": templates})))
+}
+
+/// Fetches the templates from the Graph API and replaces the stored list.
+pub async fn sync(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Value>> {
+    let number = cloud_number(&state, &caller, &id).await?;
+    let waba_id = number
+        .settings
+        .get("waba_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let fetched = state
+        .cloud
+        .channel
+        .templates(&id, waba_id)
+        .await
+        .map_err(|e| {
+            ApiError::Unavailable(format!("the Graph API refused the template list: {e}"))
+        })?;
+    let now = state.engine.now();
+    let templates: Vec<MessageTemplate> = fetched
+        .into_iter()
+        .map(|t| MessageTemplate {
+            approved: t.status == "APPROVED",
+            name: t.name,
+            language: t.language,
+            category: t.category,
+            status: t.status,
+            components: t.components,
+            synced_at: now,
+        })
+        .collect();
+    state
+        .store
+        .replace_templates(&caller.workspace_id, &id, &templates)
+        .await?;
+    Ok(Json(json!({"data": templates})))
+}
