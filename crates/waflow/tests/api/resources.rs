@@ -418,6 +418,16 @@ async fn openapi_lists_every_route_and_each_answers() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let url = path.replace("{id}", "x").replace("{tag}", "t");
             let r = app.request_as(None, m, &url, None).await;
+            if path.starts_with("/webhooks/") {
+                // Webhooks carry no token: the route answers for itself (no such number here).
+                assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}");
+                let message = r.body["error"]["message"].as_str().unwrap_or_default();
+                assert!(
+                    message.contains("no Cloud API number"),
+                    "{method} {path} is documented but does not exist: {message}"
+                );
+                continue;
+            }
             assert_eq!(
                 r.status,
                 StatusCode::UNAUTHORIZED,
