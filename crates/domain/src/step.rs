@@ -22,8 +22,14 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
-    /// Send a text message, rendered as a template with `contact`, `vars` and `message`.
-    SendText { text: String },
+    /// Send a text message, rendered as a template with `contact`, `vars` and `message`; outside
+    /// the channel's service window (the Cloud API's 24 hours), send `template_fallback` instead
+    /// if there is one.
+    SendText {
+        text: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        template_fallback: Option<TemplateFallback>,
+    },
     /// Add a tag to the contact.
     AddTag { tag: String },
     /// Remove a tag from the contact.
@@ -40,6 +46,58 @@ pub enum Action {
     },
     /// End the run.
     End,
+}
+
+/// An approved WhatsApp template sent in place of a free-form text when the contact has not
+/// written for too long. Body parameters are templates, like the text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TemplateFallback {
+    pub name: String,
+    pub language: String,
+    pub body: Vec<String>,
+}
+
+impl TemplateFallback {
+    fn parse(value: &Value, path: Path) -> Result<Self, FieldError> {
+        let obj = Obj::new(value, path.clone())?;
+        obj.only(&["name", "language", "body"])?;
+        let name = obj.str("name")?;
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(path.key("name").error(
+                &Value::String(name.into()),
+                "is not a template name (lower-case letters, digits and '_')",
+            ));
+        }
+        let language = obj.str("language")?.trim();
+        if language.is_empty() || language.len() > 16 {
+            return Err(path.key("language").error(
+                &Value::String(language.into()),
+                "is not a language code such as \"it\"",
+            ));
+        }
+        let body = if obj.has("body") {
+            obj.strings("body")?
+        } else {
+            Vec::new()
+        };
+        for (i, param) in body.iter().enumerate() {
+            template::check(param).map_err(|e| {
+                path.key("body").index(i).error(
+                    &Value::String(param.clone()),
+                    &format!("is not a valid template: {e}"),
+                )
+            })?;
+        }
+        Ok(Self {
+            name: name.to_string(),
+            language: language.to_string(),
+            body,
+        })
+    }
 }
 
 const STEP_TYPES: &str = "send_text, add_tag, remove_tag, assign_agent, wait_for_reply, end";
@@ -80,7 +138,7 @@ impl Step {
         let kind = obj.str("type")?;
         let action = match kind {
             "send_text" => {
-                obj.only(&fields(&["text"]))?;
+                obj.only(&fields(&["text", "template_fallback"]))?;
                 let text = obj.str("text")?;
                 let p = path.key("text");
                 if text.chars().count() > MAX_TEXT_CHARS {
@@ -95,8 +153,13 @@ impl Step {
                         &format!("is not a valid template: {e}"),
                     )
                 })?;
+                let template_fallback = match obj.opt("template_fallback") {
+                    None => None,
+                    Some((v, p)) => Some(TemplateFallback::parse(v, p)?),
+                };
                 Action::SendText {
                     text: text.to_string(),
+                    template_fallback,
                 }
             }
             "add_tag" | "remove_tag" => {

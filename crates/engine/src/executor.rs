@@ -129,7 +129,10 @@ pub(crate) fn advance(
         }
         let mut entry = json!({"step": step.id, "type": step.kind(), "at": burst.now});
         match &step.action {
-            Action::SendText { text } => {
+            Action::SendText {
+                text,
+                template_fallback,
+            } => {
                 if contact.blocked {
                     entry["result"] = json!("skipped: the contact is blocked");
                 } else {
@@ -142,6 +145,9 @@ pub(crate) fn advance(
                     ) {
                         Ok(body) => {
                             let id = new_id("msg");
+                            let payload = template_fallback
+                                .as_ref()
+                                .map(|f| fallback_payload(f, contact, &vars, burst.message_text));
                             writes.outbound.push(NewOutbound {
                                 id: id.clone(),
                                 workspace_id: run.workspace_id.clone(),
@@ -150,7 +156,7 @@ pub(crate) fn advance(
                                 contact_id: run.contact_id.clone(),
                                 message_type: "text".into(),
                                 text: body.clone(),
-                                payload: None,
+                                payload,
                                 sender_kind: "workflow",
                                 sender_ref: Some(run.id.clone()),
                                 at: burst.now,
@@ -244,4 +250,25 @@ fn schedule(
     };
     writes.timers.push(timer.clone());
     exec.timers.push(timer);
+}
+
+/// The stored form of a text's template fallback: `{"fallback": <template content>}`, with the
+/// body parameters rendered now (they were checked when the workflow was saved; should one still
+/// fail to render, its raw text is sent).
+fn fallback_payload(
+    f: &waflow_domain::step::TemplateFallback,
+    contact: &Contact,
+    vars: &Value,
+    message_text: &str,
+) -> Value {
+    let view = contact_view(contact).template_value();
+    let body: Vec<Value> = f
+        .body
+        .iter()
+        .map(|p| {
+            let text = template::render(p, &view, vars, message_text).unwrap_or_else(|_| p.clone());
+            json!({"type": "text", "text": text})
+        })
+        .collect();
+    json!({"fallback": {"type": "template", "name": f.name, "language": f.language, "body": body}})
 }

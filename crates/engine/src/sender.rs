@@ -169,21 +169,63 @@ pub(crate) async fn deliver(inner: &Inner) -> Result<usize, Error> {
     }
     let mut results = Vec::with_capacity(items.len());
     for item in &items {
-        let outgoing = Outgoing {
+        // A text may carry a template to send instead outside the service window.
+        let fallback = item
+            .payload
+            .as_ref()
+            .and_then(|p| p.get("fallback"))
+            .cloned();
+        let content = item.payload.clone().filter(|_| fallback.is_none());
+        let is_template = content
+            .as_ref()
+            .is_some_and(|c| c.get("type").and_then(|t| t.as_str()) == Some("template"));
+        let mut outgoing = Outgoing {
             message_id: item.message_id.clone(),
             number_id: item.number_id.clone(),
             to_phone: item.to_phone.clone(),
             text: item.text.clone(),
-            content: item.payload.clone(),
+            content,
         };
         let result = match inner.channels.get(&item.channel) {
             None => Err(SendError::Permanent(format!(
                 "this waflow has no channel of kind {:?}",
                 item.channel
             ))),
+            // Templates are what WhatsApp accepts outside the window.
+            Some(channel) if is_template => channel.send(&outgoing).await,
             Some(channel) => match window_closed(channel.service_window(), item, now) {
-                Some(reason) => Err(SendError::Permanent(reason)),
                 None => channel.send(&outgoing).await,
+                Some(reason) => match fallback {
+                    None => Err(SendError::Permanent(reason)),
+                    Some(template) => {
+                        let name = template["name"].as_str().unwrap_or_default().to_string();
+                        outgoing.content = Some(template);
+                        let sent = channel.send(&outgoing).await;
+                        if sent.is_ok() {
+                            inner
+                                .store
+                                .insert_log(&LogEntry {
+                                    id: new_id("log"),
+                                    workspace_id: item.workspace_id.clone(),
+                                    created_at: now,
+                                    kind: "send".into(),
+                                    outcome: "template_fallback".into(),
+                                    summary: format!(
+                                        "message {} to {}: {reason}; sent the template {name} instead",
+                                        item.message_id, item.to_phone
+                                    ),
+                                    number_id: Some(item.number_id.clone()),
+                                    contact_id: None,
+                                    message_id: Some(item.message_id.clone()),
+                                    workflow_id: None,
+                                    run_id: None,
+                                    detail: json!({"template": name}),
+                                })
+                                .await?;
+                        }
+                        sent
+                    }
+                },
             },
         };
         let delivery = match result {

@@ -809,3 +809,81 @@ async fn templates_are_synced_shown_with_their_approval_and_checked_before_sendi
     })
     .await;
 }
+
+#[tokio::test]
+async fn outside_the_window_a_step_sends_its_template_fallback_and_templates_still_go_out() {
+    let clock = Arc::new(ManualClock::new(
+        chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z")
+            .unwrap()
+            .into(),
+    ));
+    let c = CloudApp::start_with(clock.clone(), 80).await;
+    // A fallback with a bad name is refused with its path.
+    let bad = c
+        .app
+        .post("/api/v1/workflows", json!({"name": "Bad", "trigger": {"type": "message_received"},
+            "steps": [{"type": "send_text", "text": "x", "template_fallback": {"name": "Follow Up", "language": "it"}}]}))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        bad.body["error"]["field"], "steps[0].template_fallback.name",
+        "{}",
+        bad.body
+    );
+    c.app
+        .create_workflow(json!({"name": "Follow-up", "trigger": {"type": "message_received"},
+            "steps": [{"type": "send_text", "text": "Subito"},
+                      {"type": "send_text", "text": "Come va, {{ contact.first_name }}?", "when": "25h",
+                       "template_fallback": {"name": "follow_up", "language": "it", "body": ["{{ contact.first_name }}"]}}]}))
+        .await;
+    c.deliver(&payload(vec![text_message(
+        "393331234567",
+        "wamid.FB1",
+        "ciao",
+    )]))
+    .await;
+    c.eventually("the immediate reply", || async {
+        c.graph.sent_messages().len() == 1
+    })
+    .await;
+    clock.advance(chrono::Duration::hours(25));
+    c.app.running.engine.run_due_steps().await.unwrap();
+    c.eventually("the template instead of the text", || async {
+        c.graph.sent_messages().len() == 2
+    })
+    .await;
+    let sent = &c.graph.sent_messages()[1];
+    assert_eq!(sent["type"], "template", "{sent}");
+    assert_eq!(sent["template"]["name"], "follow_up");
+    assert_eq!(
+        sent["template"]["components"][0]["parameters"][0]["text"],
+        "Giulia"
+    );
+    let logs = c.app.get("/api/v1/logs?outcome=template_fallback").await;
+    let summary = logs.body["data"][0]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        summary.contains("24-hour") && summary.contains("follow_up"),
+        "{summary}"
+    );
+
+    // A template sent through the API is not held back by the window either.
+    let conversation = c.app.get("/api/v1/conversations").await.body["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = c
+        .app
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            json!({"content": {"type": "template", "name": "order_update", "language": "it"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    c.eventually("the API template", || async {
+        c.graph.sent_messages().len() == 3
+    })
+    .await;
+}
