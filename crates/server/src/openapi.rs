@@ -32,6 +32,7 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/api/v1/numbers/{id}/sandbox/outbox", "sandbox", "List what waflow sent from a sandbox number (oldest first, cursor `after`)"),
     ("get", "/api/v1/numbers/{id}/templates", "numbers", "List a Cloud API number's message templates as last synced, with which are approved"),
     ("post", "/api/v1/numbers/{id}/templates/sync", "numbers", "Fetch a Cloud API number's message templates from the Graph API"),
+    ("post", "/api/v1/numbers/{id}/media", "numbers", "Upload a file (body, Content-Type, ?filename=) for a Cloud API number; answers the media id to send it by"),
     ("get", "/webhooks/cloud_api/{id}", "webhooks", "Meta's verification handshake (hub.mode, hub.verify_token, hub.challenge)"),
     ("post", "/webhooks/cloud_api/{id}", "webhooks", "Meta's signed webhook deliveries (X-Hub-Signature-256); stored, then acknowledged"),
     ("get", "/api/v1/contacts", "contacts", "List contacts (filters: tag, search; cursor pagination)"),

@@ -1,11 +1,11 @@
 //! The API's routes, one module per resource.
 
 mod agents;
+mod cloud_numbers;
 mod contacts;
 mod conversations;
 mod logs;
 mod numbers;
-mod templates;
 mod workflows;
 mod workspace;
 
@@ -15,6 +15,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
+
+/// The largest file accepted for upload: WhatsApp's limit for documents.
+const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 
 /// All routes under `/api/v1`, plus `/healthz`.
 pub fn router() -> Router<AppState> {
@@ -45,8 +48,16 @@ pub fn router() -> Router<AppState> {
             post(numbers::sandbox_inbound),
         )
         .route("/numbers/{id}/sandbox/outbox", get(numbers::sandbox_outbox))
-        .route("/numbers/{id}/templates", get(templates::list))
-        .route("/numbers/{id}/templates/sync", post(templates::sync))
+        .route("/numbers/{id}/templates", get(cloud_numbers::templates))
+        .route(
+            "/numbers/{id}/templates/sync",
+            post(cloud_numbers::sync_templates),
+        )
+        .route(
+            "/numbers/{id}/media",
+            post(cloud_numbers::upload_media)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
         .route("/contacts", get(contacts::list).post(contacts::create))
         .route(
             "/contacts/{id}",

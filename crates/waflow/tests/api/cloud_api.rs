@@ -887,3 +887,71 @@ async fn outside_the_window_a_step_sends_its_template_fallback_and_templates_sti
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_file_is_uploaded_through_the_graph_api_and_sent_by_its_media_id() {
+    let c = CloudApp::start().await;
+    let pdf = b"%PDF-1.4 listino prezzi".to_vec();
+    let url = format!(
+        "{}/api/v1/numbers/{}/media?filename=listino.pdf",
+        c.app.base, c.number
+    );
+    let r = c
+        .app
+        .client
+        .post(&url)
+        .bearer_auth(&c.app.token)
+        .header("content-type", "application/pdf")
+        .body(pdf.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let answer: Value = r.json().await.unwrap();
+    let media_id = answer["media_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        c.graph.media_bytes(&media_id),
+        Some(pdf),
+        "the Graph API has the file"
+    );
+    let missing_type = c
+        .app
+        .client
+        .post(&url)
+        .bearer_auth(&c.app.token)
+        .body(b"x".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing_type.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    c.deliver(&payload(vec![text_message(
+        "393331234567",
+        "wamid.UP1",
+        "il listino?",
+    )]))
+    .await;
+    let conversation = loop {
+        let list = c.app.get("/api/v1/conversations").await;
+        if let Some(id) = list.body["data"][0]["id"].as_str() {
+            break id.to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let r = c
+        .app
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            json!({"content": {"type": "media", "kind": "document", "source": {"id": media_id}, "filename": "listino.pdf"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    c.eventually("the document at the Graph API", || async {
+        c.graph.sent_messages().len() == 1
+    })
+    .await;
+    let sent = &c.graph.sent_messages()[0];
+    assert_eq!(sent["type"], "document");
+    assert_eq!(sent["document"]["id"], media_id.as_str());
+    assert_eq!(sent["document"]["filename"], "listino.pdf");
+}

@@ -1,5 +1,5 @@
-//! `/numbers/{id}/templates`: a Cloud API number's message templates, synced from Meta, with
-//! which are approved.
+//! A Cloud API number's extras: its message templates (synced from Meta, with which are
+//! approved) and media uploads.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
@@ -24,7 +24,7 @@ async fn cloud_number(state: &AppState, caller: &Caller, id: &str) -> ApiResult<
 }
 
 /// The templates as last synced.
-pub async fn list(
+pub async fn templates(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
@@ -35,7 +35,7 @@ pub async fn list(
 }
 
 /// Fetches the templates from the Graph API and replaces the stored list.
-pub async fn sync(
+pub async fn sync_templates(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
@@ -72,4 +72,43 @@ pub async fn sync(
         .replace_templates(&caller.workspace_id, &id, &templates)
         .await?;
     Ok(Json(json!({"data": templates})))
+}
+
+/// Uploads a file to the Graph API for a Cloud API number; answers the media id to send it by
+/// (`{"type": "media", "source": {"id": ...}}`). The body is the file; its `Content-Type` is the
+/// file's type; `?filename=` names a document.
+pub async fn upload_media(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    params: crate::extract::Params,
+    headers: axum::http::HeaderMap,
+    body: bytes::Bytes,
+) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
+    cloud_number(&state, &caller, &id).await?;
+    let mime = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    if mime.is_empty() || !mime.contains('/') {
+        return Err(ApiError::invalid(
+            "content-type",
+            "give the file's type, e.g. image/jpeg",
+        ));
+    }
+    if body.is_empty() {
+        return Err(ApiError::invalid("body", "the file is empty"));
+    }
+    let filename = params.get("filename").unwrap_or("upload").to_string();
+    let media_id = state
+        .cloud
+        .channel
+        .upload_media(&id, body.to_vec(), &mime, &filename)
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("the Graph API refused the upload: {e}")))?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({"media_id": media_id, "mime_type": mime, "size": body.len()})),
+    ))
 }
