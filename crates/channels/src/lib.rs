@@ -45,6 +45,13 @@ pub enum SendError {
     /// Permanent (invalid recipient, policy): the message is marked failed.
     #[error("permanent failure: {0}")]
     Permanent(String),
+    /// Not sent yet by the channel's own pacing or quota: the message stays queued until
+    /// `retry_after` has passed. Not a failure; attempts are not counted.
+    #[error("deferred: {reason}")]
+    Deferred {
+        reason: String,
+        retry_after: std::time::Duration,
+    },
 }
 
 /// A kind of WhatsApp line.

@@ -39,6 +39,7 @@ fn message_id(d: &Delivery) -> &str {
     match d {
         Delivery::Sent { message_id, .. }
         | Delivery::Retry { message_id, .. }
+        | Delivery::Deferred { message_id, .. }
         | Delivery::Failed { message_id, .. } => message_id,
     }
 }
@@ -233,6 +234,15 @@ pub(crate) async fn deliver(inner: &Inner) -> Result<usize, Error> {
                 message_id: item.message_id.clone(),
                 channel_message_id: receipt.channel_message_id,
                 at: inner.clock.now(),
+            },
+            Err(SendError::Deferred {
+                reason,
+                retry_after,
+            }) => Delivery::Deferred {
+                message_id: item.message_id.clone(),
+                reason,
+                next_attempt_at: now
+                    + Duration::from_std(retry_after).unwrap_or_else(|_| Duration::seconds(1)),
             },
             Err(SendError::Retryable(e)) if item.attempts + 1 < MAX_ATTEMPTS => {
                 let backoff = Duration::seconds(2i64.pow(item.attempts.clamp(0, 9) as u32));

@@ -49,6 +49,12 @@ pub(crate) async fn record_deliveries(
             .bind(error)
             .bind(ms(*next_attempt_at))
             .bind(message_id),
+            Delivery::Deferred { message_id, reason, next_attempt_at } => sqlx::query(
+                "UPDATE messages SET error = ?, next_attempt_at = ? WHERE id = ? AND status = 'queued'",
+            )
+            .bind(reason)
+            .bind(ms(*next_attempt_at))
+            .bind(message_id),
             Delivery::Failed { message_id, error } => {
                 sqlx::query("UPDATE messages SET status = 'failed', error = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'")
                     .bind(error)

@@ -375,6 +375,12 @@ pub enum Delivery {
         message_id: String,
         error: String,
     },
+    /// Held back by the channel's pacing or quota; not an attempt.
+    Deferred {
+        message_id: String,
+        reason: String,
+        next_attempt_at: DateTime<Utc>,
+    },
 }
 
 /// A contact to find or create.

@@ -19,6 +19,31 @@ use tokio::time::Instant;
 /// Meta's default throughput for a Cloud API number, in messages per second.
 pub const DEFAULT_PER_SECOND: u32 = 80;
 
+/// How fast and how widely a number may send (Meta's rules, from the number's settings).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Messages per second for the number (the throughput cap).
+    pub per_second: u32,
+    /// Messages to one recipient that may go out back to back...
+    pub per_recipient_burst: u32,
+    /// ...and then one per this interval (Meta's pair rate: about one every 6 s).
+    pub per_recipient_interval: Duration,
+    /// Unique recipients of business-initiated (template) messages per rolling 24 hours: the
+    /// messaging-limit tier (250, 2,000, 10,000, 100,000); `None` when unlimited.
+    pub daily_unique: Option<u32>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            per_second: DEFAULT_PER_SECOND,
+            per_recipient_burst: 20,
+            per_recipient_interval: Duration::from_secs(6),
+            daily_unique: Some(250),
+        }
+    }
+}
+
 /// The Cloud API channel: the Graph client and the numbers it sends for.
 pub struct CloudApiChannel {
     graph: GraphClient,
@@ -27,7 +52,48 @@ pub struct CloudApiChannel {
 
 struct Line {
     credentials: Credentials,
+    limits: Limits,
     bucket: Mutex<TokenBucket>,
+    /// Per-recipient pacing (std mutexes: held only to look at a map).
+    recipients: std::sync::Mutex<HashMap<String, TokenBucket>>,
+    /// Recipients of business-initiated messages in the last 24 hours, with when each began.
+    initiated: std::sync::Mutex<HashMap<String, Instant>>,
+}
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+impl Line {
+    /// Whether `to` may get a message now; if not, how long until it may.
+    fn pace_recipient(&self, to: &str) -> Result<(), Duration> {
+        let Ok(mut map) = self.recipients.lock() else {
+            return Ok(());
+        };
+        let interval = self.limits.per_recipient_interval.as_secs_f64().max(0.001);
+        map.entry(to.to_string())
+            .or_insert_with(|| {
+                TokenBucket::with_rate(1.0 / interval, f64::from(self.limits.per_recipient_burst))
+            })
+            .try_take()
+    }
+
+    /// Whether a business-initiated message to `to` fits the daily tier; if not, how long until
+    /// the oldest recipient leaves the rolling 24 hours.
+    fn admit_initiated(&self, to: &str) -> Result<(), Duration> {
+        let Some(limit) = self.limits.daily_unique else {
+            return Ok(());
+        };
+        let Ok(mut map) = self.initiated.lock() else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        map.retain(|_, at| now.duration_since(*at) < DAY);
+        if map.contains_key(to) || map.len() < limit as usize {
+            map.entry(to.to_string()).or_insert(now);
+            return Ok(());
+        }
+        let oldest = map.values().min().copied().unwrap_or(now);
+        Err(DAY.saturating_sub(now.duration_since(oldest)))
+    }
 }
 
 /// A token bucket: `rate` tokens per second, holding at most `burst`.
@@ -43,7 +109,12 @@ impl TokenBucket {
     /// A full bucket for `per_second` (at least 1) with a burst of a tenth of a second.
     pub fn new(per_second: u32) -> Self {
         let rate = f64::from(per_second.max(1));
-        let burst = (rate / 10.0).max(1.0);
+        Self::with_rate(rate, (rate / 10.0).max(1.0))
+    }
+
+    /// A full bucket of `burst` (at least 1) tokens refilled at `rate` per second.
+    pub fn with_rate(rate: f64, burst: f64) -> Self {
+        let burst = burst.max(1.0);
         Self {
             rate,
             burst,
@@ -52,19 +123,27 @@ impl TokenBucket {
         }
     }
 
+    fn refill(&mut self) {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.last = now;
+    }
+
+    /// Takes one token if there is one; otherwise says how long until there is.
+    pub fn try_take(&mut self) -> Result<(), Duration> {
+        self.refill();
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            return Ok(());
+        }
+        Err(Duration::from_secs_f64((1.0 - self.tokens) / self.rate))
+    }
+
     /// Takes one token, waiting until there is one.
     pub async fn take(&mut self) {
-        loop {
-            let now = Instant::now();
-            let elapsed = now.duration_since(self.last).as_secs_f64();
-            self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
-            self.last = now;
-            if self.tokens >= 1.0 {
-                self.tokens -= 1.0;
-                return;
-            }
-            let wait = (1.0 - self.tokens) / self.rate;
-            tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+        while let Err(wait) = self.try_take() {
+            tokio::time::sleep(wait).await;
         }
     }
 }
@@ -78,11 +157,14 @@ impl CloudApiChannel {
         }
     }
 
-    /// Adds or replaces the credentials and cap of a waflow number.
-    pub fn set_line(&self, number_id: &str, credentials: Credentials, per_second: u32) {
+    /// Adds or replaces the credentials and limits of a waflow number.
+    pub fn set_line(&self, number_id: &str, credentials: Credentials, limits: Limits) {
         let line = Arc::new(Line {
             credentials,
-            bucket: Mutex::new(TokenBucket::new(per_second)),
+            limits,
+            bucket: Mutex::new(TokenBucket::new(limits.per_second)),
+            recipients: std::sync::Mutex::new(HashMap::new()),
+            initiated: std::sync::Mutex::new(HashMap::new()),
         });
         if let Ok(mut lines) = self.lines.write() {
             lines.insert(number_id.to_string(), line);
@@ -169,7 +251,6 @@ impl Channel for CloudApiChannel {
                 message.number_id
             ))
         })?;
-        line.bucket.lock().await.take().await;
         let to = message.to_phone.trim_start_matches('+');
         let content = match &message.content {
             None => Content::Text {
@@ -180,6 +261,30 @@ impl Channel for CloudApiChannel {
                 SendError::Permanent(format!("the stored content cannot be sent: {e}"))
             })?,
         };
+        if let Err(retry_after) = line.pace_recipient(to) {
+            return Err(SendError::Deferred {
+                reason: format!(
+                    "paced: more than {} messages in a row to {to}; next in {} ms",
+                    line.limits.per_recipient_burst,
+                    retry_after.as_millis()
+                ),
+                retry_after,
+            });
+        }
+        if matches!(content, Content::Template { .. }) {
+            if let Err(retry_after) = line.admit_initiated(to) {
+                return Err(SendError::Deferred {
+                    reason: format!(
+                        "queued: the number's messaging limit of {} contacts per 24 hours is reached; \
+                         a slot frees in {} min",
+                        line.limits.daily_unique.unwrap_or(0),
+                        retry_after.as_secs() / 60 + 1
+                    ),
+                    retry_after,
+                });
+            }
+        }
+        line.bucket.lock().await.take().await;
         let wamid = self
             .graph
             .send(&line.credentials, to, &content)

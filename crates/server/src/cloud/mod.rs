@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tokio::sync::Notify;
-use waflow_channels::cloud_api::channel::CloudApiChannel;
+use waflow_channels::cloud_api::channel::{CloudApiChannel, Limits};
 use waflow_channels::cloud_api::graph::Credentials;
 use waflow_store::{ChannelNumber, Store};
 
@@ -48,13 +48,30 @@ pub struct CloudApi {
     pub(crate) media_dir: PathBuf,
 }
 
-/// The send cap of a number from its settings.
-pub(crate) fn per_second(settings: &serde_json::Value) -> u32 {
-    settings
-        .get("send_per_second")
-        .and_then(|v| v.as_u64())
-        .and_then(|v| u32::try_from(v).ok())
-        .unwrap_or(waflow_channels::cloud_api::channel::DEFAULT_PER_SECOND)
+/// A number's sending limits from its settings (defaults: Meta's).
+pub(crate) fn limits(settings: &serde_json::Value) -> Limits {
+    let defaults = Limits::default();
+    let int = |key: &str| {
+        settings
+            .get(key)
+            .and_then(|v| v.as_u64())
+            .and_then(|v| u32::try_from(v).ok())
+    };
+    Limits {
+        per_second: int("send_per_second").unwrap_or(defaults.per_second),
+        per_recipient_burst: int("per_recipient_burst").unwrap_or(defaults.per_recipient_burst),
+        per_recipient_interval: int("per_recipient_interval_ms")
+            .map(|ms| std::time::Duration::from_millis(u64::from(ms)))
+            .unwrap_or(defaults.per_recipient_interval),
+        daily_unique: match settings.get("messaging_limit") {
+            Some(v) if v.as_str() == Some("unlimited") => None,
+            Some(v) => v
+                .as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .or(defaults.daily_unique),
+            None => defaults.daily_unique,
+        },
+    }
 }
 
 impl CloudApi {
@@ -105,7 +122,7 @@ impl CloudApi {
                 phone_number_id: phone_number_id.clone(),
                 access_token: secrets.access_token.clone(),
             },
-            per_second(&n.number.settings),
+            limits(&n.number.settings),
         );
         if let Ok(mut lines) = self.lines.write() {
             lines.insert(

@@ -108,6 +108,9 @@ async fn connect_cloud_api(
         "app_secret",
         "verify_token",
         "send_per_second",
+        "per_recipient_burst",
+        "per_recipient_interval_ms",
+        "messaging_limit",
     ])?;
     let digits = |key: &str| -> ApiResult<String> {
         let v = creds.str(key)?.trim();
@@ -146,6 +149,35 @@ async fn connect_cloud_api(
             format!("{per_second} is not between 1 and 1000"),
         ));
     }
+    let mut settings = json!({"waba_id": waba_id, "send_per_second": per_second});
+    for (key, range) in [
+        ("per_recipient_burst", 1..=1000),
+        ("per_recipient_interval_ms", 1..=600_000),
+    ] {
+        if creds.has(key) {
+            let v = creds.i64_or(key, 0)?;
+            if !range.contains(&v) {
+                return Err(ApiError::invalid(
+                    format!("cloud_api.{key}"),
+                    format!("{v} is not between {} and {}", range.start(), range.end()),
+                ));
+            }
+            settings[key] = json!(v);
+        }
+    }
+    if let Some((v, _)) = creds.opt("messaging_limit") {
+        match v {
+            Value::String(s) if s == "unlimited" => {}
+            Value::Number(n) if n.as_u64().is_some_and(|n| (1..=1_000_000).contains(&n)) => {}
+            other => {
+                return Err(ApiError::invalid(
+                    "cloud_api.messaging_limit",
+                    format!("{other} is not a messaging limit: a number of contacts per 24 hours (Meta's tiers: 250, 2000, 10000, 100000) or \"unlimited\""),
+                ))
+            }
+        }
+        settings["messaging_limit"] = v.clone();
+    }
     let sealed = serde_json::to_string(&secrets)
         .map(|plain| state.cloud.key.seal(&plain))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -154,7 +186,7 @@ async fn connect_cloud_api(
         channel: "cloud_api".into(),
         status: "connected".into(),
         external_id: Some(phone_number_id),
-        settings: json!({"waba_id": waba_id, "send_per_second": per_second}),
+        settings,
         sealed_secrets: Some(sealed.clone()),
     };
     let number = state

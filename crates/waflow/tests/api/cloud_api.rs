@@ -28,16 +28,24 @@ impl CloudApp {
     }
 
     pub async fn start_with(clock: Arc<dyn Clock>, per_second: u32) -> Self {
+        Self::start_with_settings(clock, json!({ "send_per_second": per_second })).await
+    }
+
+    /// With extra `cloud_api` settings (limits) for the number.
+    pub async fn start_with_settings(clock: Arc<dyn Clock>, settings: Value) -> Self {
         let graph = FakeGraph::start().await.expect("fake graph");
         let url = graph.base_url().to_string();
         let app = TestApp::spawn_configured(clock, |c| c.graph_url = url).await;
+        let mut creds = json!({
+            "phone_number_id": PHONE_NUMBER_ID, "waba_id": "102290129340398",
+            "access_token": ACCESS_TOKEN, "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN});
+        for (k, v) in settings.as_object().unwrap() {
+            creds[k] = v.clone();
+        }
         let r = app
             .post(
                 "/api/v1/numbers",
-                json!({"label": "Shop", "channel": "cloud_api", "cloud_api": {
-                    "phone_number_id": PHONE_NUMBER_ID, "waba_id": "102290129340398",
-                    "access_token": ACCESS_TOKEN, "app_secret": APP_SECRET,
-                    "verify_token": VERIFY_TOKEN, "send_per_second": per_second}}),
+                json!({"label": "Shop", "channel": "cloud_api", "cloud_api": creds}),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -954,4 +962,146 @@ async fn a_file_is_uploaded_through_the_graph_api_and_sent_by_its_media_id() {
     assert_eq!(sent["type"], "document");
     assert_eq!(sent["document"]["id"], media_id.as_str());
     assert_eq!(sent["document"]["filename"], "listino.pdf");
+}
+
+#[tokio::test]
+async fn messages_to_one_contact_are_paced_not_dropped() {
+    let c = CloudApp::start_with_settings(
+        Arc::new(SystemClock),
+        json!({"per_recipient_burst": 2, "per_recipient_interval_ms": 400}),
+    )
+    .await;
+    c.deliver(&payload(vec![text_message(
+        "393331234567",
+        "wamid.PACE1",
+        "ciao",
+    )]))
+    .await;
+    let conversation = loop {
+        let list = c.app.get("/api/v1/conversations").await;
+        if let Some(id) = list.body["data"][0]["id"].as_str() {
+            break id.to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let started = Instant::now();
+    for i in 0..4 {
+        let r = c
+            .app
+            .post(
+                &format!("/api/v1/conversations/{conversation}/messages"),
+                json!({"text": format!("messaggio {i}")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    c.eventually("two sent at once", || async {
+        c.graph.sent_messages().len() >= 2
+    })
+    .await;
+    let early = c.graph.sent_messages().len();
+    assert_eq!(early, 2, "the burst of two went out, the rest waits");
+    c.eventually("a message waiting with the pacing reason", || async {
+        c.messages_of("+393331234567").await.iter().any(|m| {
+            m["direction"] == "outbound"
+                && m["status"] == "queued"
+                && m["error"].as_str().is_some_and(|e| e.contains("paced"))
+        })
+    })
+    .await;
+    c.eventually("all four sent", || async {
+        c.graph.sent_messages().len() == 4
+    })
+    .await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "two more at 400 ms apart"
+    );
+    let texts: Vec<String> = c
+        .graph
+        .sent_messages()
+        .iter()
+        .map(|m| m["text"]["body"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        texts,
+        ["messaggio 0", "messaggio 1", "messaggio 2", "messaggio 3"],
+        "in order"
+    );
+}
+
+#[tokio::test]
+async fn templates_beyond_the_daily_messaging_limit_are_queued_not_dropped() {
+    let c =
+        CloudApp::start_with_settings(Arc::new(SystemClock), json!({"messaging_limit": 2})).await;
+    let bad = c
+        .app
+        .post(
+            "/api/v1/numbers",
+            json!({"label": "X", "channel": "cloud_api", "cloud_api": {
+            "phone_number_id": "1", "waba_id": "2", "access_token": "t", "app_secret": "s",
+            "verify_token": "v", "messaging_limit": "lots"}}),
+        )
+        .await;
+    assert_eq!(
+        bad.body["error"]["field"], "cloud_api.messaging_limit",
+        "{}",
+        bad.body
+    );
+    let phones = ["393330000001", "393330000002", "393330000003"];
+    for (i, phone) in phones.iter().enumerate() {
+        c.deliver(&payload(vec![text_message(
+            phone,
+            &format!("wamid.TIER{i}"),
+            "ciao",
+        )]))
+        .await;
+    }
+    let conversations = loop {
+        let list = c.app.get("/api/v1/conversations").await;
+        let ids: Vec<String> = list.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        if ids.len() == 3 {
+            break ids;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    for id in &conversations {
+        let r = c
+            .app
+            .post(
+                &format!("/api/v1/conversations/{id}/messages"),
+                json!({"content": {"type": "template", "name": "promo", "language": "it"}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    c.eventually("two templates sent", || async {
+        c.graph.sent_messages().len() >= 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        c.graph.sent_messages().len(),
+        2,
+        "the third contact is over the limit"
+    );
+    let mut queued = Vec::new();
+    for phone in phones {
+        for m in c.messages_of(&format!("+{phone}")).await {
+            if m["direction"] == "outbound" && m["status"] == "queued" {
+                queued.push(m);
+            }
+        }
+    }
+    assert_eq!(queued.len(), 1, "one template waits");
+    let reason = queued[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("messaging limit of 2 contacts per 24 hours"),
+        "{reason}"
+    );
 }
