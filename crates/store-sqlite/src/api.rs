@@ -323,6 +323,34 @@ impl Store for SqliteStore {
         rows.iter().map(convert::channel_number).collect()
     }
 
+    async fn phone_of_user_id(&self, workspace_id: &str, user_id: &str) -> Result<Option<String>> {
+        sqlx::query_scalar("SELECT phone FROM contacts WHERE workspace_id = ? AND wa_user_id = ?")
+            .bind(workspace_id)
+            .bind(user_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)
+    }
+
+    async fn link_user_id(
+        &self,
+        workspace_id: &str,
+        contact_id: &str,
+        user_id: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE contacts SET wa_user_id = ?1 WHERE id = ?2 AND workspace_id = ?3 AND wa_user_id IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM contacts WHERE workspace_id = ?3 AND wa_user_id = ?1)",
+        )
+        .bind(user_id)
+        .bind(contact_id)
+        .bind(workspace_id)
+        .execute(&mut *self.writer.lock().await?)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
     async fn replace_templates(
         &self,
         workspace_id: &str,

@@ -120,6 +120,12 @@ pub trait Store: Send + Sync + 'static {
     /// Every number of a channel kind, with sealed credentials: for the channel at start-up.
     async fn channel_numbers(&self, channel: &str) -> Result<Vec<ChannelNumber>>;
 
+    /// The phone number of the contact with this business-scoped user id, if one is known.
+    async fn phone_of_user_id(&self, workspace_id: &str, user_id: &str) -> Result<Option<String>>;
+    /// Records a contact's business-scoped user id (first one wins; another contact already
+    /// holding it is left as it is).
+    async fn link_user_id(&self, workspace_id: &str, contact_id: &str, user_id: &str)
+        -> Result<()>;
     /// Replaces the stored message templates of a number (one transaction).
     async fn replace_templates(
         &self,

@@ -50,6 +50,8 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
     let mut problems: Vec<Vec<String>> = vec![Vec::new(); pending.len()];
     let mut requests = Vec::new();
     let mut statuses: Vec<(StatusChange, StatusUpdate)> = Vec::new();
+    // Messages that carry a business-scoped user id: (index in `requests`, user id).
+    let mut links: Vec<(usize, String)> = Vec::new();
     for (k, delivery) in pending.iter().enumerate() {
         let events = match webhook::parse(delivery.body.as_bytes()) {
             Ok(events) => events,
@@ -64,10 +66,26 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
         };
         for event in events {
             match event {
-                WebhookEvent::Message(m) => match inbound_request(&number, m) {
-                    Ok(r) => requests.push(r),
-                    Err(p) => problems[k].push(p),
-                },
+                WebhookEvent::Message(mut m) => {
+                    let user_id = m.user_id.clone();
+                    if let (None, Some(uid)) = (&m.from, &user_id) {
+                        // Only a user id: the contact it was linked to, if any.
+                        m.from = state
+                            .store
+                            .phone_of_user_id(&number.number.workspace_id, uid)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
+                    match inbound_request(&number, m) {
+                        Ok(r) => {
+                            if let Some(uid) = user_id {
+                                links.push((requests.len(), uid));
+                            }
+                            requests.push(r);
+                        }
+                        Err(p) => problems[k].push(p),
+                    }
+                }
                 WebhookEvent::Status(s) => statuses.push((
                     StatusChange {
                         number_id: number.number.id.clone(),
@@ -89,9 +107,18 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
     for request in &mut requests {
         download_media(state, request).await;
     }
+    let workspaces: Vec<String> = requests.iter().map(|r| r.workspace_id.clone()).collect();
+    let phones: Vec<String> = requests
+        .iter()
+        .map(|r| r.from.as_str().to_string())
+        .collect();
+    let mut contacts = Vec::with_capacity(requests.len());
     for outcome in state.engine.inbound_many(requests).await {
         // Stored messages are deduplicated, so a retry re-applies only what is missing.
-        outcome.map_err(|e| e.to_string())?;
+        contacts.push(outcome.map_err(|e| e.to_string())?.contact_id);
+    }
+    for (i, uid) in links {
+        link_user_id(state, &workspaces[i], &contacts[i], &phones[i], &uid).await?;
     }
     let done: Vec<(String, Option<String>)> = pending
         .iter()
@@ -176,6 +203,30 @@ async fn download_media(state: &AppState, request: &mut InboundRequest) {
             payload.insert("media_error".into(), json!(e.to_string()));
         }
     }
+}
+
+/// Links a business-scoped user id to the contact its message was stored under, unless it is
+/// linked already (a read, so that the common case writes nothing).
+async fn link_user_id(
+    state: &AppState,
+    workspace_id: &str,
+    contact_id: &str,
+    phone: &str,
+    user_id: &str,
+) -> Result<(), String> {
+    let known = state
+        .store
+        .phone_of_user_id(workspace_id, user_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    if known.as_deref() == Some(phone) {
+        return Ok(());
+    }
+    state
+        .store
+        .link_user_id(workspace_id, contact_id, user_id)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The number a delivery arrived on, read once per round; `None` if it was deleted.

@@ -234,3 +234,41 @@ async fn received_media_is_downloaded_into_the_data_directory() {
     );
     assert!(document["payload"]["file"].is_null());
 }
+
+/// A contact first seen with phone and user id, then writing with the user id only, stays one
+/// contact: the second message lands in the same conversation and is answered.
+#[tokio::test]
+async fn a_user_id_links_later_messages_to_the_same_contact() {
+    let c = CloudApp::start().await;
+    c.echo_workflow().await;
+    c.deliver(&fixture("text_with_phone_and_user_id")).await;
+    c.eventually("the first reply", || async {
+        c.graph.sent_messages().len() == 1
+    })
+    .await;
+    let mut only_id = fixture("user_id_only");
+    let message = &mut only_id["entry"][0]["changes"][0]["value"]["messages"][0];
+    message["from_user_id"] = "IN.1410018717833190".into();
+    message["id"] = "wamid.USERID-ONLY-2".into();
+    only_id["entry"][0]["changes"][0]["value"]["contacts"][0]["user_id"] =
+        "IN.1410018717833190".into();
+    c.deliver(&only_id).await;
+    c.eventually("the second reply", || async {
+        c.graph.sent_messages().len() == 2
+    })
+    .await;
+    let contacts = c.app.get("/api/v1/contacts").await;
+    assert_eq!(
+        contacts.body["data"].as_array().unwrap().len(),
+        1,
+        "one contact"
+    );
+    let inbound: Vec<Value> = c
+        .messages_of("+919810012345")
+        .await
+        .into_iter()
+        .filter(|m| m["direction"] == "inbound")
+        .collect();
+    assert_eq!(inbound.len(), 2, "both messages in the one conversation");
+    assert_eq!(c.graph.sent_messages()[1]["to"], "919810012345");
+}
