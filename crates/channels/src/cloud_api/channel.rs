@@ -199,6 +199,12 @@ impl CloudApiChannel {
         Ok((info, bytes))
     }
 
+    /// Marks a received message (and the ones before it) as read: the contact sees blue ticks.
+    pub async fn mark_read(&self, number_id: &str, wamid: &str) -> Result<(), GraphError> {
+        let line = self.line(number_id).ok_or_else(|| no_line(number_id))?;
+        self.graph.mark_read(&line.credentials, wamid).await
+    }
+
     /// The message templates of a number's WhatsApp Business Account.
     pub async fn templates(
         &self,

@@ -107,6 +107,10 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
     for request in &mut requests {
         download_media(state, request).await;
     }
+    let read_receipts: Vec<(String, String)> = requests
+        .iter()
+        .map(|r| (r.number_id.clone(), r.channel_message_id.clone()))
+        .collect();
     let workspaces: Vec<String> = requests.iter().map(|r| r.workspace_id.clone()).collect();
     let phones: Vec<String> = requests
         .iter()
@@ -117,6 +121,7 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
         // Stored messages are deduplicated, so a retry re-applies only what is missing.
         contacts.push(outcome.map_err(|e| e.to_string())?.contact_id);
     }
+    mark_read(state, &numbers, &read_receipts);
     for (i, uid) in links {
         link_user_id(state, &workspaces[i], &contacts[i], &phones[i], &uid).await?;
     }
@@ -203,6 +208,36 @@ async fn download_media(state: &AppState, request: &mut InboundRequest) {
             payload.insert("media_error".into(), json!(e.to_string()));
         }
     }
+}
+
+/// Sends read receipts for stored messages on numbers with `mark_read` on. Best effort, in the
+/// background: a lost receipt only leaves grey ticks.
+fn mark_read(
+    state: &AppState,
+    numbers: &HashMap<String, Option<ChannelNumber>>,
+    messages: &[(String, String)],
+) {
+    let wanted: Vec<(String, String)> = messages
+        .iter()
+        .filter(|(number_id, _)| {
+            numbers
+                .get(number_id)
+                .and_then(Option::as_ref)
+                .is_some_and(|n| n.number.settings.get("mark_read") == Some(&json!(true)))
+        })
+        .cloned()
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let channel = state.cloud.channel.clone();
+    tokio::spawn(async move {
+        for (number_id, wamid) in wanted {
+            if let Err(e) = channel.mark_read(&number_id, &wamid).await {
+                tracing::warn!(%wamid, error = %e, "read receipt not sent");
+            }
+        }
+    });
 }
 
 /// Links a business-scoped user id to the contact its message was stored under, unless it is

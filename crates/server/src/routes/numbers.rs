@@ -111,6 +111,7 @@ async fn connect_cloud_api(
         "per_recipient_burst",
         "per_recipient_interval_ms",
         "messaging_limit",
+        "mark_read",
     ])?;
     let digits = |key: &str| -> ApiResult<String> {
         let v = creds.str(key)?.trim();
@@ -164,6 +165,9 @@ async fn connect_cloud_api(
             }
             settings[key] = json!(v);
         }
+    }
+    if creds.has("mark_read") {
+        settings["mark_read"] = json!(creds.bool_or("mark_read", false)?);
     }
     if let Some((v, _)) = creds.opt("messaging_limit") {
         match v {

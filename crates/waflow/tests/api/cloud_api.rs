@@ -1105,3 +1105,38 @@ async fn templates_beyond_the_daily_messaging_limit_are_queued_not_dropped() {
         "{reason}"
     );
 }
+
+#[tokio::test]
+async fn with_mark_read_on_received_messages_are_marked_read() {
+    let c = CloudApp::start_with_settings(Arc::new(SystemClock), json!({"mark_read": true})).await;
+    c.deliver(&payload(vec![text_message(
+        "393331234567",
+        "wamid.READ1",
+        "ciao",
+    )]))
+    .await;
+    c.eventually("the read receipt at the Graph API", || async {
+        c.graph.requests().iter().any(|r| {
+            r.path.ends_with("/messages")
+                && r.body
+                    .as_ref()
+                    .is_some_and(|b| b["status"] == "read" && b["message_id"] == "wamid.READ1")
+        })
+    })
+    .await;
+    // Without the setting (the default), no receipt is sent.
+    let plain = CloudApp::start().await;
+    plain
+        .deliver(&payload(vec![text_message(
+            "393331234567",
+            "wamid.READ2",
+            "ciao",
+        )]))
+        .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(plain
+        .graph
+        .requests()
+        .iter()
+        .all(|r| r.body.as_ref().is_none_or(|b| b["status"] != "read")));
+}
