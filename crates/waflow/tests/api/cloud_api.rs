@@ -1133,7 +1133,12 @@ async fn with_mark_read_on_received_messages_are_marked_read() {
             "ciao",
         )]))
         .await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    plain
+        .eventually("the message stored", || async {
+            !plain.messages_of("+393331234567").await.is_empty()
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(plain
         .graph
         .requests()
