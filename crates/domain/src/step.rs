@@ -5,6 +5,7 @@ use crate::template;
 use crate::when::When;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// One step of a workflow. `next` names the following step; when absent the next step in the list
 /// follows, and after the last one the run completes.
@@ -44,8 +45,136 @@ pub enum Action {
         #[serde(skip_serializing_if = "Option::is_none")]
         timeout_next: Option<String>,
     },
+    /// Call an HTTP endpoint (outside any transaction, through the SSRF guard). `url`, header
+    /// values and the string leaves of `body` are templates. A 2xx answer continues at `next` with
+    /// the `save` paths of its JSON copied into run variables; any other answer or an error at
+    /// `on_failure`; no answer within `timeout_ms` at `on_timeout` (else `on_failure`). Without
+    /// the edge, the run ends as failed.
+    HttpRequest {
+        method: String,
+        url: String,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        headers: BTreeMap<String, String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        body: Option<Value>,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        save: BTreeMap<String, String>,
+        timeout_ms: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        on_failure: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        on_timeout: Option<String>,
+    },
     /// End the run.
     End,
+}
+
+/// The HTTP methods an HTTP request step may use.
+const HTTP_METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+fn check_template_at(text: &str, path: &Path) -> Result<(), FieldError> {
+    template::check(text).map_err(|e| {
+        path.error(
+            &Value::String(text.into()),
+            &format!("is not a valid template: {e}"),
+        )
+    })
+}
+
+/// Checks every string leaf of a JSON body as a template.
+fn check_body_templates(value: &Value, path: &Path) -> Result<(), FieldError> {
+    match value {
+        Value::String(s) => check_template_at(s, path),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| check_body_templates(v, &path.index(i))),
+        Value::Object(map) => map
+            .iter()
+            .try_for_each(|(k, v)| check_body_templates(v, &path.key(k))),
+        _ => Ok(()),
+    }
+}
+
+fn parse_http_request(obj: &Obj<'_>, path: &Path) -> Result<Action, FieldError> {
+    obj.only(&fields(&[
+        "method",
+        "url",
+        "headers",
+        "body",
+        "save",
+        "timeout_ms",
+        "on_failure",
+        "on_timeout",
+    ]))?;
+    let method = obj.opt_str("method")?.unwrap_or("GET").to_ascii_uppercase();
+    if !HTTP_METHODS.contains(&method.as_str()) {
+        return Err(path.key("method").error(
+            &Value::String(method.clone()),
+            &format!("is not an HTTP method ({})", HTTP_METHODS.join(", ")),
+        ));
+    }
+    let url = obj.str("url")?;
+    let url_path = path.key("url");
+    if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with("{{")) {
+        return Err(url_path.error(
+            &Value::String(url.into()),
+            "must start with http:// or https://",
+        ));
+    }
+    check_template_at(url, &url_path)?;
+    let mut headers = BTreeMap::new();
+    if let Some((v, p)) = obj.opt("headers") {
+        let h = Obj::new(v, p.clone())?;
+        for key in v
+            .as_object()
+            .map(|m| m.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            let value = h.str(&key)?;
+            check_template_at(value, &p.key(&key))?;
+            headers.insert(key, value.to_string());
+        }
+    }
+    let body = match obj.opt("body") {
+        Some((v, p)) => {
+            check_body_templates(v, &p)?;
+            Some(v.clone())
+        }
+        None => None,
+    };
+    let mut save = BTreeMap::new();
+    if let Some((v, p)) = obj.opt("save") {
+        let s = Obj::new(v, p.clone())?;
+        for key in v
+            .as_object()
+            .map(|m| m.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            if !valid_id(&key) {
+                return Err(p
+                    .key(&key)
+                    .message("is not a variable name (letters, digits, '-' and '_')"));
+            }
+            save.insert(key.clone(), s.str(&key)?.to_string());
+        }
+    }
+    let timeout_ms = obj.i64_or("timeout_ms", 10_000)?;
+    if !(100..=60_000).contains(&timeout_ms) {
+        return Err(path
+            .key("timeout_ms")
+            .error(&Value::from(timeout_ms), "is not between 100 and 60000"));
+    }
+    Ok(Action::HttpRequest {
+        method,
+        url: url.to_string(),
+        headers,
+        body,
+        save,
+        timeout_ms: timeout_ms as u64,
+        on_failure: obj.opt_str("on_failure")?.map(str::to_string),
+        on_timeout: obj.opt_str("on_timeout")?.map(str::to_string),
+    })
 }
 
 /// An approved WhatsApp template sent in place of a free-form text when the contact has not
@@ -100,7 +229,8 @@ impl TemplateFallback {
     }
 }
 
-const STEP_TYPES: &str = "send_text, add_tag, remove_tag, assign_agent, wait_for_reply, end";
+const STEP_TYPES: &str =
+    "send_text, add_tag, remove_tag, assign_agent, wait_for_reply, http_request, end";
 const COMMON: [&str; 4] = ["id", "type", "when", "next"];
 
 fn fields<'a>(extra: &[&'a str]) -> Vec<&'a str> {
@@ -202,6 +332,7 @@ impl Step {
                     timeout_next,
                 }
             }
+            "http_request" => parse_http_request(&obj, path)?,
             "end" => {
                 obj.only(&COMMON)?;
                 Action::End
@@ -234,6 +365,19 @@ impl Step {
         {
             out.push(("timeout_next", t.as_str()));
         }
+        if let Action::HttpRequest {
+            on_failure,
+            on_timeout,
+            ..
+        } = &self.action
+        {
+            if let Some(f) = on_failure {
+                out.push(("on_failure", f.as_str()));
+            }
+            if let Some(t) = on_timeout {
+                out.push(("on_timeout", t.as_str()));
+            }
+        }
         out
     }
 
@@ -245,6 +389,7 @@ impl Step {
             Action::RemoveTag { .. } => "remove_tag",
             Action::AssignAgent { .. } => "assign_agent",
             Action::WaitForReply { .. } => "wait_for_reply",
+            Action::HttpRequest { .. } => "http_request",
             Action::End => "end",
         }
     }

@@ -207,6 +207,15 @@ pub(crate) fn advance(
                     None => "unassigned".to_string(),
                 });
             }
+            Action::HttpRequest { method, url, .. } => {
+                // The call happens outside any transaction: the timer worker makes it and
+                // continues the run from its answer.
+                entry["result"] = json!(format!("calling {method} {url}"));
+                schedule(writes, &mut exec, run, &step.id, "http", burst.now);
+                record(run, &mut exec, entry);
+                run.state = run_state::ACTIVE.into();
+                return exec;
+            }
             Action::End => {
                 entry["result"] = json!("run ended");
                 record(run, &mut exec, entry);

@@ -10,6 +10,7 @@
 pub mod cache;
 pub mod clock;
 mod executor;
+mod http_step;
 mod intake;
 mod log;
 mod sender;
@@ -50,6 +51,8 @@ pub(crate) struct Inner {
     pub timers_added: std::sync::atomic::AtomicBool,
     /// This process's identity as a lease owner.
     pub node_id: String,
+    /// Where HTTP request steps may go.
+    pub http_policy: waflow_outbound_http::Policy,
 }
 
 impl Inner {
@@ -83,6 +86,16 @@ pub struct Engine {
 impl Engine {
     /// Starts the engine's tasks on the current Tokio runtime.
     pub fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, channels: Channels) -> Self {
+        Self::start_with(store, clock, channels, Default::default())
+    }
+
+    /// Starts the engine with `http_policy` for HTTP request steps (the SSRF guard's setting).
+    pub fn start_with(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        channels: Channels,
+        http_policy: waflow_outbound_http::Policy,
+    ) -> Self {
         let (tx, rx) = mpsc::channel(4096);
         let inner = Arc::new(Inner {
             store,
@@ -95,6 +108,7 @@ impl Engine {
             worker_wake: Notify::new(),
             timers_added: Default::default(),
             node_id: new_id("node"),
+            http_policy,
         });
         tokio::spawn(intake::intake_loop(inner.clone(), rx));
         tokio::spawn(timers::timer_loop(inner.clone()));

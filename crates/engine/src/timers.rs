@@ -89,6 +89,12 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
         .cache
         .get(inner.store.as_ref(), &due.workspace_id)
         .await?;
+    // An HTTP request step makes its call before the transaction, holding only the lease.
+    let call = if due.kind == "http" {
+        crate::http_step::call(inner, due).await?
+    } else {
+        None
+    };
     let mut tx = inner.store.begin().await?;
     if !tx.take_due_step(&due.id, &inner.node_id).await? {
         return Ok(false);
@@ -117,7 +123,7 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
         at: Some(now),
         ..Default::default()
     };
-    if !live || !current || index.is_none() {
+    if !live || !current || index.is_none() || (due.kind == "http" && call.is_none()) {
         // The run moved on (a reply came, it was ended or removed): the timer is obsolete.
         tx.commit().await?;
         return Ok(false);
@@ -145,7 +151,39 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
         now,
         message_text: "",
     };
-    let (exec, summary) = if due.kind == "timeout" {
+    let (exec, summary) = if let (Some(call), Some(i)) = (&call, index) {
+        let (next, succeeded, detail) = crate::http_step::continue_after(&doc, i, &mut run, call);
+        let edge = detail["edge"].as_str().unwrap_or("next").to_string();
+        let mut exec = Default::default();
+        let outcome = if next.is_some() || succeeded {
+            exec = executor::advance(&mut writes, &mut run, &mut contact, &burst, next, false);
+            "step"
+        } else {
+            run.state = run_state::FAILED.into();
+            run.updated_at = now;
+            "failed"
+        };
+        let what = match (&call.outcome, detail.get("status")) {
+            (_, Some(status)) => format!("answered {status}"),
+            (waflow_outbound_http::Outcome::Refused(r), _) => format!("refused: {r}"),
+            (waflow_outbound_http::Outcome::TimedOut, _) => "no answer before the timeout".into(),
+            (waflow_outbound_http::Outcome::Failed(e), _) => format!("failed: {e}"),
+            _ => String::new(),
+        };
+        let s = format!(
+            "{}: {} {} {what}; {}",
+            doc.name,
+            call.method,
+            call.url,
+            if outcome == "failed" {
+                format!("no {edge} edge, run failed")
+            } else {
+                format!("continued on {edge}; {}", crate::log::describe(&run, &exec))
+            }
+        );
+        log.write_run(&mut writes, &run, entry("http", outcome, s.clone(), detail));
+        (exec, s)
+    } else if due.kind == "timeout" {
         let next = match &index.map(|i| &doc.steps[i].action) {
             Some(Action::WaitForReply {
                 timeout_next: Some(t),

@@ -86,6 +86,9 @@ pub struct Config {
     pub graph_url: String,
     /// The Graph API version, e.g. `v23.0`.
     pub graph_version: String,
+    /// Let HTTP request steps reach loopback, private and link-local addresses (off: the SSRF
+    /// guard refuses them).
+    pub allow_private_http: bool,
 }
 
 /// Meta's Graph API.
@@ -103,6 +106,7 @@ impl Config {
             master_key: None,
             graph_url: DEFAULT_GRAPH_URL.into(),
             graph_version: DEFAULT_GRAPH_VERSION.into(),
+            allow_private_http: false,
         }
     }
 }
@@ -176,7 +180,14 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         .map_err(|e| StartError(e.to_string()))?;
     let mut channels = Channels::builtin();
     channels.register(cloud_channel);
-    let engine = Engine::start(store.clone(), clock, channels);
+    let engine = Engine::start_with(
+        store.clone(),
+        clock,
+        channels,
+        waflow_outbound_http::Policy {
+            allow_private: config.allow_private_http,
+        },
+    );
     let state = AppState {
         store: store.clone(),
         engine: engine.clone(),

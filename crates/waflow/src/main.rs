@@ -58,6 +58,10 @@ struct ServeArgs {
     /// The Graph API base URL for Cloud API numbers.
     #[arg(long, env = "WAFLOW_GRAPH_URL", default_value = waflow_server::DEFAULT_GRAPH_URL)]
     graph_url: String,
+    /// Let workflow HTTP requests reach loopback, private and link-local addresses (refused by
+    /// default: the SSRF guard).
+    #[arg(long, env = "WAFLOW_ALLOW_PRIVATE_HTTP")]
+    allow_private_http: bool,
     /// The Graph API version for Cloud API numbers.
     #[arg(long, env = "WAFLOW_GRAPH_VERSION", default_value = waflow_server::DEFAULT_GRAPH_VERSION)]
     graph_version: String,
@@ -125,6 +129,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 master_key: args.master_key,
                 graph_url: args.graph_url,
                 graph_version: args.graph_version,
+                allow_private_http: args.allow_private_http,
                 ..Config::new(args.listen, args.data.data_dir)
             };
             let running = waflow_server::start_with_system_clock(&config).await?;

@@ -6,6 +6,7 @@ mod cloud_fixtures;
 mod crash;
 mod engine_order;
 mod harness;
+mod http_step;
 mod resources;
 mod shipping;
 mod validation;

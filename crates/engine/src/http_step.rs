@@ -1,0 +1,172 @@
+//! The HTTP request step: the call itself (made by the timer worker outside any transaction,
+//! through the SSRF guard) and how its outcome continues the run.
+//!
+//! **Invariant:** the request is made at least once per firing: a crash after the call and
+//! before the commit makes it again after the lease expires (like any webhook, receivers should
+//! be idempotent). A refused address sends nothing and takes the failure edge with the reason.
+
+use crate::executor::contact_view;
+use crate::{Error, Inner};
+use serde_json::{json, Value};
+use std::time::Duration;
+use waflow_domain::step::Action;
+use waflow_domain::{template, WorkflowDocument};
+use waflow_outbound_http::{Outcome, Request};
+use waflow_store::{DueStep, Run};
+
+/// A call made for a due step.
+pub(crate) struct Call {
+    pub method: String,
+    pub url: String,
+    pub outcome: Outcome,
+}
+
+fn render_body(value: &Value, contact: &Value, vars: &Value) -> Result<Value, String> {
+    Ok(match value {
+        Value::String(s) => Value::String(template::render(s, contact, vars, "")?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| render_body(v, contact, vars))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), render_body(v, contact, vars)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// Makes the call of an `http` due step, if its run is still at that step.
+pub(crate) async fn call(inner: &Inner, due: &DueStep) -> Result<Option<Call>, Error> {
+    let run = inner.store.run(&due.workspace_id, &due.run_id).await?;
+    if run.current_step.as_deref() != Some(due.step_id.as_str()) {
+        return Ok(None);
+    }
+    let doc = inner
+        .document(&run.workflow_id, run.workflow_version)
+        .await?;
+    let Some(Action::HttpRequest {
+        method,
+        url,
+        headers,
+        body,
+        timeout_ms,
+        ..
+    }) = doc.step_index(&due.step_id).map(|i| &doc.steps[i].action)
+    else {
+        return Ok(None);
+    };
+    let contact = inner
+        .store
+        .contact(&run.workspace_id, &run.contact_id)
+        .await?;
+    let view = contact_view(&contact).template_value();
+    let vars = &run.variables;
+    let rendered = (|| -> Result<Request, String> {
+        Ok(Request {
+            method: method.clone(),
+            url: template::render(url, &view, vars, "")?,
+            headers: headers
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), template::render(v, &view, vars, "")?)))
+                .collect::<Result<_, String>>()?,
+            body: body
+                .as_ref()
+                .map(|b| render_body(b, &view, vars).map(|v| v.to_string()))
+                .transpose()?,
+            timeout: Duration::from_millis(*timeout_ms),
+        })
+    })();
+    Ok(Some(match rendered {
+        Ok(request) => Call {
+            method: request.method.clone(),
+            url: request.url.clone(),
+            outcome: waflow_outbound_http::send(&request, inner.http_policy).await,
+        },
+        Err(e) => Call {
+            method: method.clone(),
+            url: url.clone(),
+            outcome: Outcome::Failed(format!("the request could not be rendered: {e}")),
+        },
+    }))
+}
+
+/// The value at a dotted path (`data.items.0.id`) of a JSON answer.
+fn at_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.')
+        .filter(|p| !p.is_empty())
+        .try_fold(value, |v, key| match v {
+            Value::Object(m) => m.get(key),
+            Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        })
+}
+
+/// Applies a call's outcome to the run (saved variables) and returns the step to continue at
+/// (`None`: no edge for this outcome) with a description for the log.
+pub(crate) fn continue_after(
+    doc: &WorkflowDocument,
+    index: usize,
+    run: &mut Run,
+    call: &Call,
+) -> (Option<usize>, bool, Value) {
+    let Action::HttpRequest {
+        save,
+        on_failure,
+        on_timeout,
+        ..
+    } = &doc.steps[index].action
+    else {
+        return (None, false, Value::Null);
+    };
+    let failure = |edge: &Option<String>| edge.as_deref().and_then(|id| doc.step_index(id));
+    let request = json!({"method": call.method, "url": call.url});
+    match &call.outcome {
+        Outcome::Answered { status, json, body } if (200..300).contains(status) => {
+            let mut saved = serde_json::Map::new();
+            if let Value::Object(vars) = &mut run.variables {
+                for (var, path) in save {
+                    let value = json
+                        .as_ref()
+                        .and_then(|j| at_path(j, path))
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    vars.insert(var.clone(), value.clone());
+                    saved.insert(var.clone(), value);
+                }
+                vars.insert("http_status".into(), json!(status));
+            }
+            let preview: String = body.chars().take(200).collect();
+            let detail = json!({"request": request, "status": status, "saved": saved, "body": preview, "edge": "next"});
+            (doc.next_after(index), true, detail)
+        }
+        Outcome::Answered { status, body, .. } => {
+            if let Value::Object(vars) = &mut run.variables {
+                vars.insert("http_status".into(), json!(status));
+            }
+            let preview: String = body.chars().take(200).collect();
+            let detail = json!({"request": request, "status": status, "body": preview, "edge": "on_failure"});
+            (failure(on_failure), false, detail)
+        }
+        Outcome::TimedOut => {
+            let edge = if on_timeout.is_some() {
+                on_timeout
+            } else {
+                on_failure
+            };
+            let detail = json!({"request": request, "error": "no answer before the timeout", "edge": if on_timeout.is_some() { "on_timeout" } else { "on_failure" }});
+            (failure(edge), false, detail)
+        }
+        Outcome::Failed(e) => {
+            let detail = json!({"request": request, "error": e, "edge": "on_failure"});
+            (failure(on_failure), false, detail)
+        }
+        Outcome::Refused(r) => {
+            let detail = json!({"request": request, "error": r.to_string(), "refused": true, "edge": "on_failure"});
+            (failure(on_failure), false, detail)
+        }
+    }
+}
