@@ -150,6 +150,114 @@ pub enum Test {
     BusinessHours,
     /// The contact's assigned agent.
     AssignedAgent { agent: AgentIs },
+    /// A run variable (e.g. saved from an HTTP answer or a question) compared with a value.
+    Variable {
+        name: String,
+        op: ValueOp,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+    },
+    /// A contact field compared with a value.
+    ContactField {
+        field: String,
+        op: ValueOp,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+    },
+}
+
+/// How a variable or field is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueOp {
+    /// Equal as text, ignoring case.
+    Equals,
+    /// Contains the value as text, ignoring case.
+    Contains,
+    /// Set and not empty.
+    Exists,
+    /// A number greater than the value.
+    GreaterThan,
+    /// A number less than the value.
+    LessThan,
+}
+
+impl ValueOp {
+    fn parse(obj: &Obj) -> Result<(Self, Option<String>), FieldError> {
+        let (v, p) = obj.req("op")?;
+        let op = match v.as_str().unwrap_or("") {
+            "equals" => Self::Equals,
+            "contains" => Self::Contains,
+            "exists" => Self::Exists,
+            "greater_than" => Self::GreaterThan,
+            "less_than" => Self::LessThan,
+            _ => {
+                return Err(p.error(
+                    v,
+                    "is not an operator (equals, contains, exists, greater_than, less_than)",
+                ))
+            }
+        };
+        let value = match (op, obj.opt("value")) {
+            (Self::Exists, _) => None,
+            (_, None) => {
+                return Err(obj
+                    .path
+                    .key("value")
+                    .message("is required for this operator"))
+            }
+            (_, Some((Value::String(s), _))) => Some(s.clone()),
+            (_, Some((Value::Number(n), _))) => Some(n.to_string()),
+            (_, Some((Value::Bool(b), _))) => Some(b.to_string()),
+            (_, Some((other, p))) => return Err(p.error(other, "must be a string or a number")),
+        };
+        if matches!(op, Self::GreaterThan | Self::LessThan)
+            && value
+                .as_deref()
+                .and_then(|v| v.parse::<f64>().ok())
+                .is_none()
+        {
+            return Err(obj
+                .path
+                .key("value")
+                .error(&json!(value), "must be a number for this operator"));
+        }
+        Ok((op, value))
+    }
+
+    /// Compares an actual value (null when unset).
+    fn holds(&self, actual: &Value, expected: Option<&str>) -> bool {
+        let text = match actual {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        };
+        let expected = expected.unwrap_or("");
+        let number = |s: &str| s.trim().replace(',', ".").parse::<f64>().ok();
+        match (self, text) {
+            (_, None) => false,
+            (Self::Exists, Some(t)) => !t.trim().is_empty(),
+            (Self::Equals, Some(t)) => t.trim().eq_ignore_ascii_case(expected.trim()),
+            (Self::Contains, Some(t)) => t.to_lowercase().contains(&expected.to_lowercase()),
+            (Self::GreaterThan, Some(t)) => {
+                number(&t).zip(number(expected)).is_some_and(|(a, b)| a > b)
+            }
+            (Self::LessThan, Some(t)) => {
+                number(&t).zip(number(expected)).is_some_and(|(a, b)| a < b)
+            }
+        }
+    }
+
+    fn describe(&self, value: Option<&str>) -> String {
+        let v = value.unwrap_or("");
+        match self {
+            Self::Equals => format!("equals {v:?}"),
+            Self::Contains => format!("contains {v:?}"),
+            Self::Exists => "is set".to_string(),
+            Self::GreaterThan => format!("is greater than {v}"),
+            Self::LessThan => format!("is less than {v}"),
+        }
+    }
 }
 
 /// Everything a condition may look at.
@@ -159,6 +267,9 @@ pub struct EvalContext<'a> {
     pub contact: &'a ContactView,
     pub calendar: &'a Calendar,
     pub now: DateTime<Utc>,
+    /// The run's variables, for conditions inside a run (a branch step); `None` when a message
+    /// is matched against workflows.
+    pub vars: Option<&'a Value>,
 }
 
 /// One evaluated leaf: where it is, whether it held, what it saw, and (once explained) what it
@@ -201,7 +312,8 @@ pub fn explain(checks: &mut [Check], tree: &Condition, text: &str) -> Option<Str
     })
 }
 
-const LEAF_TYPES: &str = "text, message_type, tags, schedule, business_hours, assigned_agent";
+const LEAF_TYPES: &str =
+    "text, message_type, tags, schedule, business_hours, assigned_agent, variable, contact_field";
 
 impl Condition {
     /// Parses a condition node at `path`.
@@ -333,6 +445,13 @@ impl Condition {
     }
 }
 
+/// Equal when they have the same JSON form (compiled regexes compare by their source).
+impl PartialEq for Condition {
+    fn eq(&self, other: &Self) -> bool {
+        serde_json::to_value(self).ok() == serde_json::to_value(other).ok()
+    }
+}
+
 impl Leaf {
     /// What the leaf tests, in words, e.g. `text contains any of ["spedizione"] (ignoring case)`.
     pub fn describe(&self) -> String {
@@ -422,6 +541,18 @@ impl Leaf {
                     id => AgentIs::Agent(id.to_string()),
                 };
                 Test::AssignedAgent { agent }
+            }
+            "variable" => {
+                obj.only(&["type", "negate", "name", "op", "value"])?;
+                let name = obj.str("name")?.trim().to_string();
+                let (op, value) = ValueOp::parse(obj)?;
+                Test::Variable { name, op, value }
+            }
+            "contact_field" => {
+                obj.only(&["type", "negate", "field", "op", "value"])?;
+                let field = obj.str("field")?.trim().to_string();
+                let (op, value) = ValueOp::parse(obj)?;
+                Test::ContactField { field, op, value }
             }
             _ => {
                 return Err(
@@ -540,6 +671,23 @@ impl Test {
                 };
                 (held, json!(actual))
             }
+            Test::Variable { name, op, value } => {
+                let actual = ctx
+                    .vars
+                    .and_then(|v| v.get(name))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                (op.holds(&actual, value.as_deref()), actual)
+            }
+            Test::ContactField { field, op, value } => {
+                let actual = ctx
+                    .contact
+                    .fields
+                    .get(field)
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                (op.holds(&actual, value.as_deref()), actual)
+            }
         }
     }
 
@@ -577,6 +725,12 @@ impl Test {
                 AgentIs::Any => "assigned to any agent".to_string(),
                 AgentIs::Agent(id) => format!("assigned to agent {id}"),
             },
+            Test::Variable { name, op, value } => {
+                format!("variable {name} {}", op.describe(value.as_deref()))
+            }
+            Test::ContactField { field, op, value } => {
+                format!("contact field {field} {}", op.describe(value.as_deref()))
+            }
         }
     }
 }

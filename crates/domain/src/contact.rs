@@ -42,6 +42,9 @@ impl ContactView {
         map.insert("last_name".into(), Value::String(last));
         map.insert("phone".into(), Value::String(self.phone.clone()));
         map.insert("tags".into(), Value::from(self.tags.clone()));
+        // Custom fields are also under `fields`, unless a custom field is itself named so.
+        map.entry("fields")
+            .or_insert_with(|| Value::Object(self.fields.clone()));
         Value::Object(map)
     }
 }

@@ -13,6 +13,7 @@ pub mod matching;
 pub mod message;
 pub mod parse;
 pub mod phone;
+pub mod question;
 pub mod step;
 pub mod template;
 pub mod trigger;

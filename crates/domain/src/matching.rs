@@ -230,6 +230,7 @@ impl WorkflowSet {
                     contact: input.contact,
                     calendar: input.calendar,
                     now: input.now,
+                    vars: None,
                 };
                 cond.evaluate(&ctx, &Path::root("conditions"), &mut checks)
             }

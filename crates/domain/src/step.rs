@@ -1,6 +1,8 @@
 //! Steps: what a run does, one node of the workflow's graph each.
 
+use crate::condition::Condition;
 use crate::parse::{FieldError, Obj, Path};
+use crate::question::Validation;
 use crate::template;
 use crate::when::When;
 use serde::Serialize;
@@ -65,8 +67,97 @@ pub enum Action {
         #[serde(skip_serializing_if = "Option::is_none")]
         on_timeout: Option<String>,
     },
+    /// Continue at `then` if the conditions hold (run variables, contact fields, the message...),
+    /// else at `else`; a missing edge continues at the next step (`then`) or completes the run
+    /// (`else`).
+    Branch {
+        conditions: Condition,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        then: Option<String>,
+        #[serde(rename = "else", skip_serializing_if = "Option::is_none")]
+        otherwise: Option<String>,
+    },
+    /// Ask (a templated text), wait for the answer, check it (`validate`); a valid answer is
+    /// saved (contact field `save_to`, run variable `var`) and the run continues; an invalid one
+    /// gets `retry_text` up to `max_retries` times, then the run continues at `invalid_next` (or
+    /// ends). An optional `timeout` continues at `timeout_next` (or ends).
+    Question {
+        text: String,
+        #[serde(flatten)]
+        validate: Validation,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_text: Option<String>,
+        max_retries: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        save_to: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        var: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timeout: Option<When>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timeout_next: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        invalid_next: Option<String>,
+    },
     /// End the run.
     End,
+}
+
+fn parse_question(obj: &Obj<'_>, path: &Path) -> Result<Action, FieldError> {
+    obj.only(&fields(&[
+        "text",
+        "validate",
+        "options",
+        "pattern",
+        "retry_text",
+        "max_retries",
+        "save_to",
+        "var",
+        "timeout",
+        "timeout_next",
+        "invalid_next",
+    ]))?;
+    let text = obj.str("text")?;
+    check_template_at(text, &path.key("text"))?;
+    let validate = Validation::parse(obj, path)?;
+    let retry_text = obj.opt_str("retry_text")?.map(str::to_string);
+    if let Some(r) = &retry_text {
+        check_template_at(r, &path.key("retry_text"))?;
+    }
+    let max_retries = obj.i64_or("max_retries", 2)?;
+    if !(0..=10).contains(&max_retries) {
+        return Err(path
+            .key("max_retries")
+            .error(&Value::from(max_retries), "is not between 0 and 10"));
+    }
+    let name = |key: &str| -> Result<Option<String>, FieldError> {
+        match obj.opt_str(key)? {
+            Some(n) if !valid_id(n) => Err(path.key(key).error(
+                &Value::String(n.into()),
+                "is not a field name (letters, digits, '-' and '_')",
+            )),
+            other => Ok(other.map(str::to_string)),
+        }
+    };
+    let timeout = obj
+        .opt("timeout")
+        .map(|(v, p)| When::parse_duration_value(v, &p))
+        .transpose()?;
+    let timeout_next = obj.opt_str("timeout_next")?.map(str::to_string);
+    if timeout_next.is_some() && timeout.is_none() {
+        return Err(path.key("timeout_next").message("needs a timeout"));
+    }
+    Ok(Action::Question {
+        text: text.to_string(),
+        validate,
+        retry_text,
+        max_retries: max_retries as u32,
+        save_to: name("save_to")?,
+        var: name("var")?,
+        timeout,
+        timeout_next,
+        invalid_next: obj.opt_str("invalid_next")?.map(str::to_string),
+    })
 }
 
 /// The HTTP methods an HTTP request step may use.
@@ -229,8 +320,8 @@ impl TemplateFallback {
     }
 }
 
-const STEP_TYPES: &str =
-    "send_text, add_tag, remove_tag, assign_agent, wait_for_reply, http_request, end";
+const STEP_TYPES: &str = "send_text, add_tag, remove_tag, assign_agent, wait_for_reply, \
+     question, branch, http_request, end";
 const COMMON: [&str; 4] = ["id", "type", "when", "next"];
 
 fn fields<'a>(extra: &[&'a str]) -> Vec<&'a str> {
@@ -333,6 +424,16 @@ impl Step {
                 }
             }
             "http_request" => parse_http_request(&obj, path)?,
+            "question" => parse_question(&obj, path)?,
+            "branch" => {
+                obj.only(&fields(&["conditions", "then", "else"]))?;
+                let (v, p) = obj.req("conditions")?;
+                Action::Branch {
+                    conditions: Condition::parse(v, &p)?,
+                    then: obj.opt_str("then")?.map(str::to_string),
+                    otherwise: obj.opt_str("else")?.map(str::to_string),
+                }
+            }
             "end" => {
                 obj.only(&COMMON)?;
                 Action::End
@@ -365,6 +466,30 @@ impl Step {
         {
             out.push(("timeout_next", t.as_str()));
         }
+        if let Action::Branch {
+            then, otherwise, ..
+        } = &self.action
+        {
+            if let Some(t) = then {
+                out.push(("then", t.as_str()));
+            }
+            if let Some(e) = otherwise {
+                out.push(("else", e.as_str()));
+            }
+        }
+        if let Action::Question {
+            timeout_next,
+            invalid_next,
+            ..
+        } = &self.action
+        {
+            if let Some(t) = timeout_next {
+                out.push(("timeout_next", t.as_str()));
+            }
+            if let Some(i) = invalid_next {
+                out.push(("invalid_next", i.as_str()));
+            }
+        }
         if let Action::HttpRequest {
             on_failure,
             on_timeout,
@@ -390,6 +515,8 @@ impl Step {
             Action::AssignAgent { .. } => "assign_agent",
             Action::WaitForReply { .. } => "wait_for_reply",
             Action::HttpRequest { .. } => "http_request",
+            Action::Branch { .. } => "branch",
+            Action::Question { .. } => "question",
             Action::End => "end",
         }
     }

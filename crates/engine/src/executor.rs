@@ -133,50 +133,83 @@ pub(crate) fn advance(
                 text,
                 template_fallback,
             } => {
-                if contact.blocked {
-                    entry["result"] = json!("skipped: the contact is blocked");
-                } else {
-                    let vars = run.variables.clone();
-                    match template::render(
-                        text,
-                        &contact_view(contact).template_value(),
-                        &vars,
-                        burst.message_text,
-                    ) {
-                        Ok(body) => {
-                            let id = new_id("msg");
-                            let payload = template_fallback
-                                .as_ref()
-                                .map(|f| fallback_payload(f, contact, &vars, burst.message_text));
-                            writes.outbound.push(NewOutbound {
-                                id: id.clone(),
-                                workspace_id: run.workspace_id.clone(),
-                                conversation_id: run.conversation_id.clone(),
-                                number_id: run.number_id.clone(),
-                                contact_id: run.contact_id.clone(),
-                                message_type: "text".into(),
-                                text: body.clone(),
-                                payload,
-                                sender_kind: "workflow",
-                                sender_ref: Some(run.id.clone()),
-                                at: burst.now,
-                            });
-                            entry["result"] = json!("queued");
-                            entry["message_id"] = json!(id);
-                            entry["text"] = json!(body);
-                            exec.sent.push(id);
-                        }
-                        Err(e) => {
-                            let error = format!("template failed to render: {e}");
-                            entry["result"] = json!("failed");
-                            entry["error"] = json!(error);
-                            record(run, &mut exec, entry);
-                            run.state = run_state::FAILED.into();
-                            exec.error = Some(error);
-                            return exec;
-                        }
-                    }
+                if let Err(error) = say(
+                    writes,
+                    &mut exec,
+                    run,
+                    contact,
+                    burst,
+                    text,
+                    template_fallback.as_ref(),
+                    &mut entry,
+                ) {
+                    record(run, &mut exec, entry);
+                    run.state = run_state::FAILED.into();
+                    exec.error = Some(error);
+                    return exec;
                 }
+            }
+            Action::Question { text, timeout, .. } => {
+                if let Err(error) = say(
+                    writes, &mut exec, run, contact, burst, text, None, &mut entry,
+                ) {
+                    record(run, &mut exec, entry);
+                    run.state = run_state::FAILED.into();
+                    exec.error = Some(error);
+                    return exec;
+                }
+                entry["waiting"] = json!("for the answer");
+                if let Some(t) = timeout {
+                    let due_at = t.due_at(burst.now, burst.calendar);
+                    entry["timeout_at"] = json!(due_at);
+                    schedule(writes, &mut exec, run, &step.id, "timeout", due_at);
+                }
+                record(run, &mut exec, entry);
+                run.state = run_state::WAITING.into();
+                return exec;
+            }
+            Action::Branch {
+                conditions,
+                then,
+                otherwise,
+            } => {
+                let view = waflow_domain::InboundView {
+                    message_type: waflow_domain::MessageType::Text,
+                    text: burst.message_text.to_string(),
+                };
+                let cview = contact_view(contact);
+                let ctx = waflow_domain::condition::EvalContext {
+                    message: Some(&view),
+                    contact: &cview,
+                    calendar: burst.calendar,
+                    now: burst.now,
+                    vars: Some(&run.variables),
+                };
+                let mut checks = Vec::new();
+                let held = conditions.evaluate(
+                    &ctx,
+                    &waflow_domain::parse::Path::root("conditions"),
+                    &mut checks,
+                );
+                entry["held"] = json!(held);
+                entry["checks"] = json!(checks);
+                let target = if held {
+                    then.as_deref()
+                } else {
+                    otherwise.as_deref()
+                };
+                entry["result"] = json!(format!(
+                    "conditions {}; continuing at {}",
+                    if held { "held" } else { "did not hold" },
+                    target.unwrap_or(if held { "the next step" } else { "the end" })
+                ));
+                record(run, &mut exec, entry);
+                index = match (held, target) {
+                    (_, Some(id)) => burst.doc.step_index(id),
+                    (true, None) => burst.doc.next_after(i),
+                    (false, None) => None,
+                };
+                continue;
             }
             Action::AddTag { tag } => {
                 if !contact.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
@@ -242,7 +275,7 @@ pub(crate) fn advance(
     exec
 }
 
-fn schedule(
+pub(crate) fn schedule(
     writes: &mut Writes,
     exec: &mut Execution,
     run: &Run,
@@ -280,4 +313,56 @@ fn fallback_payload(
         })
         .collect();
     json!({"fallback": {"type": "template", "name": f.name, "language": f.language, "body": body}})
+}
+
+/// Renders `text` and queues it for the run's contact (skipped for a blocked contact), noting
+/// the result in `entry`; an error is a template that failed to render.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn say(
+    writes: &mut Writes,
+    exec: &mut Execution,
+    run: &Run,
+    contact: &Contact,
+    burst: &Burst<'_>,
+    text: &str,
+    fallback: Option<&waflow_domain::step::TemplateFallback>,
+    entry: &mut Value,
+) -> Result<(), String> {
+    if contact.blocked {
+        entry["result"] = json!("skipped: the contact is blocked");
+        return Ok(());
+    }
+    let vars = run.variables.clone();
+    let body = template::render(
+        text,
+        &contact_view(contact).template_value(),
+        &vars,
+        burst.message_text,
+    )
+    .map_err(|e| {
+        let error = format!("template failed to render: {e}");
+        entry["result"] = json!("failed");
+        entry["error"] = json!(error);
+        error
+    })?;
+    let id = new_id("msg");
+    let payload = fallback.map(|f| fallback_payload(f, contact, &vars, burst.message_text));
+    writes.outbound.push(NewOutbound {
+        id: id.clone(),
+        workspace_id: run.workspace_id.clone(),
+        conversation_id: run.conversation_id.clone(),
+        number_id: run.number_id.clone(),
+        contact_id: run.contact_id.clone(),
+        message_type: "text".into(),
+        text: body.clone(),
+        payload,
+        sender_kind: "workflow",
+        sender_ref: Some(run.id.clone()),
+        at: burst.now,
+    });
+    entry["result"] = json!("queued");
+    entry["message_id"] = json!(id);
+    entry["text"] = json!(body);
+    exec.sent.push(id);
+    Ok(())
 }

@@ -487,12 +487,31 @@ fn resume(
     if let Value::Object(vars) = &mut run.variables {
         vars.insert("last_reply".into(), json!(req.text));
     }
-    let next = index.and_then(|i| doc.next_after(i));
     let burst = Burst {
         doc,
         calendar: &state.calendar,
         now,
         message_text: &req.text,
+    };
+    let next = match index {
+        Some(i) => match crate::question::answer(writes, &mut run, contact, &burst, i) {
+            crate::question::Answer::NotAQuestion | crate::question::Answer::Valid => {
+                doc.next_after(i)
+            }
+            crate::question::Answer::Asked(exec) => {
+                let summary = format!(
+                    "{}: the answer to {} was not valid; asked again",
+                    doc.name, doc.steps[i].id
+                );
+                let detail = json!({"workflow": doc.name, "version": run.workflow_version, "reply": req.text, "steps": exec.steps, "state": run.state});
+                log.write_run(writes, &run, entry("run", "resumed", summary, detail));
+                let id = run.id.clone();
+                writes.updated_runs.push(run);
+                return (id, exec.sent);
+            }
+            crate::question::Answer::GaveUp(next) => next,
+        },
+        None => None,
     };
     let exec = executor::advance(writes, &mut run, contact, &burst, next, false);
     let summary = format!(

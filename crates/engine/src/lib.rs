@@ -13,6 +13,7 @@ mod executor;
 mod http_step;
 mod intake;
 mod log;
+mod question;
 mod sender;
 mod timers;
 

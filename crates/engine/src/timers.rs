@@ -188,6 +188,10 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
             Some(Action::WaitForReply {
                 timeout_next: Some(t),
                 ..
+            })
+            | Some(Action::Question {
+                timeout_next: Some(t),
+                ..
             }) => doc.step_index(t),
             _ => None,
         };

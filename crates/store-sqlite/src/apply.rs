@@ -170,6 +170,15 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
             .await
             .map_err(db)?;
     }
+    for (contact, fields) in &w.contact_fields {
+        sqlx::query("UPDATE contacts SET fields = ?, updated_at = ? WHERE id = ?")
+            .bind(serde_json::Value::Object(fields.clone()).to_string())
+            .bind(at)
+            .bind(contact)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
     for (contact, agent) in &w.contact_agents {
         sqlx::query("UPDATE contacts SET assigned_agent_id = ?, updated_at = ? WHERE id = ?")
             .bind(agent)

@@ -426,6 +426,8 @@ pub struct Writes {
     pub contact_tags: std::collections::BTreeMap<String, Vec<String>>,
     /// Contact id → final assigned agent.
     pub contact_agents: std::collections::BTreeMap<String, Option<String>>,
+    /// Contact id → final custom fields.
+    pub contact_fields: std::collections::BTreeMap<String, Map<String, Value>>,
     pub logs: Vec<LogEntry>,
     /// Results of delivery attempts, recorded as by [`crate::Store::record_deliveries`].
     pub deliveries: Vec<Delivery>,

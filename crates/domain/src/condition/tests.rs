@@ -21,6 +21,7 @@ fn eval(
         contact,
         calendar,
         now,
+        vars: None,
     };
     let mut trace = Vec::new();
     let held = c.evaluate(&ctx, &Path::root("conditions"), &mut trace);

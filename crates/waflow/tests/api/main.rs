@@ -5,6 +5,7 @@ mod cloud_api;
 mod cloud_fixtures;
 mod crash;
 mod engine_order;
+mod flows;
 mod harness;
 mod http_step;
 mod resources;

@@ -1,0 +1,224 @@
+//! Multi-step flows through the real server and the sandbox number: the ActiveCampaign-style
+//! lead flow (question with validation and retry → saved field → HTTP request → branch on the
+//! answer → reply), and question options, giving up, and timeouts.
+
+use crate::harness::*;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use waflow_engine::clock::SystemClock;
+
+/// A CRM stand-in: `POST /leads` answers `{"plan": "pro"}` for emails at `bigco.it`, else
+/// `{"plan": "free"}`; it records what it received.
+async fn crm() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let app = axum::Router::new().route(
+        "/leads",
+        axum::routing::post(move |body: String| {
+            let record = record.clone();
+            async move {
+                let lead: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                record.lock().unwrap().push(lead.clone());
+                let plan = if lead["email"].as_str().unwrap_or("").ends_with("@bigco.it") {
+                    "pro"
+                } else {
+                    "free"
+                };
+                axum::Json(json!({"lead": {"plan": plan, "id": 7}}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, seen)
+}
+
+async fn replies(app: &TestApp, n: usize) -> Vec<String> {
+    assert!(
+        eventually(10, || async { app.outbox().await.len() >= n }).await,
+        "expected {n} replies, got {:?}",
+        app.outbox().await
+    );
+    app.outbox()
+        .await
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_activecampaign_style_lead_flow() {
+    let (base, seen) = crm().await;
+    let app =
+        TestApp::spawn_configured(Arc::new(SystemClock), |c| c.allow_private_http = true).await;
+    app.create_workflow(json!({"name": "Lead", "trigger": {"type": "exact_phrase", "phrase": "info"},
+        "steps": [
+            {"id": "ask", "type": "question", "text": "Qual è la tua email?", "validate": "email",
+             "retry_text": "Non sembra un'email valida, riprova", "save_to": "email"},
+            {"id": "crm", "type": "http_request", "method": "POST", "url": format!("{base}/leads"),
+             "body": {"email": "{{ contact.fields.email }}", "phone": "{{ contact.phone }}"},
+             "save": {"plan": "lead.plan"}, "on_failure": "sorry"},
+            {"id": "which", "type": "branch",
+             "conditions": {"type": "variable", "name": "plan", "op": "equals", "value": "pro"},
+             "then": "pro", "else": "free"},
+            {"id": "pro", "type": "send_text", "text": "Ti chiama un consulente, {{ contact.fields.email }}", "next": "done"},
+            {"id": "free", "type": "send_text", "text": "Ecco la guida gratuita", "next": "done"},
+            {"id": "sorry", "type": "send_text", "text": "Riprova più tardi"},
+            {"id": "done", "type": "end"}]}))
+        .await;
+
+    let out = app.inject("+393331230001", "info").await;
+    let contact_id = out["contact_id"].as_str().unwrap().to_string();
+    assert_eq!(replies(&app, 1).await, ["Qual è la tua email?"]);
+    app.inject("+393331230001", "non ce l'ho").await;
+    assert_eq!(
+        replies(&app, 2).await[1],
+        "Non sembra un'email valida, riprova"
+    );
+    app.inject("+393331230001", "Mario@BigCo.it").await;
+    let _ = replies(&app, 3).await;
+    let http_logs: Vec<Value> = app
+        .logs("")
+        .await
+        .into_iter()
+        .filter(|l| l["kind"] == "http")
+        .collect();
+    assert_eq!(http_logs.len(), 1, "{http_logs:?}");
+    assert_eq!(http_logs[0]["detail"]["edge"], "next", "{}", http_logs[0]);
+    assert_eq!(
+        replies(&app, 3).await[2],
+        "Ti chiama un consulente, mario@bigco.it"
+    );
+    assert_eq!(
+        app.contact(&contact_id).await["fields"]["email"],
+        "mario@bigco.it"
+    );
+    let sent = seen.lock().unwrap().clone();
+    assert_eq!(
+        sent,
+        [json!({"email": "mario@bigco.it", "phone": "+393331230001"})]
+    );
+
+    // Another contact takes the other branch.
+    app.inject("+393331230002", "info").await;
+    app.inject("+393331230002", "anna@gmail.com").await;
+    assert_eq!(replies(&app, 5).await[4], "Ecco la guida gratuita");
+    // The run's history explains the branch.
+    let runs = app
+        .get(&format!("/api/v1/contacts/{contact_id}/runs"))
+        .await;
+    let run = &runs.body["data"][0];
+    assert_eq!(run["state"], "ended", "{run}");
+    let history = run["history"].as_array().unwrap();
+    let branch = history
+        .iter()
+        .find(|h| h["type"] == "branch")
+        .expect("the branch in the history");
+    assert_eq!(branch["held"], true);
+    assert_eq!(branch["checks"][0]["actual"], "pro");
+}
+
+#[tokio::test]
+async fn a_question_takes_options_by_number_and_gives_up_after_its_retries() {
+    let app = TestApp::spawn().await;
+    app.create_workflow(json!({"name": "Menu", "trigger": {"type": "exact_phrase", "phrase": "ordina"},
+        "steps": [
+            {"id": "pick", "type": "question", "text": "1) Pizza 2) Pasta", "validate": "option",
+             "options": ["Pizza", "Pasta"], "max_retries": 1, "var": "choice", "invalid_next": "human"},
+            {"id": "ok", "type": "send_text", "text": "Ottimo: {{ vars.choice }}", "next": "end"},
+            {"id": "human", "type": "send_text", "text": "Ti passo a un operatore"},
+            {"id": "end", "type": "end"}]}))
+        .await;
+    app.inject("+393331230003", "ordina").await;
+    app.inject("+393331230003", "2").await;
+    assert_eq!(replies(&app, 2).await[1], "Ottimo: Pasta");
+
+    app.inject("+393331230004", "ordina").await;
+    app.inject("+393331230004", "sushi").await;
+    assert_eq!(
+        replies(&app, 4).await[3],
+        "1) Pizza 2) Pasta",
+        "asked again"
+    );
+    app.inject("+393331230004", "ramen").await;
+    assert_eq!(
+        replies(&app, 5).await[4],
+        "Ti passo a un operatore",
+        "gave up after one retry"
+    );
+}
+
+#[tokio::test]
+async fn invalid_questions_and_branches_are_refused_with_their_paths() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (
+            json!({"id": "q", "type": "question", "text": "?", "validate": "colour"}),
+            "steps[0].validate",
+        ),
+        (
+            json!({"id": "q", "type": "question", "text": "?", "validate": "option"}),
+            "steps[0].options",
+        ),
+        (
+            json!({"id": "q", "type": "question", "text": "?", "validate": "regex", "pattern": "("}),
+            "steps[0].pattern",
+        ),
+        (
+            json!({"id": "q", "type": "question", "text": "?", "options": ["a"]}),
+            "steps[0].options",
+        ),
+        (
+            json!({"id": "q", "type": "question", "text": "?", "max_retries": 99}),
+            "steps[0].max_retries",
+        ),
+        (
+            json!({"id": "q", "type": "question", "text": "?", "invalid_next": "nowhere"}),
+            "steps[0].invalid_next",
+        ),
+        (
+            json!({"id": "b", "type": "branch", "conditions": {"type": "variable", "name": "x", "op": "bigger", "value": 1}}),
+            "steps[0].conditions.op",
+        ),
+        (
+            json!({"id": "b", "type": "branch", "conditions": {"type": "variable", "name": "x", "op": "greater_than", "value": "tanti"}}),
+            "steps[0].conditions.value",
+        ),
+        (
+            json!({"id": "b", "type": "branch", "conditions": {"type": "text", "op": "contains", "values": ["x"]}, "else": "nowhere"}),
+            "steps[0].else",
+        ),
+        (
+            json!({"id": "h", "type": "http_request", "url": "ftp://example.com"}),
+            "steps[0].url",
+        ),
+        (
+            json!({"id": "h", "type": "http_request", "url": "https://example.com", "method": "BREW"}),
+            "steps[0].method",
+        ),
+        (
+            json!({"id": "h", "type": "http_request", "url": "https://example.com", "timeout_ms": 5}),
+            "steps[0].timeout_ms",
+        ),
+        (
+            json!({"id": "h", "type": "http_request", "url": "https://example.com", "on_timeout": "nowhere"}),
+            "steps[0].on_timeout",
+        ),
+    ];
+    for (step, field) in cases {
+        let r = app
+            .post(
+                "/api/v1/workflows",
+                json!({"name": "Bad", "trigger": {"type": "message_received"}, "steps": [step]}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+            "{step}: {}",
+            r.body
+        );
+        assert_eq!(r.body["error"]["field"], field, "{step}: {}", r.body);
+    }
+}
