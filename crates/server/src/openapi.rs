@@ -42,6 +42,7 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("delete", "/api/v1/contacts/{id}", "contacts", "Delete a contact, its conversations and runs"),
     ("post", "/api/v1/contacts/{id}/tags", "contacts", "Add tags to a contact"),
     ("delete", "/api/v1/contacts/{id}/tags/{tag}", "contacts", "Remove a tag from a contact"),
+    ("delete", "/api/v1/contacts/{id}/runs", "contacts", "Remove the contact from all its runs: active and waiting runs end, their timers are dropped"),
     ("get", "/api/v1/contacts/{id}/runs", "runs", "List the runs of a contact"),
     ("get", "/api/v1/runs/{id}", "runs", "Read a run: state, current step, variables, history"),
     ("get", "/api/v1/conversations", "conversations", "List conversations, most recent first"),

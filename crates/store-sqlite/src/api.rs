@@ -351,6 +351,50 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn end_contact_runs(
+        &self,
+        workspace_id: &str,
+        contact_id: &str,
+        reason: &str,
+    ) -> Result<Vec<String>> {
+        let at = now();
+        let mut tx = self.writer.begin().await?;
+        let ended: Vec<(String, String, String)> = sqlx::query_as(
+            "UPDATE runs SET state = 'ended', updated_at = ? WHERE workspace_id = ? AND contact_id = ? \
+             AND state IN ('active', 'waiting') RETURNING id, workflow_id, number_id",
+        )
+        .bind(ms(at))
+        .bind(workspace_id)
+        .bind(contact_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        for (run_id, workflow_id, number_id) in &ended {
+            sqlx::query("DELETE FROM due_steps WHERE run_id = ?")
+                .bind(run_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            let entry = LogEntry {
+                id: new_id("log"),
+                workspace_id: workspace_id.to_string(),
+                created_at: at,
+                kind: "run".into(),
+                outcome: "ended".into(),
+                summary: format!("run ended: {reason}"),
+                number_id: Some(number_id.clone()),
+                contact_id: Some(contact_id.to_string()),
+                message_id: None,
+                workflow_id: Some(workflow_id.clone()),
+                run_id: Some(run_id.clone()),
+                detail: serde_json::json!({"reason": reason}),
+            };
+            tx::insert_log(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(ended.into_iter().map(|(id, _, _)| id).collect())
+    }
+
     async fn replace_templates(
         &self,
         workspace_id: &str,

@@ -232,6 +232,14 @@ pub trait Store: Send + Sync + 'static {
     // Runs.
     async fn run(&self, workspace_id: &str, id: &str) -> Result<Run>;
     async fn runs_of_contact(&self, workspace_id: &str, contact_id: &str) -> Result<Vec<Run>>;
+    /// Ends every live (active or waiting) run of a contact and drops their timers, in one
+    /// transaction with a log entry per run; returns the ended runs' ids.
+    async fn end_contact_runs(
+        &self,
+        workspace_id: &str,
+        contact_id: &str,
+        reason: &str,
+    ) -> Result<Vec<String>>;
 
     // Durable timers.
     /// Leases up to `limit` due steps (due at or before `now`, not leased by a live owner) to

@@ -265,6 +265,24 @@ pub async fn runs(
     ))
 }
 
+/// Removes the contact from every run it is in (active or waiting): they end, their timers go.
+pub async fn remove_from_runs(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Value>> {
+    state.store.contact(&caller.workspace_id, &id).await?;
+    let ended = state
+        .store
+        .end_contact_runs(
+            &caller.workspace_id,
+            &id,
+            "the contact was removed from all runs",
+        )
+        .await?;
+    Ok(Json(json!({"ended": ended})))
+}
+
 /// A run: state, current step, variables and history.
 pub async fn run(
     State(state): State<AppState>,

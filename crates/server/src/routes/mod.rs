@@ -70,7 +70,10 @@ pub fn router() -> Router<AppState> {
             "/contacts/{id}/tags/{tag}",
             axum::routing::delete(contacts::remove_tag),
         )
-        .route("/contacts/{id}/runs", get(contacts::runs))
+        .route(
+            "/contacts/{id}/runs",
+            get(contacts::runs).delete(contacts::remove_from_runs),
+        )
         .route("/runs/{id}", get(contacts::run))
         .route("/conversations", get(conversations::list))
         .route("/conversations/{id}", get(conversations::show))

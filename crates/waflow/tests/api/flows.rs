@@ -222,3 +222,67 @@ async fn invalid_questions_and_branches_are_refused_with_their_paths() {
         assert_eq!(r.body["error"]["field"], field, "{step}: {}", r.body);
     }
 }
+
+#[tokio::test]
+async fn a_contact_removed_from_all_runs_gets_nothing_more_from_them() {
+    let (app, clock) = TestApp::spawn_at("2026-11-20T10:00:00Z").await;
+    app.create_workflow(json!({"name": "Ask", "trigger": {"type": "exact_phrase", "phrase": "ciao"},
+        "steps": [{"id": "q", "type": "question", "text": "Come ti chiami?", "save_to": "nome"},
+                  {"id": "thanks", "type": "send_text", "text": "Grazie {{ contact.fields.nome }}"}]}))
+        .await;
+    app.create_workflow(
+        json!({"name": "Later", "trigger": {"type": "exact_phrase", "phrase": "dopo"},
+        "steps": [{"id": "later", "type": "send_text", "text": "Ti ricontatto", "when": "2h"}]}),
+    )
+    .await;
+    let out = app.inject("+393331230009", "ciao").await;
+    let contact = out["contact_id"].as_str().unwrap().to_string();
+    app.inject("+393331230009", "dopo").await;
+    let runs = app.get(&format!("/api/v1/contacts/{contact}/runs")).await;
+    let states: Vec<&str> = runs.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["state"].as_str().unwrap())
+        .collect();
+    assert!(
+        states.contains(&"waiting") && states.contains(&"active"),
+        "{states:?}"
+    );
+
+    let r = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/contacts/{contact}/runs"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["ended"].as_array().unwrap().len(), 2);
+    let runs = app.get(&format!("/api/v1/contacts/{contact}/runs")).await;
+    assert!(runs.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["state"] == "ended"));
+
+    clock.advance(chrono::Duration::hours(3));
+    app.running.engine.run_due_steps().await.unwrap();
+    app.inject("+393331230009", "Mario").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let texts: Vec<String> = app
+        .outbox()
+        .await
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(texts, ["Come ti chiami?"], "no delayed message, no thanks");
+    let missing = app
+        .request(
+            reqwest::Method::DELETE,
+            "/api/v1/contacts/ct_nope/runs",
+            None,
+        )
+        .await;
+    assert_eq!(missing.status, reqwest::StatusCode::NOT_FOUND);
+}
