@@ -99,6 +99,23 @@ pub enum Action {
         #[serde(skip_serializing_if = "Option::is_none")]
         invalid_next: Option<String>,
     },
+    /// Set a contact field to `value` (a template), or, with `next_message`, to the next message
+    /// the contact sends (the run waits for it; stored once).
+    SetField {
+        field: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        next_message: bool,
+    },
+    /// Block the contact: nothing more is sent to them.
+    Block,
+    /// Unblock the contact.
+    Unblock,
+    /// End every other run of the contact (this one goes on).
+    EndOtherRuns,
+    /// Continue at another step.
+    GoTo { target: String },
     /// End the run.
     End,
 }
@@ -321,7 +338,7 @@ impl TemplateFallback {
 }
 
 const STEP_TYPES: &str = "send_text, add_tag, remove_tag, assign_agent, wait_for_reply, \
-     question, branch, http_request, end";
+     question, branch, http_request, set_field, block, unblock, end_other_runs, go_to, end";
 const COMMON: [&str; 4] = ["id", "type", "when", "next"];
 
 fn fields<'a>(extra: &[&'a str]) -> Vec<&'a str> {
@@ -434,6 +451,51 @@ impl Step {
                     otherwise: obj.opt_str("else")?.map(str::to_string),
                 }
             }
+            "set_field" => {
+                obj.only(&fields(&["field", "value", "next_message"]))?;
+                let field = obj.str("field")?.trim().to_string();
+                if !valid_id(&field) {
+                    return Err(path.key("field").error(
+                        &Value::String(field),
+                        "is not a field name (letters, digits, '-' and '_')",
+                    ));
+                }
+                let value = obj.opt_str("value")?.map(str::to_string);
+                let next_message = obj.bool_or("next_message", false)?;
+                match (&value, next_message) {
+                    (Some(_), true) => {
+                        return Err(path
+                            .key("next_message")
+                            .message("give either value or next_message, not both"))
+                    }
+                    (None, false) => {
+                        return Err(path
+                            .key("value")
+                            .message("is required (or next_message: true)"))
+                    }
+                    (Some(v), false) => check_template_at(v, &path.key("value"))?,
+                    (None, true) => {}
+                }
+                Action::SetField {
+                    field,
+                    value,
+                    next_message,
+                }
+            }
+            "block" | "unblock" | "end_other_runs" => {
+                obj.only(&COMMON)?;
+                match kind {
+                    "block" => Action::Block,
+                    "unblock" => Action::Unblock,
+                    _ => Action::EndOtherRuns,
+                }
+            }
+            "go_to" => {
+                obj.only(&fields(&["target"]))?;
+                Action::GoTo {
+                    target: obj.str("target")?.to_string(),
+                }
+            }
             "end" => {
                 obj.only(&COMMON)?;
                 Action::End
@@ -465,6 +527,9 @@ impl Step {
         } = &self.action
         {
             out.push(("timeout_next", t.as_str()));
+        }
+        if let Action::GoTo { target } = &self.action {
+            out.push(("target", target.as_str()));
         }
         if let Action::Branch {
             then, otherwise, ..
@@ -516,6 +581,11 @@ impl Step {
             Action::WaitForReply { .. } => "wait_for_reply",
             Action::HttpRequest { .. } => "http_request",
             Action::Branch { .. } => "branch",
+            Action::SetField { .. } => "set_field",
+            Action::Block => "block",
+            Action::Unblock => "unblock",
+            Action::EndOtherRuns => "end_other_runs",
+            Action::GoTo { .. } => "go_to",
             Action::Question { .. } => "question",
             Action::End => "end",
         }

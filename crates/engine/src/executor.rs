@@ -211,6 +211,65 @@ pub(crate) fn advance(
                 };
                 continue;
             }
+            Action::SetField {
+                field,
+                value: Some(value),
+                ..
+            } => {
+                let rendered = template::render(
+                    value,
+                    &contact_view(contact).template_value(),
+                    &run.variables,
+                    burst.message_text,
+                );
+                match rendered {
+                    Ok(v) => {
+                        contact.fields.insert(field.clone(), json!(v));
+                        writes
+                            .contact_fields
+                            .insert(contact.id.clone(), contact.fields.clone());
+                        entry["result"] = json!(format!("field {field} set to {v:?}"));
+                    }
+                    Err(e) => {
+                        let error = format!("template failed to render: {e}");
+                        entry["result"] = json!("failed");
+                        entry["error"] = json!(error);
+                        record(run, &mut exec, entry);
+                        run.state = run_state::FAILED.into();
+                        exec.error = Some(error);
+                        return exec;
+                    }
+                }
+            }
+            Action::SetField { field, .. } => {
+                entry["result"] =
+                    json!(format!("waiting for the next message, to store in {field}"));
+                record(run, &mut exec, entry);
+                run.state = run_state::WAITING.into();
+                return exec;
+            }
+            Action::Block | Action::Unblock => {
+                let blocked = matches!(step.action, Action::Block);
+                contact.blocked = blocked;
+                writes.contact_blocked.insert(contact.id.clone(), blocked);
+                entry["result"] = json!(if blocked {
+                    "contact blocked"
+                } else {
+                    "contact unblocked"
+                });
+            }
+            Action::EndOtherRuns => {
+                writes
+                    .end_other_runs
+                    .push((contact.id.clone(), run.id.clone()));
+                entry["result"] = json!("the contact's other runs end");
+            }
+            Action::GoTo { target } => {
+                entry["result"] = json!(format!("going to {target}"));
+                record(run, &mut exec, entry);
+                index = burst.doc.step_index(target);
+                continue;
+            }
             Action::AddTag { tag } => {
                 if !contact.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
                     contact.tags.push(tag.clone());

@@ -30,6 +30,19 @@ pub(crate) fn answer(
     index: usize,
 ) -> Answer {
     let step = &burst.doc.steps[index];
+    if let Action::SetField {
+        field,
+        next_message: true,
+        ..
+    } = &step.action
+    {
+        let value = json!(burst.message_text);
+        contact.fields.insert(field.clone(), value);
+        writes
+            .contact_fields
+            .insert(contact.id.clone(), contact.fields.clone());
+        return Answer::Valid;
+    }
     let Action::Question {
         text,
         validate,

@@ -170,6 +170,36 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
             .await
             .map_err(db)?;
     }
+    for (contact, blocked) in &w.contact_blocked {
+        sqlx::query("UPDATE contacts SET blocked = ?, updated_at = ? WHERE id = ?")
+            .bind(blocked)
+            .bind(at)
+            .bind(contact)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    for (contact, keep) in &w.end_other_runs {
+        sqlx::query(
+            "DELETE FROM due_steps WHERE run_id IN (SELECT id FROM runs WHERE contact_id = ? AND id != ? \
+             AND state IN ('active', 'waiting'))",
+        )
+        .bind(contact)
+        .bind(keep)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+        sqlx::query(
+            "UPDATE runs SET state = 'ended', updated_at = ? WHERE contact_id = ? AND id != ? \
+             AND state IN ('active', 'waiting')",
+        )
+        .bind(at)
+        .bind(contact)
+        .bind(keep)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
     for (contact, fields) in &w.contact_fields {
         sqlx::query("UPDATE contacts SET fields = ?, updated_at = ? WHERE id = ?")
             .bind(serde_json::Value::Object(fields.clone()).to_string())

@@ -428,6 +428,10 @@ pub struct Writes {
     pub contact_agents: std::collections::BTreeMap<String, Option<String>>,
     /// Contact id → final custom fields.
     pub contact_fields: std::collections::BTreeMap<String, Map<String, Value>>,
+    /// Contact id → blocked or not.
+    pub contact_blocked: std::collections::BTreeMap<String, bool>,
+    /// (contact id, the run to keep): every other live run of the contact ends, timers dropped.
+    pub end_other_runs: Vec<(String, String)>,
     pub logs: Vec<LogEntry>,
     /// Results of delivery attempts, recorded as by [`crate::Store::record_deliveries`].
     pub deliveries: Vec<Delivery>,

@@ -286,3 +286,80 @@ async fn a_contact_removed_from_all_runs_gets_nothing_more_from_them() {
         .await;
     assert_eq!(missing.status, reqwest::StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn set_field_block_unblock_end_other_runs_and_go_to() {
+    let (app, clock) = TestApp::spawn_at("2026-11-20T10:00:00Z").await;
+    // A run that would speak later, to be ended by another workflow.
+    app.create_workflow(
+        json!({"name": "Reminder", "trigger": {"type": "exact_phrase", "phrase": "promemoria"},
+        "steps": [{"id": "later", "type": "send_text", "text": "Promemoria!", "when": "1h"}]}),
+    )
+    .await;
+    app.create_workflow(json!({"name": "Profile", "trigger": {"type": "exact_phrase", "phrase": "profilo"},
+        "steps": [
+            {"id": "stop", "type": "end_other_runs"},
+            {"id": "source", "type": "set_field", "field": "fonte", "value": "whatsapp-{{ contact.phone }}"},
+            {"id": "ask", "type": "send_text", "text": "Scrivi la tua città"},
+            {"id": "city", "type": "set_field", "field": "citta", "next_message": true},
+            {"id": "jump", "type": "go_to", "target": "done"},
+            {"id": "skipped", "type": "send_text", "text": "mai"},
+            {"id": "done", "type": "send_text", "text": "Grazie, {{ contact.citta }} ({{ contact.fonte }})"}]}))
+        .await;
+    app.create_workflow(
+        json!({"name": "Stop", "trigger": {"type": "exact_phrase", "phrase": "stop"},
+        "steps": [{"id": "bye", "type": "send_text", "text": "Ok, niente più messaggi"},
+                  {"id": "block", "type": "block"},
+                  {"id": "after", "type": "send_text", "text": "non inviato"}]}),
+    )
+    .await;
+    let out = app.inject("+393331230010", "promemoria").await;
+    let contact = out["contact_id"].as_str().unwrap().to_string();
+    app.inject("+393331230010", "profilo").await;
+    app.inject("+393331230010", "Napoli").await;
+    assert_eq!(
+        texts(&app).await,
+        [
+            "Scrivi la tua città",
+            "Grazie, Napoli (whatsapp-+393331230010)"
+        ]
+    );
+    let c = app.contact(&contact).await;
+    assert_eq!(c["fields"]["citta"], "Napoli");
+    assert_eq!(c["fields"]["fonte"], "whatsapp-+393331230010");
+    clock.advance(chrono::Duration::hours(2));
+    app.running.engine.run_due_steps().await.unwrap();
+    assert!(
+        !texts(&app).await.contains(&"Promemoria!".to_string()),
+        "the reminder run was ended"
+    );
+
+    app.inject("+393331230010", "stop").await;
+    assert_eq!(texts(&app).await.last().unwrap(), "Ok, niente più messaggi");
+    assert_eq!(app.contact(&contact).await["blocked"], true);
+    assert!(!texts(&app).await.contains(&"non inviato".to_string()));
+
+    // Block then unblock inside one run: the message in between is skipped.
+    app.create_workflow(json!({"name": "Pause", "trigger": {"type": "exact_phrase", "phrase": "pausa"},
+        "steps": [{"id": "b", "type": "block"}, {"id": "x", "type": "send_text", "text": "saltato"},
+                  {"id": "u", "type": "unblock"}, {"id": "y", "type": "send_text", "text": "di nuovo attivo"}]}))
+        .await;
+    app.patch(
+        &format!("/api/v1/contacts/{contact}"),
+        json!({"blocked": false}),
+    )
+    .await;
+    app.inject("+393331230010", "pausa").await;
+    let all = texts(&app).await;
+    assert_eq!(all.last().unwrap(), "di nuovo attivo");
+    assert!(!all.contains(&"saltato".to_string()));
+    assert_eq!(app.contact(&contact).await["blocked"], false);
+}
+
+async fn texts(app: &TestApp) -> Vec<String> {
+    app.outbox()
+        .await
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_string())
+        .collect()
+}
