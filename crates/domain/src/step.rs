@@ -108,6 +108,18 @@ pub enum Action {
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         next_message: bool,
     },
+    /// Send rich content — buttons, list, media, template, reaction — as the channel's content
+    /// JSON (`{"type": "buttons", ...}`); its `body`, `caption`, `header` and `footer` are
+    /// templates. The server checks it against WhatsApp's limits when the workflow is saved.
+    Send { content: Value },
+    /// Send buttons or a list and wait for the choice: the chosen option's id leads to its step in
+    /// `routes`; anything else to `otherwise` (or the run ends).
+    Menu {
+        content: Value,
+        routes: BTreeMap<String, String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        otherwise: Option<String>,
+    },
     /// Block the contact: nothing more is sent to them.
     Block,
     /// Unblock the contact.
@@ -337,8 +349,25 @@ impl TemplateFallback {
     }
 }
 
-const STEP_TYPES: &str = "send_text, add_tag, remove_tag, assign_agent, wait_for_reply, \
-     question, branch, http_request, set_field, block, unblock, end_other_runs, go_to, end";
+const STEP_TYPES: &str = "send_text, send, menu, add_tag, remove_tag, assign_agent, \
+     wait_for_reply, question, branch, http_request, set_field, block, unblock, end_other_runs, \
+     go_to, end";
+
+/// The texts of rich content that are templates.
+pub const CONTENT_TEMPLATE_KEYS: [&str; 4] = ["body", "caption", "header", "footer"];
+
+/// Reads a step's `content`: an object with a `type`, whose text fields are valid templates.
+fn content_of(obj: &Obj<'_>, path: &Path) -> Result<Value, FieldError> {
+    let (v, p) = obj.req("content")?;
+    let content = Obj::new(v, p.clone())?;
+    content.str("type")?;
+    for key in CONTENT_TEMPLATE_KEYS {
+        if let Some(Value::String(s)) = v.get(key) {
+            check_template_at(s, &path.key("content").key(key))?;
+        }
+    }
+    Ok(v.clone())
+}
 const COMMON: [&str; 4] = ["id", "type", "when", "next"];
 
 fn fields<'a>(extra: &[&'a str]) -> Vec<&'a str> {
@@ -490,6 +519,37 @@ impl Step {
                     _ => Action::EndOtherRuns,
                 }
             }
+            "send" => {
+                obj.only(&fields(&["content"]))?;
+                Action::Send {
+                    content: content_of(&obj, path)?,
+                }
+            }
+            "menu" => {
+                obj.only(&fields(&["content", "routes", "otherwise"]))?;
+                let content = content_of(&obj, path)?;
+                if !matches!(content["type"].as_str(), Some("buttons" | "list")) {
+                    return Err(path
+                        .key("content")
+                        .key("type")
+                        .error(&content["type"], "a menu is \"buttons\" or \"list\""));
+                }
+                let (routes_value, routes_path) = obj.req("routes")?;
+                let routes_obj = Obj::new(routes_value, routes_path.clone())?;
+                let mut routes = BTreeMap::new();
+                for key in routes_value
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default()
+                {
+                    routes.insert(key.clone(), routes_obj.str(&key)?.to_string());
+                }
+                Action::Menu {
+                    content,
+                    routes,
+                    otherwise: obj.opt_str("otherwise")?.map(str::to_string),
+                }
+            }
             "go_to" => {
                 obj.only(&fields(&["target"]))?;
                 Action::GoTo {
@@ -527,6 +587,17 @@ impl Step {
         } = &self.action
         {
             out.push(("timeout_next", t.as_str()));
+        }
+        if let Action::Menu {
+            routes, otherwise, ..
+        } = &self.action
+        {
+            for target in routes.values() {
+                out.push(("routes", target.as_str()));
+            }
+            if let Some(o) = otherwise {
+                out.push(("otherwise", o.as_str()));
+            }
         }
         if let Action::GoTo { target } = &self.action {
             out.push(("target", target.as_str()));
@@ -586,6 +657,8 @@ impl Step {
             Action::Unblock => "unblock",
             Action::EndOtherRuns => "end_other_runs",
             Action::GoTo { .. } => "go_to",
+            Action::Send { .. } => "send",
+            Action::Menu { .. } => "menu",
             Action::Question { .. } => "question",
             Action::End => "end",
         }

@@ -248,6 +248,22 @@ pub(crate) fn advance(
                 run.state = run_state::WAITING.into();
                 return exec;
             }
+            Action::Send { content } | Action::Menu { content, .. } => {
+                if let Err(error) =
+                    send_content(writes, &mut exec, run, contact, burst, content, &mut entry)
+                {
+                    record(run, &mut exec, entry);
+                    run.state = run_state::FAILED.into();
+                    exec.error = Some(error);
+                    return exec;
+                }
+                if matches!(step.action, Action::Menu { .. }) {
+                    entry["waiting"] = json!("for a choice");
+                    record(run, &mut exec, entry);
+                    run.state = run_state::WAITING.into();
+                    return exec;
+                }
+            }
             Action::Block | Action::Unblock => {
                 let blocked = matches!(step.action, Action::Block);
                 contact.blocked = blocked;
@@ -424,4 +440,79 @@ pub(crate) fn say(
     entry["text"] = json!(body);
     exec.sent.push(id);
     Ok(())
+}
+
+/// Renders rich content's text fields and queues it (skipped for a blocked contact).
+fn send_content(
+    writes: &mut Writes,
+    exec: &mut Execution,
+    run: &Run,
+    contact: &Contact,
+    burst: &Burst<'_>,
+    content: &Value,
+    entry: &mut Value,
+) -> Result<(), String> {
+    if contact.blocked {
+        entry["result"] = json!("skipped: the contact is blocked");
+        return Ok(());
+    }
+    let view = contact_view(contact).template_value();
+    let mut rendered = content.clone();
+    for key in waflow_domain::step::CONTENT_TEMPLATE_KEYS {
+        if let Some(Value::String(s)) = content.get(key) {
+            let text = template::render(s, &view, &run.variables, burst.message_text)
+                .map_err(|e| format!("template failed to render: {e}"))?;
+            rendered[key] = json!(text);
+        }
+    }
+    let parsed: waflow_channels::cloud_api::content::Content =
+        serde_json::from_value(rendered.clone())
+            .map_err(|e| format!("the content cannot be sent: {e}"))?;
+    let id = new_id("msg");
+    writes.outbound.push(NewOutbound {
+        id: id.clone(),
+        workspace_id: run.workspace_id.clone(),
+        conversation_id: run.conversation_id.clone(),
+        number_id: run.number_id.clone(),
+        contact_id: run.contact_id.clone(),
+        message_type: parsed.kind().to_string(),
+        text: parsed.summary(),
+        payload: Some(rendered),
+        sender_kind: "workflow",
+        sender_ref: Some(run.id.clone()),
+        at: burst.now,
+    });
+    entry["result"] = json!("queued");
+    entry["message_id"] = json!(id);
+    entry["content"] = json!(parsed.kind());
+    exec.sent.push(id);
+    Ok(())
+}
+
+/// The options of a buttons or list content: (id, title), in order.
+pub(crate) fn menu_options(content: &Value) -> Vec<(String, String)> {
+    let pair = |o: &Value| {
+        Some((
+            o.get("id")?.as_str()?.to_string(),
+            o.get("title")?.as_str()?.to_string(),
+        ))
+    };
+    match content["type"].as_str() {
+        Some("buttons") => content["buttons"]
+            .as_array()
+            .map(|b| b.iter().filter_map(pair).collect())
+            .unwrap_or_default(),
+        Some("list") => content["sections"]
+            .as_array()
+            .map(|sections| {
+                sections
+                    .iter()
+                    .filter_map(|s| s["rows"].as_array())
+                    .flatten()
+                    .filter_map(pair)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
 }

@@ -494,7 +494,17 @@ fn resume(
         message_text: &req.text,
     };
     let next = match index {
-        Some(i) => match crate::question::answer(writes, &mut run, contact, &burst, i) {
+        Some(i) => match crate::question::answer(
+            writes,
+            &mut run,
+            contact,
+            &burst,
+            i,
+            req.payload
+                .as_ref()
+                .and_then(|p| p.get("id"))
+                .and_then(Value::as_str),
+        ) {
             crate::question::Answer::NotAQuestion | crate::question::Answer::Valid => {
                 doc.next_after(i)
             }
@@ -509,7 +519,7 @@ fn resume(
                 writes.updated_runs.push(run);
                 return (id, exec.sent);
             }
-            crate::question::Answer::GaveUp(next) => next,
+            crate::question::Answer::GaveUp(next) | crate::question::Answer::Route(next) => next,
         },
         None => None,
     };

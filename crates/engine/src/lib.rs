@@ -292,3 +292,11 @@ impl Engine {
         Ok(runs)
     }
 }
+
+/// The option ids of a menu's buttons or list content, in order.
+pub fn menu_option_ids(content: &serde_json::Value) -> Vec<String> {
+    executor::menu_options(content)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
+}

@@ -19,6 +19,8 @@ pub(crate) enum Answer {
     Asked(Execution),
     /// Invalid with no retries left: continue here (`None`: end).
     GaveUp(Option<usize>),
+    /// A menu choice: continue at the chosen option's step (`None`: end).
+    Route(Option<usize>),
 }
 
 /// Handles the contact's reply to the question at step `index`.
@@ -28,8 +30,40 @@ pub(crate) fn answer(
     contact: &mut Contact,
     burst: &Burst<'_>,
     index: usize,
+    reply_id: Option<&str>,
 ) -> Answer {
     let step = &burst.doc.steps[index];
+    if let Action::Menu {
+        content,
+        routes,
+        otherwise,
+    } = &step.action
+    {
+        let options = executor::menu_options(content);
+        let text = burst.message_text.trim();
+        let chosen = options
+            .iter()
+            .find(|(id, _)| Some(id.as_str()) == reply_id)
+            .or_else(|| {
+                options
+                    .iter()
+                    .find(|(_, title)| title.eq_ignore_ascii_case(text))
+            })
+            .or_else(|| {
+                text.parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| options.get(i))
+            });
+        if let (Some((id, title)), Value::Object(vars)) = (chosen, &mut run.variables) {
+            vars.insert("choice".into(), json!(id));
+            vars.insert("choice_title".into(), json!(title));
+        }
+        let target = chosen
+            .and_then(|(id, _)| routes.get(id))
+            .or(otherwise.as_ref());
+        return Answer::Route(target.and_then(|t| burst.doc.step_index(t)));
+    }
     if let Action::SetField {
         field,
         next_message: true,

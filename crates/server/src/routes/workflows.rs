@@ -28,12 +28,47 @@ fn write_lock() -> &'static Mutex<()> {
 }
 
 /// Checks the workspace rules for a parsed document and returns what to store.
+/// Checks the rich content of `send` and `menu` steps against WhatsApp's limits, and that a
+/// menu routes only its own options.
+fn check_contents(doc: &WorkflowDocument) -> Result<(), ApiError> {
+    use waflow_channels::cloud_api::content::Content;
+    use waflow_domain::step::Action;
+    for (i, step) in doc.steps.iter().enumerate() {
+        let (content, routes) = match &step.action {
+            Action::Send { content } => (content, None),
+            Action::Menu {
+                content, routes, ..
+            } => (content, Some(routes)),
+            _ => continue,
+        };
+        let at = format!("steps[{i}].content");
+        let parsed: Content = serde_json::from_value(content.clone())
+            .map_err(|e| ApiError::invalid(at.clone(), format!("is not a message content: {e}")))?;
+        parsed
+            .validate()
+            .map_err(|e| ApiError::invalid(format!("{at}.{}", e.field), e.message))?;
+        if let Some(routes) = routes {
+            let ids: Vec<String> = waflow_engine::menu_option_ids(content);
+            for key in routes.keys() {
+                if !ids.contains(key) {
+                    return Err(ApiError::invalid(
+                        format!("steps[{i}].routes.{key}"),
+                        format!("{key:?} is not an option of this menu ({ids:?})"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn checked(
     state: &AppState,
     caller: &Caller,
     doc: &WorkflowDocument,
     except_id: Option<&str>,
 ) -> Result<WorkflowWrite, ApiError> {
+    check_contents(doc)?;
     let ws = &caller.workspace_id;
     if let Some(number) = doc.scope.number_id() {
         if state.store.number(ws, number).await.is_err() {

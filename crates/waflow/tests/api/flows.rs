@@ -363,3 +363,126 @@ async fn texts(app: &TestApp) -> Vec<String> {
         .map(|m| m["text"].as_str().unwrap().to_string())
         .collect()
 }
+
+#[tokio::test]
+async fn the_spoki_style_template_with_two_quick_replies_each_starting_its_workflow() {
+    let app = TestApp::spawn().await;
+    app.create_workflow(json!({"name": "Offer", "trigger": {"type": "exact_phrase", "phrase": "offerte"},
+        "steps": [{"id": "tpl", "type": "send", "content": {"type": "template", "name": "promo_novembre", "language": "it",
+            "body": [{"type": "text", "text": "20%"}],
+            "buttons": [{"index": 0, "sub_type": "quick_reply", "value": "YES"},
+                        {"index": 1, "sub_type": "quick_reply", "value": "NO"}]}}]}))
+        .await;
+    app.create_workflow(reply_workflow(
+        "Yes",
+        json!({"type": "exact_phrase", "phrase": "Sì, grazie"}),
+        None,
+        "Ecco il codice: NOV20",
+    ))
+    .await;
+    app.create_workflow(reply_workflow(
+        "No",
+        json!({"type": "exact_phrase", "phrase": "No"}),
+        None,
+        "Va bene, a presto",
+    ))
+    .await;
+    app.inject("+393331230020", "offerte").await;
+    let sent = app.outbox().await;
+    assert_eq!(sent[0]["message_type"], "template");
+    assert_eq!(sent[0]["text"], "[template promo_novembre (it)]");
+    app.inject_with(
+        json!({"from": "+393331230020", "type": "interactive_reply", "text": "Sì, grazie"}),
+    )
+    .await;
+    app.inject_with(json!({"from": "+393331230021", "type": "interactive_reply", "text": "No"}))
+        .await;
+    assert_eq!(
+        texts(&app).await[1..],
+        ["Ecco il codice: NOV20", "Va bene, a presto"]
+    );
+}
+
+#[tokio::test]
+async fn a_menu_routes_each_choice_and_anything_else() {
+    let app = TestApp::spawn().await;
+    app.create_workflow(json!({"name": "Help", "trigger": {"type": "exact_phrase", "phrase": "aiuto"},
+        "steps": [
+            {"id": "menu", "type": "menu", "content": {"type": "buttons", "body": "Come posso aiutarti, {{ contact.first_name }}?",
+                "buttons": [{"id": "ship", "title": "Spedizione"}, {"id": "ret", "title": "Resi"}]},
+             "routes": {"ship": "ship", "ret": "ret"}, "otherwise": "other"},
+            {"id": "ship", "type": "send_text", "text": "Spediamo in 24h", "next": "end"},
+            {"id": "ret", "type": "send_text", "text": "Resi entro 30 giorni ({{ vars.choice_title }})", "next": "end"},
+            {"id": "other", "type": "send_text", "text": "Ti passo un operatore"},
+            {"id": "end", "type": "end"}]}))
+        .await;
+    app.inject_with(json!({"from": "+393331230030", "name": "Giulia Rossi", "text": "aiuto"}))
+        .await;
+    app.inject_with(
+        json!({"from": "+393331230030", "type": "interactive_reply", "text": "Spedizione"}),
+    )
+    .await;
+    app.inject("+393331230031", "aiuto").await;
+    app.inject("+393331230031", "2").await;
+    app.inject("+393331230032", "aiuto").await;
+    app.inject("+393331230032", "boh").await;
+    let all = texts(&app).await;
+    assert_eq!(all[0], "Come posso aiutarti, Giulia?");
+    assert_eq!(all[1], "Spediamo in 24h");
+    assert_eq!(all[3], "Resi entro 30 giorni (Resi)");
+    assert_eq!(all[5], "Ti passo un operatore");
+    assert_eq!(app.outbox().await[0]["message_type"], "buttons");
+}
+
+#[tokio::test]
+async fn rich_steps_are_checked_against_whatsapp_limits_when_saved() {
+    let app = TestApp::spawn().await;
+    let four = json!([{"id": "a", "title": "A"}, {"id": "b", "title": "B"}, {"id": "c", "title": "C"}, {"id": "d", "title": "D"}]);
+    let cases = [
+        (
+            json!({"id": "s", "type": "send", "content": {"type": "buttons", "body": "x", "buttons": four}}),
+            "steps[0].content.buttons",
+        ),
+        (
+            json!({"id": "s", "type": "send", "content": {"type": "media", "kind": "image", "source": {"url": "file:///etc/passwd"}}}),
+            "steps[0].content.source",
+        ),
+        (
+            json!({"id": "s", "type": "send", "content": {"type": "telepathy"}}),
+            "steps[0].content",
+        ),
+        (
+            json!({"id": "m", "type": "menu", "content": {"type": "buttons", "body": "x", "buttons": [{"id": "a", "title": "A"}]}, "routes": {"zzz": "m"}}),
+            "steps[0].routes.zzz",
+        ),
+        (
+            json!({"id": "m", "type": "menu", "content": {"type": "template", "name": "t", "language": "it"}, "routes": {}}),
+            "steps[0].content.type",
+        ),
+        (
+            json!({"id": "m", "type": "menu", "content": {"type": "buttons", "body": "x", "buttons": [{"id": "a", "title": "A"}]}, "routes": {"a": "nowhere"}}),
+            "steps[0].routes",
+        ),
+    ];
+    for (step, field) in cases {
+        let r = app
+            .post(
+                "/api/v1/workflows",
+                json!({"name": "Bad", "trigger": {"type": "message_received"}, "steps": [step]}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+            "{step}: {}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["field"]
+                .as_str()
+                .is_some_and(|f| f.starts_with(field)),
+            "{step}: expected {field}, got {}",
+            r.body
+        );
+    }
+}
