@@ -173,6 +173,88 @@ async fn invalid_workflow_documents_are_refused_with_their_field_path() {
             "steps[1].tag",
             "must not be empty",
         ),
+        // The catalogue's steps and conditions.
+        (
+            set(
+                "/steps/0",
+                json!({"id": "a", "type": "question", "text": "?", "validate": "colour"}),
+            ),
+            "steps[0].validate",
+            "is not an answer kind",
+        ),
+        (
+            set(
+                "/steps/0",
+                json!({"id": "a", "type": "question", "text": "?", "validate": "regex", "pattern": "(["}),
+            ),
+            "steps[0].pattern",
+            "is not a valid regex",
+        ),
+        (
+            set(
+                "/steps/0",
+                json!({"id": "a", "type": "http_request", "url": "gopher://x"}),
+            ),
+            "steps[0].url",
+            "must start with http:// or https://",
+        ),
+        (
+            set(
+                "/steps/0",
+                json!({"id": "a", "type": "http_request", "url": "https://x.it", "on_failure": "zzz"}),
+            ),
+            "steps[0].on_failure",
+            "is not the id of a step",
+        ),
+        (
+            set(
+                "/steps/0",
+                json!({"id": "a", "type": "branch", "conditions": {"type": "variable", "name": "x", "op": "is"}}),
+            ),
+            "steps[0].conditions.op",
+            "is not an operator",
+        ),
+        (
+            set(
+                "/steps/0",
+                json!({"id": "a", "type": "set_field", "field": "città!"}),
+            ),
+            "steps[0].field",
+            "is not a field name",
+        ),
+        (
+            set(
+                "/steps/0",
+                json!({"id": "a", "type": "go_to", "target": "zzz"}),
+            ),
+            "steps[0].target",
+            "is not the id of a step",
+        ),
+        (
+            set(
+                "/steps/0",
+                json!({"id": "a", "type": "send", "content": {"type": "buttons", "body": "x", "buttons": [{"id": "1", "title": "Una scelta molto lunga"}]}}),
+            ),
+            "steps[0].content.buttons[0].title",
+            "the limit is 20",
+        ),
+        (
+            set(
+                "/steps/0",
+                json!({"id": "a", "type": "menu", "content": {"type": "list", "body": "x", "button_label": "Apri",
+                "sections": [{"title": "S", "rows": [{"id": "r1", "title": "Uno"}]}]}, "routes": {"r9": "b"}}),
+            ),
+            "steps[0].routes.r9",
+            "is not an option of this menu",
+        ),
+        (
+            set(
+                "/conditions",
+                json!({"type": "contact_field", "field": "eta", "op": "less_than", "value": "giovane"}),
+            ),
+            "conditions.value",
+            "must be a number",
+        ),
     ];
     let mut refused = 0;
     for (doc, path, message) in cases {
@@ -195,7 +277,7 @@ async fn invalid_workflow_documents_are_refused_with_their_field_path() {
         );
         refused += 1;
     }
-    assert!(refused >= 15);
+    assert!(refused >= 25, "{refused} mistakes in the table");
     // A valid document is accepted; a later invalid replacement leaves it untouched.
     let id = app.create_workflow(base()).await;
     let r = app
