@@ -205,6 +205,8 @@ impl WorkflowSet {
                     }
                 }
                 Trigger::Holiday => set.holiday.push(i),
+                // Started by the clock, not by messages.
+                Trigger::Date { .. } => {}
                 Trigger::OutsideBusinessHours => set.outside_hours.push(i),
             }
         }

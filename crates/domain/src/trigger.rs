@@ -1,12 +1,14 @@
 //! Triggers: what starts a workflow.
 
+use crate::calendar::{parse_clock, Calendar};
 use crate::message::InboundView;
 use crate::parse::{FieldError, Obj};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-/// What starts a workflow. This catalogue: inbound messages, exact phrases, new contacts and
-/// the two fallbacks that fire only when nothing else matched.
+/// What starts a workflow: inbound messages, exact phrases, new contacts, the two fallbacks that
+/// fire only when nothing else matched, and dates in contact fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Trigger {
@@ -20,10 +22,91 @@ pub enum Trigger {
     OutsideBusinessHours,
     /// Fallback: an inbound message on a holiday that no other workflow took.
     Holiday,
+    /// A date in a contact field (`YYYY-MM-DD`), `offset_days` before (negative) or after, at a
+    /// local time in the workspace's time zone; `yearly` compares month and day only (a
+    /// birthday; 29 February falls on the 28th in other years).
+    Date {
+        field: String,
+        offset_days: i64,
+        #[serde(serialize_with = "serialize_clock")]
+        at: NaiveTime,
+        yearly: bool,
+    },
+}
+
+fn serialize_clock<S: serde::Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.format("%H:%M").to_string())
+}
+
+/// What a date trigger fires on today: the contacts whose field matches, and from when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateOccurrence {
+    /// The local day it fires (the ledger key: once per contact per occurrence).
+    pub day: NaiveDate,
+    /// The moment it fires, in UTC.
+    pub fire_at: DateTime<Utc>,
+    /// Match the field's month and day only (yearly) ...
+    pub month_day: Option<(u32, u32)>,
+    /// ... or the whole date.
+    pub date: Option<NaiveDate>,
+}
+
+impl Trigger {
+    /// For a date trigger, today's occurrence in the calendar's time zone if its time has come.
+    pub fn date_occurrence(
+        &self,
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+    ) -> Option<DateOccurrence> {
+        let Trigger::Date {
+            offset_days,
+            at,
+            yearly,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let today = calendar.local(now).date();
+        let fire_at = calendar.resolve_local(today.and_time(*at));
+        if now < fire_at {
+            return None;
+        }
+        let target = today - Duration::days(*offset_days);
+        Some(DateOccurrence {
+            day: today,
+            fire_at,
+            month_day: yearly.then(|| (target.month(), target.day())),
+            date: (!yearly).then_some(target),
+        })
+    }
+}
+
+/// Whether a stored date (`YYYY-MM-DD...`) matches an occurrence. A 29 February date matches
+/// 28 February in years without one.
+pub fn date_matches(value: &str, occurrence: &DateOccurrence) -> bool {
+    let Some(date) = value
+        .get(..10)
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    else {
+        return false;
+    };
+    match (occurrence.month_day, occurrence.date) {
+        (Some((m, d)), _) => {
+            let leap_day_moved = date.month() == 2
+                && date.day() == 29
+                && m == 2
+                && d == 28
+                && NaiveDate::from_ymd_opt(occurrence.day.year(), 2, 29).is_none();
+            (date.month() == m && date.day() == d) || leap_day_moved
+        }
+        (None, Some(target)) => date == target,
+        _ => false,
+    }
 }
 
 const TRIGGER_TYPES: &str =
-    "message_received, exact_phrase, contact_created, outside_business_hours, holiday";
+    "message_received, exact_phrase, contact_created, outside_business_hours, holiday, date";
 
 impl Trigger {
     /// Parses the `trigger` object.
@@ -41,6 +124,41 @@ impl Trigger {
             "contact_created" => Trigger::ContactCreated,
             "outside_business_hours" => Trigger::OutsideBusinessHours,
             "holiday" => Trigger::Holiday,
+            "date" => {
+                obj.only(&["type", "field", "offset_days", "at", "yearly"])?;
+                let field = obj.str("field")?.trim().to_string();
+                if field.is_empty()
+                    || field.len() > 64
+                    || !field
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                {
+                    return Err(obj.path.key("field").error(
+                        &Value::String(field),
+                        "is not a contact field name (letters, digits, '-' and '_')",
+                    ));
+                }
+                let offset_days = obj.i64_or("offset_days", 0)?;
+                if !(-365..=365).contains(&offset_days) {
+                    return Err(obj
+                        .path
+                        .key("offset_days")
+                        .error(&Value::from(offset_days), "is not between -365 and 365"));
+                }
+                let at_text = obj.opt_str("at")?.unwrap_or("09:00");
+                let at = parse_clock(at_text).ok_or_else(|| {
+                    obj.path.key("at").error(
+                        &Value::String(at_text.into()),
+                        "is not a time of day (HH:MM)",
+                    )
+                })?;
+                Trigger::Date {
+                    field,
+                    offset_days,
+                    at,
+                    yearly: obj.bool_or("yearly", false)?,
+                }
+            }
             other => {
                 return Err(obj.path.key("type").error(
                     &Value::String(other.into()),
@@ -48,7 +166,7 @@ impl Trigger {
                 ))
             }
         };
-        if !matches!(trigger, Trigger::ExactPhrase { .. }) {
+        if !matches!(trigger, Trigger::ExactPhrase { .. } | Trigger::Date { .. }) {
             obj.only(&["type"])?;
         }
         Ok(trigger)
@@ -62,6 +180,7 @@ impl Trigger {
             Trigger::ContactCreated => "contact_created",
             Trigger::OutsideBusinessHours => "outside_business_hours",
             Trigger::Holiday => "holiday",
+            Trigger::Date { .. } => "date",
         }
     }
 

@@ -9,6 +9,7 @@
 
 pub mod cache;
 pub mod clock;
+mod date_triggers;
 mod executor;
 mod http_step;
 mod intake;
@@ -114,6 +115,7 @@ impl Engine {
         tokio::spawn(intake::intake_loop(inner.clone(), rx));
         tokio::spawn(timers::timer_loop(inner.clone()));
         tokio::spawn(sender::sender_loop(inner.clone()));
+        tokio::spawn(date_triggers::date_loop(inner.clone()));
         Self { inner }
     }
 
@@ -170,6 +172,12 @@ impl Engine {
     /// Executes the steps due now (the timer worker does this continuously); for tests and tools.
     pub async fn run_due_steps(&self) -> Result<usize, Error> {
         timers::run_due(&self.inner).await
+    }
+
+    /// Starts the date-triggered workflows whose time has come (a task does this every 30 s);
+    /// for tests and tools. Returns how many runs started.
+    pub async fn run_date_triggers(&self) -> Result<usize, Error> {
+        date_triggers::run(&self.inner).await
     }
 
     /// Delivers one batch from the outbox (the sender does this continuously); for tests and tools.

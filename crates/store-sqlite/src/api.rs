@@ -550,6 +550,35 @@ impl Store for SqliteStore {
         Ok(messages)
     }
 
+    async fn active_workflows_with_trigger(&self, trigger_type: &str) -> Result<Vec<Workflow>> {
+        let rows = sqlx::query(&format!(
+            "{WORKFLOW_SELECT} WHERE w.active = 1 AND w.trigger_type = ? ORDER BY w.workspace_id, w.priority, w.id"
+        ))
+        .bind(trigger_type)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.iter().map(convert::workflow).collect()
+    }
+
+    async fn contacts_with_field(
+        &self,
+        workspace_id: &str,
+        field: &str,
+    ) -> Result<Vec<(String, String, Option<String>)>> {
+        sqlx::query_as(
+            "SELECT k.id, CAST(json_extract(k.fields, '$.\"' || ? || '\"') AS TEXT), \
+             (SELECT c.number_id FROM conversations c WHERE c.contact_id = k.id ORDER BY c.last_message_at DESC, c.id DESC LIMIT 1) \
+             FROM contacts k WHERE k.workspace_id = ? AND json_extract(k.fields, '$.\"' || ? || '\"') IS NOT NULL",
+        )
+        .bind(field)
+        .bind(workspace_id)
+        .bind(field)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)
+    }
+
     async fn numbers(&self, workspace_id: &str) -> Result<Vec<Number>> {
         let rows = sqlx::query("SELECT * FROM numbers WHERE workspace_id = ? ORDER BY id")
             .bind(workspace_id)

@@ -173,6 +173,52 @@ impl Tx for SqliteTx {
         contact(&mut self.tx, workspace_id, contact_id).await
     }
 
+    async fn claim_date_fire(
+        &mut self,
+        workflow_id: &str,
+        contact_id: &str,
+        occurrence: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO date_trigger_fires (workflow_id, contact_id, occurrence, fired_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(workflow_id)
+        .bind(contact_id)
+        .bind(occurrence)
+        .bind(ms(at))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn ensure_conversation(
+        &mut self,
+        key: &ConversationKey,
+        at: DateTime<Utc>,
+    ) -> Result<String> {
+        sqlx::query(
+            "INSERT INTO conversations (id, workspace_id, number_id, contact_id, last_message_at, created_at) \
+             VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (number_id, contact_id) DO NOTHING",
+        )
+        .bind(new_id("cv"))
+        .bind(&key.workspace_id)
+        .bind(&key.number_id)
+        .bind(&key.contact_id)
+        .bind(ms(at))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        sqlx::query_scalar("SELECT id FROM conversations WHERE number_id = ? AND contact_id = ?")
+            .bind(&key.number_id)
+            .bind(&key.contact_id)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(db)
+    }
+
     async fn touch_conversations(
         &mut self,
         keys: &[ConversationKey],

@@ -18,6 +18,21 @@ pub trait Tx: Send {
     ) -> Result<Vec<(Contact, bool)>>;
     /// Reads a contact.
     async fn contact(&mut self, workspace_id: &str, contact_id: &str) -> Result<Contact>;
+    /// Records that a date trigger fired for a contact on an occurrence; false if it already had.
+    async fn claim_date_fire(
+        &mut self,
+        workflow_id: &str,
+        contact_id: &str,
+        occurrence: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// The conversation of a (number, contact), created if needed but not touched (a run started
+    /// by the clock is not a message from the contact); its id.
+    async fn ensure_conversation(
+        &mut self,
+        key: &ConversationKey,
+        at: DateTime<Utc>,
+    ) -> Result<String>;
     /// The conversation of each (number, contact), created if needed and touched; ids in input order.
     async fn touch_conversations(
         &mut self,
@@ -102,6 +117,16 @@ pub trait Store: Send + Sync + 'static {
         status: &str,
     ) -> Result<Number>;
     async fn numbers(&self, workspace_id: &str) -> Result<Vec<Number>>;
+    /// Active workflows with this trigger type, in every workspace (for triggers started by the
+    /// clock).
+    async fn active_workflows_with_trigger(&self, trigger_type: &str) -> Result<Vec<Workflow>>;
+    /// Contacts with a value in custom field `field`: (contact id, the value as text, the number
+    /// of their latest conversation).
+    async fn contacts_with_field(
+        &self,
+        workspace_id: &str,
+        field: &str,
+    ) -> Result<Vec<(String, String, Option<String>)>>;
     async fn number(&self, workspace_id: &str, id: &str) -> Result<Number>;
     async fn update_number(
         &self,

@@ -4,6 +4,7 @@ mod cli;
 mod cloud_api;
 mod cloud_fixtures;
 mod crash;
+mod date_trigger;
 mod engine_order;
 mod flows;
 mod harness;
