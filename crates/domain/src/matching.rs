@@ -206,7 +206,7 @@ impl WorkflowSet {
                 }
                 Trigger::Holiday => set.holiday.push(i),
                 // Started by the clock, not by messages.
-                Trigger::Date { .. } => {}
+                Trigger::Date { .. } | Trigger::ConversationIdle { .. } => {}
                 Trigger::OutsideBusinessHours => set.outside_hours.push(i),
             }
         }

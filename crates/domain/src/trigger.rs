@@ -22,6 +22,9 @@ pub enum Trigger {
     OutsideBusinessHours,
     /// Fallback: an inbound message on a holiday that no other workflow took.
     Holiday,
+    /// No reply for `minutes` after our last message in a conversation (once per message; our
+    /// own follow-up does not start the workflow again).
+    ConversationIdle { minutes: i64 },
     /// A date in a contact field (`YYYY-MM-DD`), `offset_days` before (negative) or after, at a
     /// local time in the workspace's time zone; `yearly` compares month and day only (a
     /// birthday; 29 February falls on the 28th in other years).
@@ -106,7 +109,8 @@ pub fn date_matches(value: &str, occurrence: &DateOccurrence) -> bool {
 }
 
 const TRIGGER_TYPES: &str =
-    "message_received, exact_phrase, contact_created, outside_business_hours, holiday, date";
+    "message_received, exact_phrase, contact_created, outside_business_hours, holiday, date, \
+     conversation_idle";
 
 impl Trigger {
     /// Parses the `trigger` object.
@@ -124,6 +128,17 @@ impl Trigger {
             "contact_created" => Trigger::ContactCreated,
             "outside_business_hours" => Trigger::OutsideBusinessHours,
             "holiday" => Trigger::Holiday,
+            "conversation_idle" => {
+                obj.only(&["type", "minutes"])?;
+                let minutes = obj.i64_or("minutes", 0)?;
+                if !(1..=60 * 24 * 30).contains(&minutes) {
+                    return Err(obj.path.key("minutes").error(
+                        &Value::from(minutes),
+                        "is not between 1 and 43200 (30 days)",
+                    ));
+                }
+                Trigger::ConversationIdle { minutes }
+            }
             "date" => {
                 obj.only(&["type", "field", "offset_days", "at", "yearly"])?;
                 let field = obj.str("field")?.trim().to_string();
@@ -166,7 +181,10 @@ impl Trigger {
                 ))
             }
         };
-        if !matches!(trigger, Trigger::ExactPhrase { .. } | Trigger::Date { .. }) {
+        if !matches!(
+            trigger,
+            Trigger::ExactPhrase { .. } | Trigger::Date { .. } | Trigger::ConversationIdle { .. }
+        ) {
             obj.only(&["type"])?;
         }
         Ok(trigger)
@@ -181,6 +199,7 @@ impl Trigger {
             Trigger::OutsideBusinessHours => "outside_business_hours",
             Trigger::Holiday => "holiday",
             Trigger::Date { .. } => "date",
+            Trigger::ConversationIdle { .. } => "conversation_idle",
         }
     }
 

@@ -1,17 +1,20 @@
 //! Workflows started by the clock: `date` triggers (a date in a contact field, with an offset,
-//! at a local time; yearly for birthdays).
+//! at a local time; yearly for birthdays) and `conversation_idle` (no reply N minutes after our
+//! last message).
 //!
 //! **Invariant:** a date workflow starts at most once per contact and occurrence (the local day):
 //! the claim in `date_trigger_fires` and the run it starts commit in one transaction. A check
 //! that runs late (after a restart) still fires the same local day; a day the server was down is
 //! not caught up.
 
+use crate::cache::WorkspaceState;
 use crate::executor::{self, Burst, RunTarget};
 use crate::log::{describe, entry, Log};
 use crate::{Error, Inner};
 use serde_json::json;
 use waflow_domain::trigger::{date_matches, Trigger};
-use waflow_store::{ConversationKey, Writes};
+use waflow_domain::WorkflowDocument;
+use waflow_store::{ConversationKey, Workflow, Writes};
 
 /// Starts the date workflows whose time has come; returns how many runs started.
 pub(crate) async fn run(inner: &Inner) -> Result<usize, Error> {
@@ -55,79 +58,170 @@ pub(crate) async fn run(inner: &Inner) -> Result<usize, Error> {
                     None => continue,
                 },
             };
-            let mut tx = inner.store.begin().await?;
             let day = occurrence.day.to_string();
-            if !tx.claim_date_fire(&wf.id, &contact_id, &day, now).await? {
-                continue;
-            }
-            let mut contact = tx.contact(&wf.workspace_id, &contact_id).await?;
-            let log = Log {
-                workspace_id: &wf.workspace_id,
-                number_id: &number_id,
-                contact_id: &contact_id,
-                message_id: None,
-                now,
-            };
-            let mut writes = Writes {
-                at: Some(now),
-                ..Default::default()
-            };
-            if contact.blocked || contact.excluded_from_automation {
-                tx.commit().await?;
-                continue;
-            }
-            let key = ConversationKey {
-                workspace_id: wf.workspace_id.clone(),
-                number_id: number_id.clone(),
-                contact_id: contact_id.clone(),
-            };
-            let conversation_id = tx.ensure_conversation(&key, now).await?;
-            let target = RunTarget {
-                workspace_id: &wf.workspace_id,
-                workflow_id: &wf.id,
-                version: wf.version,
-                contact_id: &contact_id,
-                number_id: &number_id,
-                conversation_id: &conversation_id,
-            };
-            let mut run = executor::new_run(&target, now);
-            let burst = Burst {
-                doc: &doc,
-                calendar: &state.calendar,
-                now,
-                message_text: "",
-            };
-            let exec =
-                executor::advance(&mut writes, &mut run, &mut contact, &burst, Some(0), false);
-            let summary = format!(
-                "{}: {field} {value} matched the date of {day}; run started, {}",
-                doc.name,
-                describe(&run, &exec)
-            );
-            let detail = json!({"workflow": doc.name, "version": wf.version, "trigger": "date",
-                                "field": field, "value": value, "occurrence": day,
-                                "fire_at": occurrence.fire_at, "steps": exec.steps, "state": run.state});
-            log.write_run(&mut writes, &run, entry("run", "started", summary, detail));
-            writes.new_runs.push(run);
-            tx.apply(&writes).await?;
-            tx.commit().await?;
-            started += 1;
-            if !exec.sent.is_empty() {
-                inner.sender_wake.notify_one();
-            }
-            if !exec.timers.is_empty() {
-                inner.worker_wake.notify_one();
+            let why = format!("{field} {value} matched the date of {day}");
+            let extra = json!({"field": field, "value": value, "occurrence": day, "fire_at": occurrence.fire_at});
+            if start_run(
+                inner,
+                &wf,
+                &doc,
+                &state,
+                &contact_id,
+                &number_id,
+                &day,
+                &why,
+                extra,
+            )
+            .await?
+            {
+                started += 1;
             }
         }
     }
     Ok(started)
 }
 
-/// Checks the date workflows every 30 seconds.
+/// Starts the `conversation_idle` workflows: conversations whose last message is ours and has
+/// waited `minutes` without a reply (looking back one day), once per such message.
+pub(crate) async fn run_idle(inner: &Inner) -> Result<usize, Error> {
+    let now = inner.clock.now();
+    let mut started = 0;
+    for wf in inner
+        .store
+        .active_workflows_with_trigger("conversation_idle")
+        .await?
+    {
+        let doc = inner.document(&wf.id, wf.version).await?;
+        let Trigger::ConversationIdle { minutes } = &doc.trigger else {
+            continue;
+        };
+        let state = inner
+            .cache
+            .get(inner.store.as_ref(), &wf.workspace_id)
+            .await?;
+        let until = now - chrono::Duration::minutes(*minutes);
+        let from = until - chrono::Duration::days(1);
+        for (contact_id, number_id, message_id) in inner
+            .store
+            .idle_conversations(&wf.workspace_id, &wf.id, from, until)
+            .await?
+        {
+            if !doc.scope.includes(&number_id) {
+                continue;
+            }
+            let why = format!("no reply for {minutes} min after message {message_id}");
+            let extra = json!({"idle_after": message_id, "minutes": minutes});
+            if start_run(
+                inner,
+                &wf,
+                &doc,
+                &state,
+                &contact_id,
+                &number_id,
+                &message_id,
+                &why,
+                extra,
+            )
+            .await?
+            {
+                started += 1;
+            }
+        }
+    }
+    Ok(started)
+}
+
+/// Claims `occurrence` for (workflow, contact) and starts a run in the same transaction; false
+/// if it had fired already or the contact is blocked or excluded.
+#[allow(clippy::too_many_arguments)]
+async fn start_run(
+    inner: &Inner,
+    wf: &Workflow,
+    doc: &WorkflowDocument,
+    state: &WorkspaceState,
+    contact_id: &str,
+    number_id: &str,
+    occurrence: &str,
+    why: &str,
+    extra: serde_json::Value,
+) -> Result<bool, Error> {
+    let now = inner.clock.now();
+    let mut tx = inner.store.begin().await?;
+    if !tx
+        .claim_date_fire(&wf.id, contact_id, occurrence, now)
+        .await?
+    {
+        return Ok(false);
+    }
+    let mut contact = tx.contact(&wf.workspace_id, contact_id).await?;
+    if contact.blocked || contact.excluded_from_automation {
+        tx.commit().await?;
+        return Ok(false);
+    }
+    let log = Log {
+        workspace_id: &wf.workspace_id,
+        number_id,
+        contact_id,
+        message_id: None,
+        now,
+    };
+    let mut writes = Writes {
+        at: Some(now),
+        ..Default::default()
+    };
+    let key = ConversationKey {
+        workspace_id: wf.workspace_id.clone(),
+        number_id: number_id.to_string(),
+        contact_id: contact_id.to_string(),
+    };
+    let conversation_id = tx.ensure_conversation(&key, now).await?;
+    let target = RunTarget {
+        workspace_id: &wf.workspace_id,
+        workflow_id: &wf.id,
+        version: wf.version,
+        contact_id,
+        number_id,
+        conversation_id: &conversation_id,
+    };
+    let mut run = executor::new_run(&target, now);
+    let burst = Burst {
+        doc,
+        calendar: &state.calendar,
+        now,
+        message_text: "",
+    };
+    let exec = executor::advance(&mut writes, &mut run, &mut contact, &burst, Some(0), false);
+    let summary = format!(
+        "{}: {why}; run started, {}",
+        doc.name,
+        describe(&run, &exec)
+    );
+    let mut detail = json!({"workflow": doc.name, "version": wf.version, "trigger": doc.trigger.kind(),
+                            "steps": exec.steps, "state": run.state});
+    if let (serde_json::Value::Object(d), serde_json::Value::Object(e)) = (&mut detail, extra) {
+        d.extend(e);
+    }
+    log.write_run(&mut writes, &run, entry("run", "started", summary, detail));
+    writes.new_runs.push(run);
+    tx.apply(&writes).await?;
+    tx.commit().await?;
+    if !exec.sent.is_empty() {
+        inner.sender_wake.notify_one();
+    }
+    if !exec.timers.is_empty() {
+        inner.worker_wake.notify_one();
+    }
+    Ok(true)
+}
+
+/// Checks the clock-started workflows every 30 seconds.
 pub(crate) async fn date_loop(inner: std::sync::Arc<Inner>) {
     loop {
         if let Err(e) = run(&inner).await {
             tracing::error!(error = %e, "date triggers failed; retrying");
+        }
+        if let Err(e) = run_idle(&inner).await {
+            tracing::error!(error = %e, "idle-conversation triggers failed; retrying");
         }
         tokio::time::sleep(std::time::Duration::from_secs(30)).await;
     }

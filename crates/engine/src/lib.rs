@@ -180,6 +180,12 @@ impl Engine {
         date_triggers::run(&self.inner).await
     }
 
+    /// Starts the `conversation_idle` workflows whose wait is over (the same task does this
+    /// every 30 s); for tests and tools. Returns how many runs started.
+    pub async fn run_idle_triggers(&self) -> Result<usize, Error> {
+        date_triggers::run_idle(&self.inner).await
+    }
+
     /// Delivers one batch from the outbox (the sender does this continuously); for tests and tools.
     pub async fn deliver_outbox(&self) -> Result<usize, Error> {
         let n = sender::deliver(&self.inner).await?;

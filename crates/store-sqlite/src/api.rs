@@ -561,6 +561,28 @@ impl Store for SqliteStore {
         rows.iter().map(convert::workflow).collect()
     }
 
+    async fn idle_conversations(
+        &self,
+        workspace_id: &str,
+        workflow_id: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<(String, String, String)>> {
+        sqlx::query_as(
+            "SELECT c.contact_id, c.number_id, m.id FROM conversations c \
+             JOIN messages m ON m.id = (SELECT id FROM messages WHERE conversation_id = c.id ORDER BY id DESC LIMIT 1) \
+             WHERE c.workspace_id = ? AND m.direction = 'outbound' AND m.created_at > ? AND m.created_at <= ? \
+             AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = m.sender_ref AND r.workflow_id = ?)",
+        )
+        .bind(workspace_id)
+        .bind(ms(from))
+        .bind(ms(until))
+        .bind(workflow_id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)
+    }
+
     async fn contacts_with_field(
         &self,
         workspace_id: &str,

@@ -120,6 +120,16 @@ pub trait Store: Send + Sync + 'static {
     /// Active workflows with this trigger type, in every workspace (for triggers started by the
     /// clock).
     async fn active_workflows_with_trigger(&self, trigger_type: &str) -> Result<Vec<Workflow>>;
+    /// Conversations whose last message is ours (outbound, not sent by a run of
+    /// `workflow_id`) and was written between `from` and `until`: (contact id, number id, that
+    /// message's id).
+    async fn idle_conversations(
+        &self,
+        workspace_id: &str,
+        workflow_id: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<(String, String, String)>>;
     /// Contacts with a value in custom field `field`: (contact id, the value as text, the number
     /// of their latest conversation).
     async fn contacts_with_field(

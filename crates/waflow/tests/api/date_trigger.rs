@@ -165,3 +165,60 @@ async fn an_offset_fires_days_before_a_date_and_bad_date_triggers_are_refused() 
         assert_eq!(r.body["error"]["field"], field, "{}", r.body);
     }
 }
+
+#[tokio::test]
+async fn conversation_idle_nudges_once_after_our_last_message() {
+    let (app, clock) = TestApp::spawn_at("2027-05-10T09:00:00Z").await;
+    app.create_workflow(reply_workflow(
+        "Hello",
+        json!({"type": "exact_phrase", "phrase": "ciao"}),
+        None,
+        "Come posso aiutarti?",
+    ))
+    .await;
+    app.create_workflow(
+        json!({"name": "Nudge", "trigger": {"type": "conversation_idle", "minutes": 30},
+        "steps": [{"id": "nudge", "type": "send_text", "text": "Ci sei ancora?"}]}),
+    )
+    .await;
+    app.inject("+393331250001", "ciao").await;
+    app.inject("+393331250002", "ciao").await;
+    let engine = &app.running.engine;
+    clock.set(utc("2027-05-10T09:29:00Z"));
+    assert_eq!(engine.run_idle_triggers().await.unwrap(), 0, "not yet");
+    // The second contact answers: their conversation is not idle.
+    clock.set(utc("2027-05-10T09:10:00Z"));
+    app.inject("+393331250002", "grazie").await;
+    clock.set(utc("2027-05-10T09:30:00Z"));
+    assert_eq!(
+        engine.run_idle_triggers().await.unwrap(),
+        1,
+        "the first contact is nudged"
+    );
+    assert_eq!(
+        engine.run_idle_triggers().await.unwrap(),
+        0,
+        "once per message"
+    );
+    clock.set(utc("2027-05-10T11:00:00Z"));
+    assert_eq!(
+        engine.run_idle_triggers().await.unwrap(),
+        0,
+        "our own nudge does not nudge again"
+    );
+    assert!(
+        eventually(5, || async {
+            birthdays_sent(&app)
+                .await
+                .iter()
+                .filter(|t| *t == "Ci sei ancora?")
+                .count()
+                == 1
+        })
+        .await
+    );
+    let r = app
+        .post("/api/v1/workflows", json!({"name": "Bad", "trigger": {"type": "conversation_idle", "minutes": 0}, "steps": [{"type": "end"}]}))
+        .await;
+    assert_eq!(r.body["error"]["field"], "trigger.minutes", "{}", r.body);
+}
