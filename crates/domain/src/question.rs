@@ -115,7 +115,14 @@ impl Validation {
                 .parse::<f64>()
                 .ok()
                 .filter(|n| n.is_finite())
-                .map(|n| json!(n))
+                // Whole numbers stay whole: "3" is 3, not 3.0.
+                .map(|n| {
+                    if n.fract() == 0.0 && n.abs() < 9e15 {
+                        json!(n as i64)
+                    } else {
+                        json!(n)
+                    }
+                })
                 .ok_or_else(|| format!("{a:?} is not a number")),
             Validation::Email => {
                 let valid = a.split_once('@').is_some_and(|(user, domain)| {

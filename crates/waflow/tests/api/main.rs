@@ -12,3 +12,4 @@ mod http_step;
 mod resources;
 mod shipping;
 mod validation;
+mod versions;
