@@ -945,6 +945,61 @@ impl Store for SqliteStore {
         self.workflow_on(&mut conn, workspace_id, id).await
     }
 
+    async fn workflow_versions(
+        &self,
+        workspace_id: &str,
+        workflow_id: &str,
+    ) -> Result<Vec<(i64, DateTime<Utc>)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT v.version, v.created_at FROM workflow_versions v JOIN workflows w ON w.id = v.workflow_id \
+             WHERE w.id = ? AND w.workspace_id = ? ORDER BY v.version",
+        )
+        .bind(workflow_id)
+        .bind(workspace_id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(v, at)| (v, convert::time(at)))
+            .collect())
+    }
+
+    async fn workflow_draft(&self, workspace_id: &str, workflow_id: &str) -> Result<Option<Value>> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT draft FROM workflows WHERE id = ? AND workspace_id = ?")
+                .bind(workflow_id)
+                .bind(workspace_id)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(db)?;
+        let Some((draft,)) = row else {
+            return Err(Error::NotFound { what: "workflow" });
+        };
+        draft
+            .map(|d| serde_json::from_str(&d).map_err(|e| Error::Corrupt(format!("draft: {e}"))))
+            .transpose()
+    }
+
+    async fn set_workflow_draft(
+        &self,
+        workspace_id: &str,
+        workflow_id: &str,
+        draft: Option<&Value>,
+    ) -> Result<()> {
+        let done = sqlx::query("UPDATE workflows SET draft = ? WHERE id = ? AND workspace_id = ?")
+            .bind(draft.map(|d| d.to_string()))
+            .bind(workflow_id)
+            .bind(workspace_id)
+            .execute(&mut *self.writer.lock().await?)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound { what: "workflow" });
+        }
+        Ok(())
+    }
+
     async fn workflow_version(&self, workflow_id: &str, version: i64) -> Result<Value> {
         let text: Option<String> = sqlx::query_scalar(
             "SELECT document FROM workflow_versions WHERE workflow_id = ? AND version = ?",

@@ -245,6 +245,21 @@ pub trait Store: Send + Sync + 'static {
     async fn workflow(&self, workspace_id: &str, id: &str) -> Result<Workflow>;
     /// The document of one (immutable) version of a workflow.
     async fn workflow_version(&self, workflow_id: &str, version: i64) -> Result<Value>;
+    /// A workflow's versions, oldest first: (version, created at).
+    async fn workflow_versions(
+        &self,
+        workspace_id: &str,
+        workflow_id: &str,
+    ) -> Result<Vec<(i64, DateTime<Utc>)>>;
+    /// A workflow's draft, if it has one.
+    async fn workflow_draft(&self, workspace_id: &str, workflow_id: &str) -> Result<Option<Value>>;
+    /// Saves (or with `None` discards) a workflow's draft.
+    async fn set_workflow_draft(
+        &self,
+        workspace_id: &str,
+        workflow_id: &str,
+        draft: Option<&Value>,
+    ) -> Result<()>;
     async fn delete_workflows(&self, workspace_id: &str, ids: &[String]) -> Result<u64>;
     /// The active workflow (other than `except_id`) with this exact phrase, if any.
     async fn active_workflows_with_phrase(

@@ -6,6 +6,7 @@ mod contacts;
 mod conversations;
 mod logs;
 mod numbers;
+mod versions;
 mod workflows;
 mod workspace;
 
@@ -89,6 +90,16 @@ pub fn router() -> Router<AppState> {
                 .put(workflows::replace)
                 .delete(workflows::remove),
         )
+        .route(
+            "/workflows/{id}/draft",
+            get(versions::draft)
+                .put(versions::save_draft)
+                .delete(versions::discard_draft),
+        )
+        .route("/workflows/{id}/publish", post(versions::publish))
+        .route("/workflows/{id}/versions", get(versions::list))
+        .route("/workflows/{id}/versions/{version}", get(versions::show))
+        .route("/workflows/{id}/diff", get(versions::diff))
         .route("/workflows/{id}/activate", post(workflows::activate))
         .route("/workflows/{id}/deactivate", post(workflows::deactivate))
         .route(

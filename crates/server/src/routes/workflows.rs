@@ -22,7 +22,7 @@ use waflow_domain::WorkflowDocument;
 use waflow_store::{Workflow, WorkflowWrite};
 
 /// Serializes workflow writes within this process.
-fn write_lock() -> &'static Mutex<()> {
+pub(super) fn write_lock() -> &'static Mutex<()> {
     static LOCK: OnceLock<Mutex<()>> = OnceLock::new();
     LOCK.get_or_init(|| Mutex::new(()))
 }
@@ -30,7 +30,7 @@ fn write_lock() -> &'static Mutex<()> {
 /// Checks the workspace rules for a parsed document and returns what to store.
 /// Checks the rich content of `send` and `menu` steps against WhatsApp's limits, and that a
 /// menu routes only its own options.
-fn check_contents(doc: &WorkflowDocument) -> Result<(), ApiError> {
+pub(super) fn check_contents(doc: &WorkflowDocument) -> Result<(), ApiError> {
     use waflow_channels::cloud_api::content::Content;
     use waflow_domain::step::Action;
     for (i, step) in doc.steps.iter().enumerate() {
@@ -62,7 +62,7 @@ fn check_contents(doc: &WorkflowDocument) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn checked(
+pub(super) async fn checked(
     state: &AppState,
     caller: &Caller,
     doc: &WorkflowDocument,

@@ -1,0 +1,204 @@
+//! A workflow's versions: the draft (edited freely, validated, not live), publishing it as the
+//! next immutable version, the version list, one version's document, and a diff between two.
+//!
+//! **Invariant:** a draft never runs; publishing validates it exactly as a replacement would
+//! (field paths, exact-phrase uniqueness, content limits), and runs already started keep the
+//! version they started on.
+
+use super::workflows::{check_contents, checked, write_lock};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, DocumentBody, Params};
+use crate::AppState;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+use waflow_domain::WorkflowDocument;
+use waflow_store::Workflow;
+
+/// The draft, or null.
+pub async fn draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Value>> {
+    let draft = state
+        .store
+        .workflow_draft(&caller.workspace_id, &id)
+        .await?;
+    Ok(Json(json!({ "draft": draft })))
+}
+
+/// Saves the draft after validating it; the live version is untouched.
+pub async fn save_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    DocumentBody(body): DocumentBody,
+) -> ApiResult<Json<Value>> {
+    let doc = WorkflowDocument::parse(&body)?;
+    check_contents(&doc)?;
+    state
+        .store
+        .set_workflow_draft(&caller.workspace_id, &id, Some(&body))
+        .await?;
+    Ok(Json(json!({ "draft": body })))
+}
+
+/// Discards the draft.
+pub async fn discard_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .set_workflow_draft(&caller.workspace_id, &id, None)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Publishes the draft as the next version.
+pub async fn publish(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Workflow>> {
+    let _guard = write_lock().lock().await;
+    let Some(body) = state
+        .store
+        .workflow_draft(&caller.workspace_id, &id)
+        .await?
+    else {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: format!(
+                "workflow {id} has no draft to publish; save one with PUT /workflows/{id}/draft"
+            ),
+        });
+    };
+    let doc = WorkflowDocument::parse(&body)?;
+    let write = checked(&state, &caller, &doc, Some(&id)).await?;
+    let updated = state
+        .store
+        .update_workflow(&caller.workspace_id, &id, &write)
+        .await?;
+    state
+        .store
+        .set_workflow_draft(&caller.workspace_id, &id, None)
+        .await?;
+    state.engine.invalidate(&caller.workspace_id);
+    Ok(Json(updated))
+}
+
+/// The versions, oldest first.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Value>> {
+    let wf = state.store.workflow(&caller.workspace_id, &id).await?;
+    let versions = state
+        .store
+        .workflow_versions(&caller.workspace_id, &id)
+        .await?;
+    let data: Vec<Value> = versions
+        .into_iter()
+        .map(|(v, at)| json!({"version": v, "created_at": at, "current": v == wf.version}))
+        .collect();
+    Ok(Json(json!({ "data": data })))
+}
+
+async fn version_document(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    which: &str,
+) -> ApiResult<Value> {
+    state.store.workflow(&caller.workspace_id, id).await?;
+    if which == "draft" {
+        return state
+            .store
+            .workflow_draft(&caller.workspace_id, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("workflow {id} has no draft")));
+    }
+    let version: i64 = which.parse().map_err(|_| {
+        ApiError::invalid(
+            "version",
+            format!("{which:?} is not a version number or \"draft\""),
+        )
+    })?;
+    state
+        .store
+        .workflow_version(id, version)
+        .await
+        .map_err(|_| ApiError::NotFound(format!("workflow {id} has no version {version}")))
+}
+
+/// One version's document.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath((id, version)): UrlPath<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let document = version_document(&state, &caller, &id, &version).await?;
+    Ok(Json(json!({"version": version, "document": document})))
+}
+
+/// What changed between two versions (`?from=1&to=2`; `to` may be `draft`): each changed path
+/// with its value before and after.
+pub async fn diff(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let from = params
+        .get("from")
+        .ok_or_else(|| ApiError::invalid("from", "is required: a version number"))?;
+    let to = params
+        .get("to")
+        .ok_or_else(|| ApiError::invalid("to", "is required: a version number or \"draft\""))?;
+    let before = version_document(&state, &caller, &id, from).await?;
+    let after = version_document(&state, &caller, &id, to).await?;
+    let mut changes = Vec::new();
+    json_diff("", &before, &after, &mut changes);
+    Ok(Json(json!({"from": from, "to": to, "changes": changes})))
+}
+
+/// The paths where two JSON documents differ (objects by key, arrays by index).
+fn json_diff(path: &str, a: &Value, b: &Value, out: &mut Vec<Value>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                json_diff(
+                    &p,
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for i in 0..x.len().max(y.len()) {
+                json_diff(
+                    &format!("{path}[{i}]"),
+                    x.get(i).unwrap_or(&Value::Null),
+                    y.get(i).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        _ if a != b => out.push(json!({"path": path, "before": a, "after": b})),
+        _ => {}
+    }
+}
