@@ -55,6 +55,26 @@ pub(crate) struct Inner {
     pub node_id: String,
     /// Where HTTP request steps may go.
     pub http_policy: waflow_outbound_http::Policy,
+    /// How long log entries are kept.
+    pub log_retention: chrono::Duration,
+}
+
+/// How the engine is set up beyond its store, clock and channels.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineOptions {
+    /// Where HTTP request steps may go (the SSRF guard's setting).
+    pub http_policy: waflow_outbound_http::Policy,
+    /// Log entries older than this many days are deleted (daily).
+    pub log_retention_days: u32,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            http_policy: Default::default(),
+            log_retention_days: 90,
+        }
+    }
 }
 
 impl Inner {
@@ -91,12 +111,12 @@ impl Engine {
         Self::start_with(store, clock, channels, Default::default())
     }
 
-    /// Starts the engine with `http_policy` for HTTP request steps (the SSRF guard's setting).
+    /// Starts the engine with `options`.
     pub fn start_with(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         channels: Channels,
-        http_policy: waflow_outbound_http::Policy,
+        options: EngineOptions,
     ) -> Self {
         let (tx, rx) = mpsc::channel(4096);
         let inner = Arc::new(Inner {
@@ -110,12 +130,14 @@ impl Engine {
             worker_wake: Notify::new(),
             timers_added: Default::default(),
             node_id: new_id("node"),
-            http_policy,
+            http_policy: options.http_policy,
+            log_retention: chrono::Duration::days(i64::from(options.log_retention_days.max(1))),
         });
         tokio::spawn(intake::intake_loop(inner.clone(), rx));
         tokio::spawn(timers::timer_loop(inner.clone()));
         tokio::spawn(sender::sender_loop(inner.clone()));
         tokio::spawn(date_triggers::date_loop(inner.clone()));
+        tokio::spawn(retention_loop(inner.clone()));
         Self { inner }
     }
 
@@ -184,6 +206,12 @@ impl Engine {
     /// every 30 s); for tests and tools. Returns how many runs started.
     pub async fn run_idle_triggers(&self) -> Result<usize, Error> {
         date_triggers::run_idle(&self.inner).await
+    }
+
+    /// Deletes log entries older than the retention (a task does this hourly); for tests and
+    /// tools. Returns how many.
+    pub async fn run_retention(&self) -> Result<u64, Error> {
+        run_retention(&self.inner).await
     }
 
     /// Delivers one batch from the outbox (the sender does this continuously); for tests and tools.
@@ -313,4 +341,24 @@ pub fn menu_option_ids(content: &serde_json::Value) -> Vec<String> {
         .into_iter()
         .map(|(id, _)| id)
         .collect()
+}
+
+/// Deletes log entries older than the retention.
+async fn run_retention(inner: &Inner) -> Result<u64, Error> {
+    let before = inner.clock.now() - inner.log_retention;
+    let deleted = inner.store.delete_logs_before(before).await?;
+    if deleted > 0 {
+        tracing::info!(deleted, %before, "old log entries deleted");
+    }
+    Ok(deleted)
+}
+
+/// Applies the retention every hour.
+async fn retention_loop(inner: Arc<Inner>) {
+    loop {
+        if let Err(e) = run_retention(&inner).await {
+            tracing::error!(error = %e, "log retention failed; retrying");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
 }

@@ -89,6 +89,8 @@ pub struct Config {
     /// Let HTTP request steps reach loopback, private and link-local addresses (off: the SSRF
     /// guard refuses them).
     pub allow_private_http: bool,
+    /// Log entries older than this many days are deleted.
+    pub log_retention_days: u32,
 }
 
 /// Meta's Graph API.
@@ -107,6 +109,7 @@ impl Config {
             graph_url: DEFAULT_GRAPH_URL.into(),
             graph_version: DEFAULT_GRAPH_VERSION.into(),
             allow_private_http: false,
+            log_retention_days: 90,
         }
     }
 }
@@ -184,8 +187,11 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         store.clone(),
         clock,
         channels,
-        waflow_outbound_http::Policy {
-            allow_private: config.allow_private_http,
+        waflow_engine::EngineOptions {
+            http_policy: waflow_outbound_http::Policy {
+                allow_private: config.allow_private_http,
+            },
+            log_retention_days: config.log_retention_days,
         },
     );
     let state = AppState {

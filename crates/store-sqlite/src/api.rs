@@ -945,6 +945,25 @@ impl Store for SqliteStore {
         self.workflow_on(&mut conn, workspace_id, id).await
     }
 
+    async fn delete_logs_before(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut deleted = 0;
+        loop {
+            // Short chunks: the write connection is never held for long.
+            let done = sqlx::query(
+                "DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE created_at < ? LIMIT 2000)",
+            )
+            .bind(ms(before))
+            .execute(&mut *self.writer.lock().await?)
+            .await
+            .map_err(db)?
+            .rows_affected();
+            deleted += done;
+            if done < 2000 {
+                return Ok(deleted);
+            }
+        }
+    }
+
     async fn workflow_versions(
         &self,
         workspace_id: &str,

@@ -245,6 +245,9 @@ pub trait Store: Send + Sync + 'static {
     async fn workflow(&self, workspace_id: &str, id: &str) -> Result<Workflow>;
     /// The document of one (immutable) version of a workflow.
     async fn workflow_version(&self, workflow_id: &str, version: i64) -> Result<Value>;
+    /// Deletes log entries written before `before`, in chunks (each its own short transaction);
+    /// returns how many.
+    async fn delete_logs_before(&self, before: DateTime<Utc>) -> Result<u64>;
     /// A workflow's versions, oldest first: (version, created at).
     async fn workflow_versions(
         &self,

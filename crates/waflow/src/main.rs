@@ -62,6 +62,9 @@ struct ServeArgs {
     /// default: the SSRF guard).
     #[arg(long, env = "WAFLOW_ALLOW_PRIVATE_HTTP")]
     allow_private_http: bool,
+    /// Keep log entries this many days (older ones are deleted hourly).
+    #[arg(long, env = "WAFLOW_LOG_RETENTION_DAYS", default_value_t = 90)]
+    log_retention_days: u32,
     /// The Graph API version for Cloud API numbers.
     #[arg(long, env = "WAFLOW_GRAPH_VERSION", default_value = waflow_server::DEFAULT_GRAPH_VERSION)]
     graph_version: String,
@@ -130,6 +133,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 graph_url: args.graph_url,
                 graph_version: args.graph_version,
                 allow_private_http: args.allow_private_http,
+                log_retention_days: args.log_retention_days,
                 ..Config::new(args.listen, args.data.data_dir)
             };
             let running = waflow_server::start_with_system_clock(&config).await?;

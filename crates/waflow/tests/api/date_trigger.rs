@@ -222,3 +222,27 @@ async fn conversation_idle_nudges_once_after_our_last_message() {
         .await;
     assert_eq!(r.body["error"]["field"], "trigger.minutes", "{}", r.body);
 }
+
+#[tokio::test]
+async fn log_entries_older_than_the_retention_are_deleted() {
+    let (app, clock) = TestApp::spawn_at("2027-01-01T10:00:00Z").await;
+    app.create_workflow(reply_workflow(
+        "Echo",
+        json!({"type": "message_received"}),
+        None,
+        "ok",
+    ))
+    .await;
+    app.inject("+393331280001", "vecchio").await;
+    clock.set(utc("2027-03-01T10:00:00Z"));
+    app.inject("+393331280001", "recente").await;
+    let before = app.logs("limit=100").await.len();
+    assert_eq!(before, 4, "an evaluation and a run per message");
+    clock.set(utc("2027-04-05T10:00:00Z")); // 94 days after the first, 35 after the second
+    assert_eq!(app.running.engine.run_retention().await.unwrap(), 2);
+    let left = app.logs("limit=100").await;
+    assert_eq!(left.len(), 2);
+    assert!(left
+        .iter()
+        .all(|l| l["created_at"].as_str().unwrap().starts_with("2027-03-01")));
+}
