@@ -183,7 +183,7 @@ async fn start_run(
         number_id,
         conversation_id: &conversation_id,
     };
-    let mut run = executor::new_run(&target, now);
+    let mut run = executor::new_run(&mut writes, &target, now);
     let burst = Burst {
         doc,
         calendar: &state.calendar,

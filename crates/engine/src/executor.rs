@@ -51,7 +51,9 @@ pub(crate) struct RunTarget<'a> {
 }
 
 /// A fresh run, not yet started.
-pub(crate) fn new_run(t: &RunTarget<'_>, now: DateTime<Utc>) -> Run {
+/// A new run of a workflow; counts it as entered.
+pub(crate) fn new_run(writes: &mut Writes, t: &RunTarget<'_>, now: DateTime<Utc>) -> Run {
+    count(writes, t.workflow_id, "", "entered");
     Run {
         id: new_id("run"),
         workspace_id: t.workspace_id.to_string(),
@@ -89,10 +91,54 @@ fn record(run: &mut Run, exec: &mut Execution, entry: Value) {
     exec.steps.push(entry);
 }
 
+/// Adds one to a counter of a workflow (`step` empty) or of one of its steps.
+pub(crate) fn count(writes: &mut Writes, workflow_id: &str, step: &str, counter: &'static str) {
+    *writes
+        .counters
+        .entry((workflow_id.to_string(), step.to_string(), counter))
+        .or_insert(0) += 1;
+}
+
+/// Runs steps starting at `start` (see [`advance_steps`]) and counts what happened: each step
+/// entered, each message sent, each failure, a completion. (A run entering the workflow is
+/// counted by [`new_run`].)
+pub(crate) fn advance(
+    writes: &mut Writes,
+    run: &mut Run,
+    contact: &mut Contact,
+    burst: &Burst<'_>,
+    start: Option<usize>,
+    delay_elapsed: bool,
+) -> Execution {
+    let state_before = run.state.clone();
+    let exec = advance_steps(writes, run, contact, burst, start, delay_elapsed);
+    let wf = run.workflow_id.clone();
+    for entry in &exec.steps {
+        let step = entry["step"].as_str().unwrap_or_default();
+        count(writes, &wf, step, "entered");
+        match entry["result"].as_str() {
+            Some("queued") => {
+                count(writes, &wf, step, "sent");
+                count(writes, &wf, "", "sent");
+            }
+            Some("failed") => count(writes, &wf, step, "failed"),
+            _ => {}
+        }
+    }
+    if run.state != state_before {
+        match run.state.as_str() {
+            run_state::COMPLETED => count(writes, &wf, "", "completed"),
+            run_state::FAILED => count(writes, &wf, "", "failed"),
+            _ => {}
+        }
+    }
+    exec
+}
+
 /// Runs steps starting at `start`. When `delay_elapsed` is true the first step's `when` has
 /// already passed (it fired from a timer); every later step's `when` is honoured by scheduling a
 /// timer and stopping. Leaves `run.state` and `run.current_step` describing where the run is.
-pub(crate) fn advance(
+fn advance_steps(
     writes: &mut Writes,
     run: &mut Run,
     contact: &mut Contact,

@@ -442,7 +442,7 @@ fn start_run(
         number_id: &req.number_id,
         conversation_id: ctx.conversation_id,
     };
-    let mut run = executor::new_run(&target, now);
+    let mut run = executor::new_run(writes, &target, now);
     let burst = Burst {
         doc: ctx.doc,
         calendar: &state.calendar,
@@ -487,6 +487,9 @@ fn resume(
     if let Value::Object(vars) = &mut run.variables {
         vars.insert("last_reply".into(), json!(req.text));
     }
+    let waiting_step = run.current_step.clone().unwrap_or_default();
+    executor::count(writes, &run.workflow_id, "", "replied");
+    executor::count(writes, &run.workflow_id, &waiting_step, "replied");
     let burst = Burst {
         doc,
         calendar: &state.calendar,

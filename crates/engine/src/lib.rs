@@ -299,7 +299,7 @@ impl Engine {
                     number_id,
                     conversation_id: &conversation_id,
                 };
-                let mut run = executor::new_run(&target, now);
+                let mut run = executor::new_run(&mut writes, &target, now);
                 let burst = executor::Burst {
                     doc: &wf.document,
                     calendar: &state.calendar,

@@ -964,6 +964,22 @@ impl Store for SqliteStore {
         }
     }
 
+    async fn workflow_counters(
+        &self,
+        workspace_id: &str,
+        workflow_id: &str,
+    ) -> Result<Vec<(String, String, i64)>> {
+        sqlx::query_as(
+            "SELECT c.step_id, c.counter, c.value FROM workflow_counters c JOIN workflows w ON w.id = c.workflow_id \
+             WHERE w.id = ? AND w.workspace_id = ? ORDER BY c.step_id, c.counter",
+        )
+        .bind(workflow_id)
+        .bind(workspace_id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)
+    }
+
     async fn workflow_versions(
         &self,
         workspace_id: &str,

@@ -170,6 +170,20 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
             .await
             .map_err(db)?;
     }
+    let counters: Vec<_> = w.counters.iter().collect();
+    for chunk in counters.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO workflow_counters (workflow_id, step_id, counter, value) ",
+        );
+        q.push_values(chunk, |mut b, ((workflow, step, counter), value)| {
+            b.push_bind(workflow)
+                .push_bind(step)
+                .push_bind(*counter)
+                .push_bind(**value);
+        });
+        q.push(" ON CONFLICT (workflow_id, step_id, counter) DO UPDATE SET value = value + excluded.value");
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
     for (contact, blocked) in &w.contact_blocked {
         sqlx::query("UPDATE contacts SET blocked = ?, updated_at = ? WHERE id = ?")
             .bind(blocked)

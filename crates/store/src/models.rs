@@ -432,6 +432,9 @@ pub struct Writes {
     pub contact_blocked: std::collections::BTreeMap<String, bool>,
     /// (contact id, the run to keep): every other live run of the contact ends, timers dropped.
     pub end_other_runs: Vec<(String, String)>,
+    /// Counter increments: (workflow id, step id or "" for the workflow, counter) → amount.
+    /// Counters: `entered`, `completed`, `failed`, `sent`, `replied`.
+    pub counters: std::collections::BTreeMap<(String, String, &'static str), i64>,
     pub logs: Vec<LogEntry>,
     /// Results of delivery attempts, recorded as by [`crate::Store::record_deliveries`].
     pub deliveries: Vec<Delivery>,

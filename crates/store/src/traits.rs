@@ -248,6 +248,12 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes log entries written before `before`, in chunks (each its own short transaction);
     /// returns how many.
     async fn delete_logs_before(&self, before: DateTime<Utc>) -> Result<u64>;
+    /// A workflow's counters: (step id or "" for the workflow, counter, value).
+    async fn workflow_counters(
+        &self,
+        workspace_id: &str,
+        workflow_id: &str,
+    ) -> Result<Vec<(String, String, i64)>>;
     /// A workflow's versions, oldest first: (version, created at).
     async fn workflow_versions(
         &self,

@@ -100,6 +100,7 @@ pub fn router() -> Router<AppState> {
         .route("/workflows/{id}/versions", get(versions::list))
         .route("/workflows/{id}/versions/{version}", get(versions::show))
         .route("/workflows/{id}/diff", get(versions::diff))
+        .route("/workflows/{id}/counters", get(versions::counters))
         .route("/workflows/{id}/activate", post(workflows::activate))
         .route("/workflows/{id}/deactivate", post(workflows::deactivate))
         .route(

@@ -202,3 +202,29 @@ fn json_diff(path: &str, a: &Value, b: &Value, out: &mut Vec<Value>) {
         _ => {}
     }
 }
+
+/// The workflow's counters — entered, completed, failed, sent, replied — for the workflow and
+/// for each step.
+pub async fn counters(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Value>> {
+    state.store.workflow(&caller.workspace_id, &id).await?;
+    let rows = state
+        .store
+        .workflow_counters(&caller.workspace_id, &id)
+        .await?;
+    let zero = || json!({"entered": 0, "completed": 0, "failed": 0, "sent": 0, "replied": 0});
+    let mut workflow = zero();
+    let mut steps = serde_json::Map::new();
+    for (step, counter, value) in rows {
+        let target = if step.is_empty() {
+            &mut workflow
+        } else {
+            steps.entry(step).or_insert_with(zero)
+        };
+        target[counter.as_str()] = json!(value);
+    }
+    Ok(Json(json!({"workflow": workflow, "steps": steps})))
+}

@@ -236,3 +236,36 @@ async fn import_export_import_gives_identical_documents() {
         assert_eq!(export(&app, &id3, format).await, second);
     }
 }
+
+#[tokio::test]
+async fn counters_count_runs_steps_messages_replies_and_failures() {
+    let (app, clock) = TestApp::spawn_at("2027-01-01T10:00:00Z").await;
+    let id = app
+        .create_workflow(json!({"name": "Counted", "trigger": {"type": "exact_phrase", "phrase": "conta"},
+            "steps": [{"id": "ask", "type": "question", "text": "Un numero?", "validate": "number", "max_retries": 0},
+                      {"id": "thanks", "type": "send_text", "text": "Grazie", "when": "1h"}]}))
+        .await;
+    app.inject("+393331290001", "conta").await;
+    app.inject("+393331290002", "conta").await;
+    app.inject("+393331290003", "conta").await;
+    app.inject("+393331290001", "7").await; // valid: waits an hour, then thanks
+    app.inject("+393331290002", "sette").await; // invalid, no retries: the run completes
+    clock.set(utc("2027-01-01T11:30:00Z"));
+    app.running.engine.run_due_steps().await.unwrap();
+    let c = app
+        .get(&format!("/api/v1/workflows/{id}/counters"))
+        .await
+        .body;
+    assert_eq!(c["workflow"]["entered"], 3, "{c}");
+    assert_eq!(c["workflow"]["replied"], 2, "{c}");
+    assert_eq!(c["workflow"]["completed"], 2, "{c}");
+    assert_eq!(
+        c["workflow"]["sent"], 4,
+        "three questions and one thanks: {c}"
+    );
+    assert_eq!(c["steps"]["ask"]["entered"], 3, "{c}");
+    assert_eq!(c["steps"]["ask"]["sent"], 3, "{c}");
+    assert_eq!(c["steps"]["ask"]["replied"], 2, "{c}");
+    assert_eq!(c["steps"]["thanks"]["entered"], 1, "{c}");
+    assert_eq!(c["steps"]["thanks"]["sent"], 1, "{c}");
+}
