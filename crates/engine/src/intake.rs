@@ -146,11 +146,14 @@ async fn process_batch(
             .extend(process_sub_batch(inner, &mut tx, &states, &requests[start..end], now).await?);
         start = end;
     }
-    // Delivery results waiting to be recorded ride along in this transaction: one commit for both.
+    // Delivery results waiting to be recorded, and counters once a second, ride along in this
+    // transaction: one commit for all.
     let deliveries = inner.pending.take();
-    if !deliveries.is_empty() {
+    let counters = inner.counters.take(false);
+    if !deliveries.is_empty() || !counters.is_empty() {
         let writes = Writes {
             deliveries,
+            counters,
             ..Default::default()
         };
         let applied = tx.apply(&writes).await;
@@ -165,6 +168,7 @@ async fn process_batch(
             }
             Err(e) => {
                 inner.pending.restore(writes.deliveries);
+                inner.counters.restore(writes.counters);
                 Err(e.into())
             }
         };
@@ -261,6 +265,8 @@ async fn process_sub_batch(
     if !writes.timers.is_empty() {
         inner.timers_added.store(true, Ordering::Relaxed);
     }
+    // Counters are written at most once a second (see `counters`).
+    inner.counters.add(std::mem::take(&mut writes.counters));
     tx.apply(&writes).await?;
     Ok(outcomes)
 }

@@ -9,6 +9,7 @@
 
 pub mod cache;
 pub mod clock;
+mod counters;
 mod date_triggers;
 mod executor;
 mod http_step;
@@ -57,6 +58,8 @@ pub(crate) struct Inner {
     pub http_policy: waflow_outbound_http::Policy,
     /// How long log entries are kept.
     pub log_retention: chrono::Duration,
+    /// Counts of the intake path not yet written.
+    pub counters: counters::PendingCounters,
 }
 
 /// How the engine is set up beyond its store, clock and channels.
@@ -132,6 +135,7 @@ impl Engine {
             node_id: new_id("node"),
             http_policy: options.http_policy,
             log_retention: chrono::Duration::days(i64::from(options.log_retention_days.max(1))),
+            counters: Default::default(),
         });
         tokio::spawn(intake::intake_loop(inner.clone(), rx));
         tokio::spawn(timers::timer_loop(inner.clone()));
@@ -206,6 +210,28 @@ impl Engine {
     /// every 30 s); for tests and tools. Returns how many runs started.
     pub async fn run_idle_triggers(&self) -> Result<usize, Error> {
         date_triggers::run_idle(&self.inner).await
+    }
+
+    /// Writes the counts the intake gathered in memory, so that a read sees every count.
+    pub async fn flush_counters(&self) -> Result<(), Error> {
+        let counters = self.inner.counters.take(true);
+        if counters.is_empty() {
+            return Ok(());
+        }
+        let writes = Writes {
+            counters,
+            ..Default::default()
+        };
+        let mut tx = self.inner.store.begin().await?;
+        let applied = match tx.apply(&writes).await {
+            Ok(()) => tx.commit().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = applied {
+            self.inner.counters.restore(writes.counters);
+            return Err(e.into());
+        }
+        Ok(())
     }
 
     /// Deletes log entries older than the retention (a task does this hourly); for tests and

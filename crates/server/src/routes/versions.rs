@@ -211,6 +211,7 @@ pub async fn counters(
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<Json<Value>> {
     state.store.workflow(&caller.workspace_id, &id).await?;
+    state.engine.flush_counters().await?;
     let rows = state
         .store
         .workflow_counters(&caller.workspace_id, &id)
