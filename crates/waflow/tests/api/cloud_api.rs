@@ -968,7 +968,7 @@ async fn a_file_is_uploaded_through_the_graph_api_and_sent_by_its_media_id() {
 async fn messages_to_one_contact_are_paced_not_dropped() {
     let c = CloudApp::start_with_settings(
         Arc::new(SystemClock),
-        json!({"per_recipient_burst": 2, "per_recipient_interval_ms": 400}),
+        json!({"per_recipient_burst": 2, "per_recipient_interval_ms": 1500}),
     )
     .await;
     c.deliver(&payload(vec![text_message(
@@ -1014,8 +1014,8 @@ async fn messages_to_one_contact_are_paced_not_dropped() {
     })
     .await;
     assert!(
-        started.elapsed() >= Duration::from_millis(800),
-        "two more at 400 ms apart"
+        started.elapsed() >= Duration::from_millis(3000),
+        "two more at 1.5 s apart"
     );
     let texts: Vec<String> = c
         .graph
