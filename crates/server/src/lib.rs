@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
 use waflow_channels::cloud_api::channel::CloudApiChannel;
-use waflow_channels::cloud_api::graph::GraphClient;
 use waflow_channels::Channels;
 use waflow_engine::clock::{Clock, SystemClock};
 use waflow_engine::Engine;
@@ -168,9 +167,10 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         None => secrets::MasterKey::load_or_create(&config.data_dir),
     }
     .map_err(|e| StartError(e.to_string()))?;
-    let graph = GraphClient::new(&config.graph_url, &config.graph_version)
-        .map_err(|e| StartError(format!("graph API client: {e}")))?;
-    let cloud_channel = Arc::new(CloudApiChannel::new(graph));
+    let cloud_channel = Arc::new(CloudApiChannel::new(
+        &config.graph_url,
+        &config.graph_version,
+    ));
     let cloud = Arc::new(cloud::CloudApi::new(
         key,
         cloud_channel.clone(),

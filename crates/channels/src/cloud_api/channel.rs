@@ -46,7 +46,10 @@ impl Default for Limits {
 
 /// The Cloud API channel: the Graph client and the numbers it sends for.
 pub struct CloudApiChannel {
-    graph: GraphClient,
+    /// Built on first use: a process without Cloud API numbers never loads the TLS stack.
+    graph: std::sync::OnceLock<Result<GraphClient, GraphError>>,
+    graph_url: String,
+    graph_version: String,
     lines: RwLock<HashMap<String, Arc<Line>>>,
 }
 
@@ -149,10 +152,12 @@ impl TokenBucket {
 }
 
 impl CloudApiChannel {
-    /// A channel sending through `graph`, with no numbers yet.
-    pub fn new(graph: GraphClient) -> Self {
+    /// A channel sending through the Graph API at `base_url` / `version`, with no numbers yet.
+    pub fn new(base_url: &str, version: &str) -> Self {
         Self {
-            graph,
+            graph: std::sync::OnceLock::new(),
+            graph_url: base_url.to_string(),
+            graph_version: version.to_string(),
             lines: RwLock::new(HashMap::new()),
         }
     }
@@ -182,9 +187,12 @@ impl CloudApiChannel {
         self.lines.read().ok()?.get(number_id).cloned()
     }
 
-    /// The Graph client, for media and templates.
-    pub fn graph(&self) -> &GraphClient {
-        &self.graph
+    /// The Graph client, built on first use.
+    pub fn graph(&self) -> Result<&GraphClient, GraphError> {
+        self.graph
+            .get_or_init(|| GraphClient::new(self.graph_url.clone(), self.graph_version.clone()))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Downloads a received media file of a number: the media-id lookup, then the file.
@@ -194,15 +202,15 @@ impl CloudApiChannel {
         media_id: &str,
     ) -> Result<(MediaInfo, Vec<u8>), GraphError> {
         let line = self.line(number_id).ok_or_else(|| no_line(number_id))?;
-        let info = self.graph.media_url(&line.credentials, media_id).await?;
-        let bytes = self.graph.download(&line.credentials, &info.url).await?;
+        let info = self.graph()?.media_url(&line.credentials, media_id).await?;
+        let bytes = self.graph()?.download(&line.credentials, &info.url).await?;
         Ok((info, bytes))
     }
 
     /// Marks a received message (and the ones before it) as read: the contact sees blue ticks.
     pub async fn mark_read(&self, number_id: &str, wamid: &str) -> Result<(), GraphError> {
         let line = self.line(number_id).ok_or_else(|| no_line(number_id))?;
-        self.graph.mark_read(&line.credentials, wamid).await
+        self.graph()?.mark_read(&line.credentials, wamid).await
     }
 
     /// The message templates of a number's WhatsApp Business Account.
@@ -212,7 +220,7 @@ impl CloudApiChannel {
         waba_id: &str,
     ) -> Result<Vec<Template>, GraphError> {
         let line = self.line(number_id).ok_or_else(|| no_line(number_id))?;
-        self.graph
+        self.graph()?
             .templates(waba_id, &line.credentials.access_token)
             .await
     }
@@ -226,7 +234,7 @@ impl CloudApiChannel {
         filename: &str,
     ) -> Result<String, GraphError> {
         let line = self.line(number_id).ok_or_else(|| no_line(number_id))?;
-        self.graph
+        self.graph()?
             .upload_media(&line.credentials, bytes, mime_type, filename)
             .await
     }
@@ -292,7 +300,8 @@ impl Channel for CloudApiChannel {
         }
         line.bucket.lock().await.take().await;
         let wamid = self
-            .graph
+            .graph()
+            .map_err(SendError::from)?
             .send(&line.credentials, to, &content)
             .await
             .map_err(SendError::from)?;
