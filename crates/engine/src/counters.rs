@@ -1,8 +1,8 @@
-//! Workflow counters on the intake path: gathered in memory and written at most once a second
-//! (inside an intake transaction, or when someone reads them), instead of one upsert per batch.
+//! Workflow counters on the intake path: gathered in memory and written at most every ten
+//! seconds (inside an intake transaction, or when someone reads them), instead of one upsert per batch.
 //!
 //! **Invariant:** a read through [`crate::Engine::flush_counters`] sees every count; a crash
-//! loses at most the last second of counts (counters are statistics, not state: runs, messages
+//! loses at most the last ten seconds of counts (counters are statistics, not state: runs, messages
 //! and logs are never affected).
 
 use std::collections::BTreeMap;
@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 type Counts = BTreeMap<(String, String, &'static str), i64>;
 
-/// How often pending counts ride along in an intake transaction.
-const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// How often pending counts ride along in an intake transaction (each flush upserts a row per counter, a few milliseconds under load, so not often).
+const FLUSH_EVERY: Duration = Duration::from_secs(10);
 
 /// Counts not yet written.
 pub(crate) struct PendingCounters {

@@ -146,7 +146,7 @@ async fn process_batch(
             .extend(process_sub_batch(inner, &mut tx, &states, &requests[start..end], now).await?);
         start = end;
     }
-    // Delivery results waiting to be recorded, and counters once a second, ride along in this
+    // Delivery results waiting to be recorded, and counters every ten seconds, ride along in this
     // transaction: one commit for all.
     let deliveries = inner.pending.take();
     let counters = inner.counters.take(false);
@@ -265,7 +265,7 @@ async fn process_sub_batch(
     if !writes.timers.is_empty() {
         inner.timers_added.store(true, Ordering::Relaxed);
     }
-    // Counters are written at most once a second (see `counters`).
+    // Counters are written at most every ten seconds (see `counters`).
     inner.counters.add(std::mem::take(&mut writes.counters));
     tx.apply(&writes).await?;
     Ok(outcomes)
