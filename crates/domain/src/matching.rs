@@ -206,7 +206,9 @@ impl WorkflowSet {
                 }
                 Trigger::Holiday => set.holiday.push(i),
                 // Started by the clock, not by messages.
-                Trigger::Date { .. } | Trigger::ConversationIdle { .. } => {}
+                Trigger::Date { .. }
+                | Trigger::ConversationIdle { .. }
+                | Trigger::Integration { .. } => {}
                 Trigger::OutsideBusinessHours => set.outside_hours.push(i),
             }
         }

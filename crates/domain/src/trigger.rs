@@ -6,6 +6,7 @@ use crate::parse::{FieldError, Obj};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// What starts a workflow: inbound messages, exact phrases, new contacts, the two fallbacks that
 /// fire only when nothing else matched, and dates in contact fields.
@@ -22,6 +23,18 @@ pub enum Trigger {
     OutsideBusinessHours,
     /// Fallback: an inbound message on a holiday that no other workflow took.
     Holiday,
+    /// A call from another system to the workflow's own URL: `phone` (and optional `name`) are
+    /// dotted paths into the JSON payload naming the contact; `fields` map contact fields and
+    /// `vars` run variables to paths.
+    Integration {
+        phone: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        fields: BTreeMap<String, String>,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        vars: BTreeMap<String, String>,
+    },
     /// No reply for `minutes` after our last message in a conversation (once per message; our
     /// own follow-up does not start the workflow again).
     ConversationIdle { minutes: i64 },
@@ -110,7 +123,7 @@ pub fn date_matches(value: &str, occurrence: &DateOccurrence) -> bool {
 
 const TRIGGER_TYPES: &str =
     "message_received, exact_phrase, contact_created, outside_business_hours, holiday, date, \
-     conversation_idle";
+     conversation_idle, integration";
 
 impl Trigger {
     /// Parses the `trigger` object.
@@ -128,6 +141,42 @@ impl Trigger {
             "contact_created" => Trigger::ContactCreated,
             "outside_business_hours" => Trigger::OutsideBusinessHours,
             "holiday" => Trigger::Holiday,
+            "integration" => {
+                obj.only(&["type", "phone", "name", "fields", "vars"])?;
+                let phone = obj.str("phone")?.trim().to_string();
+                if phone.is_empty() {
+                    return Err(obj.path.key("phone").message("must name the payload field holding the phone number, e.g. \"customer.phone\""));
+                }
+                let map = |key: &str| -> Result<BTreeMap<String, String>, FieldError> {
+                    let mut out = BTreeMap::new();
+                    if let Some((v, p)) = obj.opt(key) {
+                        let o = Obj::new(v, p.clone())?;
+                        for k in v
+                            .as_object()
+                            .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                            .unwrap_or_default()
+                        {
+                            if k.is_empty()
+                                || !k
+                                    .chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                            {
+                                return Err(p
+                                    .key(&k)
+                                    .message("is not a name (letters, digits, '-' and '_')"));
+                            }
+                            out.insert(k.clone(), o.str(&k)?.to_string());
+                        }
+                    }
+                    Ok(out)
+                };
+                Trigger::Integration {
+                    phone,
+                    name: obj.opt_str("name")?.map(str::to_string),
+                    fields: map("fields")?,
+                    vars: map("vars")?,
+                }
+            }
             "conversation_idle" => {
                 obj.only(&["type", "minutes"])?;
                 let minutes = obj.i64_or("minutes", 0)?;
@@ -183,7 +232,10 @@ impl Trigger {
         };
         if !matches!(
             trigger,
-            Trigger::ExactPhrase { .. } | Trigger::Date { .. } | Trigger::ConversationIdle { .. }
+            Trigger::ExactPhrase { .. }
+                | Trigger::Date { .. }
+                | Trigger::ConversationIdle { .. }
+                | Trigger::Integration { .. }
         ) {
             obj.only(&["type"])?;
         }
@@ -200,6 +252,7 @@ impl Trigger {
             Trigger::Holiday => "holiday",
             Trigger::Date { .. } => "date",
             Trigger::ConversationIdle { .. } => "conversation_idle",
+            Trigger::Integration { .. } => "integration",
         }
     }
 

@@ -14,6 +14,7 @@ mod date_triggers;
 mod executor;
 mod http_step;
 mod intake;
+mod integration;
 mod log;
 mod question;
 mod sender;
@@ -30,6 +31,7 @@ use waflow_domain::WorkflowDocument;
 use waflow_store::{new_id, Store, Writes};
 
 pub use intake::{InboundRequest, IntakeOutcome};
+pub use integration::{IntegrationOutcome, IntegrationStart};
 
 /// Engine errors.
 #[derive(Debug, thiserror::Error)]
@@ -232,6 +234,16 @@ impl Engine {
             return Err(e.into());
         }
         Ok(())
+    }
+
+    /// Starts an `integration` workflow for a contact (found or created with `fields`) with run
+    /// variables `vars`.
+    pub async fn start_integration(
+        &self,
+        workflow: &waflow_store::Workflow,
+        request: integration::IntegrationStart,
+    ) -> Result<integration::IntegrationOutcome, Error> {
+        integration::start(&self.inner, workflow, request).await
     }
 
     /// Deletes log entries older than the retention (a task does this hourly); for tests and

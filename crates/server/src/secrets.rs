@@ -16,6 +16,8 @@ use std::path::Path;
 #[derive(Clone)]
 pub struct MasterKey {
     cipher: XChaCha20Poly1305,
+    /// The key itself, for deriving per-purpose secrets.
+    raw: [u8; 32],
 }
 
 /// Why a key or a sealed value was refused.
@@ -40,7 +42,9 @@ impl MasterKey {
             return Err(SecretError::BadKey);
         }
         let cipher = XChaCha20Poly1305::new_from_slice(&bytes).map_err(|_| SecretError::BadKey)?;
-        Ok(Self { cipher })
+        let mut raw = [0u8; 32];
+        raw.copy_from_slice(&bytes);
+        Ok(Self { cipher, raw })
     }
 
     /// The key in `data_dir/master.key`, created (random, mode 0600) if missing.
@@ -55,12 +59,20 @@ impl MasterKey {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = XChaCha20Poly1305::generate_key(&mut OsRng);
                 write_private(&path, &hex::encode(key)).map_err(file_error)?;
-                Ok(Self {
-                    cipher: XChaCha20Poly1305::new(&key),
-                })
+                Self::from_hex(&hex::encode(key))
             }
             Err(e) => Err(file_error(e)),
         }
+    }
+
+    /// A secret for `purpose` (e.g. a workflow's integration URL), derived from the master key:
+    /// stable across restarts, different for every purpose, useless without the key.
+    pub fn derive(&self, purpose: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.raw)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(purpose.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 
     /// Encrypts `plaintext` with a fresh nonce.

@@ -964,6 +964,15 @@ impl Store for SqliteStore {
         }
     }
 
+    async fn workflow_by_id(&self, id: &str) -> Result<Workflow> {
+        let row = sqlx::query(&format!("{WORKFLOW_SELECT} WHERE w.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        convert::found(row, convert::workflow, "workflow")
+    }
+
     async fn workflow_counters(
         &self,
         workspace_id: &str,

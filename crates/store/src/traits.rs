@@ -248,6 +248,9 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes log entries written before `before`, in chunks (each its own short transaction);
     /// returns how many.
     async fn delete_logs_before(&self, before: DateTime<Utc>) -> Result<u64>;
+    /// A workflow by id alone: for its integration URL, which carries its own secret instead of
+    /// an API token.
+    async fn workflow_by_id(&self, id: &str) -> Result<Workflow>;
     /// A workflow's counters: (step id or "" for the workflow, counter, value).
     async fn workflow_counters(
         &self,

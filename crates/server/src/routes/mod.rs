@@ -4,6 +4,7 @@ mod agents;
 mod cloud_numbers;
 mod contacts;
 mod conversations;
+mod hooks;
 mod logs;
 mod numbers;
 mod versions;
@@ -101,6 +102,7 @@ pub fn router() -> Router<AppState> {
         .route("/workflows/{id}/versions/{version}", get(versions::show))
         .route("/workflows/{id}/diff", get(versions::diff))
         .route("/workflows/{id}/counters", get(versions::counters))
+        .route("/workflows/{id}/integration", get(hooks::show))
         .route("/workflows/{id}/activate", post(workflows::activate))
         .route("/workflows/{id}/deactivate", post(workflows::deactivate))
         .route(
@@ -111,6 +113,7 @@ pub fn router() -> Router<AppState> {
         .route("/logs/{id}", get(logs::show));
     Router::new()
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/hooks/{id}", post(hooks::receive))
         .route(
             "/webhooks/cloud_api/{id}",
             get(crate::cloud::webhook::verify).post(crate::cloud::webhook::receive),

@@ -486,3 +486,87 @@ async fn rich_steps_are_checked_against_whatsapp_limits_when_saved() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_integration_call_starts_its_workflow_for_the_contact_it_names() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_workflow(json!({"name": "Order paid", "trigger": {"type": "integration", "phone": "customer.phone",
+            "name": "customer.name", "fields": {"ultimo_ordine": "order.id"}, "vars": {"totale": "order.total"}},
+            "steps": [{"id": "thanks", "type": "send_text",
+                       "text": "Grazie {{ contact.first_name }}, ordine {{ contact.ultimo_ordine }} da {{ vars.totale }} euro ricevuto"}]}))
+        .await;
+    let info = app
+        .get(&format!("/api/v1/workflows/{id}/integration"))
+        .await
+        .body;
+    let secret = info["secret"].as_str().unwrap().to_string();
+    let url = format!("{}{}", app.base, info["url"].as_str().unwrap());
+    let call = |auth: Option<String>, body: Value| {
+        let mut req = app.client.post(&url).json(&body);
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let payload = json!({"customer": {"phone": "+39 333 129 0001", "name": "Luca Bianchi"}, "order": {"id": "A-77", "total": 42.5}});
+    let (status, _) = call(None, payload.clone()).await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
+    let (status, _) = call(Some("Bearer wrong".into()), payload.clone()).await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
+    let (status, body) = call(
+        Some(format!("Bearer {secret}")),
+        json!({"customer": {"name": "X"}, "order": {"id": "1", "total": 1}}),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "customer.phone", "{body}");
+    let (status, body) = call(
+        Some(format!("Bearer {secret}")),
+        json!({"customer": {"phone": "+393331290001"}, "order": {"id": "1"}}),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "order.total", "{body}");
+    let (status, body) = call(
+        Some(format!("Bearer {secret}")),
+        json!({"customer": {"phone": "12"}, "order": {"id": "1", "total": 1}}),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "customer.phone", "{body}");
+    let contacts = app.get("/api/v1/contacts").await;
+    assert_eq!(
+        contacts.body["data"],
+        json!([]),
+        "refused calls change nothing"
+    );
+
+    let (status, body) = call(Some(format!("Bearer {secret}")), payload).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+    assert!(body["run_id"].is_string());
+    assert_eq!(
+        texts(&app).await,
+        ["Grazie Luca, ordine A-77 da 42.5 euro ricevuto"]
+    );
+    let contact = app.contact(body["contact_id"].as_str().unwrap()).await;
+    assert_eq!(contact["phone"], "+393331290001");
+    assert_eq!(contact["fields"]["ultimo_ordine"], "A-77");
+
+    let other = app
+        .create_workflow(reply_workflow(
+            "Plain",
+            json!({"type": "message_received"}),
+            None,
+            "x",
+        ))
+        .await;
+    let r = app
+        .get(&format!("/api/v1/workflows/{other}/integration"))
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::CONFLICT);
+}

@@ -418,6 +418,20 @@ async fn openapi_lists_every_route_and_each_answers() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let url = path.replace("{id}", "x").replace("{tag}", "t");
             let r = app.request_as(None, m, &url, None).await;
+            if path.starts_with("/hooks/") {
+                // An integration URL carries its own secret: the route answers for itself.
+                assert!(
+                    r.status.is_client_error() && r.status != StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} {path}: {}",
+                    r.status
+                );
+                let message = r.body["error"]["message"].as_str().unwrap_or_default();
+                assert!(
+                    !message.contains("no such endpoint"),
+                    "{method} {path}: {message}"
+                );
+                continue;
+            }
             if path.starts_with("/webhooks/") {
                 // Webhooks carry no token: the route answers for itself (no such number here).
                 assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}");

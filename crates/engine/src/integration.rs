@@ -1,0 +1,140 @@
+//! Workflows started by another system: the `integration` trigger. The server checks the
+//! workflow's secret and maps the payload; here the contact is found or created (with the mapped
+//! fields) and the run starts with the mapped variables, in one transaction.
+//!
+//! **Invariant:** the contact's fields, the run and its first effects commit together; a
+//! blocked or excluded contact gets the fields but no run.
+
+use crate::executor::{self, Burst, RunTarget};
+use crate::log::{describe, entry, Log};
+use crate::{Error, Inner};
+use serde_json::{json, Map, Value};
+use waflow_domain::PhoneNumber;
+use waflow_store::{ContactKey, ConversationKey, Workflow, Writes};
+
+/// What an integration call asks for.
+pub struct IntegrationStart {
+    pub phone: PhoneNumber,
+    pub name: String,
+    pub fields: Map<String, Value>,
+    pub vars: Map<String, Value>,
+}
+
+/// The result: the contact and, unless it is blocked or excluded, the run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IntegrationOutcome {
+    pub contact_id: String,
+    pub run_id: Option<String>,
+    pub queued: Vec<String>,
+}
+
+pub(crate) async fn start(
+    inner: &Inner,
+    wf: &Workflow,
+    request: IntegrationStart,
+) -> Result<IntegrationOutcome, Error> {
+    let now = inner.clock.now();
+    let doc = inner.document(&wf.id, wf.version).await?;
+    let state = inner
+        .cache
+        .get(inner.store.as_ref(), &wf.workspace_id)
+        .await?;
+    let number_id = match doc.scope.number_id() {
+        Some(n) => n.to_string(),
+        None => inner
+            .store
+            .numbers(&wf.workspace_id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|n| n.id)
+            .ok_or_else(|| Error::Unavailable("the workspace has no number".into()))?,
+    };
+    let mut tx = inner.store.begin().await?;
+    let key = ContactKey {
+        workspace_id: wf.workspace_id.clone(),
+        phone: request.phone.as_str().to_string(),
+        name: request.name.clone(),
+    };
+    let (mut contact, _) = tx
+        .upsert_contacts(&[key], now)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Unavailable("contact not stored".into()))?;
+    let mut writes = Writes {
+        at: Some(now),
+        ..Default::default()
+    };
+    if !request.fields.is_empty() {
+        contact.fields.extend(request.fields.clone());
+        writes
+            .contact_fields
+            .insert(contact.id.clone(), contact.fields.clone());
+    }
+    let mut outcome = IntegrationOutcome {
+        contact_id: contact.id.clone(),
+        run_id: None,
+        queued: Vec::new(),
+    };
+    if contact.blocked || contact.excluded_from_automation {
+        tx.apply(&writes).await?;
+        tx.commit().await?;
+        return Ok(outcome);
+    }
+    let conversation_id = tx
+        .ensure_conversation(
+            &ConversationKey {
+                workspace_id: wf.workspace_id.clone(),
+                number_id: number_id.clone(),
+                contact_id: contact.id.clone(),
+            },
+            now,
+        )
+        .await?;
+    let contact_id = contact.id.clone();
+    let target = RunTarget {
+        workspace_id: &wf.workspace_id,
+        workflow_id: &wf.id,
+        version: wf.version,
+        contact_id: &contact_id,
+        number_id: &number_id,
+        conversation_id: &conversation_id,
+    };
+    let mut run = executor::new_run(&mut writes, &target, now);
+    run.variables = Value::Object(request.vars.clone());
+    let burst = Burst {
+        doc: &doc,
+        calendar: &state.calendar,
+        now,
+        message_text: "",
+    };
+    let exec = executor::advance(&mut writes, &mut run, &mut contact, &burst, Some(0), false);
+    let log = Log {
+        workspace_id: &wf.workspace_id,
+        number_id: &number_id,
+        contact_id: &contact_id,
+        message_id: None,
+        now,
+    };
+    let summary = format!(
+        "{}: started by an integration call; {}",
+        doc.name,
+        describe(&run, &exec)
+    );
+    let detail = json!({"workflow": doc.name, "version": wf.version, "trigger": "integration",
+                        "fields": request.fields, "vars": request.vars, "steps": exec.steps, "state": run.state});
+    log.write_run(&mut writes, &run, entry("run", "started", summary, detail));
+    outcome.run_id = Some(run.id.clone());
+    outcome.queued = exec.sent.clone();
+    writes.new_runs.push(run);
+    tx.apply(&writes).await?;
+    tx.commit().await?;
+    if !exec.sent.is_empty() {
+        inner.sender_wake.notify_one();
+    }
+    if !exec.timers.is_empty() {
+        inner.worker_wake.notify_one();
+    }
+    Ok(outcome)
+}
