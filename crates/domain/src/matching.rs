@@ -208,7 +208,8 @@ impl WorkflowSet {
                 // Started by the clock, not by messages.
                 Trigger::Date { .. }
                 | Trigger::ConversationIdle { .. }
-                | Trigger::Integration { .. } => {}
+                | Trigger::Integration { .. }
+                | Trigger::Outbound => {}
                 Trigger::OutsideBusinessHours => set.outside_hours.push(i),
             }
         }

@@ -35,6 +35,9 @@ pub enum Trigger {
         #[serde(skip_serializing_if = "BTreeMap::is_empty")]
         vars: BTreeMap<String, String>,
     },
+    /// Started for contacts given through the API: a list, a CSV upload or a contact filter (a
+    /// campaign).
+    Outbound,
     /// No reply for `minutes` after our last message in a conversation (once per message; our
     /// own follow-up does not start the workflow again).
     ConversationIdle { minutes: i64 },
@@ -123,7 +126,7 @@ pub fn date_matches(value: &str, occurrence: &DateOccurrence) -> bool {
 
 const TRIGGER_TYPES: &str =
     "message_received, exact_phrase, contact_created, outside_business_hours, holiday, date, \
-     conversation_idle, integration";
+     conversation_idle, integration, outbound";
 
 impl Trigger {
     /// Parses the `trigger` object.
@@ -141,6 +144,7 @@ impl Trigger {
             "contact_created" => Trigger::ContactCreated,
             "outside_business_hours" => Trigger::OutsideBusinessHours,
             "holiday" => Trigger::Holiday,
+            "outbound" => Trigger::Outbound,
             "integration" => {
                 obj.only(&["type", "phone", "name", "fields", "vars"])?;
                 let phone = obj.str("phone")?.trim().to_string();
@@ -253,6 +257,7 @@ impl Trigger {
             Trigger::Date { .. } => "date",
             Trigger::ConversationIdle { .. } => "conversation_idle",
             Trigger::Integration { .. } => "integration",
+            Trigger::Outbound => "outbound",
         }
     }
 

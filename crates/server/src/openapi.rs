@@ -32,6 +32,7 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/api/v1/workflows/{id}/diff", "workflows", "What changed between two versions (?from=&to=, `to` may be draft)"),
     ("get", "/api/v1/workflows/{id}/counters", "workflows", "Counters of the workflow and of each step: entered, completed, failed, sent, replied"),
     ("get", "/api/v1/workflows/{id}/integration", "workflows", "The integration URL of an `integration` workflow and its secret"),
+    ("post", "/api/v1/workflows/{id}/start", "workflows", "Start an `outbound` workflow for phones, contact ids, a tag filter, or a CSV upload (text/csv with a phone column)"),
     ("post", "/hooks/{id}", "webhooks", "Start an `integration` workflow: JSON payload mapped to the contact, fields and variables; Authorization: Bearer <its secret>"),
     ("get", "/api/v1/numbers", "numbers", "List numbers with their channel and status"),
     ("post", "/api/v1/numbers", "numbers", "Add a number: sandbox, or cloud_api with its credentials (sealed, never returned)"),

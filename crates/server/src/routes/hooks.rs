@@ -160,3 +160,214 @@ pub async fn show(
         "header": "Authorization: Bearer <secret>",
     })))
 }
+
+/// One contact to start an outbound workflow for.
+struct Target {
+    phone: PhoneNumber,
+    name: String,
+    fields: Map<String, Value>,
+}
+
+/// Reads a CSV with a `phone` column (and optionally `name`); other columns become contact
+/// fields. Any bad row refuses the whole upload, naming the row and column.
+fn csv_targets(body: &[u8]) -> ApiResult<Vec<Target>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(body);
+    let headers = reader
+        .headers()
+        .map_err(|e| ApiError::invalid("csv", format!("cannot read the header row: {e}")))?
+        .clone();
+    let phone_col = headers
+        .iter()
+        .position(|h| h.eq_ignore_ascii_case("phone"))
+        .ok_or_else(|| ApiError::invalid("csv", "needs a \"phone\" column"))?;
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 2;
+        let record =
+            record.map_err(|e| ApiError::invalid(format!("csv.row[{row}]"), e.to_string()))?;
+        let phone_text = record.get(phone_col).unwrap_or_default();
+        let phone = PhoneNumber::parse(phone_text)
+            .map_err(|m| ApiError::invalid(format!("csv.row[{row}].phone"), m))?;
+        let mut fields = Map::new();
+        let mut name = String::new();
+        for (col, value) in headers.iter().zip(record.iter()) {
+            if col.eq_ignore_ascii_case("phone") || value.is_empty() {
+                continue;
+            }
+            if col.eq_ignore_ascii_case("name") {
+                name = value.to_string();
+            } else {
+                fields.insert(col.to_string(), json!(value));
+            }
+        }
+        out.push(Target {
+            phone,
+            name,
+            fields,
+        });
+    }
+    Ok(out)
+}
+
+/// Starts an `outbound` workflow for the contacts given: `{"phones": [...]}`,
+/// `{"contact_ids": [...]}` or `{"filter": {"tag": ...}}` (with optional `vars`), or a CSV upload
+/// (`Content-Type: text/csv`, a `phone` column, other columns as contact fields). Everything is
+/// checked before any run starts.
+pub async fn start_outbound(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+) -> ApiResult<Json<Value>> {
+    let wf = state.store.workflow(&caller.workspace_id, &id).await?;
+    if wf.trigger_type != "outbound" {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: format!(
+                "workflow {id} is not an outbound workflow (its trigger is {})",
+                wf.trigger_type
+            ),
+        });
+    }
+    if !wf.active {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: format!("workflow {id} is not active"),
+        });
+    }
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let (targets, vars) = if content_type.contains("csv") {
+        (csv_targets(&body)?, Map::new())
+    } else {
+        let value: Value = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
+            field: None,
+            message: format!("the body is not JSON: {e}"),
+        })?;
+        json_targets(&state, &caller, &value).await?
+    };
+    let mut runs = Vec::new();
+    let mut skipped = 0;
+    for t in targets {
+        let outcome = state
+            .engine
+            .start_integration(
+                &wf,
+                IntegrationStart {
+                    phone: t.phone,
+                    name: t.name,
+                    fields: t.fields,
+                    vars: vars.clone(),
+                },
+            )
+            .await?;
+        match outcome.run_id {
+            Some(run) => runs.push(run),
+            None => skipped += 1,
+        }
+    }
+    Ok(Json(
+        json!({"started": runs.len(), "skipped_blocked_or_excluded": skipped, "runs": runs}),
+    ))
+}
+
+async fn json_targets(
+    state: &AppState,
+    caller: &Caller,
+    value: &Value,
+) -> ApiResult<(Vec<Target>, Map<String, Value>)> {
+    let obj = waflow_domain::parse::Obj::new(value, waflow_domain::parse::Path::root(""))?;
+    obj.only(&["phones", "contact_ids", "filter", "vars"])?;
+    let vars = match value.get("vars") {
+        None => Map::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "vars",
+                format!("{other} is not an object"),
+            ))
+        }
+    };
+    let given = ["phones", "contact_ids", "filter"]
+        .iter()
+        .filter(|k| value.get(**k).is_some())
+        .count();
+    if given != 1 {
+        return Err(ApiError::invalid(
+            "phones",
+            "give exactly one of phones, contact_ids or filter",
+        ));
+    }
+    let mut targets = Vec::new();
+    if value.get("phones").is_some() {
+        for (i, p) in obj.strings("phones")?.iter().enumerate() {
+            let phone =
+                PhoneNumber::parse(p).map_err(|m| ApiError::invalid(format!("phones[{i}]"), m))?;
+            targets.push(Target {
+                phone,
+                name: String::new(),
+                fields: Map::new(),
+            });
+        }
+    } else if value.get("contact_ids").is_some() {
+        for (i, cid) in obj.strings("contact_ids")?.iter().enumerate() {
+            let contact = state
+                .store
+                .contact(&caller.workspace_id, cid)
+                .await
+                .map_err(|_| {
+                    ApiError::invalid(
+                        format!("contact_ids[{i}]"),
+                        format!("{cid:?} is not a contact of this workspace"),
+                    )
+                })?;
+            let phone = PhoneNumber::parse(&contact.phone)
+                .map_err(|m| ApiError::invalid(format!("contact_ids[{i}]"), m))?;
+            targets.push(Target {
+                phone,
+                name: String::new(),
+                fields: Map::new(),
+            });
+        }
+    } else {
+        let (f, p) = obj.req("filter")?;
+        let filter = waflow_domain::parse::Obj::new(f, p)?;
+        filter.only(&["tag"])?;
+        let tag = filter.str("tag")?.to_string();
+        let mut after = None;
+        loop {
+            let page = state
+                .store
+                .contacts(
+                    &caller.workspace_id,
+                    &waflow_store::ContactFilter {
+                        tag: Some(tag.clone()),
+                        search: None,
+                        after_id: after.clone(),
+                        limit: 500,
+                    },
+                )
+                .await?;
+            let n = page.len();
+            after = page.last().map(|c| c.id.clone());
+            for c in page {
+                if let Ok(phone) = PhoneNumber::parse(&c.phone) {
+                    targets.push(Target {
+                        phone,
+                        name: String::new(),
+                        fields: Map::new(),
+                    });
+                }
+            }
+            if n < 500 {
+                break;
+            }
+        }
+    }
+    Ok((targets, vars))
+}

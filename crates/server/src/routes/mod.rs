@@ -103,6 +103,11 @@ pub fn router() -> Router<AppState> {
         .route("/workflows/{id}/diff", get(versions::diff))
         .route("/workflows/{id}/counters", get(versions::counters))
         .route("/workflows/{id}/integration", get(hooks::show))
+        .route(
+            "/workflows/{id}/start",
+            post(hooks::start_outbound)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
         .route("/workflows/{id}/activate", post(workflows::activate))
         .route("/workflows/{id}/deactivate", post(workflows::deactivate))
         .route(

@@ -570,3 +570,82 @@ async fn an_integration_call_starts_its_workflow_for_the_contact_it_names() {
         .await;
     assert_eq!(r.status, reqwest::StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn an_outbound_workflow_starts_for_a_list_a_csv_upload_or_a_tag() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_workflow(json!({"name": "Promo", "trigger": {"type": "outbound"},
+            "steps": [{"id": "hi", "type": "send_text", "text": "Ciao {{ contact.first_name }}! {{ vars.promo | default('') }}{{ contact.citta | default('') }}"}]}))
+        .await;
+    let start = format!("/api/v1/workflows/{id}/start");
+    let r = app
+        .post(
+            &start,
+            json!({"phones": ["+393331300001", "+393331300002"], "vars": {"promo": "-20%"}}),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["started"], 2);
+    assert_eq!(texts(&app).await, ["Ciao ! -20%", "Ciao ! -20%"]);
+
+    let csv = |body: &str| {
+        app.client
+            .post(format!("{}{start}", app.base))
+            .bearer_auth(&app.token)
+            .header("content-type", "text/csv")
+            .body(body.to_string())
+            .send()
+    };
+    let bad = csv("phone,name,citta\n+393331300003,Anna,Roma\nnon-un-numero,Bruno,Milano\n")
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "csv.row[3].phone", "{body}");
+    assert_eq!(texts(&app).await.len(), 2, "a bad row starts nothing");
+    let ok = csv("phone,name,citta\n+393331300003,Anna,Roma\n+393331300004,Bruno,Milano\n")
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        texts(&app).await[2..],
+        ["Ciao Anna! Roma", "Ciao Bruno! Milano"]
+    );
+
+    for phone in ["+393331300005", "+393331300006"] {
+        app.post(
+            "/api/v1/contacts",
+            json!({"phone": phone, "name": "Vip", "tags": ["vip"]}),
+        )
+        .await;
+    }
+    let r = app.post(&start, json!({"filter": {"tag": "vip"}})).await;
+    assert_eq!(r.body["started"], 2, "{}", r.body);
+    assert_eq!(texts(&app).await.len(), 6);
+
+    let r = app
+        .post(
+            &start,
+            json!({"phones": ["+393331300001"], "filter": {"tag": "vip"}}),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.post(&start, json!({"phones": ["123"]})).await;
+    assert_eq!(r.body["error"]["field"], "phones[0]", "{}", r.body);
+    let other = app
+        .create_workflow(reply_workflow(
+            "Plain",
+            json!({"type": "message_received"}),
+            None,
+            "x",
+        ))
+        .await;
+    let r = app
+        .post(
+            &format!("/api/v1/workflows/{other}/start"),
+            json!({"phones": ["+393331300001"]}),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::CONFLICT);
+}
