@@ -146,6 +146,19 @@ impl CloudApp {
         panic!("no reply to {phone} with status {status}");
     }
 
+    /// The id of the first conversation, once the webhook processor created it.
+    pub async fn first_conversation(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let list = self.app.get("/api/v1/conversations").await;
+            if let Some(id) = list.body["data"][0]["id"].as_str() {
+                return id.to_string();
+            }
+            assert!(Instant::now() < deadline, "no conversation");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// A reply workflow for every inbound message.
     pub async fn echo_workflow(&self) {
         self.app
@@ -610,13 +623,7 @@ async fn rich_messages_are_checked_against_whatsapp_limits_and_sent_as_graph_jso
         "ciao",
     )]))
     .await;
-    let conversation = loop {
-        let list = c.app.get("/api/v1/conversations").await;
-        if let Some(id) = list.body["data"][0]["id"].as_str() {
-            break id.to_string();
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let conversation = c.first_conversation().await;
     let path = format!("/api/v1/conversations/{conversation}/messages");
 
     let refused = [
@@ -768,13 +775,7 @@ async fn templates_are_synced_shown_with_their_approval_and_checked_before_sendi
         "ciao",
     )]))
     .await;
-    let conversation = loop {
-        let list = c.app.get("/api/v1/conversations").await;
-        if let Some(id) = list.body["data"][0]["id"].as_str() {
-            break id.to_string();
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let conversation = c.first_conversation().await;
     let path = format!("/api/v1/conversations/{conversation}/messages");
     let template = |name: &str, params: usize| {
         json!({"content": {"type": "template", "name": name, "language": "it",
@@ -939,13 +940,7 @@ async fn a_file_is_uploaded_through_the_graph_api_and_sent_by_its_media_id() {
         "il listino?",
     )]))
     .await;
-    let conversation = loop {
-        let list = c.app.get("/api/v1/conversations").await;
-        if let Some(id) = list.body["data"][0]["id"].as_str() {
-            break id.to_string();
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let conversation = c.first_conversation().await;
     let r = c
         .app
         .post(
@@ -977,13 +972,7 @@ async fn messages_to_one_contact_are_paced_not_dropped() {
         "ciao",
     )]))
     .await;
-    let conversation = loop {
-        let list = c.app.get("/api/v1/conversations").await;
-        if let Some(id) = list.body["data"][0]["id"].as_str() {
-            break id.to_string();
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let conversation = c.first_conversation().await;
     let started = Instant::now();
     for i in 0..4 {
         let r = c

@@ -28,23 +28,7 @@ async fn crm() -> (String, Arc<Mutex<Vec<Value>>>) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (base, seen)
-}
-
-async fn replies(app: &TestApp, n: usize) -> Vec<String> {
-    assert!(
-        eventually(10, || async { app.outbox().await.len() >= n }).await,
-        "expected {n} replies, got {:?}",
-        app.outbox().await
-    );
-    app.outbox()
-        .await
-        .iter()
-        .map(|m| m["text"].as_str().unwrap().to_string())
-        .collect()
+    (serve_local(app).await, seen)
 }
 
 #[tokio::test]

@@ -218,3 +218,25 @@ where
     }
     false
 }
+
+/// Waits until the sandbox number sent at least `n` messages; all their texts, oldest first.
+pub async fn replies(app: &TestApp, n: usize) -> Vec<String> {
+    assert!(
+        eventually(10, || async { app.outbox().await.len() >= n }).await,
+        "expected {n} replies, got {:?}",
+        app.outbox().await
+    );
+    app.outbox()
+        .await
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Serves `router` on 127.0.0.1 at a free port (a stand-in for another system); its base URL.
+pub async fn serve_local(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}

@@ -36,23 +36,7 @@ async fn endpoint() -> (String, Arc<Mutex<Vec<Value>>>) {
                 "late"
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (base, seen)
-}
-
-async fn texts(app: &TestApp, n: usize) -> Vec<String> {
-    assert!(
-        eventually(10, || async { app.outbox().await.len() >= n }).await,
-        "expected {n} replies, got {:?}",
-        app.outbox().await
-    );
-    app.outbox()
-        .await
-        .iter()
-        .map(|m| m["text"].as_str().unwrap().to_string())
-        .collect()
+    (serve_local(app).await, seen)
 }
 
 #[tokio::test]
@@ -72,7 +56,7 @@ async fn an_http_request_fills_variables_and_the_reply_uses_them() {
             {"id": "done", "type": "end"}]}))
         .await;
     app.inject("+393331112222", "dov'è il mio ordine?").await;
-    assert_eq!(texts(&app, 1).await, ["Ordine spedito (Pizza, HTTP 200)"]);
+    assert_eq!(replies(&app, 1).await, ["Ordine spedito (Pizza, HTTP 200)"]);
     let body = seen.lock().unwrap()[0].clone();
     assert_eq!(body["contact"], "+393331112222");
     assert_eq!(body["n"], 1);
@@ -113,9 +97,9 @@ async fn failures_and_timeouts_take_their_edges() {
     )
     .await;
     app.inject("+393331110001", "rotto").await;
-    assert_eq!(texts(&app, 1).await, ["errore 500"]);
+    assert_eq!(replies(&app, 1).await, ["errore 500"]);
     app.inject("+393331110002", "lento").await;
-    assert_eq!(texts(&app, 2).await[1], "troppo lento");
+    assert_eq!(replies(&app, 2).await[1], "troppo lento");
     app.inject("+393331110003", "niente").await;
     assert!(
         eventually(5, || async {
