@@ -62,6 +62,9 @@ pub enum Action {
         #[serde(skip_serializing_if = "BTreeMap::is_empty")]
         save: BTreeMap<String, String>,
         timeout_ms: u64,
+        /// Sign the body (`X-Waflow-Signature: sha256=…` with the workspace's webhook secret).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        sign: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         on_failure: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -216,8 +219,9 @@ fn check_body_templates(value: &Value, path: &Path) -> Result<(), FieldError> {
     }
 }
 
-fn parse_http_request(obj: &Obj<'_>, path: &Path) -> Result<Action, FieldError> {
+fn parse_http_request(obj: &Obj<'_>, path: &Path, webhook: bool) -> Result<Action, FieldError> {
     obj.only(&fields(&[
+        "sign",
         "method",
         "url",
         "headers",
@@ -227,7 +231,11 @@ fn parse_http_request(obj: &Obj<'_>, path: &Path) -> Result<Action, FieldError> 
         "on_failure",
         "on_timeout",
     ]))?;
-    let method = obj.opt_str("method")?.unwrap_or("GET").to_ascii_uppercase();
+    let default_method = if webhook { "POST" } else { "GET" };
+    let method = obj
+        .opt_str("method")?
+        .unwrap_or(default_method)
+        .to_ascii_uppercase();
     if !HTTP_METHODS.contains(&method.as_str()) {
         return Err(path.key("method").error(
             &Value::String(method.clone()),
@@ -292,6 +300,7 @@ fn parse_http_request(obj: &Obj<'_>, path: &Path) -> Result<Action, FieldError> 
         body,
         save,
         timeout_ms: timeout_ms as u64,
+        sign: obj.bool_or("sign", webhook)?,
         on_failure: obj.opt_str("on_failure")?.map(str::to_string),
         on_timeout: obj.opt_str("on_timeout")?.map(str::to_string),
     })
@@ -350,7 +359,7 @@ impl TemplateFallback {
 }
 
 const STEP_TYPES: &str = "send_text, send, menu, add_tag, remove_tag, assign_agent, \
-     wait_for_reply, question, branch, http_request, set_field, block, unblock, end_other_runs, \
+     wait_for_reply, question, branch, http_request, webhook, set_field, block, unblock, end_other_runs, \
      go_to, end";
 
 /// The texts of rich content that are templates.
@@ -469,7 +478,9 @@ impl Step {
                     timeout_next,
                 }
             }
-            "http_request" => parse_http_request(&obj, path)?,
+            "http_request" => parse_http_request(&obj, path, false)?,
+            // A signed webhook: an HTTP request that POSTs and signs by default.
+            "webhook" => parse_http_request(&obj, path, true)?,
             "question" => parse_question(&obj, path)?,
             "branch" => {
                 obj.only(&fields(&["conditions", "then", "else"]))?;

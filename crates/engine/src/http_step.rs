@@ -54,6 +54,7 @@ pub(crate) async fn call(inner: &Inner, due: &DueStep) -> Result<Option<Call>, E
         headers,
         body,
         timeout_ms,
+        sign,
         ..
     }) = doc.step_index(&due.step_id).map(|i| &doc.steps[i].action)
     else {
@@ -66,7 +67,7 @@ pub(crate) async fn call(inner: &Inner, due: &DueStep) -> Result<Option<Call>, E
     let view = contact_view(&contact).template_value();
     let vars = &run.variables;
     let rendered = (|| -> Result<Request, String> {
-        Ok(Request {
+        let mut request = Request {
             method: method.clone(),
             url: template::render(url, &view, vars, "")?,
             headers: headers
@@ -78,7 +79,27 @@ pub(crate) async fn call(inner: &Inner, due: &DueStep) -> Result<Option<Call>, E
                 .map(|b| render_body(b, &view, vars).map(|v| v.to_string()))
                 .transpose()?,
             timeout: Duration::from_millis(*timeout_ms),
-        })
+        };
+        if *sign {
+            // A signed webhook without a body sends the event: workflow, run, contact, variables.
+            let payload = request.body.take().unwrap_or_else(|| {
+                json!({"event": "workflow.webhook", "workspace_id": run.workspace_id,
+                       "workflow": {"id": run.workflow_id, "name": doc.name, "version": run.workflow_version},
+                       "run_id": run.id, "step": due.step_id,
+                       "contact": {"id": contact.id, "phone": contact.phone, "name": contact.name,
+                                   "tags": contact.tags, "fields": contact.fields},
+                       "vars": run.variables})
+                .to_string()
+            });
+            let secret =
+                waflow_outbound_http::webhook_secret(&inner.webhook_key, &run.workspace_id);
+            request.headers.push((
+                waflow_outbound_http::SIGNATURE_HEADER.to_string(),
+                waflow_outbound_http::sign(&secret, payload.as_bytes()),
+            ));
+            request.body = Some(payload);
+        }
+        Ok(request)
     })();
     Ok(Some(match rendered {
         Ok(request) => Call {

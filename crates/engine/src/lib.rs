@@ -62,15 +62,19 @@ pub(crate) struct Inner {
     pub log_retention: chrono::Duration,
     /// Counts of the intake path not yet written.
     pub counters: counters::PendingCounters,
+    /// See [`EngineOptions::webhook_key`].
+    pub webhook_key: String,
 }
 
 /// How the engine is set up beyond its store, clock and channels.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct EngineOptions {
     /// Where HTTP request steps may go (the SSRF guard's setting).
     pub http_policy: waflow_outbound_http::Policy,
     /// Log entries older than this many days are deleted (daily).
     pub log_retention_days: u32,
+    /// The key each workspace's webhook secret is derived from (signed webhook steps).
+    pub webhook_key: String,
 }
 
 impl Default for EngineOptions {
@@ -78,6 +82,7 @@ impl Default for EngineOptions {
         Self {
             http_policy: Default::default(),
             log_retention_days: 90,
+            webhook_key: String::new(),
         }
     }
 }
@@ -138,6 +143,7 @@ impl Engine {
             http_policy: options.http_policy,
             log_retention: chrono::Duration::days(i64::from(options.log_retention_days.max(1))),
             counters: Default::default(),
+            webhook_key: options.webhook_key,
         });
         tokio::spawn(intake::intake_loop(inner.clone(), rx));
         tokio::spawn(timers::timer_loop(inner.clone()));

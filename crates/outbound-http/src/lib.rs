@@ -209,6 +209,29 @@ pub async fn send(request: &Request, policy: Policy) -> Outcome {
     }
 }
 
+/// The header that carries a signed webhook's signature.
+pub const SIGNATURE_HEADER: &str = "X-Waflow-Signature";
+
+/// HMAC-SHA256 of `data` under `key`, hex.
+fn hmac_hex(key: &[u8], data: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(data);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// A workspace's webhook secret, derived from the server's webhook key: receivers verify
+/// signatures with it.
+pub fn webhook_secret(webhook_key: &str, workspace_id: &str) -> String {
+    hmac_hex(webhook_key.as_bytes(), workspace_id.as_bytes())
+}
+
+/// The signature header value of a webhook body: `sha256=<HMAC-SHA256(secret, body) in hex>`.
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    format!("sha256={}", hmac_hex(secret.as_bytes(), body))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

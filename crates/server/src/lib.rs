@@ -171,6 +171,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         &config.graph_url,
         &config.graph_version,
     ));
+    let webhook_key = key.derive("webhooks");
     let cloud = Arc::new(cloud::CloudApi::new(
         key,
         cloud_channel.clone(),
@@ -192,6 +193,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
                 allow_private: config.allow_private_http,
             },
             log_retention_days: config.log_retention_days,
+            webhook_key,
         },
     );
     let state = AppState {

@@ -18,6 +18,7 @@ use utoipa::openapi::{
 pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/api/v1/workspace", "workspace", "Read the workspace settings: time zone, business hours, holidays"),
     ("put", "/api/v1/workspace", "workspace", "Change the workspace settings (all fields validated before any is written)"),
+    ("get", "/api/v1/workspace/webhook-secret", "workspace", "The secret that signs the workspace's webhook steps (X-Waflow-Signature)"),
     ("get", "/api/v1/agents", "agents", "List agents"),
     ("post", "/api/v1/agents", "agents", "Create an agent (name, email, role)"),
     ("get", "/api/v1/agents/{id}", "agents", "Read an agent"),

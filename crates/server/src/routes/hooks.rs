@@ -371,3 +371,13 @@ async fn json_targets(
     }
     Ok((targets, vars))
 }
+
+/// The workspace's webhook secret: signed webhook steps send
+/// `X-Waflow-Signature: sha256=<HMAC-SHA256(secret, raw body)>`; receivers check it with this.
+pub async fn webhook_secret(State(state): State<AppState>, caller: Caller) -> Json<Value> {
+    let key = state.cloud.key.derive("webhooks");
+    Json(json!({
+        "secret": waflow_outbound_http::webhook_secret(&key, &caller.workspace_id),
+        "header": format!("{}: sha256=<HMAC-SHA256(secret, raw body), hex>", waflow_outbound_http::SIGNATURE_HEADER),
+    }))
+}

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
                 .put(workspace::update)
                 .patch(workspace::update),
         )
+        .route("/workspace/webhook-secret", get(hooks::webhook_secret))
         .route("/agents", get(agents::list).post(agents::create))
         .route(
             "/agents/{id}",

@@ -160,3 +160,64 @@ async fn the_ssrf_guard_refuses_internal_addresses_by_default() {
         "the guard let a connection through to 127.0.0.1"
     );
 }
+
+#[tokio::test]
+async fn a_signed_webhook_step_posts_the_event_with_a_verifiable_signature() {
+    use hmac::{Hmac, Mac};
+    let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let record = record.clone();
+            async move {
+                let sig = headers
+                    .get("x-waflow-signature")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                record.lock().unwrap().push((sig, body));
+                "ok"
+            }
+        }),
+    );
+    let base = serve_local(router).await;
+    let app =
+        TestApp::spawn_configured(Arc::new(SystemClock), |c| c.allow_private_http = true).await;
+    app.create_workflow(json!({"name": "Notify CRM", "trigger": {"type": "exact_phrase", "phrase": "ordine"},
+        "steps": [{"id": "tag", "type": "add_tag", "tag": "lead"},
+                  {"id": "hook", "type": "webhook", "url": format!("{base}/hook"), "on_failure": "ko"},
+                  {"id": "ok", "type": "send_text", "text": "Inoltrato", "next": "end"},
+                  {"id": "ko", "type": "send_text", "text": "Errore"},
+                  {"id": "end", "type": "end"}]}))
+        .await;
+    app.inject("+393331310001", "ordine").await;
+    assert_eq!(replies(&app, 1).await, ["Inoltrato"]);
+    let (signature, body) = seen.lock().unwrap()[0].clone();
+    let event: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(event["event"], "workflow.webhook");
+    assert_eq!(event["workflow"]["name"], "Notify CRM");
+    assert_eq!(event["contact"]["phone"], "+393331310001");
+    assert_eq!(event["contact"]["tags"], json!(["lead"]));
+    let secret = app.get("/api/v1/workspace/webhook-secret").await.body["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    assert_eq!(
+        signature,
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    );
+    // Another workspace has another secret.
+    let other = app.token_for("altro").await;
+    let theirs = app
+        .request_as(
+            Some(&other),
+            reqwest::Method::GET,
+            "/api/v1/workspace/webhook-secret",
+            None,
+        )
+        .await;
+    assert_ne!(theirs.body["secret"].as_str().unwrap(), secret);
+}
