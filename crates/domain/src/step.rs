@@ -123,6 +123,13 @@ pub enum Action {
         #[serde(skip_serializing_if = "Option::is_none")]
         otherwise: Option<String>,
     },
+    /// Notify an agent (`agent`; by default the contact's assigned agent, or every agent when
+    /// there is none) with a templated `text`.
+    NotifyAgent {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+        text: String,
+    },
     /// Block the contact: nothing more is sent to them.
     Block,
     /// Unblock the contact.
@@ -360,7 +367,7 @@ impl TemplateFallback {
 
 const STEP_TYPES: &str = "send_text, send, menu, add_tag, remove_tag, assign_agent, \
      wait_for_reply, question, branch, http_request, webhook, set_field, block, unblock, end_other_runs, \
-     go_to, end";
+     go_to, notify_agent, end";
 
 /// The texts of rich content that are templates.
 pub const CONTENT_TEMPLATE_KEYS: [&str; 4] = ["body", "caption", "header", "footer"];
@@ -561,6 +568,15 @@ impl Step {
                     otherwise: obj.opt_str("otherwise")?.map(str::to_string),
                 }
             }
+            "notify_agent" => {
+                obj.only(&fields(&["agent", "text"]))?;
+                let text = obj.str("text")?;
+                check_template_at(text, &path.key("text"))?;
+                Action::NotifyAgent {
+                    agent: obj.opt_str("agent")?.map(str::to_string),
+                    text: text.to_string(),
+                }
+            }
             "go_to" => {
                 obj.only(&fields(&["target"]))?;
                 Action::GoTo {
@@ -669,6 +685,7 @@ impl Step {
             Action::EndOtherRuns => "end_other_runs",
             Action::GoTo { .. } => "go_to",
             Action::Send { .. } => "send",
+            Action::NotifyAgent { .. } => "notify_agent",
             Action::Menu { .. } => "menu",
             Action::Question { .. } => "question",
             Action::End => "end",

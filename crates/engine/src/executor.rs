@@ -310,6 +310,30 @@ fn advance_steps(
                     return exec;
                 }
             }
+            Action::NotifyAgent { agent, text } => {
+                let rendered = template::render(
+                    text,
+                    &contact_view(contact).template_value(),
+                    &run.variables,
+                    burst.message_text,
+                )
+                .unwrap_or_else(|_| text.clone());
+                let to = agent.clone().or_else(|| contact.assigned_agent_id.clone());
+                writes.notifications.push(waflow_store::Notification {
+                    id: new_id("ntf"),
+                    workspace_id: run.workspace_id.clone(),
+                    agent_id: to.clone(),
+                    contact_id: contact.id.clone(),
+                    run_id: Some(run.id.clone()),
+                    text: rendered,
+                    created_at: burst.now,
+                    read_at: None,
+                });
+                entry["result"] = json!(match to {
+                    Some(a) => format!("agent {a} notified"),
+                    None => "all agents notified".to_string(),
+                });
+            }
             Action::Block | Action::Unblock => {
                 let blocked = matches!(step.action, Action::Block);
                 contact.blocked = blocked;

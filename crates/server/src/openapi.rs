@@ -20,6 +20,8 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("put", "/api/v1/workspace", "workspace", "Change the workspace settings (all fields validated before any is written)"),
     ("get", "/api/v1/workspace/webhook-secret", "workspace", "The secret that signs the workspace's webhook steps (X-Waflow-Signature)"),
     ("get", "/api/v1/agents", "agents", "List agents"),
+    ("get", "/api/v1/notifications", "agents", "Notifications for agents (notify_agent steps), newest first; ?agent_id="),
+    ("post", "/api/v1/notifications/{id}/read", "agents", "Mark a notification read"),
     ("post", "/api/v1/agents", "agents", "Create an agent (name, email, role)"),
     ("get", "/api/v1/agents/{id}", "agents", "Read an agent"),
     ("patch", "/api/v1/agents/{id}", "agents", "Change an agent's name or role"),

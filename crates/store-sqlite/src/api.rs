@@ -973,6 +973,58 @@ impl Store for SqliteStore {
         convert::found(row, convert::workflow, "workflow")
     }
 
+    async fn notifications(
+        &self,
+        workspace_id: &str,
+        agent_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Notification>> {
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(String, Option<String>, String, Option<String>, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, agent_id, contact_id, run_id, text, created_at, read_at FROM notifications \
+             WHERE workspace_id = ?1 AND (?2 IS NULL OR agent_id = ?2 OR agent_id IS NULL) ORDER BY id DESC LIMIT ?3",
+        )
+        .bind(workspace_id)
+        .bind(agent_id)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, agent_id, contact_id, run_id, text, created_at, read_at)| Notification {
+                    id,
+                    workspace_id: workspace_id.to_string(),
+                    agent_id,
+                    contact_id,
+                    run_id,
+                    text,
+                    created_at: convert::time(created_at),
+                    read_at: read_at.map(convert::time),
+                },
+            )
+            .collect())
+    }
+
+    async fn read_notification(&self, workspace_id: &str, id: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE id = ? AND workspace_id = ?",
+        )
+        .bind(ms(now()))
+        .bind(id)
+        .bind(workspace_id)
+        .execute(&mut *self.writer.lock().await?)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound {
+                what: "notification",
+            });
+        }
+        Ok(())
+    }
+
     async fn workflow_counters(
         &self,
         workspace_id: &str,

@@ -170,6 +170,21 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
             .await
             .map_err(db)?;
     }
+    for n in &w.notifications {
+        sqlx::query(
+            "INSERT INTO notifications (id, workspace_id, agent_id, contact_id, run_id, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&n.id)
+        .bind(&n.workspace_id)
+        .bind(&n.agent_id)
+        .bind(&n.contact_id)
+        .bind(&n.run_id)
+        .bind(&n.text)
+        .bind(ms(n.created_at))
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
     let counters: Vec<_> = w.counters.iter().collect();
     for chunk in counters.chunks(CHUNK) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(

@@ -83,6 +83,19 @@ pub struct MessageTemplate {
     pub synced_at: DateTime<Utc>,
 }
 
+/// A notification for an agent (or for every agent, when `agent_id` is `None`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub id: String,
+    pub workspace_id: String,
+    pub agent_id: Option<String>,
+    pub contact_id: String,
+    pub run_id: Option<String>,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
 /// A webhook body to store.
 #[derive(Debug, Clone)]
 pub struct NewWebhookDelivery {
@@ -432,6 +445,8 @@ pub struct Writes {
     pub contact_blocked: std::collections::BTreeMap<String, bool>,
     /// (contact id, the run to keep): every other live run of the contact ends, timers dropped.
     pub end_other_runs: Vec<(String, String)>,
+    /// Notifications for agents.
+    pub notifications: Vec<Notification>,
     /// Counter increments: (workflow id, step id or "" for the workflow, counter) → amount.
     /// Counters: `entered`, `completed`, `failed`, `sent`, `replied`.
     pub counters: std::collections::BTreeMap<(String, String, &'static str), i64>,

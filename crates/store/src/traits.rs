@@ -251,6 +251,15 @@ pub trait Store: Send + Sync + 'static {
     /// A workflow by id alone: for its integration URL, which carries its own secret instead of
     /// an API token.
     async fn workflow_by_id(&self, id: &str) -> Result<Workflow>;
+    /// Notifications, newest first: every one, or those of one agent (including those for all).
+    async fn notifications(
+        &self,
+        workspace_id: &str,
+        agent_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Notification>>;
+    /// Marks a notification read.
+    async fn read_notification(&self, workspace_id: &str, id: &str) -> Result<()>;
     /// A workflow's counters: (step id or "" for the workflow, counter, value).
     async fn workflow_counters(
         &self,

@@ -98,3 +98,30 @@ pub async fn remove(
     state.store.delete_agent(&caller.workspace_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Notifications for agents, newest first; `?agent_id=` keeps one agent's (and those for all).
+pub async fn notifications(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: crate::extract::Params,
+) -> ApiResult<Json<serde_json::Value>> {
+    let limit = params.limit(50, 500)?;
+    let items = state
+        .store
+        .notifications(&caller.workspace_id, params.get("agent_id"), limit)
+        .await?;
+    Ok(Json(serde_json::json!({ "data": items })))
+}
+
+/// Marks a notification read.
+pub async fn read_notification(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    state
+        .store
+        .read_notification(&caller.workspace_id, &id)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -33,6 +33,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/workspace/webhook-secret", get(hooks::webhook_secret))
         .route("/agents", get(agents::list).post(agents::create))
+        .route("/notifications", get(agents::notifications))
+        .route("/notifications/{id}/read", post(agents::read_notification))
         .route(
             "/agents/{id}",
             get(agents::show)

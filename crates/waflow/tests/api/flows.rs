@@ -633,3 +633,56 @@ async fn an_outbound_workflow_starts_for_a_list_a_csv_upload_or_a_tag() {
         .await;
     assert_eq!(r.status, reqwest::StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn notify_agent_tells_the_assigned_agent_or_everyone() {
+    let app = TestApp::spawn().await;
+    let agent = app
+        .post(
+            "/api/v1/agents",
+            json!({"name": "Marta", "email": "marta@shop.it", "role": "agent"}),
+        )
+        .await;
+    assert_eq!(agent.status, reqwest::StatusCode::CREATED, "{}", agent.body);
+    let agent_id = agent.body["id"].as_str().unwrap().to_string();
+    app.create_workflow(json!({"name": "Human", "trigger": {"type": "exact_phrase", "phrase": "operatore"},
+        "steps": [{"id": "n", "type": "notify_agent", "text": "{{ contact.phone }} chiede un operatore"}]}))
+        .await;
+    app.create_workflow(json!({"name": "Assign", "trigger": {"type": "exact_phrase", "phrase": "assegna"},
+        "steps": [{"id": "a", "type": "assign_agent", "agent": agent_id},
+                  {"id": "n", "type": "notify_agent", "text": "Nuovo cliente per te: {{ contact.phone }}"}]}))
+        .await;
+    app.inject("+393331320001", "operatore").await;
+    app.inject("+393331320002", "assegna").await;
+    let all = app.get("/api/v1/notifications").await.body["data"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0]["agent_id"], agent_id.as_str());
+    assert_eq!(all[0]["text"], "Nuovo cliente per te: +393331320002");
+    assert_eq!(
+        all[1]["agent_id"],
+        Value::Null,
+        "no assigned agent: everyone"
+    );
+    let mine = app
+        .get(&format!("/api/v1/notifications?agent_id={agent_id}"))
+        .await;
+    assert_eq!(
+        mine.body["data"].as_array().unwrap().len(),
+        2,
+        "theirs and the one for all"
+    );
+    let id = all[0]["id"].as_str().unwrap();
+    let r = app
+        .post(&format!("/api/v1/notifications/{id}/read"), json!({}))
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::NO_CONTENT);
+    let after = app.get("/api/v1/notifications").await.body;
+    assert!(after["data"][0]["read_at"].is_string());
+    let r = app
+        .post("/api/v1/notifications/ntf_nope/read", json!({}))
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::NOT_FOUND);
+}
