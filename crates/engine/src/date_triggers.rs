@@ -32,9 +32,10 @@ pub(crate) async fn run(inner: &Inner) -> Result<usize, Error> {
         let Trigger::Date { field, .. } = &doc.trigger else {
             continue;
         };
+        let day = occurrence.day.to_string();
         let candidates = inner
             .store
-            .contacts_with_field(&wf.workspace_id, field)
+            .contacts_with_field(&wf.workspace_id, field, &wf.id, &day)
             .await?;
         let fallback_number = match doc.scope.number_id() {
             Some(n) => Some(n.to_string()),
@@ -58,7 +59,6 @@ pub(crate) async fn run(inner: &Inner) -> Result<usize, Error> {
                     None => continue,
                 },
             };
-            let day = occurrence.day.to_string();
             let why = format!("{field} {value} matched the date of {day}");
             let extra = json!({"field": field, "value": value, "occurrence": day, "fire_at": occurrence.fire_at});
             if start_run(

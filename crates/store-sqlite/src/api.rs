@@ -571,8 +571,9 @@ impl Store for SqliteStore {
         sqlx::query_as(
             "SELECT c.contact_id, c.number_id, m.id FROM conversations c \
              JOIN messages m ON m.id = (SELECT id FROM messages WHERE conversation_id = c.id ORDER BY id DESC LIMIT 1) \
-             WHERE c.workspace_id = ? AND m.direction = 'outbound' AND m.created_at > ? AND m.created_at <= ? \
-             AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = m.sender_ref AND r.workflow_id = ?)",
+             WHERE c.workspace_id = ?1 AND m.direction = 'outbound' AND m.created_at > ?2 AND m.created_at <= ?3 \
+             AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = m.sender_ref AND r.workflow_id = ?4) \
+             AND NOT EXISTS (SELECT 1 FROM date_trigger_fires f WHERE f.workflow_id = ?4 AND f.contact_id = c.contact_id AND f.occurrence = m.id)",
         )
         .bind(workspace_id)
         .bind(ms(from))
@@ -587,15 +588,21 @@ impl Store for SqliteStore {
         &self,
         workspace_id: &str,
         field: &str,
+        workflow_id: &str,
+        occurrence: &str,
     ) -> Result<Vec<(String, String, Option<String>)>> {
+        // Contacts already claimed for this occurrence are left out here, so a check that runs
+        // every 30 s does not open a write transaction per contact only to find the claim taken.
         sqlx::query_as(
-            "SELECT k.id, CAST(json_extract(k.fields, '$.\"' || ? || '\"') AS TEXT), \
+            "SELECT k.id, CAST(json_extract(k.fields, '$.\"' || ?1 || '\"') AS TEXT), \
              (SELECT c.number_id FROM conversations c WHERE c.contact_id = k.id ORDER BY c.last_message_at DESC, c.id DESC LIMIT 1) \
-             FROM contacts k WHERE k.workspace_id = ? AND json_extract(k.fields, '$.\"' || ? || '\"') IS NOT NULL",
+             FROM contacts k WHERE k.workspace_id = ?2 AND json_extract(k.fields, '$.\"' || ?1 || '\"') IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM date_trigger_fires f WHERE f.workflow_id = ?3 AND f.contact_id = k.id AND f.occurrence = ?4)",
         )
         .bind(field)
         .bind(workspace_id)
-        .bind(field)
+        .bind(workflow_id)
+        .bind(occurrence)
         .fetch_all(&self.read)
         .await
         .map_err(db)
@@ -948,17 +955,31 @@ impl Store for SqliteStore {
     async fn delete_logs_before(&self, before: DateTime<Utc>) -> Result<u64> {
         let mut deleted = 0;
         loop {
-            // Short chunks: the write connection is never held for long.
-            let done = sqlx::query(
-                "DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE created_at < ? LIMIT 2000)",
-            )
-            .bind(ms(before))
-            .execute(&mut *self.writer.lock().await?)
-            .await
-            .map_err(db)?
-            .rows_affected();
-            deleted += done;
-            if done < 2000 {
+            // `created_at` has no index (one more on the hot path is not worth an hourly job):
+            // the scan runs on a reader, and the write connection only deletes by id.
+            let ids: Vec<String> =
+                sqlx::query_scalar("SELECT id FROM log_entries WHERE created_at < ? LIMIT 2000")
+                    .bind(ms(before))
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db)?;
+            if ids.is_empty() {
+                return Ok(deleted);
+            }
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new("DELETE FROM log_entries WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in &ids {
+                list.push_bind(id);
+            }
+            q.push(")");
+            deleted += q
+                .build()
+                .execute(&mut *self.writer.lock().await?)
+                .await
+                .map_err(db)?
+                .rows_affected();
+            if ids.len() < 2000 {
                 return Ok(deleted);
             }
         }

@@ -121,8 +121,8 @@ pub trait Store: Send + Sync + 'static {
     /// clock).
     async fn active_workflows_with_trigger(&self, trigger_type: &str) -> Result<Vec<Workflow>>;
     /// Conversations whose last message is ours (outbound, not sent by a run of
-    /// `workflow_id`) and was written between `from` and `until`: (contact id, number id, that
-    /// message's id).
+    /// `workflow_id`), was written between `from` and `until`, and has not started
+    /// `workflow_id` yet: (contact id, number id, that message's id).
     async fn idle_conversations(
         &self,
         workspace_id: &str,
@@ -130,12 +130,15 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<(String, String, String)>>;
-    /// Contacts with a value in custom field `field`: (contact id, the value as text, the number
-    /// of their latest conversation).
+    /// Contacts with a value in custom field `field` for whom `workflow_id` has not fired on
+    /// `occurrence` yet: (contact id, the value as text, the number of their latest
+    /// conversation).
     async fn contacts_with_field(
         &self,
         workspace_id: &str,
         field: &str,
+        workflow_id: &str,
+        occurrence: &str,
     ) -> Result<Vec<(String, String, Option<String>)>>;
     async fn number(&self, workspace_id: &str, id: &str) -> Result<Number>;
     async fn update_number(
