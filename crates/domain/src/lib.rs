@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod condition;
 pub mod contact;
 pub mod document;
+pub mod json_path;
 pub mod matching;
 pub mod message;
 pub mod parse;

@@ -115,17 +115,6 @@ pub(crate) async fn call(inner: &Inner, due: &DueStep) -> Result<Option<Call>, E
     }))
 }
 
-/// The value at a dotted path (`data.items.0.id`) of a JSON answer.
-fn at_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.')
-        .filter(|p| !p.is_empty())
-        .try_fold(value, |v, key| match v {
-            Value::Object(m) => m.get(key),
-            Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
-            _ => None,
-        })
-}
-
 /// Applies a call's outcome to the run (saved variables) and returns the step to continue at
 /// (`None`: no edge for this outcome) with a description for the log.
 pub(crate) fn continue_after(
@@ -152,7 +141,7 @@ pub(crate) fn continue_after(
                 for (var, path) in save {
                     let value = json
                         .as_ref()
-                        .and_then(|j| at_path(j, path))
+                        .and_then(|j| waflow_domain::json_path::at(j, path))
                         .cloned()
                         .unwrap_or(Value::Null);
                     vars.insert(var.clone(), value.clone());

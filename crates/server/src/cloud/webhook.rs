@@ -18,15 +18,6 @@ fn unknown_number(id: &str) -> ApiError {
     ApiError::NotFound(format!("no Cloud API number {id:?} on this server"))
 }
 
-/// Compares two strings in time independent of where they differ.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// The handshake: `hub.mode=subscribe` with the number's verify token answers the challenge.
 pub async fn verify(
     State(state): State<AppState>,
@@ -37,7 +28,9 @@ pub async fn verify(
     let mode = query.get("hub.mode").map(String::as_str);
     let token = query.get("hub.verify_token").map(String::as_str);
     match (mode, token, query.get("hub.challenge")) {
-        (Some("subscribe"), Some(token), Some(challenge)) if same(token, &line.verify_token) => {
+        (Some("subscribe"), Some(token), Some(challenge))
+            if crate::secrets::same(token, &line.verify_token) =>
+        {
             Ok(challenge.clone())
         }
         (Some("subscribe"), Some(_), Some(_)) => Err(ApiError::Forbidden(

@@ -23,24 +23,9 @@ fn secret_of(state: &AppState, workflow_id: &str) -> String {
         .derive(&format!("integration:{workflow_id}"))
 }
 
-/// The value at a dotted path (`customer.phone`, `items.0.id`).
+/// The value at a dotted path of the payload; null counts as missing.
 fn at_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.')
-        .filter(|p| !p.is_empty())
-        .try_fold(value, |v, key| match v {
-            Value::Object(m) => m.get(key),
-            Value::Array(a) => key.parse::<usize>().ok().and_then(|i| a.get(i)),
-            _ => None,
-        })
-        .filter(|v| !v.is_null())
-}
-
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    waflow_domain::json_path::at(value, path).filter(|v| !v.is_null())
 }
 
 /// Starts the workflow for the payload's contact.
@@ -72,7 +57,7 @@ pub async fn receive(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if !same(given.trim(), &secret_of(&state, &id)) {
+    if !crate::secrets::same(given.trim(), &secret_of(&state, &id)) {
         return Err(ApiError::Unauthorized(
             "this integration URL needs its secret as Authorization: Bearer <secret>".into(),
         ));
