@@ -430,12 +430,7 @@ impl Step {
                         text.chars().count()
                     )));
                 }
-                template::check(text).map_err(|e| {
-                    p.error(
-                        &Value::String(text.into()),
-                        &format!("is not a valid template: {e}"),
-                    )
-                })?;
+                check_template_at(text, &p)?;
                 let template_fallback = match obj.opt("template_fallback") {
                     None => None,
                     Some((v, p)) => Some(TemplateFallback::parse(v, p)?),
@@ -604,69 +599,44 @@ impl Step {
 
     /// The step ids this step can lead to, with the field naming each.
     pub fn targets(&self) -> Vec<(&'static str, &str)> {
-        let mut out = Vec::new();
-        if let Some(n) = &self.next {
-            out.push(("next", n.as_str()));
-        }
-        if let Action::WaitForReply {
-            timeout_next: Some(t),
-            ..
-        } = &self.action
-        {
-            out.push(("timeout_next", t.as_str()));
-        }
-        if let Action::Menu {
-            routes, otherwise, ..
-        } = &self.action
-        {
-            for target in routes.values() {
-                out.push(("routes", target.as_str()));
+        let edges: Vec<(&'static str, Option<&String>)> = match &self.action {
+            Action::WaitForReply { timeout_next, .. } => {
+                vec![("timeout_next", timeout_next.as_ref())]
             }
-            if let Some(o) = otherwise {
-                out.push(("otherwise", o.as_str()));
-            }
-        }
-        if let Action::GoTo { target } = &self.action {
-            out.push(("target", target.as_str()));
-        }
-        if let Action::Branch {
-            then, otherwise, ..
-        } = &self.action
-        {
-            if let Some(t) = then {
-                out.push(("then", t.as_str()));
-            }
-            if let Some(e) = otherwise {
-                out.push(("else", e.as_str()));
-            }
-        }
-        if let Action::Question {
-            timeout_next,
-            invalid_next,
-            ..
-        } = &self.action
-        {
-            if let Some(t) = timeout_next {
-                out.push(("timeout_next", t.as_str()));
-            }
-            if let Some(i) = invalid_next {
-                out.push(("invalid_next", i.as_str()));
-            }
-        }
-        if let Action::HttpRequest {
-            on_failure,
-            on_timeout,
-            ..
-        } = &self.action
-        {
-            if let Some(f) = on_failure {
-                out.push(("on_failure", f.as_str()));
-            }
-            if let Some(t) = on_timeout {
-                out.push(("on_timeout", t.as_str()));
-            }
-        }
-        out
+            Action::Menu {
+                routes, otherwise, ..
+            } => routes
+                .values()
+                .map(|t| ("routes", Some(t)))
+                .chain([("otherwise", otherwise.as_ref())])
+                .collect(),
+            Action::GoTo { target } => vec![("target", Some(target))],
+            Action::Branch {
+                then, otherwise, ..
+            } => vec![("then", then.as_ref()), ("else", otherwise.as_ref())],
+            Action::Question {
+                timeout_next,
+                invalid_next,
+                ..
+            } => vec![
+                ("timeout_next", timeout_next.as_ref()),
+                ("invalid_next", invalid_next.as_ref()),
+            ],
+            Action::HttpRequest {
+                on_failure,
+                on_timeout,
+                ..
+            } => vec![
+                ("on_failure", on_failure.as_ref()),
+                ("on_timeout", on_timeout.as_ref()),
+            ],
+            _ => Vec::new(),
+        };
+        [("next", self.next.as_ref())]
+            .into_iter()
+            .chain(edges)
+            .filter_map(|(field, id)| id.map(|id| (field, id.as_str())))
+            .collect()
     }
 
     /// The step type's name.

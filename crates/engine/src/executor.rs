@@ -490,16 +490,42 @@ pub(crate) fn say(
         entry["error"] = json!(error);
         error
     })?;
-    let id = new_id("msg");
     let payload = fallback.map(|f| fallback_payload(f, contact, &vars, burst.message_text));
+    queue(
+        writes,
+        exec,
+        run,
+        burst,
+        "text",
+        body.clone(),
+        payload,
+        entry,
+    );
+    entry["text"] = json!(body);
+    Ok(())
+}
+
+/// Queues a message of the run in the outbox and notes it in `entry`.
+#[allow(clippy::too_many_arguments)]
+fn queue(
+    writes: &mut Writes,
+    exec: &mut Execution,
+    run: &Run,
+    burst: &Burst<'_>,
+    message_type: &str,
+    text: String,
+    payload: Option<Value>,
+    entry: &mut Value,
+) {
+    let id = new_id("msg");
     writes.outbound.push(NewOutbound {
         id: id.clone(),
         workspace_id: run.workspace_id.clone(),
         conversation_id: run.conversation_id.clone(),
         number_id: run.number_id.clone(),
         contact_id: run.contact_id.clone(),
-        message_type: "text".into(),
-        text: body.clone(),
+        message_type: message_type.to_string(),
+        text,
         payload,
         sender_kind: "workflow",
         sender_ref: Some(run.id.clone()),
@@ -507,9 +533,7 @@ pub(crate) fn say(
     });
     entry["result"] = json!("queued");
     entry["message_id"] = json!(id);
-    entry["text"] = json!(body);
     exec.sent.push(id);
-    Ok(())
 }
 
 /// Renders rich content's text fields and queues it (skipped for a blocked contact).
@@ -538,24 +562,17 @@ fn send_content(
     let parsed: waflow_channels::cloud_api::content::Content =
         serde_json::from_value(rendered.clone())
             .map_err(|e| format!("the content cannot be sent: {e}"))?;
-    let id = new_id("msg");
-    writes.outbound.push(NewOutbound {
-        id: id.clone(),
-        workspace_id: run.workspace_id.clone(),
-        conversation_id: run.conversation_id.clone(),
-        number_id: run.number_id.clone(),
-        contact_id: run.contact_id.clone(),
-        message_type: parsed.kind().to_string(),
-        text: parsed.summary(),
-        payload: Some(rendered),
-        sender_kind: "workflow",
-        sender_ref: Some(run.id.clone()),
-        at: burst.now,
-    });
-    entry["result"] = json!("queued");
-    entry["message_id"] = json!(id);
+    queue(
+        writes,
+        exec,
+        run,
+        burst,
+        parsed.kind(),
+        parsed.summary(),
+        Some(rendered),
+        entry,
+    );
     entry["content"] = json!(parsed.kind());
-    exec.sent.push(id);
     Ok(())
 }
 

@@ -155,14 +155,10 @@ impl Engine {
 
     /// Accepts an inbound message: returns once it is durably stored and evaluated.
     pub async fn inbound(&self, request: InboundRequest) -> Result<IntakeOutcome, Error> {
-        let (reply, rx) = oneshot::channel();
-        self.inner
-            .intake
-            .send(intake::IntakeJob { request, reply })
+        self.inbound_many(vec![request])
             .await
-            .map_err(|_| Error::Unavailable("intake task stopped".into()))?;
-        rx.await
-            .map_err(|_| Error::Unavailable("intake task dropped the message".into()))?
+            .pop()
+            .unwrap_or_else(|| Err(Error::Unavailable("intake task stopped".into())))
     }
 
     /// Accepts several inbound messages at once (a webhook delivery may carry many): all are
