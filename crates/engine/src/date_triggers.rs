@@ -8,13 +8,12 @@
 //! not caught up.
 
 use crate::cache::WorkspaceState;
-use crate::executor::{self, Burst, RunTarget};
-use crate::log::{describe, entry, Log};
+use crate::launch::{launch, wake, Launch};
 use crate::{Error, Inner};
 use serde_json::json;
 use waflow_domain::trigger::{date_matches, Trigger};
 use waflow_domain::WorkflowDocument;
-use waflow_store::{ConversationKey, Workflow, Writes};
+use waflow_store::{Workflow, Writes};
 
 /// Starts the date workflows whose time has come; returns how many runs started.
 pub(crate) async fn run(inner: &Inner) -> Result<usize, Error> {
@@ -158,59 +157,29 @@ async fn start_run(
         tx.commit().await?;
         return Ok(false);
     }
-    let log = Log {
-        workspace_id: &wf.workspace_id,
-        number_id,
-        contact_id,
-        message_id: None,
-        now,
-    };
     let mut writes = Writes {
         at: Some(now),
         ..Default::default()
     };
-    let key = ConversationKey {
-        workspace_id: wf.workspace_id.clone(),
-        number_id: number_id.to_string(),
-        contact_id: contact_id.to_string(),
-    };
-    let conversation_id = tx.ensure_conversation(&key, now).await?;
-    let target = RunTarget {
-        workspace_id: &wf.workspace_id,
-        workflow_id: &wf.id,
-        version: wf.version,
-        contact_id,
-        number_id,
-        conversation_id: &conversation_id,
-    };
-    let mut run = executor::new_run(&mut writes, &target, now);
-    let burst = Burst {
-        doc,
-        calendar: &state.calendar,
+    let (_, exec) = launch(
+        &mut tx,
+        &mut writes,
+        &mut contact,
+        Launch {
+            wf,
+            doc,
+            state,
+            number_id,
+            vars: Default::default(),
+            why: why.to_string(),
+            extra,
+        },
         now,
-        message_text: "",
-    };
-    let exec = executor::advance(&mut writes, &mut run, &mut contact, &burst, Some(0), false);
-    let summary = format!(
-        "{}: {why}; run started, {}",
-        doc.name,
-        describe(&run, &exec)
-    );
-    let mut detail = json!({"workflow": doc.name, "version": wf.version, "trigger": doc.trigger.kind(),
-                            "steps": exec.steps, "state": run.state});
-    if let (serde_json::Value::Object(d), serde_json::Value::Object(e)) = (&mut detail, extra) {
-        d.extend(e);
-    }
-    log.write_run(&mut writes, &run, entry("run", "started", summary, detail));
-    writes.new_runs.push(run);
+    )
+    .await?;
     tx.apply(&writes).await?;
     tx.commit().await?;
-    if !exec.sent.is_empty() {
-        inner.sender_wake.notify_one();
-    }
-    if !exec.timers.is_empty() {
-        inner.worker_wake.notify_one();
-    }
+    wake(inner, &exec);
     Ok(true)
 }
 

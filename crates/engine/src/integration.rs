@@ -5,12 +5,11 @@
 //! **Invariant:** the contact's fields, the run and its first effects commit together; a
 //! blocked or excluded contact gets the fields but no run.
 
-use crate::executor::{self, Burst, RunTarget};
-use crate::log::{describe, entry, Log};
+use crate::launch::{launch, wake, Launch};
 use crate::{Error, Inner};
 use serde_json::{json, Map, Value};
 use waflow_domain::PhoneNumber;
-use waflow_store::{ContactKey, ConversationKey, Workflow, Writes};
+use waflow_store::{ContactKey, Workflow, Writes};
 
 /// What an integration call asks for.
 pub struct IntegrationStart {
@@ -82,59 +81,26 @@ pub(crate) async fn start(
         tx.commit().await?;
         return Ok(outcome);
     }
-    let conversation_id = tx
-        .ensure_conversation(
-            &ConversationKey {
-                workspace_id: wf.workspace_id.clone(),
-                number_id: number_id.clone(),
-                contact_id: contact.id.clone(),
-            },
-            now,
-        )
-        .await?;
-    let contact_id = contact.id.clone();
-    let target = RunTarget {
-        workspace_id: &wf.workspace_id,
-        workflow_id: &wf.id,
-        version: wf.version,
-        contact_id: &contact_id,
-        number_id: &number_id,
-        conversation_id: &conversation_id,
-    };
-    let mut run = executor::new_run(&mut writes, &target, now);
-    run.variables = Value::Object(request.vars.clone());
-    let burst = Burst {
-        doc: &doc,
-        calendar: &state.calendar,
+    let (run_id, exec) = launch(
+        &mut tx,
+        &mut writes,
+        &mut contact,
+        Launch {
+            wf,
+            doc: &doc,
+            state: &state,
+            number_id: &number_id,
+            vars: request.vars.clone(),
+            why: "started by an integration call".into(),
+            extra: json!({"fields": request.fields, "vars": request.vars}),
+        },
         now,
-        message_text: "",
-    };
-    let exec = executor::advance(&mut writes, &mut run, &mut contact, &burst, Some(0), false);
-    let log = Log {
-        workspace_id: &wf.workspace_id,
-        number_id: &number_id,
-        contact_id: &contact_id,
-        message_id: None,
-        now,
-    };
-    let summary = format!(
-        "{}: started by an integration call; {}",
-        doc.name,
-        describe(&run, &exec)
-    );
-    let detail = json!({"workflow": doc.name, "version": wf.version, "trigger": "integration",
-                        "fields": request.fields, "vars": request.vars, "steps": exec.steps, "state": run.state});
-    log.write_run(&mut writes, &run, entry("run", "started", summary, detail));
-    outcome.run_id = Some(run.id.clone());
+    )
+    .await?;
+    outcome.run_id = Some(run_id);
     outcome.queued = exec.sent.clone();
-    writes.new_runs.push(run);
     tx.apply(&writes).await?;
     tx.commit().await?;
-    if !exec.sent.is_empty() {
-        inner.sender_wake.notify_one();
-    }
-    if !exec.timers.is_empty() {
-        inner.worker_wake.notify_one();
-    }
+    wake(inner, &exec);
     Ok(outcome)
 }

@@ -15,6 +15,7 @@ mod executor;
 mod http_step;
 mod intake;
 mod integration;
+mod launch;
 mod log;
 mod question;
 mod sender;
