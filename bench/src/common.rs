@@ -162,6 +162,18 @@ impl Server {
     }
 }
 
+/// The command line as `--flag value` pairs; a flag without its value is an error.
+pub fn flag_values() -> Result<Vec<(String, String)>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    args.chunks(2)
+        .map(|pair| match pair {
+            [flag, value] => Ok((flag.clone(), value.clone())),
+            [flag] => bail!("{flag} needs a value"),
+            _ => bail!("empty argument"),
+        })
+        .collect()
+}
+
 /// The `p` quantile (0..=1) of sorted durations.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {

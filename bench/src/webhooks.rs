@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use waflow_bench::common::{ms, percentile, Server};
+use waflow_bench::common::{flag_values, ms, percentile, Server};
 use waflow_bench::raw_http;
 use waflow_channels::cloud_api::signature;
 use waflow_testkit::graph::FakeGraph;
@@ -41,19 +41,15 @@ fn options() -> Result<Options> {
         binary: PathBuf::from("target/release/waflow"),
         durability: "full".into(),
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < args.len() {
-        let value = args.get(i + 1).context("missing value")?;
-        match args[i].as_str() {
+    for (flag, value) in flag_values()? {
+        match flag.as_str() {
             "--webhooks" => o.webhooks = value.parse()?,
             "--concurrency" => o.concurrency = value.parse()?,
             "--numbers" => o.numbers = value.parse()?,
-            "--binary" => o.binary = PathBuf::from(value),
-            "--durability" => o.durability = value.clone(),
+            "--binary" => o.binary = PathBuf::from(&value),
+            "--durability" => o.durability = value,
             other => bail!("unknown option {other}"),
         }
-        i += 2;
     }
     Ok(o)
 }
