@@ -1,0 +1,78 @@
+// Who is signed in: the token (localStorage), the agent it belongs to, sign-in and sign-out.
+//
+// Contract: POST /auth/login {email, password} → {token, agent}; GET /auth/me → {agent | null}.
+// An API token made with `waflow token create` also works (its agent is null).
+
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { api, ApiError, getToken, onUnauthorized, setToken } from "../api/client";
+import type { Agent } from "../api/types";
+
+interface AuthState {
+  status: "checking" | "signed_out" | "signed_in";
+  agent: Agent | null;
+  /** Why the last session ended, if it ended by itself. */
+  notice: string | null;
+  login: (email: string, password: string) => Promise<void>;
+  logout: () => void;
+}
+
+const AuthContext = createContext<AuthState | null>(null);
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [status, setStatus] = useState<AuthState["status"]>(getToken() ? "checking" : "signed_out");
+  const [agent, setAgent] = useState<Agent | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const logout = useCallback(() => {
+    setToken(null);
+    setAgent(null);
+    setStatus("signed_out");
+  }, []);
+
+  useEffect(() => {
+    onUnauthorized(() => {
+      setNotice("Your session has ended; please sign in again.");
+      logout();
+    });
+    return () => onUnauthorized(null);
+  }, [logout]);
+
+  useEffect(() => {
+    if (status !== "checking") return;
+    let cancelled = false;
+    api
+      .get<{ agent: Agent | null }>("/auth/me")
+      .then((me) => {
+        if (cancelled) return;
+        setAgent(me.agent);
+        setStatus("signed_in");
+      })
+      .catch((e: unknown) => {
+        if (cancelled) return;
+        // A server without /auth/me yet still accepts the token for everything else.
+        if (e instanceof ApiError && e.status === 404) setStatus("signed_in");
+        else if (e instanceof ApiError && e.status === 401) logout();
+        else setStatus("signed_in");
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [status, logout]);
+
+  const login = useCallback(async (email: string, password: string) => {
+    const answer = await api.post<{ token: string; agent: Agent }>("/auth/login", { email, password });
+    setToken(answer.token);
+    setAgent(answer.agent);
+    setNotice(null);
+    setStatus("signed_in");
+  }, []);
+
+  const value = useMemo(() => ({ status, agent, notice, login, logout }), [status, agent, notice, login, logout]);
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthState {
+  const state = useContext(AuthContext);
+  if (!state) throw new Error("useAuth outside AuthProvider");
+  return state;
+}

@@ -1,0 +1,52 @@
+// Sign in with email and password (POST /auth/login); the token then authenticates every call.
+
+import { useState, type FormEvent } from "react";
+import { errorText } from "../api/client";
+import { useAuth } from "../app/auth";
+import { ErrorBanner, Notice } from "../ui/widgets";
+
+export function LoginPage() {
+  const { login, notice } = useAuth();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await login(email.trim(), password);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="login" id="main">
+      <form className="login-card" onSubmit={submit} aria-labelledby="login-title">
+        <h1 id="login-title">Sign in to waflow</h1>
+        {notice && <Notice>{notice}</Notice>}
+        <ErrorBanner error={error} />
+        <label className="field">
+          <span>Email</span>
+          <input type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Password</span>
+          <input type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        </label>
+        <button type="submit" className="button-primary" disabled={busy}>
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
+        <p className="hint">
+          No account yet? The first owner is created on the server with
+          <code> waflow agents create-owner --email … --password …</code>
+        </p>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,69 @@
+// The template gallery: built-in templates and the workspace's own; "Use" creates a workflow.
+
+import { useEffect, useRef, useState } from "react";
+import { errorText } from "../api/client";
+import type { WorkflowTemplate } from "../api/types";
+import { describeTrigger } from "../builder/describe";
+import { navigate } from "../app/router";
+import { useLoad } from "../ui/useLoad";
+import { ErrorBanner, Loading } from "../ui/widgets";
+import { createWorkflow, instantiate, listTemplates } from "./workflowsApi";
+
+export function TemplateGallery({ onClose }: { onClose: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const templates = useLoad(listTemplates, []);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
+  }, []);
+
+  const use = async (t: WorkflowTemplate) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const wf = await createWorkflow(await instantiate(t));
+      onClose();
+      navigate(`/workflows/${wf.id}`);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <dialog ref={dialog} className="dialog" aria-labelledby="gallery-title" onClose={onClose}>
+      <div className="dialog-head">
+        <h2 id="gallery-title">Start from a template</h2>
+        <button type="button" className="icon-button" aria-label="Close" onClick={() => dialog.current?.close()}>
+          ×
+        </button>
+      </div>
+      <ErrorBanner error={error ?? templates.error} />
+      {templates.loading ? (
+        <Loading height={200} />
+      ) : (
+        <>
+          <ul className="gallery">
+            {(templates.data?.templates ?? []).map((t) => (
+              <li key={t.id} className="card">
+                <h3>{t.name}</h3>
+                <p className="muted small">{describeTrigger(t.document.trigger)} · {t.document.steps.length} steps</p>
+                <p>{t.description}</p>
+                <button type="button" className="button-primary" disabled={busy} onClick={() => use(t)}>
+                  Use “{t.name}”
+                </button>
+              </li>
+            ))}
+          </ul>
+          {templates.data && !templates.data.serverHasTemplates && (
+            <p className="hint">The workspace's own templates appear here once the server offers them.</p>
+          )}
+        </>
+      )}
+    </dialog>
+  );
+}

@@ -1,0 +1,75 @@
+// Workflow calls shared by the list, the gallery and the builder.
+
+import { api, ApiError } from "../api/client";
+import type { Agent, Page, Workflow, WorkflowTemplate } from "../api/types";
+import type { WorkflowDocument } from "../builder/document";
+import { BUILTIN_TEMPLATES } from "../builder/templates";
+
+export async function listWorkflows(): Promise<Workflow[]> {
+  const page = await api.get<Page<Workflow>>("/workflows");
+  return [...page.data].sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
+}
+
+export function createWorkflow(doc: WorkflowDocument): Promise<Workflow> {
+  return api.post<Workflow>("/workflows", doc);
+}
+
+/** The first workflow starter: inactive, so it answers nobody until it is switched on. */
+export function starterDocument(name: string): WorkflowDocument {
+  return {
+    name,
+    active: false,
+    trigger: { type: "message_received" },
+    steps: [{ id: "reply", type: "send_text", text: "Hello {{ contact.first_name }}!" }],
+  };
+}
+
+/** The workspace's own templates (when the server has them) after the built-in ones. */
+export async function listTemplates(): Promise<{ templates: WorkflowTemplate[]; serverHasTemplates: boolean }> {
+  try {
+    const page = await api.get<Page<WorkflowTemplate>>("/workflow-templates");
+    return { templates: [...BUILTIN_TEMPLATES, ...page.data], serverHasTemplates: true };
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 405)) {
+      return { templates: BUILTIN_TEMPLATES, serverHasTemplates: false };
+    }
+    throw e;
+  }
+}
+
+/** A template's document made ready for this workspace (an assign step gets the first agent). */
+export async function instantiate(template: WorkflowTemplate): Promise<WorkflowDocument> {
+  const doc: WorkflowDocument = structuredClone(template.document);
+  if (doc.steps.some((s) => s.type === "assign_agent" && !s.agent)) {
+    const agents = await api.get<Page<Agent>>("/agents").then((p) => p.data).catch(() => [] as Agent[]);
+    const first = agents[0];
+    doc.steps = first
+      ? doc.steps.map((s) => (s.type === "assign_agent" && !s.agent ? { ...s, agent: first.id } : s))
+      : doc.steps.filter((s) => !(s.type === "assign_agent" && !s.agent));
+  }
+  return doc;
+}
+
+/** Downloads a workflow as a JSON or YAML file. */
+export async function exportWorkflow(wf: Workflow, format: "json" | "yaml"): Promise<void> {
+  const text = await api.get<string>(`/workflows/${encodeURIComponent(wf.id)}?format=${format}`, { asText: true });
+  const body = format === "json" ? JSON.stringify(JSON.parse(text), null, 2) : text;
+  const blob = new Blob([body], { type: format === "json" ? "application/json" : "application/yaml" });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = `${wf.name.replace(/[^\w.-]+/g, "-").toLowerCase() || wf.id}.${format === "json" ? "json" : "yaml"}`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  URL.revokeObjectURL(url);
+}
+
+/** Creates a workflow from a JSON or YAML file's text. */
+export function importWorkflow(fileName: string, text: string): Promise<Workflow> {
+  const yaml = /\.ya?ml$/i.test(fileName) || !text.trimStart().startsWith("{");
+  return api.post<Workflow>("/workflows", undefined, {
+    rawBody: text,
+    contentType: yaml ? "application/yaml" : "application/json",
+  });
+}

@@ -1,0 +1,108 @@
+// Small shared pieces: error and notice banners, a switch, a status badge, a page header.
+
+import { useId, type ReactNode } from "react";
+
+export function ErrorBanner({ error, onDismiss }: { error: string | null | undefined; onDismiss?: () => void }) {
+  if (!error) return null;
+  return (
+    <div className="banner banner-error" role="alert">
+      <span>{error}</span>
+      {onDismiss && (
+        <button type="button" className="link-button" onClick={onDismiss} aria-label="Dismiss error">
+          ×
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Notice({ children }: { children: ReactNode }) {
+  return (
+    <div className="banner banner-info" role="status">
+      {children}
+    </div>
+  );
+}
+
+/** A labelled on/off switch (a real button with aria-pressed semantics via role=switch). */
+export function Switch({
+  checked,
+  onChange,
+  label,
+  disabled,
+  hideLabel,
+}: {
+  checked: boolean;
+  onChange: (value: boolean) => void;
+  label: string;
+  disabled?: boolean;
+  hideLabel?: boolean;
+}) {
+  const id = useId();
+  return (
+    <span className="switch-wrap">
+      <button
+        id={id}
+        type="button"
+        role="switch"
+        aria-checked={checked}
+        aria-label={hideLabel ? label : undefined}
+        className={`switch ${checked ? "on" : ""}`}
+        disabled={disabled}
+        onClick={() => onChange(!checked)}
+      >
+        <span className="knob" aria-hidden="true" />
+      </button>
+      {!hideLabel && <label htmlFor={id}>{label}</label>}
+    </span>
+  );
+}
+
+const STATUS_CLASS: Record<string, string> = {
+  connected: "ok",
+  disconnected: "warn",
+  pairing: "info",
+  logged_out: "bad",
+};
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span className={`badge badge-${STATUS_CLASS[status] ?? "muted"}`}>{status.replace(/_/g, " ")}</span>;
+}
+
+export function OutcomeBadge({ outcome }: { outcome: string }) {
+  const tone =
+    ["matched", "completed", "sent", "started", "resumed", "delivered", "read"].includes(outcome) ? "ok"
+    : ["failed", "blocked", "error"].includes(outcome) ? "bad"
+    : ["no_match", "excluded", "duplicate", "automation_off", "collision_avoided"].includes(outcome) ? "warn"
+    : "muted";
+  return <span className={`badge badge-${tone}`}>{outcome.replace(/_/g, " ")}</span>;
+}
+
+export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="page-header">
+      <h1>{title}</h1>
+      {children && <div className="page-actions">{children}</div>}
+    </div>
+  );
+}
+
+/** A placeholder of fixed height while data loads, so the page does not jump. */
+export function Loading({ label = "Loading…", height = 120 }: { label?: string; height?: number }) {
+  return (
+    <div className="loading" style={{ minHeight: height }} role="status" aria-live="polite">
+      {label}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}
+
+/** A time in the reader's locale, short. */
+export function When({ at }: { at: string | null | undefined }) {
+  if (!at) return <span>—</span>;
+  const d = new Date(at);
+  return <time dateTime={at} title={d.toString()}>{d.toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" })}</time>;
+}
