@@ -1,1 +1,0 @@
-import{t as e}from"./index-BP1ONQxL.js";var t=e();function n({id:e}){return(0,t.jsxs)(`h1`,{children:[`Workflow `,e]})}export{n as default};

@@ -1,1 +1,0 @@
-import{t as e}from"./index-BP1ONQxL.js";var t=e();function n(e){return(0,t.jsx)(`h1`,{children:`LogsPage`})}export{n as default};

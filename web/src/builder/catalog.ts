@@ -1,0 +1,160 @@
+// What the builder offers: the step library (with a new step's defaults), trigger types, and the
+// condition leaf types with the fields each needs.
+
+import type { Leaf, Step, StepType } from "./document";
+
+export interface StepKind {
+  type: StepType;
+  label: string;
+  group: "Messages" | "Flow" | "Contact" | "Integration";
+  /** A new step of this type, without its id. */
+  make: () => Omit<Step, "id">;
+}
+
+export const STEP_KINDS: StepKind[] = [
+  { type: "send_text", label: "Send text", group: "Messages", make: () => ({ type: "send_text", text: "Hello!" }) },
+  {
+    type: "send", label: "Send buttons / list / media", group: "Messages",
+    make: () => ({ type: "send", content: { type: "buttons", body: "Choose one", buttons: [{ id: "yes", title: "Yes" }, { id: "no", title: "No" }] } }),
+  },
+  {
+    type: "menu", label: "Menu (route each choice)", group: "Messages",
+    make: () => ({ type: "menu", content: { type: "buttons", body: "How can we help?", buttons: [{ id: "a", title: "Option A" }, { id: "b", title: "Option B" }] }, routes: {} }),
+  },
+  { type: "question", label: "Ask a question", group: "Messages", make: () => ({ type: "question", text: "What is your email?", validate: "email", var: "answer" }) },
+  { type: "notify_agent", label: "Notify agent", group: "Messages", make: () => ({ type: "notify_agent", text: "{{ contact.phone }} needs attention" }) },
+  { type: "branch", label: "Condition branch (if / else)", group: "Flow", make: () => ({ type: "branch", conditions: { type: "text", op: "contains", values: ["yes"] } }) },
+  { type: "wait_for_reply", label: "Wait for reply", group: "Flow", make: () => ({ type: "wait_for_reply", timeout: "1h" }) },
+  { type: "go_to", label: "Go to step", group: "Flow", make: () => ({ type: "go_to", target: "" }) },
+  { type: "end_other_runs", label: "End other runs", group: "Flow", make: () => ({ type: "end_other_runs" }) },
+  { type: "end", label: "End", group: "Flow", make: () => ({ type: "end" }) },
+  { type: "add_tag", label: "Add tag", group: "Contact", make: () => ({ type: "add_tag", tag: "lead" }) },
+  { type: "remove_tag", label: "Remove tag", group: "Contact", make: () => ({ type: "remove_tag", tag: "lead" }) },
+  { type: "assign_agent", label: "Assign agent", group: "Contact", make: () => ({ type: "assign_agent", agent: null }) },
+  { type: "set_field", label: "Set contact field", group: "Contact", make: () => ({ type: "set_field", field: "city", value: "" , next_message: true }) },
+  { type: "block", label: "Block contact", group: "Contact", make: () => ({ type: "block" }) },
+  { type: "unblock", label: "Unblock contact", group: "Contact", make: () => ({ type: "unblock" }) },
+  { type: "http_request", label: "HTTP request", group: "Integration", make: () => ({ type: "http_request", method: "GET", url: "https://example.com/api", timeout_ms: 10000 }) },
+  { type: "webhook", label: "Send signed webhook", group: "Integration", make: () => ({ type: "webhook", url: "https://example.com/hook" }) },
+];
+
+/** Step types this build of the server may not know yet; offered through the JSON editor. */
+export const EXTRA_STEP_TYPES = ["add_to_list", "remove_from_list", "open_ticket", "close_ticket"];
+
+export function newStepId(type: string, taken: Set<string>): string {
+  const base = type.replace(/_/g, "-");
+  for (let i = 1; ; i++) {
+    const id = `${base}-${i}`;
+    if (!taken.has(id)) return id;
+  }
+}
+
+export const TRIGGER_TYPES: Array<[string, string]> = [
+  ["message_received", "Any message received"],
+  ["exact_phrase", "Exact phrase"],
+  ["contact_created", "New contact"],
+  ["outside_business_hours", "Outside business hours (fallback)"],
+  ["holiday", "On a holiday (fallback)"],
+  ["conversation_idle", "No reply for a while"],
+  ["date", "A date in a contact field"],
+  ["integration", "Integration call (webhook)"],
+  ["outbound", "Started by API / list / CSV"],
+  ["list_added", "Added to a list"],
+  ["ticket_status_changed", "Ticket status changed"],
+];
+
+export type LeafFieldKind = "text" | "number" | "list" | "select" | "bool" | "schedule" | "agent";
+
+export interface LeafField {
+  key: string;
+  label: string;
+  kind: LeafFieldKind;
+  options?: string[];
+  /** Shown only when this returns true. */
+  when?: (leaf: Leaf) => boolean;
+}
+
+export interface LeafKind {
+  type: string;
+  label: string;
+  fields: LeafField[];
+  make: () => Leaf;
+}
+
+const VALUE_OPS = ["equals", "contains", "exists", "greater_than", "less_than"];
+const COMPARE = ["equals", "greater_than", "less_than", "at_least", "at_most"];
+const MODES = ["any", "all", "none"];
+export const MESSAGE_TYPES = ["text", "image", "audio", "video", "document", "sticker", "location", "contacts", "interactive_reply", "reaction"];
+
+export const LEAF_KINDS: LeafKind[] = [
+  {
+    type: "text", label: "Message text",
+    fields: [
+      { key: "op", label: "Operator", kind: "select", options: ["contains", "starts_with", "ends_with", "equals", "regex"] },
+      { key: "values", label: "Any of (comma-separated)", kind: "list" },
+      { key: "case_sensitive", label: "Case-sensitive", kind: "bool" },
+    ],
+    make: () => ({ type: "text", op: "contains", values: [] }),
+  },
+  {
+    type: "tags", label: "Contact tags",
+    fields: [{ key: "mode", label: "Has", kind: "select", options: MODES }, { key: "tags", label: "Tags (comma-separated)", kind: "list" }],
+    make: () => ({ type: "tags", mode: "any", tags: [] }),
+  },
+  {
+    type: "message_type", label: "Message type",
+    fields: [{ key: "types", label: "One of (comma-separated)", kind: "list" }],
+    make: () => ({ type: "message_type", types: ["image"] }),
+  },
+  { type: "business_hours", label: "Inside business hours", fields: [], make: () => ({ type: "business_hours" }) },
+  { type: "schedule", label: "Inside a weekly schedule", fields: [{ key: "hours", label: "Hours", kind: "schedule" }], make: () => ({ type: "schedule", hours: { mon: ["09:00-18:00"] } }) },
+  { type: "assigned_agent", label: "Assigned agent", fields: [{ key: "agent", label: "Agent", kind: "agent" }], make: () => ({ type: "assigned_agent", agent: "none" }) },
+  {
+    type: "variable", label: "Run variable",
+    fields: [
+      { key: "name", label: "Variable", kind: "text" },
+      { key: "op", label: "Operator", kind: "select", options: VALUE_OPS },
+      { key: "value", label: "Value", kind: "text", when: (l) => l.op !== "exists" },
+    ],
+    make: () => ({ type: "variable", name: "", op: "equals", value: "" }),
+  },
+  {
+    type: "contact_field", label: "Contact field",
+    fields: [
+      { key: "field", label: "Field", kind: "text" },
+      { key: "op", label: "Operator", kind: "select", options: VALUE_OPS },
+      { key: "value", label: "Value", kind: "text", when: (l) => l.op !== "exists" },
+    ],
+    make: () => ({ type: "contact_field", field: "", op: "equals", value: "" }),
+  },
+  {
+    type: "phone", label: "Phone number",
+    fields: [{ key: "op", label: "Operator", kind: "select", options: ["is", "starts_with"] }, { key: "values", label: "Any of (comma-separated)", kind: "list" }],
+    make: () => ({ type: "phone", op: "starts_with", values: ["+39"] }),
+  },
+  { type: "number", label: "WhatsApp number (line)", fields: [{ key: "numbers", label: "Number ids (comma-separated)", kind: "list" }], make: () => ({ type: "number", numbers: [] }) },
+  {
+    type: "message_count", label: "Messages in the conversation",
+    fields: [{ key: "op", label: "Compare", kind: "select", options: COMPARE }, { key: "value", label: "Count", kind: "number" }],
+    make: () => ({ type: "message_count", op: "at_most", value: 1 }),
+  },
+  {
+    type: "message_length", label: "Message length",
+    fields: [{ key: "op", label: "Compare", kind: "select", options: COMPARE }, { key: "value", label: "Characters", kind: "number" }],
+    make: () => ({ type: "message_length", op: "greater_than", value: 100 }),
+  },
+  {
+    type: "time_since", label: "Time since last message",
+    fields: [
+      { key: "since", label: "Since", kind: "select", options: ["our_last_message", "contact_last_message"] },
+      { key: "op", label: "Compare", kind: "select", options: COMPARE },
+      { key: "minutes", label: "Minutes", kind: "number" },
+    ],
+    make: () => ({ type: "time_since", since: "our_last_message", op: "greater_than", minutes: 60 }),
+  },
+  {
+    type: "in_list", label: "Contact in list",
+    fields: [{ key: "mode", label: "In", kind: "select", options: MODES }, { key: "lists", label: "Lists (comma-separated)", kind: "list" }],
+    make: () => ({ type: "in_list", mode: "any", lists: [] }),
+  },
+];
