@@ -1,4 +1,194 @@
-// SettingsPage (to be built).
-export default function SettingsPage(_props: { selected?: string | null }) {
-  return <h1>SettingsPage</h1>;
+// Settings: the workspace's time zone, business hours and holidays; and the agents.
+
+import { useEffect, useState, type FormEvent } from "react";
+import { api, ApiError, errorText } from "../api/client";
+import type { Agent, Page, Workspace } from "../api/types";
+import { useAuth } from "../app/auth";
+import { useLoad } from "../ui/useLoad";
+import { SelectField, TextField } from "../ui/fields";
+import { WeeklyHours, type Weekly } from "../ui/WeeklyHours";
+import { ErrorBanner, Loading, Notice, PageHeader } from "../ui/widgets";
+
+function timeZones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
+  return intl.supportedValuesOf?.("timeZone") ?? ["UTC", "Europe/Rome", "Europe/London", "America/New_York"];
+}
+
+export default function SettingsPage() {
+  const workspace = useLoad(() => api.get<Workspace>("/workspace"), []);
+  return (
+    <>
+      <PageHeader title="Settings" />
+      <ErrorBanner error={workspace.error} />
+      {workspace.data ? <WorkspaceForm workspace={workspace.data} onSaved={workspace.set} /> : !workspace.error && <Loading height={420} />}
+      <Agents />
+    </>
+  );
+}
+
+function WorkspaceForm({ workspace, onSaved }: { workspace: Workspace; onSaved: (w: Workspace) => void }) {
+  const [tz, setTz] = useState(workspace.time_zone);
+  const [hours, setHours] = useState<Weekly>(workspace.business_hours ?? {});
+  const [holidays, setHolidays] = useState<string[]>(workspace.holidays ?? []);
+  const [newDate, setNewDate] = useState("");
+  const [yearly, setYearly] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [other, setOther] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => setSaved(false), [tz, hours, holidays]);
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setOther(null);
+    try {
+      const ws = await api.put<Workspace>("/workspace", { time_zone: tz, business_hours: hours, holidays });
+      onSaved(ws);
+      setSaved(true);
+    } catch (err) {
+      if (err instanceof ApiError) setError(err);
+      else setOther(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const addHoliday = () => {
+    if (!newDate) return;
+    const value = yearly ? newDate.slice(5) : newDate;
+    if (!holidays.includes(value)) setHolidays([...holidays, value].sort());
+    setNewDate("");
+  };
+
+  const errFor = (f: string) => (error && error.field && (error.field === f || error.field.startsWith(`${f}.`) || error.field.startsWith(`${f}[`)) ? error.message : null);
+
+  return (
+    <form className="section" onSubmit={save} aria-labelledby="ws-title">
+      <h2 id="ws-title">Workspace {workspace.name && <span className="muted">· {workspace.name}</span>}</h2>
+      <ErrorBanner error={other ?? (error && !error.field ? error.message : null)} />
+      {saved && <Notice>Settings saved.</Notice>}
+      <SelectField label="Time zone" value={tz} error={errFor("time_zone")} options={[...new Set([tz, ...timeZones()])].map((z): [string, string] => [z, z])} onChange={setTz} />
+      <WeeklyHours legend="Business hours" value={hours} error={errFor("business_hours")} onChange={setHours} />
+      <fieldset className="options">
+        <legend>Holidays</legend>
+        {errFor("holidays") && <p className="field-error" role="alert">{errFor("holidays")}</p>}
+        <ul className="tags">
+          {holidays.length === 0 && <li className="muted small">No holidays.</li>}
+          {holidays.map((h) => (
+            <li key={h} className="tag">
+              {h.length === 5 ? `every ${h}` : h}
+              <button type="button" className="tag-remove" aria-label={`Remove holiday ${h}`} onClick={() => setHolidays(holidays.filter((x) => x !== h))}>
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+        <div className="row">
+          <label className="field">
+            <span>Date</span>
+            <input type="date" value={newDate} onChange={(e) => setNewDate(e.target.value)} />
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={yearly} onChange={(e) => setYearly(e.target.checked)} />
+            <span>Every year</span>
+          </label>
+          <button type="button" className="button" disabled={!newDate} onClick={addHoliday}>
+            Add holiday
+          </button>
+        </div>
+      </fieldset>
+      <button type="submit" className="button-primary" disabled={busy}>
+        {busy ? "Saving…" : "Save settings"}
+      </button>
+    </form>
+  );
+}
+
+function Agents() {
+  const { agent: me } = useAuth();
+  const agents = useLoad(() => api.get<Page<Agent>>("/agents").then((p) => p.data), []);
+  const [name, setName] = useState("");
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState("agent");
+  const [error, setError] = useState<string | null>(null);
+
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api.post<Agent>("/agents", { name, email, role });
+      setName("");
+      setEmail("");
+      agents.reload();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const update = async (a: Agent, r: string) => {
+    setError(null);
+    try {
+      await api.patch(`/agents/${encodeURIComponent(a.id)}`, { role: r });
+      agents.reload();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const remove = async (a: Agent) => {
+    if (!window.confirm(`Remove the agent ${a.email}?`)) return;
+    try {
+      await api.del(`/agents/${encodeURIComponent(a.id)}`);
+      agents.reload();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  return (
+    <section className="section" aria-labelledby="agents-title">
+      <h2 id="agents-title">Agents</h2>
+      <ErrorBanner error={error ?? agents.error} />
+      {agents.loading && !agents.data ? (
+        <Loading height={80} />
+      ) : (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+            </thead>
+            <tbody>
+              {(agents.data ?? []).map((a) => (
+                <tr key={a.id}>
+                  <td>{a.name}{me?.id === a.id && <span className="muted"> (you)</span>}</td>
+                  <td>{a.email}</td>
+                  <td>
+                    <select aria-label={`Role of ${a.email}`} value={a.role} onChange={(e) => void update(a, e.target.value)}>
+                      <option value="owner">owner</option>
+                      <option value="admin">admin</option>
+                      <option value="agent">agent</option>
+                    </select>
+                  </td>
+                  <td>
+                    <button type="button" className="button-danger small" disabled={me?.id === a.id} onClick={() => void remove(a)}>
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <form className="row" onSubmit={create} aria-label="Add an agent">
+        <TextField label="Name" value={name} onChange={setName} />
+        <TextField label="Email" type="email" value={email} onChange={setEmail} />
+        <SelectField label="Role" value={role} options={[["agent", "agent"], ["admin", "admin"], ["owner", "owner"]]} onChange={setRole} />
+        <button type="submit" className="button" disabled={!email.trim()}>
+          Add agent
+        </button>
+      </form>
+    </section>
+  );
 }

@@ -1,1 +1,0 @@
-import{y as e}from"./index-Cg38_f-A.js";var t=e();function n(e){return(0,t.jsx)(`h1`,{children:`NumbersPage`})}export{n as default};

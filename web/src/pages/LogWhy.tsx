@@ -1,0 +1,142 @@
+// The "why" of one log entry, in words: which workflows were considered and the conditions each
+// checked (with the compared values), which steps ran, what was sent, errors and what comes next.
+
+import type { Check, Considered, LogEntry } from "../api/types";
+import { Link } from "../app/router";
+import { When } from "../ui/widgets";
+
+type Obj = Record<string, unknown>;
+
+function text(v: unknown): string {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return v.map(text).join(", ");
+  return Object.entries(v as Obj).map(([k, x]) => `${k}: ${text(x)}`).join("; ");
+}
+
+function Checks({ checks }: { checks: Check[] }) {
+  if (!checks.length) return null;
+  return (
+    <table className="table checks">
+      <thead>
+        <tr><th scope="col">Condition</th><th scope="col">Compared value</th><th scope="col">Result</th></tr>
+      </thead>
+      <tbody>
+        {checks.map((c, i) => (
+          <tr key={i}>
+            <td>{c.condition ?? <code>{c.path}</code>}</td>
+            <td>{text(c.actual)}</td>
+            <td>{c.held ? <span className="badge badge-ok">held</span> : <span className="badge badge-bad">failed</span>}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Evaluation({ evaluation }: { evaluation: Obj }) {
+  const considered = (evaluation.considered as Considered[] | undefined) ?? [];
+  const skipped = (evaluation.skipped as Obj[] | undefined) ?? [];
+  return (
+    <div className="why-block">
+      <h4>Workflows considered</h4>
+      {considered.length === 0 ? (
+        <p className="muted small">No workflow was considered for this message.</p>
+      ) : (
+        <ul className="why-list">
+          {considered.map((c, i) => (
+            <li key={i}>
+              <span className={`badge ${c.matched ? "badge-ok" : "badge-muted"}`}>{c.matched ? "matched" : "not matched"}</span>{" "}
+              <Link to={`/workflows/${c.workflow_id}`}>{c.workflow_name ?? c.workflow_id}</Link> <span className="muted">v{c.version}</span> — {c.reason}
+              <Checks checks={c.checks ?? []} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {skipped.length > 0 && (
+        <>
+          <h4>Skipped without evaluating</h4>
+          <ul className="why-list small">
+            {skipped.map((s, i) => (
+              <li key={i}>
+                {text(s.workflow_name ?? s.name ?? s.workflow_id)}: {text(s.reason ?? s.condition ?? "its keywords are not in the message")}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
+
+function Steps({ steps }: { steps: Obj[] }) {
+  return (
+    <div className="why-block">
+      <h4>Steps</h4>
+      <ol className="why-list">
+        {steps.map((s, i) => {
+          const rest = Object.entries(s).filter(([k]) => !["step", "type", "at", "checks", "error", "result"].includes(k));
+          return (
+            <li key={i}>
+              <span className="strong">{text(s.step)}</span> <span className="muted">({text(s.type)})</span>
+              {s.result !== undefined && <> · {text(s.result)}</>}
+              {s.error !== undefined && <span className="field-error"> · {text(s.error)}</span>}
+              {rest.length > 0 && (
+                <dl className="kv small">
+                  {rest.map(([k, v]) => (
+                    <div key={k} className="kv-pair">
+                      <dt>{k.replace(/_/g, " ")}</dt>
+                      <dd>{text(v)}</dd>
+                    </div>
+                  ))}
+                </dl>
+              )}
+              {Array.isArray(s.checks) && <Checks checks={s.checks as Check[]} />}
+            </li>
+          );
+        })}
+      </ol>
+    </div>
+  );
+}
+
+export function LogWhy({ entry, onOpenConversation }: { entry: LogEntry; onOpenConversation: () => void }) {
+  const d = entry.detail ?? {};
+  const shown = new Set(["evaluation", "steps", "next"]);
+  const facts = Object.entries(d).filter(([k, v]) => !shown.has(k) && (typeof v !== "object" || v === null));
+  const next = (d.next as Obj[] | undefined) ?? [];
+  return (
+    <div className="why">
+      {facts.length > 0 && (
+        <dl className="kv small">
+          {facts.map(([k, v]) => (
+            <div key={k} className="kv-pair">
+              <dt>{k.replace(/_/g, " ")}</dt>
+              <dd>{text(v)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {d.evaluation !== undefined && typeof d.evaluation === "object" && d.evaluation !== null && <Evaluation evaluation={d.evaluation as Obj} />}
+      {Array.isArray(d.steps) && d.steps.length > 0 && <Steps steps={d.steps as Obj[]} />}
+      {next.length > 0 && (
+        <div className="why-block">
+          <h4>Next</h4>
+          <ul className="why-list small">
+            {next.map((t, i) => (
+              <li key={i}>
+                {text(t.step)} ({text(t.kind)}) at <When at={typeof t.due_at === "string" ? t.due_at : null} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {entry.contact_id && (
+        <button type="button" className="button small" onClick={onOpenConversation}>
+          Open the conversation
+        </button>
+      )}
+    </div>
+  );
+}
