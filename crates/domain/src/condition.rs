@@ -11,7 +11,7 @@
 //! (immutable) workflow version and the message.
 
 use crate::calendar::{Calendar, WeeklySchedule};
-use crate::contact::ContactView;
+use crate::contact::{ContactView, ConversationStats};
 use crate::message::{InboundView, MessageType};
 use crate::parse::{FieldError, Obj, Path};
 use chrono::{DateTime, Utc};
@@ -164,6 +164,105 @@ pub enum Test {
         #[serde(skip_serializing_if = "Option::is_none")]
         value: Option<String>,
     },
+    /// The contact's phone number is one of `values`, or starts with one (a country prefix);
+    /// compared as digits only.
+    Phone { op: PhoneOp, values: Vec<String> },
+    /// The number (line) the message arrived on is one of these ids.
+    Number { numbers: Vec<String> },
+    /// The number of messages in the conversation, both directions, this one included.
+    MessageCount { op: Compare, value: f64 },
+    /// The message text's length in characters.
+    MessageLength { op: Compare, value: f64 },
+    /// Minutes since our last message, or since the contact's previous message.
+    TimeSince {
+        since: Since,
+        op: Compare,
+        minutes: f64,
+    },
+    /// The contact is in any / all / none of the lists.
+    InList { mode: TagMode, lists: Vec<String> },
+}
+
+/// How a phone number is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneOp {
+    Is,
+    StartsWith,
+}
+
+/// What a `time_since` condition measures from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Since {
+    /// Our last message in the conversation (workflow, agent or campaign).
+    OurLastMessage,
+    /// The contact's message before the one being evaluated.
+    ContactLastMessage,
+}
+
+/// A numeric comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    Equals,
+    GreaterThan,
+    LessThan,
+    AtLeast,
+    AtMost,
+}
+
+impl Compare {
+    fn parse(obj: &Obj) -> Result<Self, FieldError> {
+        let (v, p) = obj.req("op")?;
+        Ok(match v.as_str().unwrap_or("") {
+            "equals" => Self::Equals,
+            "greater_than" => Self::GreaterThan,
+            "less_than" => Self::LessThan,
+            "at_least" => Self::AtLeast,
+            "at_most" => Self::AtMost,
+            _ => {
+                return Err(p.error(
+                    v,
+                    "is not a comparison (equals, greater_than, less_than, at_least, at_most)",
+                ))
+            }
+        })
+    }
+
+    fn holds(&self, actual: f64, expected: f64) -> bool {
+        match self {
+            Self::Equals => (actual - expected).abs() < f64::EPSILON,
+            Self::GreaterThan => actual > expected,
+            Self::LessThan => actual < expected,
+            Self::AtLeast => actual >= expected,
+            Self::AtMost => actual <= expected,
+        }
+    }
+
+    fn describe(&self, value: f64) -> String {
+        let op = match self {
+            Self::Equals => "is",
+            Self::GreaterThan => "is greater than",
+            Self::LessThan => "is less than",
+            Self::AtLeast => "is at least",
+            Self::AtMost => "is at most",
+        };
+        format!("{op} {value}")
+    }
+}
+
+/// A required non-negative number at `key`.
+fn number_at(obj: &Obj, key: &str) -> Result<f64, FieldError> {
+    let (v, p) = obj.req(key)?;
+    match v.as_f64() {
+        Some(n) if n >= 0.0 && n.is_finite() => Ok(n),
+        _ => Err(p.error(v, "must be a number, 0 or more")),
+    }
+}
+
+fn digits(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
 }
 
 /// How a variable or field is compared.
@@ -270,6 +369,10 @@ pub struct EvalContext<'a> {
     /// The run's variables, for conditions inside a run (a branch step); `None` when a message
     /// is matched against workflows.
     pub vars: Option<&'a Value>,
+    /// The number (line) id the message arrived on or the run runs on.
+    pub number_id: Option<&'a str>,
+    /// The conversation's counts and times, when known.
+    pub conversation: Option<&'a ConversationStats>,
 }
 
 /// One evaluated leaf: where it is, whether it held, what it saw, and (once explained) what it
@@ -312,8 +415,9 @@ pub fn explain(checks: &mut [Check], tree: &Condition, text: &str) -> Option<Str
     })
 }
 
-const LEAF_TYPES: &str =
-    "text, message_type, tags, schedule, business_hours, assigned_agent, variable, contact_field";
+/// Every condition (leaf) type, as named in documents (comma-separated).
+pub const LEAF_TYPES: &str = "text, message_type, tags, schedule, business_hours, assigned_agent, \
+     variable, contact_field, phone, number, message_count, message_length, time_since, in_list";
 
 impl Condition {
     /// Parses a condition node at `path`.
@@ -504,17 +608,8 @@ impl Leaf {
             }
             "tags" => {
                 obj.only(&["type", "negate", "mode", "tags"])?;
-                let mode = match obj.opt("mode") {
-                    None => TagMode::Any,
-                    Some((v, p)) => match v.as_str().unwrap_or("") {
-                        "any" => TagMode::Any,
-                        "all" => TagMode::All,
-                        "none" => TagMode::None,
-                        _ => return Err(p.error(v, "is not a tag mode (any, all, none)")),
-                    },
-                };
                 Test::Tags {
-                    mode,
+                    mode: TagMode::parse(obj)?,
                     tags: obj.strings("tags")?,
                 }
             }
@@ -553,6 +648,68 @@ impl Leaf {
                 let field = obj.str("field")?.trim().to_string();
                 let (op, value) = ValueOp::parse(obj)?;
                 Test::ContactField { field, op, value }
+            }
+            "phone" => {
+                obj.only(&["type", "negate", "op", "values"])?;
+                let (v, p) = obj.req("op")?;
+                let op = match v.as_str().unwrap_or("") {
+                    "is" => PhoneOp::Is,
+                    "starts_with" => PhoneOp::StartsWith,
+                    _ => return Err(p.error(v, "is not a phone operator (is, starts_with)")),
+                };
+                let values = obj.strings("values")?;
+                for (i, value) in values.iter().enumerate() {
+                    if digits(value).is_empty() {
+                        return Err(obj
+                            .path
+                            .key("values")
+                            .index(i)
+                            .error(&json!(value), "has no digits"));
+                    }
+                }
+                Test::Phone { op, values }
+            }
+            "number" => {
+                obj.only(&["type", "negate", "numbers"])?;
+                Test::Number {
+                    numbers: obj.strings("numbers")?,
+                }
+            }
+            "message_count" | "message_length" => {
+                obj.only(&["type", "negate", "op", "value"])?;
+                let op = Compare::parse(obj)?;
+                let value = number_at(obj, "value")?;
+                if kind.as_str() == Some("message_count") {
+                    Test::MessageCount { op, value }
+                } else {
+                    Test::MessageLength { op, value }
+                }
+            }
+            "time_since" => {
+                obj.only(&["type", "negate", "since", "op", "minutes"])?;
+                let (v, p) = obj.req("since")?;
+                let since = match v.as_str().unwrap_or("") {
+                    "our_last_message" => Since::OurLastMessage,
+                    "contact_last_message" => Since::ContactLastMessage,
+                    _ => {
+                        return Err(p.error(
+                            v,
+                            "is not a starting point (our_last_message, contact_last_message)",
+                        ))
+                    }
+                };
+                Test::TimeSince {
+                    since,
+                    op: Compare::parse(obj)?,
+                    minutes: number_at(obj, "minutes")?,
+                }
+            }
+            "in_list" => {
+                obj.only(&["type", "negate", "mode", "lists"])?;
+                Test::InList {
+                    mode: TagMode::parse(obj)?,
+                    lists: obj.strings("lists")?,
+                }
             }
             _ => {
                 return Err(
@@ -688,7 +845,63 @@ impl Test {
                     .unwrap_or(Value::Null);
                 (op.holds(&actual, value.as_deref()), actual)
             }
+            Test::Phone { op, values } => {
+                let phone = digits(&ctx.contact.phone);
+                let held = values.iter().map(|v| digits(v)).any(|v| match op {
+                    PhoneOp::Is => phone == v,
+                    PhoneOp::StartsWith => phone.starts_with(&v),
+                });
+                (held, json!(ctx.contact.phone))
+            }
+            Test::Number { numbers } => {
+                let actual = ctx.number_id;
+                (
+                    actual.is_some_and(|n| numbers.iter().any(|x| x == n)),
+                    json!(actual),
+                )
+            }
+            Test::MessageCount { op, value } => match ctx.conversation {
+                Some(c) => (op.holds(c.messages as f64, *value), json!(c.messages)),
+                None => (false, Value::Null),
+            },
+            Test::MessageLength { op, value } => {
+                let n = ctx.message.map(|m| m.text.chars().count()).unwrap_or(0);
+                (op.holds(n as f64, *value), json!(n))
+            }
+            Test::TimeSince { since, op, minutes } => {
+                let at = ctx.conversation.and_then(|c| match since {
+                    Since::OurLastMessage => c.last_outbound_at,
+                    Since::ContactLastMessage => c.previous_inbound_at,
+                });
+                match at {
+                    Some(at) => {
+                        let elapsed = (ctx.now - at).num_seconds() as f64 / 60.0;
+                        let rounded = (elapsed * 10.0).round() / 10.0;
+                        (op.holds(elapsed, *minutes), json!(rounded))
+                    }
+                    // Never: infinitely long ago.
+                    None => (
+                        matches!(op, Compare::GreaterThan | Compare::AtLeast)
+                            && ctx.conversation.is_some(),
+                        Value::Null,
+                    ),
+                }
+            }
+            Test::InList { mode, lists } => {
+                let count = lists.iter().filter(|l| ctx.contact.in_list(l)).count();
+                let held = match mode {
+                    TagMode::Any => count > 0,
+                    TagMode::All => count == lists.len(),
+                    TagMode::None => count == 0,
+                };
+                (held, json!(ctx.contact.lists))
+            }
         }
+    }
+
+    /// Whether evaluating the test needs [`ConversationStats`].
+    pub fn needs_conversation(&self) -> bool {
+        matches!(self, Test::MessageCount { .. } | Test::TimeSince { .. })
     }
 
     /// What the test checks, in words.
@@ -731,9 +944,63 @@ impl Test {
             Test::ContactField { field, op, value } => {
                 format!("contact field {field} {}", op.describe(value.as_deref()))
             }
+            Test::Phone { op, values } => match op {
+                PhoneOp::Is => format!("phone is one of {values:?}"),
+                PhoneOp::StartsWith => format!("phone starts with one of {values:?}"),
+            },
+            Test::Number { numbers } => format!("number is one of {numbers:?}"),
+            Test::MessageCount { op, value } => {
+                format!("messages in the conversation {}", op.describe(*value))
+            }
+            Test::MessageLength { op, value } => {
+                format!("message length {}", op.describe(*value))
+            }
+            Test::TimeSince { since, op, minutes } => {
+                let what = match since {
+                    Since::OurLastMessage => "our last message",
+                    Since::ContactLastMessage => "the contact's previous message",
+                };
+                format!("minutes since {what} {}", op.describe(*minutes))
+            }
+            Test::InList { mode, lists } => {
+                let mode = match mode {
+                    TagMode::Any => "any",
+                    TagMode::All => "all",
+                    TagMode::None => "none",
+                };
+                format!("contact is in {mode} of lists {lists:?}")
+            }
         }
     }
 }
 
 #[cfg(test)]
 mod tests;
+
+impl TagMode {
+    /// The optional `mode` (default `any`).
+    fn parse(obj: &Obj) -> Result<Self, FieldError> {
+        Ok(match obj.opt("mode") {
+            None => TagMode::Any,
+            Some((v, p)) => match v.as_str().unwrap_or("") {
+                "any" => TagMode::Any,
+                "all" => TagMode::All,
+                "none" => TagMode::None,
+                _ => return Err(p.error(v, "is not a mode (any, all, none)")),
+            },
+        })
+    }
+}
+
+impl Condition {
+    /// Whether any leaf needs [`ConversationStats`] to be evaluated.
+    pub fn needs_conversation(&self) -> bool {
+        match self {
+            Condition::All(items) | Condition::Any(items) => {
+                items.iter().any(Condition::needs_conversation)
+            }
+            Condition::Not(inner) => inner.needs_conversation(),
+            Condition::Leaf(leaf) => leaf.test.needs_conversation(),
+        }
+    }
+}

@@ -8,6 +8,8 @@ pub struct ContactView {
     pub phone: String,
     pub name: String,
     pub tags: Vec<String>,
+    /// The lists the contact is in.
+    pub lists: Vec<String>,
     pub assigned_agent_id: Option<String>,
     /// Custom ("dynamic") fields by name.
     pub fields: Map<String, Value>,
@@ -22,6 +24,11 @@ impl ContactView {
     /// Whether the contact has this tag (tags compare case-insensitively).
     pub fn has_tag(&self, tag: &str) -> bool {
         self.tags.iter().any(|t| t.eq_ignore_ascii_case(tag))
+    }
+
+    /// Whether the contact is in this list (names compare case-insensitively).
+    pub fn in_list(&self, list: &str) -> bool {
+        self.lists.iter().any(|l| l.eq_ignore_ascii_case(list))
     }
 
     /// The template variables for `{{contact.*}}`: name, first_name, last_name, phone, tags and
@@ -42,9 +49,22 @@ impl ContactView {
         map.insert("last_name".into(), Value::String(last));
         map.insert("phone".into(), Value::String(self.phone.clone()));
         map.insert("tags".into(), Value::from(self.tags.clone()));
+        map.insert("lists".into(), Value::from(self.lists.clone()));
         // Custom fields are also under `fields`, unless a custom field is itself named so.
         map.entry("fields")
             .or_insert_with(|| Value::Object(self.fields.clone()));
         Value::Object(map)
     }
+}
+
+/// What conditions may know about the conversation a message arrived in. Computed only when a
+/// workspace's workflows have a condition that needs it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConversationStats {
+    /// Messages in the conversation, both directions, including the one being evaluated.
+    pub messages: i64,
+    /// When we last sent a message (any sender: workflow, agent, campaign).
+    pub last_outbound_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the contact wrote before the message being evaluated.
+    pub previous_inbound_at: Option<chrono::DateTime<chrono::Utc>>,
 }

@@ -15,13 +15,14 @@ pub mod message;
 pub mod parse;
 pub mod phone;
 pub mod question;
+pub mod starters;
 pub mod step;
 pub mod template;
 pub mod trigger;
 pub mod when;
 
 pub use calendar::Calendar;
-pub use contact::ContactView;
+pub use contact::{ContactView, ConversationStats};
 pub use document::{Scope, WorkflowDocument, SCHEMA_VERSION};
 pub use message::{InboundView, MessageType};
 pub use parse::FieldError;

@@ -155,6 +155,8 @@ pub struct Inbound<'a> {
     pub has_waiting_run: bool,
     pub calendar: &'a Calendar,
     pub now: DateTime<Utc>,
+    /// The conversation's counts and times; given when [`WorkflowSet::needs_conversation`].
+    pub conversation: Option<&'a crate::ConversationStats>,
 }
 
 /// A workspace's active workflows, indexed for matching.
@@ -171,6 +173,8 @@ pub struct WorkflowSet {
     keyword_owner: Vec<usize>,
     /// For each workflow, the path of its required-keyword condition (if indexed).
     indexed_path: HashMap<usize, String>,
+    /// Some message-driven workflow has a condition on the conversation's counts or times.
+    needs_conversation: bool,
 }
 
 impl WorkflowSet {
@@ -205,13 +209,19 @@ impl WorkflowSet {
                     }
                 }
                 Trigger::Holiday => set.holiday.push(i),
-                // Started by the clock, not by messages.
+                // Started by the clock, calls and events, not by messages.
                 Trigger::Date { .. }
                 | Trigger::ConversationIdle { .. }
                 | Trigger::Integration { .. }
-                | Trigger::Outbound => {}
+                | Trigger::Outbound
+                | Trigger::ListAdded { .. }
+                | Trigger::TicketStatusChanged { .. } => continue,
                 Trigger::OutsideBusinessHours => set.outside_hours.push(i),
             }
+            set.needs_conversation |= doc
+                .conditions
+                .as_ref()
+                .is_some_and(|c| c.needs_conversation());
         }
         if !patterns.is_empty() {
             set.keywords = AhoCorasick::new(&patterns).ok();
@@ -221,6 +231,12 @@ impl WorkflowSet {
             }
         }
         set
+    }
+
+    /// Whether [`Inbound::conversation`] should be given: some workflow's conditions look at
+    /// the conversation's counts or times.
+    pub fn needs_conversation(&self) -> bool {
+        self.needs_conversation
     }
 
     fn consider(&self, i: usize, input: &Inbound) -> Consideration {
@@ -236,6 +252,8 @@ impl WorkflowSet {
                     calendar: input.calendar,
                     now: input.now,
                     vars: None,
+                    number_id: Some(input.number_id),
+                    conversation: input.conversation,
                 };
                 cond.evaluate(&ctx, &Path::root("conditions"), &mut checks)
             }

@@ -140,6 +140,26 @@ pub enum Action {
     GoTo { target: String },
     /// End the run.
     End,
+    /// Add the contact to a list (starts the list's `list_added` workflows if they were not in it).
+    AddToList { list: String },
+    /// Remove the contact from a list.
+    RemoveFromList { list: String },
+    /// Open a ticket on the contact with a templated `subject`, unless one is already open.
+    OpenTicket { subject: String },
+    /// Close the contact's open tickets.
+    CloseTicket,
+}
+
+/// A list name at `key`: trimmed, 1 to 64 characters.
+pub(crate) fn list_name(obj: &Obj<'_>, key: &str) -> Result<String, FieldError> {
+    let name = obj.str(key)?.trim().to_string();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(obj.path.key(key).error(
+            &Value::String(name),
+            "is not a list name (1 to 64 characters)",
+        ));
+    }
+    Ok(name)
 }
 
 fn parse_question(obj: &Obj<'_>, path: &Path) -> Result<Action, FieldError> {
@@ -365,9 +385,10 @@ impl TemplateFallback {
     }
 }
 
-const STEP_TYPES: &str = "send_text, send, menu, add_tag, remove_tag, assign_agent, \
+/// Every step type, as named in documents (comma-separated).
+pub const STEP_TYPES: &str = "send_text, send, menu, add_tag, remove_tag, assign_agent, \
      wait_for_reply, question, branch, http_request, webhook, set_field, block, unblock, end_other_runs, \
-     go_to, notify_agent, end";
+     go_to, notify_agent, end, add_to_list, remove_from_list, open_ticket, close_ticket";
 
 /// The texts of rich content that are templates.
 pub const CONTENT_TEMPLATE_KEYS: [&str; 4] = ["body", "caption", "header", "footer"];
@@ -572,6 +593,28 @@ impl Step {
                     text: text.to_string(),
                 }
             }
+            "add_to_list" | "remove_from_list" => {
+                obj.only(&fields(&["list"]))?;
+                let list = list_name(&obj, "list")?;
+                if kind == "add_to_list" {
+                    Action::AddToList { list }
+                } else {
+                    Action::RemoveFromList { list }
+                }
+            }
+            "open_ticket" => {
+                obj.only(&fields(&["subject"]))?;
+                let subject = obj.opt_str("subject")?.unwrap_or("").to_string();
+                if subject.chars().count() > 200 {
+                    return Err(path.key("subject").message("is longer than 200 characters"));
+                }
+                check_template_at(&subject, &path.key("subject"))?;
+                Action::OpenTicket { subject }
+            }
+            "close_ticket" => {
+                obj.only(&COMMON)?;
+                Action::CloseTicket
+            }
             "go_to" => {
                 obj.only(&fields(&["target"]))?;
                 Action::GoTo {
@@ -659,6 +702,10 @@ impl Step {
             Action::Menu { .. } => "menu",
             Action::Question { .. } => "question",
             Action::End => "end",
+            Action::AddToList { .. } => "add_to_list",
+            Action::RemoveFromList { .. } => "remove_from_list",
+            Action::OpenTicket { .. } => "open_ticket",
+            Action::CloseTicket => "close_ticket",
         }
     }
 }

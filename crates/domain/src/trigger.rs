@@ -51,7 +51,18 @@ pub enum Trigger {
         at: NaiveTime,
         yearly: bool,
     },
+    /// A contact was added to the list (by a step, the API or an import); adding a whole list's
+    /// contacts runs the workflow over the list.
+    ListAdded { list: String },
+    /// A ticket of the contact changed to `status` (any status when `None`), including opening.
+    TicketStatusChanged {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        status: Option<String>,
+    },
 }
+
+/// The statuses a ticket can have.
+pub const TICKET_STATUSES: [&str; 3] = ["open", "pending", "closed"];
 
 fn serialize_clock<S: serde::Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&t.format("%H:%M").to_string())
@@ -124,9 +135,10 @@ pub fn date_matches(value: &str, occurrence: &DateOccurrence) -> bool {
     }
 }
 
-const TRIGGER_TYPES: &str =
+/// Every trigger type, as named in documents (comma-separated).
+pub const TRIGGER_TYPES: &str =
     "message_received, exact_phrase, contact_created, outside_business_hours, holiday, date, \
-     conversation_idle, integration, outbound";
+     conversation_idle, integration, outbound, list_added, ticket_status_changed";
 
 impl Trigger {
     /// Parses the `trigger` object.
@@ -180,6 +192,26 @@ impl Trigger {
                     fields: map("fields")?,
                     vars: map("vars")?,
                 }
+            }
+            "list_added" => {
+                obj.only(&["type", "list"])?;
+                Trigger::ListAdded {
+                    list: crate::step::list_name(obj, "list")?,
+                }
+            }
+            "ticket_status_changed" => {
+                obj.only(&["type", "status"])?;
+                let status = match obj.opt_str("status")? {
+                    None | Some("any") => None,
+                    Some(s) if TICKET_STATUSES.contains(&s) => Some(s.to_string()),
+                    Some(s) => {
+                        return Err(obj.path.key("status").error(
+                            &Value::String(s.into()),
+                            "is not a ticket status (open, pending, closed, any)",
+                        ))
+                    }
+                };
+                Trigger::TicketStatusChanged { status }
             }
             "conversation_idle" => {
                 obj.only(&["type", "minutes"])?;
@@ -240,6 +272,8 @@ impl Trigger {
                 | Trigger::Date { .. }
                 | Trigger::ConversationIdle { .. }
                 | Trigger::Integration { .. }
+                | Trigger::ListAdded { .. }
+                | Trigger::TicketStatusChanged { .. }
         ) {
             obj.only(&["type"])?;
         }
@@ -258,6 +292,8 @@ impl Trigger {
             Trigger::ConversationIdle { .. } => "conversation_idle",
             Trigger::Integration { .. } => "integration",
             Trigger::Outbound => "outbound",
+            Trigger::ListAdded { .. } => "list_added",
+            Trigger::TicketStatusChanged { .. } => "ticket_status_changed",
         }
     }
 

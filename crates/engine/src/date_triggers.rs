@@ -166,7 +166,7 @@ async fn start_run(
         &mut writes,
         &mut contact,
         Launch {
-            wf,
+            wf: wf.into(),
             doc,
             state,
             number_id,

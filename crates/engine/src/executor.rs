@@ -76,6 +76,7 @@ pub(crate) fn contact_view(c: &Contact) -> ContactView {
         phone: c.phone.clone(),
         name: c.name.clone(),
         tags: c.tags.clone(),
+        lists: c.lists.clone(),
         assigned_agent_id: c.assigned_agent_id.clone(),
         fields: c.fields.clone(),
     }
@@ -230,6 +231,8 @@ fn advance_steps(
                     calendar: burst.calendar,
                     now: burst.now,
                     vars: Some(&run.variables),
+                    number_id: Some(&run.number_id),
+                    conversation: None,
                 };
                 let mut checks = Vec::new();
                 let held = conditions.evaluate(
@@ -374,6 +377,70 @@ fn advance_steps(
                         .insert(contact.id.clone(), contact.tags.clone());
                 }
                 entry["result"] = json!(format!("tag {tag:?} removed"));
+            }
+            Action::AddToList { list } => {
+                if contact.lists.iter().any(|l| l.eq_ignore_ascii_case(list)) {
+                    entry["result"] = json!(format!("already in list {list:?}"));
+                } else {
+                    contact.lists.push(list.clone());
+                    writes
+                        .contact_lists
+                        .insert(contact.id.clone(), contact.lists.clone());
+                    writes.events.push(waflow_store::NewEvent {
+                        workspace_id: run.workspace_id.clone(),
+                        kind: "list_added".into(),
+                        contact_id: contact.id.clone(),
+                        number_id: Some(run.number_id.clone()),
+                        detail: json!({"list": list, "by_run": run.id}),
+                    });
+                    entry["result"] = json!(format!("added to list {list:?}"));
+                }
+            }
+            Action::RemoveFromList { list } => {
+                let before = contact.lists.len();
+                contact.lists.retain(|l| !l.eq_ignore_ascii_case(list));
+                if contact.lists.len() != before {
+                    writes
+                        .contact_lists
+                        .insert(contact.id.clone(), contact.lists.clone());
+                }
+                entry["result"] = json!(format!("removed from list {list:?}"));
+            }
+            Action::OpenTicket { subject } => {
+                let subject = template::render(
+                    subject,
+                    &contact_view(contact).template_value(),
+                    &run.variables,
+                    burst.message_text,
+                )
+                .unwrap_or_else(|_| subject.clone());
+                entry["result"] = json!(format!(
+                    "ticket {subject:?} opened (unless one is open already)"
+                ));
+                writes.tickets.push(waflow_store::TicketChange::Open {
+                    id: new_id("tk"),
+                    workspace_id: run.workspace_id.clone(),
+                    contact_id: contact.id.clone(),
+                    number_id: Some(run.number_id.clone()),
+                    subject,
+                    by: waflow_store::ChangedBy {
+                        kind: "run",
+                        reference: Some(run.id.clone()),
+                    },
+                });
+            }
+            Action::CloseTicket => {
+                writes.tickets.push(waflow_store::TicketChange::Status {
+                    workspace_id: run.workspace_id.clone(),
+                    contact_id: contact.id.clone(),
+                    ticket_id: None,
+                    status: "closed".into(),
+                    by: waflow_store::ChangedBy {
+                        kind: "run",
+                        reference: Some(run.id.clone()),
+                    },
+                });
+                entry["result"] = json!("the contact's open tickets closed");
             }
             Action::AssignAgent { agent } => {
                 contact.assigned_agent_id = agent.clone();

@@ -107,6 +107,9 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
         if inner.timers_added.swap(false, Ordering::Relaxed) {
             inner.worker_wake.notify_one();
         }
+        if inner.events_added.swap(false, Ordering::Relaxed) {
+            inner.events_wake.notify_one();
+        }
     }
 }
 
@@ -252,7 +255,15 @@ async fn process_sub_batch(
             .iter()
             .position(|r| r.contact_id == contact.id && r.number_id == req.number_id);
         let waiting_run = position.map(|i| waiting.remove(i));
+        // Counted only for workspaces whose conditions look at the conversation.
+        let stats = match &message_id {
+            Some(id) if state.workflows.needs_conversation() => {
+                Some(tx.conversation_stats(&conversation_id, id).await?)
+            }
+            _ => None,
+        };
         let message = Received {
+            stats,
             req,
             contact,
             created,
@@ -264,6 +275,9 @@ async fn process_sub_batch(
     }
     if !writes.timers.is_empty() {
         inner.timers_added.store(true, Ordering::Relaxed);
+    }
+    if !writes.events.is_empty() || !writes.tickets.is_empty() {
+        inner.events_added.store(true, Ordering::Relaxed);
     }
     // Counters are written at most every ten seconds (see `counters`).
     inner.counters.add(std::mem::take(&mut writes.counters));
@@ -280,6 +294,8 @@ struct Received<'a> {
     /// `None` when the message was a duplicate.
     message_id: Option<String>,
     waiting_run: Option<Run>,
+    /// The conversation's counts, when a condition needs them.
+    stats: Option<waflow_domain::ConversationStats>,
 }
 
 /// Decides what a stored message does (SPEC §6) and buffers the effects in `writes`.
@@ -297,6 +313,7 @@ async fn decide(
         conversation_id,
         message_id,
         waiting_run,
+        stats,
     } = m;
     let contact_id = contact.id.clone();
     let mut out = IntakeOutcome {
@@ -371,6 +388,7 @@ async fn decide(
         has_waiting_run: waiting_run.is_some(),
         calendar: &state.calendar,
         now,
+        conversation: stats.as_ref(),
     });
 
     let mut started_names = Vec::new();

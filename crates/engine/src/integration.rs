@@ -5,7 +5,7 @@
 //! **Invariant:** the contact's fields, the run and its first effects commit together; a
 //! blocked or excluded contact gets the fields but no run.
 
-use crate::launch::{launch, wake, Launch};
+use crate::launch::{launch, wake, Launch, WorkflowRef};
 use crate::{Error, Inner};
 use serde_json::{json, Map, Value};
 use waflow_domain::PhoneNumber;
@@ -32,17 +32,37 @@ pub(crate) async fn start(
     wf: &Workflow,
     request: IntegrationStart,
 ) -> Result<IntegrationOutcome, Error> {
+    start_on(
+        inner,
+        wf.into(),
+        None,
+        request,
+        "started by an integration call",
+    )
+    .await
+}
+
+/// Starts version `wf` for the contact of `request` (found or created with its fields) on
+/// `number` (by default the workflow's scope, else the workspace's first number).
+pub(crate) async fn start_on(
+    inner: &Inner,
+    wf: WorkflowRef<'_>,
+    number: Option<String>,
+    request: IntegrationStart,
+    why: &str,
+) -> Result<IntegrationOutcome, Error> {
     let now = inner.clock.now();
-    let doc = inner.document(&wf.id, wf.version).await?;
+    let doc = inner.document(wf.id, wf.version).await?;
     let state = inner
         .cache
-        .get(inner.store.as_ref(), &wf.workspace_id)
+        .get(inner.store.as_ref(), wf.workspace_id)
         .await?;
-    let number_id = match doc.scope.number_id() {
-        Some(n) => n.to_string(),
-        None => inner
+    let number_id = match (number, doc.scope.number_id()) {
+        (Some(n), _) => n,
+        (None, Some(n)) => n.to_string(),
+        (None, None) => inner
             .store
-            .numbers(&wf.workspace_id)
+            .numbers(wf.workspace_id)
             .await?
             .into_iter()
             .next()
@@ -51,7 +71,7 @@ pub(crate) async fn start(
     };
     let mut tx = inner.store.begin().await?;
     let key = ContactKey {
-        workspace_id: wf.workspace_id.clone(),
+        workspace_id: wf.workspace_id.to_string(),
         phone: request.phone.as_str().to_string(),
         name: request.name.clone(),
     };
@@ -91,7 +111,7 @@ pub(crate) async fn start(
             state: &state,
             number_id: &number_id,
             vars: request.vars.clone(),
-            why: "started by an integration call".into(),
+            why: why.into(),
             extra: json!({"fields": request.fields, "vars": request.vars}),
         },
         now,

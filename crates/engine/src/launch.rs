@@ -11,9 +11,26 @@ use serde_json::{json, Map, Value};
 use waflow_domain::WorkflowDocument;
 use waflow_store::{Contact, ConversationKey, Tx, Workflow, Writes};
 
+/// The workflow version a run starts on.
+pub(crate) struct WorkflowRef<'a> {
+    pub workspace_id: &'a str,
+    pub id: &'a str,
+    pub version: i64,
+}
+
+impl<'a> From<&'a Workflow> for WorkflowRef<'a> {
+    fn from(wf: &'a Workflow) -> Self {
+        Self {
+            workspace_id: &wf.workspace_id,
+            id: &wf.id,
+            version: wf.version,
+        }
+    }
+}
+
 /// What to start, and why (for the log).
 pub(crate) struct Launch<'a> {
-    pub wf: &'a Workflow,
+    pub wf: WorkflowRef<'a>,
     pub doc: &'a WorkflowDocument,
     pub state: &'a WorkspaceState,
     pub number_id: &'a str,
@@ -33,15 +50,15 @@ pub(crate) async fn launch(
     now: DateTime<Utc>,
 ) -> Result<(String, Execution), Error> {
     let key = ConversationKey {
-        workspace_id: l.wf.workspace_id.clone(),
+        workspace_id: l.wf.workspace_id.to_string(),
         number_id: l.number_id.to_string(),
         contact_id: contact.id.clone(),
     };
     let conversation_id = tx.ensure_conversation(&key, now).await?;
     let contact_id = contact.id.clone();
     let target = RunTarget {
-        workspace_id: &l.wf.workspace_id,
-        workflow_id: &l.wf.id,
+        workspace_id: l.wf.workspace_id,
+        workflow_id: l.wf.id,
         version: l.wf.version,
         contact_id: &contact_id,
         number_id: l.number_id,
@@ -68,7 +85,7 @@ pub(crate) async fn launch(
         d.extend(e);
     }
     let log = Log {
-        workspace_id: &l.wf.workspace_id,
+        workspace_id: l.wf.workspace_id,
         number_id: l.number_id,
         contact_id: &contact_id,
         message_id: None,

@@ -11,6 +11,7 @@ pub mod cache;
 pub mod clock;
 mod counters;
 mod date_triggers;
+mod events;
 mod executor;
 mod http_step;
 mod intake;
@@ -55,6 +56,10 @@ pub(crate) struct Inner {
     pub worker_wake: Notify,
     /// Set when intake scheduled a timer since the worker was last woken.
     pub timers_added: std::sync::atomic::AtomicBool,
+    /// Wakes the event worker (list and ticket events).
+    pub events_wake: Notify,
+    /// Set when intake wrote events since the event worker was last woken.
+    pub events_added: std::sync::atomic::AtomicBool,
     /// This process's identity as a lease owner.
     pub node_id: String,
     /// Where HTTP request steps may go.
@@ -140,6 +145,8 @@ impl Engine {
             pending: Default::default(),
             worker_wake: Notify::new(),
             timers_added: Default::default(),
+            events_wake: Notify::new(),
+            events_added: Default::default(),
             node_id: new_id("node"),
             http_policy: options.http_policy,
             log_retention: chrono::Duration::days(i64::from(options.log_retention_days.max(1))),
@@ -151,6 +158,7 @@ impl Engine {
         tokio::spawn(sender::sender_loop(inner.clone()));
         tokio::spawn(date_triggers::date_loop(inner.clone()));
         tokio::spawn(retention_loop(inner.clone()));
+        tokio::spawn(events::event_loop(inner.clone()));
         Self { inner }
     }
 
@@ -249,6 +257,109 @@ impl Engine {
         integration::start(&self.inner, workflow, request).await
     }
 
+    /// A test run: starts `version` of a workflow (a draft's hidden test version) for the
+    /// contact of `request` on `number_id` (the sandbox), logged as a test.
+    pub async fn start_test(
+        &self,
+        workflow: &waflow_store::Workflow,
+        version: i64,
+        number_id: &str,
+        request: integration::IntegrationStart,
+    ) -> Result<integration::IntegrationOutcome, Error> {
+        let wf = launch::WorkflowRef {
+            workspace_id: &workflow.workspace_id,
+            id: &workflow.id,
+            version,
+        };
+        integration::start_on(
+            &self.inner,
+            wf,
+            Some(number_id.to_string()),
+            request,
+            "test run of the draft",
+        )
+        .await
+    }
+
+    /// Removes the numbers disconnected for more than seven days (a task does this hourly); for
+    /// tests and tools. Returns their ids.
+    pub async fn run_number_retention(&self) -> Result<Vec<String>, Error> {
+        run_number_retention(&self.inner).await
+    }
+
+    /// Starts the workflows of pending list and ticket events (a task does this as they are
+    /// written); for tests and tools. Returns how many runs started.
+    pub async fn run_events(&self) -> Result<usize, Error> {
+        events::run(&self.inner).await
+    }
+
+    /// Adds a contact to lists and removes it from others; `list_added` workflows start for
+    /// each list it was not in. Returns the contact as it is now.
+    pub async fn change_lists(
+        &self,
+        workspace_id: &str,
+        contact_id: &str,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<waflow_store::Contact, Error> {
+        events::change_lists(&self.inner, workspace_id, contact_id, add, remove).await
+    }
+
+    /// Opens a ticket on a contact (through the API); its id, or `None` when the contact has an
+    /// open ticket already.
+    pub async fn open_ticket(
+        &self,
+        workspace_id: &str,
+        contact_id: &str,
+        number_id: Option<String>,
+        subject: &str,
+    ) -> Result<Option<String>, Error> {
+        let now = self.inner.clock.now();
+        let mut tx = self.inner.store.begin().await?;
+        if !tx.open_tickets(contact_id).await?.is_empty() {
+            return Ok(None);
+        }
+        let id = new_id("tk");
+        tx.apply(&Writes {
+            at: Some(now),
+            tickets: vec![waflow_store::TicketChange::Open {
+                id: id.clone(),
+                workspace_id: workspace_id.into(),
+                contact_id: contact_id.into(),
+                number_id,
+                subject: subject.into(),
+                by: events::by_api(),
+            }],
+            ..Default::default()
+        })
+        .await?;
+        tx.commit().await?;
+        self.inner.events_wake.notify_one();
+        Ok(Some(id))
+    }
+
+    /// Sets a ticket's status (through the API); `ticket_status_changed` workflows start if it
+    /// changed.
+    pub async fn set_ticket_status(
+        &self,
+        workspace_id: &str,
+        contact_id: &str,
+        ticket_id: &str,
+        status: &str,
+    ) -> Result<(), Error> {
+        events::change_ticket(
+            &self.inner,
+            waflow_store::TicketChange::Status {
+                workspace_id: workspace_id.into(),
+                contact_id: contact_id.into(),
+                ticket_id: Some(ticket_id.into()),
+                status: status.into(),
+                by: events::by_api(),
+            },
+        )
+        .await
+    }
+
     /// Deletes log entries older than the retention (a task does this hourly); for tests and
     /// tools. Returns how many.
     pub async fn run_retention(&self) -> Result<u64, Error> {
@@ -310,6 +421,7 @@ impl Engine {
                 has_waiting_run: false,
                 calendar: &state.calendar,
                 now,
+                conversation: None,
             });
         let log = log::Log {
             workspace_id,
@@ -394,11 +506,35 @@ async fn run_retention(inner: &Inner) -> Result<u64, Error> {
     Ok(deleted)
 }
 
+/// How long a number may stay disconnected (or logged out) before it is removed.
+const DISCONNECTED_NUMBER_RETENTION_DAYS: i64 = 7;
+
+/// Removes the numbers disconnected for more than seven days; their workflows become global, as
+/// when a number is deleted. Returns the removed numbers' ids.
+async fn run_number_retention(inner: &Inner) -> Result<Vec<String>, Error> {
+    let before = inner.clock.now() - chrono::Duration::days(DISCONNECTED_NUMBER_RETENTION_DAYS);
+    let mut removed = Vec::new();
+    for (workspace_id, number_id) in inner.store.numbers_disconnected_since(before).await? {
+        match inner.store.delete_number(&workspace_id, &number_id).await {
+            Ok(()) | Err(waflow_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        inner.cache.invalidate(&workspace_id);
+        tracing::info!(number = %number_id, workspace = %workspace_id,
+            "number disconnected for more than {DISCONNECTED_NUMBER_RETENTION_DAYS} days removed; its workflows are now global");
+        removed.push(number_id);
+    }
+    Ok(removed)
+}
+
 /// Applies the retention every hour.
 async fn retention_loop(inner: Arc<Inner>) {
     loop {
         if let Err(e) = run_retention(&inner).await {
             tracing::error!(error = %e, "log retention failed; retrying");
+        }
+        if let Err(e) = run_number_retention(&inner).await {
+            tracing::error!(error = %e, "number retention failed; retrying");
         }
         tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
     }

@@ -229,5 +229,8 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
     writes.updated_runs.push(run);
     tx.apply(&writes).await?;
     tx.commit().await?;
+    if !writes.events.is_empty() || !writes.tickets.is_empty() {
+        inner.events_wake.notify_one();
+    }
     Ok(!exec.sent.is_empty())
 }

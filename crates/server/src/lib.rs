@@ -5,6 +5,7 @@
 //! bodies with path-tracking parsers, so every refusal names its field; every error leaves through
 //! [`error::ApiError`], so no handler answers a 500 for bad input.
 
+pub mod admin;
 pub mod cloud;
 pub mod error;
 pub mod extract;

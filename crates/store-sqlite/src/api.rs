@@ -631,8 +631,9 @@ impl Store for SqliteStore {
 
     async fn update_number(&self, workspace_id: &str, id: &str, p: &NumberPatch) -> Result<Number> {
         let row = sqlx::query(
-            "UPDATE numbers SET label = COALESCE(?, label), automation = COALESCE(?, automation), marketing = COALESCE(?, marketing), \
-             status = COALESCE(?, status) WHERE id = ? AND workspace_id = ? RETURNING *",
+            "UPDATE numbers SET label = COALESCE(?1, label), automation = COALESCE(?2, automation), marketing = COALESCE(?3, marketing), \
+             status_since = CASE WHEN ?4 IS NOT NULL AND ?4 != status THEN ?7 ELSE status_since END, \
+             status = COALESCE(?4, status) WHERE id = ?5 AND workspace_id = ?6 RETURNING *",
         )
         .bind(&p.label)
         .bind(p.automation)
@@ -640,6 +641,7 @@ impl Store for SqliteStore {
         .bind(&p.status)
         .bind(id)
         .bind(workspace_id)
+        .bind(ms(p.at.unwrap_or_else(now)))
         .fetch_optional(&mut *self.writer.lock().await?)
         .await
         .map_err(db)?;
@@ -718,6 +720,11 @@ impl Store for SqliteStore {
             // Tags are stored as a JSON array of strings; compare the quoted, lower-cased form.
             q.push(" AND lower(tags) LIKE ")
                 .push_bind(format!("%{}%", json_text(&tag.to_lowercase())?));
+        }
+        if let Some(list) = &f.list {
+            q.push(" AND EXISTS (SELECT 1 FROM json_each(contacts.lists) WHERE lower(value) = ")
+                .push_bind(list.to_lowercase())
+                .push(")");
         }
         if let Some(s) = &f.search {
             let pattern = format!("%{}%", s.to_lowercase());
@@ -1069,7 +1076,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<(i64, DateTime<Utc>)>> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT v.version, v.created_at FROM workflow_versions v JOIN workflows w ON w.id = v.workflow_id \
-             WHERE w.id = ? AND w.workspace_id = ? ORDER BY v.version",
+             WHERE w.id = ? AND w.workspace_id = ? AND v.version > 0 ORDER BY v.version",
         )
         .bind(workflow_id)
         .bind(workspace_id)

@@ -248,6 +248,9 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
             .map_err(db)?;
     }
     record_deliveries(&mut *conn, &w.deliveries).await?;
+    crate::records::write_lists(&mut *conn, &w.contact_lists, at).await?;
+    crate::records::apply_tickets(&mut *conn, &w.tickets, at).await?;
+    crate::records::insert_events(&mut *conn, &w.events, at).await?;
     for chunk in w.logs.chunks(CHUNK) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO log_entries (id, workspace_id, created_at, kind, outcome, summary, number_id, contact_id, message_id, \

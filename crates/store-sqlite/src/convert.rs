@@ -128,10 +128,11 @@ fn opt_json(row: &SqliteRow, col: &str) -> Result<Option<Value>, Error> {
 }
 
 pub(crate) const CONTACT_COLUMNS: &str =
-    "id, workspace_id, phone, name, tags, fields, assigned_agent_id, blocked, excluded, created_at, updated_at";
+    "id, workspace_id, phone, name, tags, lists, fields, assigned_agent_id, blocked, excluded, created_at, updated_at";
 
 pub(crate) fn contact(row: &SqliteRow) -> Result<Contact, Error> {
     let tags = json(row, "tags")?;
+    let lists = json(row, "lists")?;
     let fields = json(row, "fields")?;
     Ok(Contact {
         id: get!(row, "id"),
@@ -139,6 +140,7 @@ pub(crate) fn contact(row: &SqliteRow) -> Result<Contact, Error> {
         phone: get!(row, "phone"),
         name: get!(row, "name"),
         tags: serde_json::from_value(tags).map_err(|e| Error::Corrupt(format!("tags: {e}")))?,
+        lists: serde_json::from_value(lists).map_err(|e| Error::Corrupt(format!("lists: {e}")))?,
         fields: match fields {
             Value::Object(m) => m,
             _ => Default::default(),

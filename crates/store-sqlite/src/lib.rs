@@ -11,6 +11,7 @@ mod api;
 mod apply;
 mod checkpoint;
 mod convert;
+mod records;
 mod tx;
 mod writer;
 

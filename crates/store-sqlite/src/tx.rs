@@ -335,6 +335,36 @@ impl Tx for SqliteTx {
         Ok(deleted == 1)
     }
 
+    async fn conversation_stats(
+        &mut self,
+        conversation_id: &str,
+        current_message_id: &str,
+    ) -> Result<waflow_domain::ConversationStats> {
+        let (messages, outbound, inbound): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MAX(CASE WHEN direction = 'outbound' THEN created_at END), \
+             MAX(CASE WHEN direction = 'inbound' AND id != ?2 THEN created_at END) \
+             FROM messages WHERE conversation_id = ?1",
+        )
+        .bind(conversation_id)
+        .bind(current_message_id)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(waflow_domain::ConversationStats {
+            messages,
+            last_outbound_at: outbound.map(convert::time),
+            previous_inbound_at: inbound.map(convert::time),
+        })
+    }
+
+    async fn take_event(&mut self, seq: i64) -> Result<bool> {
+        crate::records::take_event(&mut self.tx, seq).await
+    }
+
+    async fn open_tickets(&mut self, contact_id: &str) -> Result<Vec<String>> {
+        crate::records::open_tickets(&mut self.tx, contact_id).await
+    }
+
     async fn apply(&mut self, w: &Writes) -> Result<()> {
         crate::apply::apply(&mut self.tx, w).await
     }

@@ -11,10 +11,12 @@
 
 mod error;
 mod models;
+mod records;
 mod traits;
 
 pub use error::{Error, Result};
 pub use models::*;
+pub use records::{Records, TicketFilter};
 pub use traits::{Store, Tx};
 
 /// A new time-ordered id with a short prefix naming its kind, e.g. `ct_0190f3...`.

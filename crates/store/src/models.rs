@@ -131,6 +131,8 @@ pub struct Contact {
     pub phone: String,
     pub name: String,
     pub tags: Vec<String>,
+    /// The lists the contact is in.
+    pub lists: Vec<String>,
     pub fields: Map<String, Value>,
     pub assigned_agent_id: Option<String>,
     pub blocked: bool,
@@ -346,6 +348,8 @@ pub struct LogFilter {
 #[derive(Debug, Clone, Default)]
 pub struct ContactFilter {
     pub tag: Option<String>,
+    /// Contacts in this list (case-insensitive).
+    pub list: Option<String>,
     pub search: Option<String>,
     pub after_id: Option<String>,
     pub limit: i64,
@@ -369,6 +373,8 @@ pub struct NumberPatch {
     pub automation: Option<bool>,
     pub marketing: Option<bool>,
     pub status: Option<String>,
+    /// When a status change happened (default: now); the retention counts from it.
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// The result of delivering one outbox item.
@@ -439,6 +445,12 @@ pub struct Writes {
     pub contact_tags: std::collections::BTreeMap<String, Vec<String>>,
     /// Contact id → final assigned agent.
     pub contact_agents: std::collections::BTreeMap<String, Option<String>>,
+    /// Contact id → final lists.
+    pub contact_lists: std::collections::BTreeMap<String, Vec<String>>,
+    /// Ticket changes, in order.
+    pub tickets: Vec<TicketChange>,
+    /// Events that start workflows (`list_added`), stored for the event worker.
+    pub events: Vec<NewEvent>,
     /// Contact id → final custom fields.
     pub contact_fields: std::collections::BTreeMap<String, Map<String, Value>>,
     /// Contact id → blocked or not.
@@ -455,4 +467,94 @@ pub struct Writes {
     pub deliveries: Vec<Delivery>,
     /// The time contact changes are stamped with.
     pub at: Option<DateTime<Utc>>,
+}
+
+/// A ticket on a contact.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ticket {
+    pub id: String,
+    pub workspace_id: String,
+    pub contact_id: String,
+    pub number_id: Option<String>,
+    pub subject: String,
+    /// `open`, `pending` or `closed`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Every status it had, oldest first (filled when one ticket is read).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<TicketStatusEntry>,
+}
+
+/// One status of a ticket's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketStatusEntry {
+    pub status: String,
+    pub at: DateTime<Utc>,
+    /// `run`, `agent` or `api`.
+    pub by_kind: String,
+    pub by_ref: Option<String>,
+}
+
+/// Who changed a ticket: (`run` | `agent` | `api`, id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangedBy {
+    pub kind: &'static str,
+    pub reference: Option<String>,
+}
+
+/// A change to tickets, applied in a transaction; each real status change records its history
+/// and a `ticket_status_changed` event.
+#[derive(Debug, Clone)]
+pub enum TicketChange {
+    /// Open a ticket on the contact unless one is open (not closed) already.
+    Open {
+        /// The new ticket's id (used only if it is opened).
+        id: String,
+        workspace_id: String,
+        contact_id: String,
+        number_id: Option<String>,
+        subject: String,
+        by: ChangedBy,
+    },
+    /// Set a ticket's status (`ticket_id`), or close every open ticket of the contact (`None`).
+    Status {
+        workspace_id: String,
+        contact_id: String,
+        ticket_id: Option<String>,
+        status: String,
+        by: ChangedBy,
+    },
+}
+
+/// An event that may start workflows (`list_added`, `ticket_status_changed`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewEvent {
+    pub workspace_id: String,
+    pub kind: String,
+    pub contact_id: String,
+    /// The number it happened on, when known (else the contact's latest conversation's).
+    pub number_id: Option<String>,
+    /// For `list_added`: `{"list": ...}`; for tickets: `{"ticket_id", "status", "subject"}`.
+    pub detail: Value,
+}
+
+/// A stored event, waiting for the event worker.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub seq: i64,
+    #[serde(flatten)]
+    pub event: NewEvent,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A workspace's own workflow template.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkflowTemplate {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub description: String,
+    pub document: Value,
+    pub created_at: DateTime<Utc>,
 }

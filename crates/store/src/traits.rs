@@ -49,6 +49,17 @@ pub trait Tx: Send {
     /// Deletes a due step if it is still leased by `owner`; `false` means someone else has it or
     /// it is gone, and the caller must not execute it.
     async fn take_due_step(&mut self, id: &str, owner: &str) -> Result<bool>;
+    /// What conditions may know about a conversation: its message count and the times of our
+    /// last message and of the contact's last message other than `current_message_id`.
+    async fn conversation_stats(
+        &mut self,
+        conversation_id: &str,
+        current_message_id: &str,
+    ) -> Result<waflow_domain::ConversationStats>;
+    /// Deletes a pending event; `false` if it is gone (another worker took it).
+    async fn take_event(&mut self, seq: i64) -> Result<bool>;
+    /// The contact's open (not closed) tickets' ids.
+    async fn open_tickets(&mut self, contact_id: &str) -> Result<Vec<String>>;
     /// Writes buffered effects (see [`Writes`] for the order).
     async fn apply(&mut self, writes: &Writes) -> Result<()>;
     /// Commits everything written through this transaction.
@@ -57,7 +68,7 @@ pub trait Tx: Send {
 
 /// Everything waflow stores.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: crate::Records + Send + Sync + 'static {
     /// Opens a transaction for durable work.
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 

@@ -1,4 +1,5 @@
-//! The `waflow` command: `serve` runs the server; `token create` prints a new API token.
+//! The `waflow` command: `serve` runs the server; `token create` prints a new API token;
+//! `workflows export` / `workflows import` move workflow documents in and out of a data directory.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -32,6 +33,44 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Export and import workflow documents (JSON or YAML), as the API does.
+    Workflows {
+        #[command(subcommand)]
+        command: WorkflowsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkflowsCommand {
+    /// Print the workspace's workflow documents (YAML documents separated by `---`, or JSON).
+    Export {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        /// Only this workflow.
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long, value_enum, default_value_t = FormatArg::Yaml)]
+        format: FormatArg,
+    },
+    /// Create workflows from a file of documents (a JSON object or array, or YAML documents).
+    /// All are checked before any is stored. A running server sees them after its next
+    /// workflow change or restart; while it runs, prefer the API.
+    Import {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        /// The file to read (`-` for standard input).
+        file: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Yaml,
+    Json,
 }
 
 #[derive(Args)]
@@ -160,6 +199,54 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 .await
                 .map_err(|e| StartError(e.to_string()))?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Workflows { command } => workflows(command).await,
+    }
+}
+
+async fn workflows(command: WorkflowsCommand) -> Result<(), StartError> {
+    let fail = |e: waflow_server::error::ApiError| StartError(e.to_string());
+    match command {
+        WorkflowsCommand::Export {
+            data,
+            workspace,
+            id,
+            format,
+        } => {
+            let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
+            let text = waflow_server::admin::export_workflows(
+                &store,
+                &workspace,
+                id.as_deref(),
+                matches!(format, FormatArg::Yaml),
+            )
+            .await
+            .map_err(fail)?;
+            print!("{text}");
+            if !text.ends_with('\n') {
+                println!();
+            }
+            Ok(())
+        }
+        WorkflowsCommand::Import {
+            data,
+            workspace,
+            file,
+        } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())
+            } else {
+                std::fs::read_to_string(&file)
+            }
+            .map_err(|e| StartError(format!("cannot read {}: {e}", file.display())))?;
+            let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
+            let created = waflow_server::admin::import_workflows(&store, &workspace, &text)
+                .await
+                .map_err(fail)?;
+            for wf in created {
+                println!("{}\t{}", wf.id, wf.name);
+            }
             Ok(())
         }
     }

@@ -16,12 +16,15 @@ fn eval(
     let now = DateTime::parse_from_rfc3339(now)
         .unwrap()
         .with_timezone(&Utc);
+    let stats = stats();
     let ctx = EvalContext {
         message: Some(&msg),
         contact,
         calendar,
         now,
         vars: None,
+        number_id: Some("num_support"),
+        conversation: Some(&stats),
     };
     let mut trace = Vec::new();
     let held = c.evaluate(&ctx, &Path::root("conditions"), &mut trace);
@@ -29,6 +32,113 @@ fn eval(
 }
 
 const NOON: &str = "2026-06-01T10:00:00Z";
+
+/// Five messages; we wrote at 09:30 (30 minutes before NOON), the contact at 07:00.
+fn stats() -> ConversationStats {
+    ConversationStats {
+        messages: 5,
+        last_outbound_at: DateTime::from_timestamp(1_780_306_200, 0),
+        previous_inbound_at: DateTime::from_timestamp(1_780_297_200, 0),
+    }
+}
+
+#[test]
+fn phone_number_count_length_time_and_list_leaves() {
+    let c = ContactView {
+        phone: "+393331234567".into(),
+        lists: vec!["Newsletter".into()],
+        ..Default::default()
+    };
+    let cal = Calendar::default();
+    let t = |cond: Value, text: &str| eval(cond, text, &c, &cal, NOON);
+    assert!(
+        t(
+            json!({"type":"phone","op":"starts_with","values":["+39"]}),
+            ""
+        )
+        .0
+    );
+    assert!(
+        !t(
+            json!({"type":"phone","op":"starts_with","values":["+33"]}),
+            ""
+        )
+        .0
+    );
+    assert!(
+        t(
+            json!({"type":"phone","op":"is","values":["+39 333 123 4567"]}),
+            ""
+        )
+        .0
+    );
+    assert!(
+        t(
+            json!({"type":"number","numbers":["num_sales","num_support"]}),
+            ""
+        )
+        .0
+    );
+    assert!(!t(json!({"type":"number","numbers":["num_sales"]}), "").0);
+    let (held, trace) = t(
+        json!({"type":"message_count","op":"at_least","value":5}),
+        "",
+    );
+    assert!(held);
+    assert_eq!(trace[0].actual, json!(5));
+    assert!(
+        !t(
+            json!({"type":"message_count","op":"greater_than","value":5}),
+            ""
+        )
+        .0
+    );
+    assert!(
+        !t(
+            json!({"type":"message_length","op":"less_than","value":4}),
+            "ciao"
+        )
+        .0
+    );
+    assert!(
+        t(
+            json!({"type":"message_length","op":"equals","value":4}),
+            "ciao"
+        )
+        .0
+    );
+    let (held, trace) = t(
+        json!({"type":"time_since","since":"our_last_message","op":"less_than","minutes":60}),
+        "",
+    );
+    assert!(held);
+    assert_eq!(trace[0].actual, json!(30.0));
+    assert!(
+        t(json!({"type":"time_since","since":"contact_last_message","op":"greater_than","minutes":120}), "").0
+    );
+    assert!(t(json!({"type":"in_list","lists":["newsletter"]}), "").0);
+    assert!(t(json!({"type":"in_list","mode":"none","lists":["vip"]}), "").0);
+    assert!(
+        !t(
+            json!({"type":"in_list","mode":"all","lists":["newsletter","vip"]}),
+            ""
+        )
+        .0
+    );
+    for bad in [
+        json!({"type":"phone","op":"like","values":["+39"]}),
+        json!({"type":"phone","op":"is","values":["abc"]}),
+        json!({"type":"message_count","op":"more","value":1}),
+        json!({"type":"message_count","op":"equals","value":-1}),
+        json!({"type":"time_since","since":"yesterday","op":"equals","minutes":1}),
+        json!({"type":"in_list","mode":"some","lists":["a"]}),
+    ] {
+        assert!(
+            Condition::parse(&bad, &Path::root("conditions")).is_err(),
+            "{bad}"
+        );
+    }
+}
 
 #[test]
 fn text_operators_with_any_of_and_case() {

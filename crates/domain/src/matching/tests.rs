@@ -36,6 +36,7 @@ fn run(
         has_waiting_run: waiting,
         calendar,
         now,
+        conversation: None,
     };
     let eval = set.evaluate(&input);
     (

@@ -12,7 +12,7 @@ use waflow_domain::parse::{Obj, Path};
 use waflow_domain::PhoneNumber;
 use waflow_store::{Contact, ContactFilter, ContactPatch, Run};
 
-fn tags(obj: &Obj<'_>, key: &str) -> Result<Vec<String>, ApiError> {
+pub(super) fn tags(obj: &Obj<'_>, key: &str) -> Result<Vec<String>, ApiError> {
     let (v, p) = obj.req(key)?;
     let list = v
         .as_array()
@@ -102,6 +102,7 @@ pub async fn list(
     let limit = params.limit(50, 500)?;
     let filter = ContactFilter {
         tag: params.get("tag").map(str::to_string),
+        list: params.get("list").map(str::to_string),
         search: params.get("search").map(str::to_string),
         after_id: params.get("cursor").map(str::to_string),
         limit,

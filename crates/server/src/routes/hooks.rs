@@ -322,8 +322,17 @@ async fn json_targets(
     } else {
         let (f, p) = obj.req("filter")?;
         let filter = waflow_domain::parse::Obj::new(f, p)?;
-        filter.only(&["tag"])?;
-        let tag = filter.str("tag")?.to_string();
+        filter.only(&["tag", "list"])?;
+        let (tag, list) = match (filter.opt_str("tag")?, filter.opt_str("list")?) {
+            (Some(t), None) => (Some(t.to_string()), None),
+            (None, Some(l)) => (None, Some(l.to_string())),
+            _ => {
+                return Err(ApiError::invalid(
+                    "filter",
+                    "give exactly one of tag or list",
+                ))
+            }
+        };
         let mut after = None;
         loop {
             let page = state
@@ -331,7 +340,8 @@ async fn json_targets(
                 .contacts(
                     &caller.workspace_id,
                     &waflow_store::ContactFilter {
-                        tag: Some(tag.clone()),
+                        tag: tag.clone(),
+                        list: list.clone(),
                         search: None,
                         after_id: after.clone(),
                         limit: 500,

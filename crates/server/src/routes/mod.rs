@@ -7,6 +7,8 @@ mod conversations;
 mod hooks;
 mod logs;
 mod numbers;
+mod records;
+mod templates;
 mod versions;
 mod workflows;
 mod workspace;
@@ -17,6 +19,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
+
+/// Checks a new workflow's document against the workspace rules (for the command line).
+pub(crate) async fn checked_write(
+    store: &dyn waflow_store::Store,
+    workspace_id: &str,
+    doc: &waflow_domain::WorkflowDocument,
+) -> Result<waflow_store::WorkflowWrite, ApiError> {
+    workflows::checked(store, workspace_id, doc, None).await
+}
 
 /// The largest file accepted for upload: WhatsApp's limit for documents.
 const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
@@ -79,6 +90,26 @@ pub fn router() -> Router<AppState> {
             "/contacts/{id}/runs",
             get(contacts::runs).delete(contacts::remove_from_runs),
         )
+        .route("/contacts/{id}/lists", post(records::change_contact_lists))
+        .route("/lists", get(records::lists))
+        .route("/lists/{name}/contacts", post(records::add_to_list))
+        .route("/tickets", get(records::tickets).post(records::open_ticket))
+        .route(
+            "/tickets/{id}",
+            get(records::ticket).patch(records::update_ticket),
+        )
+        .route(
+            "/workflow-templates",
+            get(templates::list).post(templates::save),
+        )
+        .route(
+            "/workflow-templates/{id}",
+            axum::routing::delete(templates::remove),
+        )
+        .route(
+            "/workflow-templates/{id}/use",
+            post(templates::use_template),
+        )
         .route("/runs/{id}", get(contacts::run))
         .route("/conversations", get(conversations::list))
         .route("/conversations/{id}", get(conversations::show))
@@ -101,6 +132,7 @@ pub fn router() -> Router<AppState> {
                 .delete(versions::discard_draft),
         )
         .route("/workflows/{id}/publish", post(versions::publish))
+        .route("/workflows/{id}/test", post(versions::test_run))
         .route("/workflows/{id}/versions", get(versions::list))
         .route("/workflows/{id}/versions/{version}", get(versions::show))
         .route("/workflows/{id}/diff", get(versions::diff))

@@ -67,7 +67,28 @@ pub async fn update(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Number>> {
     let obj = Obj::new(&body, Path::root(""))?;
-    obj.only(&["label", "automation", "marketing"])?;
+    obj.only(&["label", "automation", "marketing", "status"])?;
+    // The channel sets a real number's status; the sandbox's can be set to rehearse a
+    // disconnection (numbers disconnected for 7 days are removed).
+    let status = match obj.opt_str("status")? {
+        None => None,
+        Some(s) => {
+            let number = state.store.number(&caller.workspace_id, &id).await?;
+            if number.channel != "sandbox" {
+                return Err(ApiError::invalid(
+                    "status",
+                    format!("the {} channel sets this number's status", number.channel),
+                ));
+            }
+            if !["connected", "disconnected", "logged_out"].contains(&s) {
+                return Err(ApiError::invalid(
+                    "status",
+                    format!("{s:?} is not a status (connected, disconnected, logged_out)"),
+                ));
+            }
+            Some(s.to_string())
+        }
+    };
     let patch = NumberPatch {
         label: if obj.has("label") {
             Some(obj.str("label")?.trim().to_string())
@@ -82,7 +103,8 @@ pub async fn update(
             .has("marketing")
             .then(|| obj.bool_or("marketing", false))
             .transpose()?,
-        status: None,
+        status,
+        at: Some(state.engine.now()),
     };
     let updated = state
         .store

@@ -7,13 +7,15 @@
 
 use super::workflows::{check_contents, checked, write_lock};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, DocumentBody, Params};
+use crate::extract::{Caller, DocumentBody, JsonBody, Params};
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
-use waflow_domain::WorkflowDocument;
+use serde_json::{json, Map, Value};
+use waflow_domain::parse::{Obj, Path};
+use waflow_domain::{PhoneNumber, WorkflowDocument};
+use waflow_engine::IntegrationStart;
 use waflow_store::Workflow;
 
 /// The draft, or null.
@@ -78,7 +80,7 @@ pub async fn publish(
         });
     };
     let doc = WorkflowDocument::parse(&body)?;
-    let write = checked(&state, &caller, &doc, Some(&id)).await?;
+    let write = checked(state.store.as_ref(), &caller.workspace_id, &doc, Some(&id)).await?;
     let updated = state
         .store
         .update_workflow(&caller.workspace_id, &id, &write)
@@ -89,6 +91,81 @@ pub async fn publish(
         .await?;
     state.engine.invalidate(&caller.workspace_id);
     Ok(Json(updated))
+}
+
+/// `{"from", "name"?, "vars"?, "number_id"?}`: a test run — the draft (or, without one, the
+/// current version) runs for the contact `from` on the sandbox number, whatever its trigger;
+/// the contact's replies in the sandbox reach it like any run's.
+pub async fn test_run(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let obj = Obj::new(&body, Path::root(""))?;
+    obj.only(&["from", "name", "vars", "number_id"])?;
+    let from = obj.str("from")?;
+    let phone = PhoneNumber::parse(from).map_err(|m| ApiError::invalid("from", m))?;
+    let vars = match obj.opt("vars") {
+        None => Map::new(),
+        Some((Value::Object(m), _)) => m.clone(),
+        Some((v, p)) => return Err(p.error(v, "must be an object").into()),
+    };
+    let wf = state.store.workflow(&caller.workspace_id, &id).await?;
+    let document = state
+        .store
+        .workflow_draft(&caller.workspace_id, &id)
+        .await?
+        .unwrap_or_else(|| wf.document.clone());
+    let doc = WorkflowDocument::parse(&document)?;
+    check_contents(&doc)?;
+    let numbers = state.store.numbers(&caller.workspace_id).await?;
+    let number = match obj.opt_str("number_id")? {
+        Some(n) => numbers.iter().find(|x| x.id == n).ok_or_else(|| {
+            ApiError::invalid(
+                "number_id",
+                format!("{n:?} is not a number of this workspace"),
+            )
+        })?,
+        None => numbers
+            .iter()
+            .find(|x| x.channel == "sandbox")
+            .ok_or_else(|| ApiError::invalid("number_id", "the workspace has no sandbox number"))?,
+    };
+    if number.channel != "sandbox" {
+        return Err(ApiError::invalid(
+            "number_id",
+            format!(
+                "{} is a {} number; test runs use the sandbox",
+                number.id, number.channel
+            ),
+        ));
+    }
+    let version = state
+        .store
+        .insert_test_version(&caller.workspace_id, &id, &doc.to_value())
+        .await?;
+    let outcome = state
+        .engine
+        .start_test(
+            &wf,
+            version,
+            &number.id,
+            IntegrationStart {
+                phone,
+                name: obj.opt_str("name")?.unwrap_or("").to_string(),
+                fields: Map::new(),
+                vars,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({"test_version": version, "number_id": number.id, "contact_id": outcome.contact_id,
+                    "run_id": outcome.run_id, "queued": outcome.queued}),
+        ),
+    ))
 }
 
 /// The versions, oldest first.
@@ -123,7 +200,8 @@ async fn version_document(
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("workflow {id} has no draft")));
     }
-    let version: i64 = which.parse().map_err(|_| {
+    // Versions below 1 are the hidden snapshots of test runs.
+    let version: i64 = which.parse().ok().filter(|v| *v >= 1).ok_or_else(|| {
         ApiError::invalid(
             "version",
             format!("{which:?} is not a version number or \"draft\""),

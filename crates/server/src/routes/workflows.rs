@@ -62,16 +62,15 @@ pub(super) fn check_contents(doc: &WorkflowDocument) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub(super) async fn checked(
-    state: &AppState,
-    caller: &Caller,
+pub(crate) async fn checked(
+    store: &dyn waflow_store::Store,
+    ws: &str,
     doc: &WorkflowDocument,
     except_id: Option<&str>,
 ) -> Result<WorkflowWrite, ApiError> {
     check_contents(doc)?;
-    let ws = &caller.workspace_id;
     if let Some(number) = doc.scope.number_id() {
-        if state.store.number(ws, number).await.is_err() {
+        if store.number(ws, number).await.is_err() {
             return Err(ApiError::invalid(
                 "scope.number",
                 format!("{number:?} is not a number of this workspace"),
@@ -80,7 +79,7 @@ pub(super) async fn checked(
     }
     for (i, step) in doc.steps.iter().enumerate() {
         if let Action::AssignAgent { agent: Some(agent) } = &step.action {
-            if state.store.agent(ws, agent).await.is_err() {
+            if store.agent(ws, agent).await.is_err() {
                 return Err(ApiError::invalid(
                     format!("steps[{i}].agent"),
                     format!("{agent:?} is not an agent of this workspace"),
@@ -90,8 +89,7 @@ pub(super) async fn checked(
     }
     let phrase_key = doc.trigger.phrase_key();
     if let (true, Some(key)) = (doc.active, &phrase_key) {
-        for other in state
-            .store
+        for other in store
             .active_workflows_with_phrase(ws, key, except_id)
             .await?
         {
@@ -149,7 +147,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Workflow>)> {
     let doc = WorkflowDocument::parse(&body)?;
     let _guard = write_lock().lock().await;
-    let write = checked(&state, &caller, &doc, None).await?;
+    let write = checked(state.store.as_ref(), &caller.workspace_id, &doc, None).await?;
     let created = state
         .store
         .insert_workflow(&caller.workspace_id, &write)
@@ -191,7 +189,7 @@ pub async fn replace(
     let doc = WorkflowDocument::parse(&body)?;
     let _guard = write_lock().lock().await;
     state.store.workflow(&caller.workspace_id, &id).await?;
-    let write = checked(&state, &caller, &doc, Some(&id)).await?;
+    let write = checked(state.store.as_ref(), &caller.workspace_id, &doc, Some(&id)).await?;
     let updated = state
         .store
         .update_workflow(&caller.workspace_id, &id, &write)
@@ -230,7 +228,7 @@ async fn rewrite(
     let mut document = wf.document.clone();
     document[key] = value;
     let doc = WorkflowDocument::parse(&document)?;
-    let write = checked(state, caller, &doc, Some(id)).await?;
+    let write = checked(state.store.as_ref(), &caller.workspace_id, &doc, Some(id)).await?;
     Ok(state
         .store
         .update_workflow(&caller.workspace_id, id, &write)
@@ -320,16 +318,20 @@ pub async fn bulk(
             let mut document = wf.document.clone();
             document["active"] = json!(active);
             let doc = WorkflowDocument::parse(&document)?;
-            let write =
-                checked(&state, &caller, &doc, Some(&wf.id))
-                    .await
-                    .map_err(|e| match e {
-                        ApiError::Conflict { message, .. } => ApiError::Conflict {
-                            field: Some(format!("ids[{i}]")),
-                            message,
-                        },
-                        other => other,
-                    })?;
+            let write = checked(
+                state.store.as_ref(),
+                &caller.workspace_id,
+                &doc,
+                Some(&wf.id),
+            )
+            .await
+            .map_err(|e| match e {
+                ApiError::Conflict { message, .. } => ApiError::Conflict {
+                    field: Some(format!("ids[{i}]")),
+                    message,
+                },
+                other => other,
+            })?;
             if let (true, Some(key)) = (active, &write.phrase_key) {
                 if let Some((_, _, first)) = phrases
                     .iter()

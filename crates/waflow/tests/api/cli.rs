@@ -94,3 +94,102 @@ async fn bad_settings_fail_with_a_clear_message() {
         "{err}"
     );
 }
+
+async fn waflow(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("WAFLOW_LOG", "warn")
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn workflows_export_and_import_round_trip_through_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    let file = dir.path().join("flows.yaml");
+    std::fs::write(
+        &file,
+        "name: Spedizioni\ntrigger: {type: message_received}\nconditions: {type: text, op: contains, values: [spedizione]}\n\
+         steps:\n  - {id: r, type: send_text, text: 'Costa 5 euro'}\n---\n\
+         name: Compleanno\ntrigger: {type: date, field: compleanno, at: '09:00', yearly: true}\n\
+         steps:\n  - {id: w, type: send_text, text: 'Auguri {{ contact.first_name }}!'}\n",
+    )
+    .unwrap();
+    let (ok, out, err) = waflow(&[
+        "workflows",
+        "import",
+        "--data-dir",
+        a.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ])
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (ok, first, err) =
+        waflow(&["workflows", "export", "--data-dir", a.to_str().unwrap()]).await;
+    assert!(ok, "{err}");
+    let exported = dir.path().join("exported.yaml");
+    std::fs::write(&exported, &first).unwrap();
+    let (ok, _, err) = waflow(&[
+        "workflows",
+        "import",
+        "--data-dir",
+        b.to_str().unwrap(),
+        exported.to_str().unwrap(),
+    ])
+    .await;
+    assert!(ok, "{err}");
+    let (ok, second, _) = waflow(&["workflows", "export", "--data-dir", b.to_str().unwrap()]).await;
+    assert!(ok);
+    assert_eq!(first, second, "export → import → export is exact");
+    assert!(first.contains("Spedizioni") && first.contains("Compleanno"));
+    let (ok, json, _) = waflow(&[
+        "workflows",
+        "export",
+        "--format",
+        "json",
+        "--data-dir",
+        b.to_str().unwrap(),
+    ])
+    .await;
+    assert!(ok);
+    let docs: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(docs.as_array().unwrap().len(), 2);
+
+    // A broken second document: nothing is imported, the error names the document and field.
+    let c = dir.path().join("c");
+    std::fs::write(
+        &file,
+        "name: Buono\ntrigger: {type: message_received}\nsteps: [{id: r, type: send_text, text: ok}]\n---\n\
+         name: Rotto\ntrigger: {type: message_received}\nsteps: [{id: r, type: telepathy}]\n",
+    )
+    .unwrap();
+    let (ok, _, err) = waflow(&[
+        "workflows",
+        "import",
+        "--data-dir",
+        c.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ])
+    .await;
+    assert!(!ok);
+    assert!(err.contains("[1].steps[0].type"), "{err}");
+    let (_, none, _) = waflow(&[
+        "workflows",
+        "export",
+        "--format",
+        "json",
+        "--data-dir",
+        c.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(none.trim(), "[]", "nothing half-imported");
+}

@@ -1,5 +1,7 @@
 //! API tests: each boots the real server on a random port with a fresh SQLite file and talks HTTP.
 
+mod catalogue_steps;
+mod catalogue_triggers;
 mod cli;
 mod cloud_api;
 mod cloud_fixtures;
@@ -7,6 +9,7 @@ mod crash;
 mod date_trigger;
 mod engine_order;
 mod flows;
+mod gallery;
 mod harness;
 mod http_step;
 mod resources;

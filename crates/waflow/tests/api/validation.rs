@@ -115,7 +115,7 @@ async fn invalid_workflow_documents_are_refused_with_their_field_path() {
                 json!({"type": "tags", "mode": "some", "tags": ["a"]}),
             ),
             "conditions.all[0].mode",
-            "is not a tag mode",
+            "is not a mode (any, all, none)",
         ),
         (
             set(
