@@ -4,7 +4,7 @@
 //! **Invariant:** a template becomes a workflow only through the same checks as any workflow
 //! document (field paths, scope, agents, exact-phrase uniqueness).
 
-use super::workflows::{checked, write_lock};
+use super::workflows::insert;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody};
 use crate::AppState;
@@ -107,14 +107,10 @@ pub async fn use_template(
     }
     document["active"] = json!(obj.bool_or("active", false)?);
     let doc = WorkflowDocument::parse(&document)?;
-    let _guard = write_lock().lock().await;
-    let write = checked(state.store.as_ref(), &caller.workspace_id, &doc, None).await?;
-    let created = state
-        .store
-        .insert_workflow(&caller.workspace_id, &write)
-        .await?;
-    state.engine.invalidate(&caller.workspace_id);
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok((
+        StatusCode::CREATED,
+        Json(insert(&state, &caller, &doc).await?),
+    ))
 }
 
 /// Deletes one of the workspace's own templates.

@@ -146,14 +146,26 @@ pub async fn create(
     DocumentBody(body): DocumentBody,
 ) -> ApiResult<(StatusCode, Json<Workflow>)> {
     let doc = WorkflowDocument::parse(&body)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(insert(&state, &caller, &doc).await?),
+    ))
+}
+
+/// Checks a new workflow's document against the workspace rules and stores it.
+pub(super) async fn insert(
+    state: &AppState,
+    caller: &Caller,
+    doc: &WorkflowDocument,
+) -> ApiResult<Workflow> {
     let _guard = write_lock().lock().await;
-    let write = checked(state.store.as_ref(), &caller.workspace_id, &doc, None).await?;
+    let write = checked(state.store.as_ref(), &caller.workspace_id, doc, None).await?;
     let created = state
         .store
         .insert_workflow(&caller.workspace_id, &write)
         .await?;
     state.engine.invalidate(&caller.workspace_id);
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok(created)
 }
 
 /// The workflow; with `?format=yaml` its document as YAML (`format=json`: the document alone).
