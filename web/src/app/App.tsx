@@ -2,6 +2,7 @@
 
 import { lazy, Suspense, useEffect, type ReactNode } from "react";
 import { useAuth } from "./auth";
+import { ErrorBoundary } from "./ErrorBoundary";
 import { Layout } from "./Layout";
 import { match, navigate, useLocation } from "./router";
 import { LoginPage } from "../pages/LoginPage";
@@ -56,7 +57,9 @@ export function App() {
   const { page, wide } = route(path);
   return (
     <Layout wide={wide}>
-      <Suspense fallback={<Loading height={320} />}>{page}</Suspense>
+      <ErrorBoundary resetKey={path}>
+        <Suspense fallback={<Loading height={320} />}>{page}</Suspense>
+      </ErrorBoundary>
     </Layout>
   );
 }

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, ApiError, errorText } from "../api/client";
 import type { Agent, Page, WaNumber, Workflow } from "../api/types";
 import { Link } from "../app/router";
-import { ErrorBanner, Loading, Notice } from "../ui/widgets";
+import { ErrorBanner, Loading } from "../ui/widgets";
 import { Canvas } from "./Canvas";
 import { newStepId, type StepKind } from "./catalog";
 import { removeStep, renameStep, stepIndexOf, withEdge, stepEdges, type Step, type WorkflowDocument } from "./document";
@@ -98,6 +98,13 @@ export default function BuilderPage({ id }: { id: string }) {
     setSaveState("idle");
     setFieldError(null);
   }, []);
+
+  // A notice fades after a while (it sits in the bar: no layout moves).
+  useEffect(() => {
+    if (!notice) return;
+    const timer = window.setTimeout(() => setNotice(null), 8000);
+    return () => window.clearTimeout(timer);
+  }, [notice]);
 
   const showError = useCallback((e: unknown) => {
     setBanner(errorText(e));
@@ -299,6 +306,7 @@ export default function BuilderPage({ id }: { id: string }) {
         <span className={`badge ${workflow.active ? "badge-ok" : "badge-muted"}`}>v{workflow.version} {workflow.active ? "live" : "inactive"}</span>
         <span className={`save-state${saveState === "failed" ? " failed" : ""}`} role="status" aria-live="polite">
           {status}
+          {notice && <span className="builder-notice"> · {notice}</span>}
         </span>
         <div className="builder-actions">
           <button type="button" className="button" onClick={() => setPositions(() => {
@@ -320,7 +328,6 @@ export default function BuilderPage({ id }: { id: string }) {
         </div>
       </div>
       <ErrorBanner error={banner} onDismiss={() => setBanner(null)} />
-      {notice && <Notice>{notice}</Notice>}
       <div className={`builder-body${testing ? " with-test" : ""}`}>
         <div className="builder-left">
           <Outline doc={doc} selected={selected} errorIds={errorIds} onSelect={select} />
@@ -339,7 +346,7 @@ export default function BuilderPage({ id }: { id: string }) {
         />
         <div className="builder-panel">
           <div role="tablist" aria-label="Editor" className="tabs">
-            {([["step", "Step"], ["trigger", "Trigger & conditions"], ["settings", "Workflow"], ["versions", "Versions"]] as Array<[Tab, string]>).map(([t, label]) => (
+            {([["step", "Step"], ["trigger", "Trigger"], ["settings", "Workflow"], ["versions", "Versions"]] as Array<[Tab, string]>).map(([t, label]) => (
               <button key={t} type="button" role="tab" id={`tab-${t}`} aria-selected={tab === t} aria-controls="editor-panel" className="tab" onClick={() => setTab(t)}>
                 {label}
               </button>
@@ -369,7 +376,7 @@ export default function BuilderPage({ id }: { id: string }) {
                 <p className="muted">Select a step on the canvas or in the step list.</p>
               ))}
             {tab === "trigger" && <TriggerPanel workflowId={id} doc={doc} onDoc={(d) => setDoc(() => d)} error={fieldError} agents={agents} />}
-            {tab === "settings" && <SettingsPanel doc={doc} onDoc={(d) => setDoc(() => d)} error={fieldError} numbers={numbers} />}
+            {tab === "settings" && <SettingsPanel workflowId={id} doc={doc} onDoc={(d) => setDoc(() => d)} error={fieldError} numbers={numbers} />}
             {tab === "versions" && (
               <VersionsPanel
                 workflowId={id}
@@ -384,7 +391,7 @@ export default function BuilderPage({ id }: { id: string }) {
             )}
           </div>
         </div>
-        {testing && <TestChat workflowId={id} onClose={() => setTesting(false)} beforeSend={async () => (dirty ? save() : true)} canTestDraft={!dirty && !hasDraft} />}
+        {testing && <TestChat workflowId={id} onClose={() => setTesting(false)} beforeStart={async () => (dirty ? save() : true)} />}
       </div>
     </div>
   );

@@ -2,9 +2,9 @@
 // Connecting a handle to a step sets that edge; deleting an edge clears it.
 
 import "@xyflow/react/dist/style.css";
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
-  applyNodeChanges, Background, Controls, MarkerType, MiniMap, ReactFlow,
+  applyNodeChanges, Background, Controls, MarkerType, MiniMap, ReactFlow, useReactFlow,
   type Connection, type Edge, type Node, type NodeChange, type OnSelectionChangeParams,
 } from "@xyflow/react";
 import { stepEdges, type WorkflowDocument } from "./document";
@@ -95,6 +95,21 @@ function buildEdges(doc: WorkflowDocument): Edge[] {
   return edges;
 }
 
+/** Fits the view again when steps are added or removed, once the new nodes are measured. */
+function FitOnCount({ count }: { count: number }) {
+  const { fitView } = useReactFlow();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const timer = window.setTimeout(() => void fitView({ padding: 0.2, maxZoom: 1.1, duration: 200 }), 50);
+    return () => window.clearTimeout(timer);
+  }, [count, fitView]);
+  return null;
+}
+
 export function Canvas(props: CanvasProps) {
   const { doc, onSelect, onMove, onConnect, onDisconnect, onDeleteSteps } = props;
   const [nodes, setNodes] = useState<Node[]>(() => buildNodes(props, []));
@@ -112,9 +127,13 @@ export function Canvas(props: CanvasProps) {
     }
   };
 
-  const onSelectionChange = ({ nodes: picked }: OnSelectionChangeParams) => {
-    if (picked.length === 1 && picked[0]) onSelect(picked[0].id);
-  };
+  // React Flow re-subscribes when this handler changes: it must be stable, or it loops.
+  const onSelectionChange = useCallback(
+    ({ nodes: picked }: OnSelectionChangeParams) => {
+      if (picked.length === 1 && picked[0]) onSelect(picked[0].id);
+    },
+    [onSelect],
+  );
 
   return (
     <div className="canvas" aria-label="Flow canvas" role="region">
@@ -143,6 +162,7 @@ export function Canvas(props: CanvasProps) {
         <Background gap={20} />
         <MiniMap pannable zoomable ariaLabel="Minimap of the flow" />
         <Controls showInteractive={false} />
+        <FitOnCount count={doc.steps.length} />
       </ReactFlow>
     </div>
   );

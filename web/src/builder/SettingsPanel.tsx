@@ -1,10 +1,14 @@
 // The workflow's own settings: name, description, active, priority, scope, stop on match.
 
+import { useState } from "react";
+import { errorText } from "../api/client";
 import type { WaNumber } from "../api/types";
+import { saveAsTemplate } from "../pages/workflowsApi";
 import type { WorkflowDocument } from "./document";
 import { CheckField, NumberField, SelectField, TextArea, TextField } from "../ui/fields";
 
-export function SettingsPanel({ doc, onDoc, error, numbers }: {
+export function SettingsPanel({ workflowId, doc, onDoc, error, numbers }: {
+  workflowId: string;
   doc: WorkflowDocument;
   onDoc: (d: WorkflowDocument) => void;
   error: { field: string; message: string } | null;
@@ -27,6 +31,27 @@ export function SettingsPanel({ doc, onDoc, error, numbers }: {
         onChange={(v) => onDoc({ ...doc, scope: v === "all" ? "all" : { number: v } })}
       />
       <CheckField label="Stop evaluating other workflows when this one matches" checked={Boolean(doc.stop_on_match)} onChange={(v) => onDoc({ ...doc, stop_on_match: v })} />
+      <SaveAsTemplate workflowId={workflowId} name={doc.name} />
     </section>
+  );
+}
+
+function SaveAsTemplate({ workflowId, name }: { workflowId: string; name: string }) {
+  const [result, setResult] = useState<string | null>(null);
+  const save = async () => {
+    try {
+      const t = await saveAsTemplate(workflowId, name);
+      setResult(`Saved as the template “${t.name}” (from the published version).`);
+    } catch (e) {
+      setResult(errorText(e));
+    }
+  };
+  return (
+    <div className="field">
+      <button type="button" className="button small" onClick={() => void save()}>
+        Save as template
+      </button>
+      {result && <span className="hint" role="status">{result}</span>}
+    </div>
   );
 }

@@ -1,94 +1,98 @@
-// The "Test" chat pane: writes as a contact to a sandbox number and shows what waflow answers.
+// The "Test" chat pane: runs the draft for a test contact on a sandbox number
+// (POST /workflows/{id}/test), then lets you answer as that contact
+// (POST /numbers/{id}/sandbox/inbound); the conversation is polled and shown as a chat.
 //
-// It asks the server to run the draft (POST /workflows/{id}/test); a server without that endpoint
-// gets the message through the sandbox as is (POST /numbers/{id}/sandbox/inbound), which runs the
-// published, active workflows. Replies are read by polling the sandbox outbox.
+// A server without test runs gets the messages through the sandbox only: the published, active
+// workflows answer, and the pane says so.
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, ApiError, errorText } from "../api/client";
-import type { IntakeOutcome, Message, Page, WaNumber } from "../api/types";
+import type { IntakeOutcome, Message, Page, Run, WaNumber } from "../api/types";
 import { useLoad } from "../ui/useLoad";
 import { ErrorBanner } from "../ui/widgets";
 
-interface ChatLine {
-  id: string;
-  who: "contact" | "waflow" | "note";
+interface Note {
+  after: string | null;
   text: string;
-  options?: string[];
 }
 
-function optionsOf(payload: unknown): string[] | undefined {
+function optionsOf(payload: unknown): string[] {
   const p = (payload ?? {}) as Record<string, unknown>;
   if (Array.isArray(p.buttons)) return (p.buttons as Array<{ title?: string }>).map((b) => b.title ?? "");
   if (Array.isArray(p.sections)) return (p.sections as Array<{ rows?: Array<{ title?: string }> }>).flatMap((s) => (s.rows ?? []).map((r) => r.title ?? ""));
-  return undefined;
+  return [];
 }
 
 const OUTCOME_NOTES: Record<string, string> = {
-  no_match: "No workflow matched this message (see Logs for why).",
+  no_match: "No workflow took this message (Logs say why).",
   excluded: "This contact is excluded from automation.",
   blocked: "This contact is blocked.",
   automation_off: "Automation is switched off on this number.",
   duplicate: "The same message was already received.",
 };
 
-let draftTestSupported: boolean | undefined;
+function randomPhone(): string {
+  return `+39333${String(Math.floor(Math.random() * 9_000_000) + 1_000_000)}`;
+}
 
-export function TestChat({ workflowId, onClose, beforeSend, canTestDraft }: {
+type TestAnswer = { run_id: string; contact_id: string };
+
+/** Whether this server has test runs; learnt from the first try. */
+let serverTests: boolean | undefined;
+
+export function TestChat({ workflowId, onClose, beforeStart }: {
   workflowId: string;
   onClose: () => void;
   /** Saves pending edits; false when saving failed. */
-  beforeSend: () => Promise<boolean>;
-  /** Whether the published version is what the draft says (no unpublished changes). */
-  canTestDraft: boolean;
+  beforeStart: () => Promise<boolean>;
 }) {
   const numbers = useLoad(() => api.get<Page<WaNumber>>("/numbers").then((p) => p.data.filter((n) => n.channel === "sandbox")), []);
   const [numberId, setNumberId] = useState("");
-  const [phone, setPhone] = useState("+393330001" + String(Math.floor(Math.random() * 9000) + 1000));
+  const [phone, setPhone] = useState(randomPhone);
   const [text, setText] = useState("");
-  const [lines, setLines] = useState<ChatLine[]>([]);
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [notes, setNotes] = useState<Note[]>([]);
+  const [conversation, setConversation] = useState<string | null>(null);
+  const [started, setStarted] = useState(false);
+  const [noTests, setNoTests] = useState(serverTests === false);
   const [error, setError] = useState<string | null>(null);
-  const [sending, setSending] = useState(false);
-  const [mode, setMode] = useState<"draft" | "published" | "unknown">(draftTestSupported === undefined ? "unknown" : draftTestSupported ? "draft" : "published");
-  const conversation = useRef<string | null>(null);
+  const [busy, setBusy] = useState(false);
   const cursor = useRef<string | null>(null);
-  const seen = useRef(new Set<string>());
   const log = useRef<HTMLOListElement>(null);
   const input = useRef<HTMLInputElement>(null);
 
   const sandbox = numbers.data ?? [];
   const number = numberId || sandbox[0]?.id || "";
 
-  useEffect(() => input.current?.focus(), []);
   useEffect(() => {
     log.current?.lastElementChild?.scrollIntoView({ block: "end" });
-  }, [lines]);
+  }, [messages.length, notes.length]);
 
-  // Poll the outbox for replies in this conversation.
+  // Poll the test conversation.
   useEffect(() => {
-    if (!number) return;
+    if (!conversation) return;
     let stopped = false;
     const tick = async () => {
-      if (!conversation.current || !cursor.current) return;
       try {
-        const page = await api.get<Page<Message>>(`/numbers/${encodeURIComponent(number)}/sandbox/outbox?after=${encodeURIComponent(cursor.current)}&limit=200`);
-        const fresh = page.data.filter((m) => m.conversation_id === conversation.current && !seen.current.has(m.id));
+        const q = cursor.current ? `&cursor=${encodeURIComponent(cursor.current)}` : "";
+        const page = await api.get<Page<Message>>(`/conversations/${encodeURIComponent(conversation)}/messages?limit=200${q}`);
         const last = page.data[page.data.length - 1];
-        if (last) cursor.current = last.id;
-        if (!stopped && fresh.length) {
-          for (const m of fresh) seen.current.add(m.id);
-          setLines((all) => [...all, ...fresh.map((m): ChatLine => ({ id: m.id, who: "waflow", text: m.text, options: optionsOf(m.payload) }))]);
-        }
+        if (stopped || !last) return;
+        cursor.current = last.id;
+        setMessages((all) => [...all, ...page.data.filter((m) => !all.some((x) => x.id === m.id))]);
       } catch {
-        // a failed poll is retried on the next tick
+        // retried on the next tick
       }
     };
+    void tick();
     const timer = window.setInterval(() => void tick(), 600);
     return () => {
       stopped = true;
       window.clearInterval(timer);
     };
-  }, [number]);
+  }, [conversation]);
+
+  const lastId = () => messages[messages.length - 1]?.id ?? null;
 
   const createSandbox = async () => {
     setError(null);
@@ -101,41 +105,50 @@ export function TestChat({ workflowId, onClose, beforeSend, canTestDraft }: {
     }
   };
 
-  const send = async (message: string, type?: string) => {
-    if (!message.trim() || !number) return;
-    setSending(true);
+  const start = async () => {
+    if (!number) return;
+    setBusy(true);
     setError(null);
     try {
-      if (!(await beforeSend())) return;
-      const body = { number_id: number, from: phone, text: message, ...(type ? { type } : {}) };
-      let outcome: IntakeOutcome | null = null;
-      if (draftTestSupported !== false) {
-        try {
-          outcome = await api.post<IntakeOutcome>(`/workflows/${encodeURIComponent(workflowId)}/test`, body);
-          draftTestSupported = true;
-          setMode("draft");
-        } catch (e) {
-          if (!(e instanceof ApiError && (e.status === 404 || e.status === 405) && /endpoint|method/i.test(e.message))) throw e;
-          draftTestSupported = false;
-          setMode("published");
+      if (!(await beforeStart())) return;
+      let answer: TestAnswer;
+      try {
+        answer = await api.post<TestAnswer>(`/workflows/${encodeURIComponent(workflowId)}/test`, { from: phone, number_id: number, name: "Test contact" });
+        serverTests = true;
+      } catch (e) {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 405) && /endpoint|method/i.test(e.message)) {
+          serverTests = false;
+          setNoTests(true);
+          return;
         }
+        throw e;
       }
-      if (!outcome) {
-        outcome = await api.post<IntakeOutcome>(`/numbers/${encodeURIComponent(number)}/sandbox/inbound`, { from: phone, text: message, ...(type ? { type } : {}) });
-      }
-      conversation.current = outcome.conversation_id;
-      if (!cursor.current && outcome.message_id) cursor.current = outcome.message_id;
+      const run = await api.get<Run>(`/runs/${encodeURIComponent(answer.run_id)}`);
+      setConversation(run.conversation_id);
+      setStarted(true);
+      setNotes((n) => [...n, { after: lastId(), text: "Test run of the draft started." }]);
+      input.current?.focus();
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const send = async (message: string, type?: string) => {
+    if (!message.trim() || !number) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const outcome = await api.post<IntakeOutcome>(`/numbers/${encodeURIComponent(number)}/sandbox/inbound`, { from: phone, text: message, ...(type ? { type } : {}) });
+      setConversation(outcome.conversation_id);
       const note = OUTCOME_NOTES[outcome.outcome];
-      setLines((all) => [
-        ...all,
-        { id: outcome.message_id ?? `in-${all.length}`, who: "contact", text: message },
-        ...(note ? [{ id: `note-${outcome.log_id}`, who: "note" as const, text: note }] : []),
-      ]);
+      if (note) setNotes((n) => [...n, { after: outcome.message_id, text: note }]);
       setText("");
     } catch (e) {
       setError(errorText(e));
     } finally {
-      setSending(false);
+      setBusy(false);
       input.current?.focus();
     }
   };
@@ -146,11 +159,15 @@ export function TestChat({ workflowId, onClose, beforeSend, canTestDraft }: {
   };
 
   const restart = () => {
-    setPhone("+393330001" + String(Math.floor(Math.random() * 9000) + 1000));
-    setLines([]);
-    conversation.current = null;
+    setPhone(randomPhone());
+    setMessages([]);
+    setNotes([]);
+    setConversation(null);
+    setStarted(false);
     cursor.current = null;
   };
+
+  const notesAfter = (id: string | null) => notes.filter((n) => n.after === id);
 
   return (
     <aside className="test-chat" aria-labelledby="test-title">
@@ -160,11 +177,12 @@ export function TestChat({ workflowId, onClose, beforeSend, canTestDraft }: {
           ×
         </button>
       </div>
-      {mode === "draft" && <p className="hint">Your draft runs for this chat only.</p>}
-      {mode === "published" && !canTestDraft && (
-        <p className="banner banner-warn">This server runs the published version in the sandbox: publish to try your latest changes.</p>
+      <ErrorBanner error={error ?? numbers.error} onDismiss={() => setError(null)} />
+      {noTests && (
+        <p className="banner banner-warn">
+          This server cannot run drafts: messages reach the published, active workflows. Publish to try your latest changes.
+        </p>
       )}
-      <ErrorBanner error={error ?? numbers.error} />
       {numbers.data && sandbox.length === 0 ? (
         <div className="empty">
           <p>A sandbox number is needed to test.</p>
@@ -184,42 +202,60 @@ export function TestChat({ workflowId, onClose, beforeSend, canTestDraft }: {
               </label>
             )}
             <label className="field">
-              <span>Write as</span>
-              <input value={phone} onChange={(e) => setPhone(e.target.value)} inputMode="tel" />
+              <span>Test contact</span>
+              <input value={phone} onChange={(e) => setPhone(e.target.value)} inputMode="tel" disabled={started} />
             </label>
             <button type="button" className="button small" onClick={restart}>
               New contact
             </button>
           </div>
+          {!noTests && (
+            <button type="button" className="button-primary" disabled={busy || !number || started} onClick={() => void start()}>
+              {started ? "Test run started" : "Start a test run of the draft"}
+            </button>
+          )}
           <ol className="chat" ref={log} aria-live="polite" aria-label="Test conversation">
-            {lines.length === 0 && <li className="chat-note">Write a message as the contact would.</li>}
-            {lines.map((l) => (
-              <li key={l.id} className={l.who === "note" ? "chat-note" : `bubble bubble-${l.who}`}>
-                <span className="visually-hidden">{l.who === "contact" ? "You: " : l.who === "waflow" ? "waflow: " : ""}</span>
-                {l.text}
-                {l.options && l.options.length > 0 && (
-                  <span className="bubble-options">
-                    {l.options.map((o) => (
-                      <button key={o} type="button" className="button small" onClick={() => void send(o, "interactive_reply")}>
-                        {o}
-                      </button>
-                    ))}
-                  </span>
-                )}
-              </li>
+            {notesAfter(null).map((n, i) => <li key={`n0-${i}`} className="chat-note">{n.text}</li>)}
+            {messages.length === 0 && notes.length === 0 && (
+              <li className="chat-note">{noTests ? "Write a message as the contact would." : "Start a test run: the draft's steps run for this contact, and you answer here."}</li>
+            )}
+            {messages.map((m) => (
+              <FragmentWithNotes key={m.id} message={m} notes={notesAfter(m.id)} onOption={(o) => void send(o, "interactive_reply")} />
             ))}
           </ol>
           <form className="chat-form" onSubmit={submit}>
             <label className="visually-hidden" htmlFor="test-message">
-              Message
+              Message as the test contact
             </label>
-            <input id="test-message" ref={input} value={text} autoComplete="off" placeholder="Type a message…" onChange={(e) => setText(e.target.value)} />
-            <button type="submit" className="button-primary" disabled={sending || !text.trim() || !number}>
+            <input id="test-message" ref={input} value={text} autoComplete="off" placeholder="Answer as the contact…" onChange={(e) => setText(e.target.value)} />
+            <button type="submit" className="button-primary" disabled={busy || !text.trim() || !number}>
               Send
             </button>
           </form>
         </>
       )}
     </aside>
+  );
+}
+
+function FragmentWithNotes({ message: m, notes, onOption }: { message: Message; notes: Note[]; onOption: (o: string) => void }) {
+  const options = m.direction === "outbound" ? optionsOf(m.payload) : [];
+  return (
+    <>
+      <li className={`bubble ${m.direction === "inbound" ? "bubble-contact" : "bubble-waflow"}`}>
+        <span className="visually-hidden">{m.direction === "inbound" ? "Contact: " : "waflow: "}</span>
+        {m.text}
+        {options.length > 0 && (
+          <span className="bubble-options">
+            {options.map((o) => (
+              <button key={o} type="button" className="button small" onClick={() => onOption(o)}>
+                {o}
+              </button>
+            ))}
+          </span>
+        )}
+      </li>
+      {notes.map((n, i) => <li key={i} className="chat-note">{n.text}</li>)}
+    </>
   );
 }

@@ -21,7 +21,7 @@ export const STEP_KINDS: StepKind[] = [
     type: "menu", label: "Menu (route each choice)", group: "Messages",
     make: () => ({ type: "menu", content: { type: "buttons", body: "How can we help?", buttons: [{ id: "a", title: "Option A" }, { id: "b", title: "Option B" }] }, routes: {} }),
   },
-  { type: "question", label: "Ask a question", group: "Messages", make: () => ({ type: "question", text: "What is your email?", validate: "email", var: "answer" }) },
+  { type: "question", label: "Ask a question", group: "Messages", make: () => ({ type: "question", text: "What is your name?", var: "answer" }) },
   { type: "notify_agent", label: "Notify agent", group: "Messages", make: () => ({ type: "notify_agent", text: "{{ contact.phone }} needs attention" }) },
   { type: "branch", label: "Condition branch (if / else)", group: "Flow", make: () => ({ type: "branch", conditions: { type: "text", op: "contains", values: ["yes"] } }) },
   { type: "wait_for_reply", label: "Wait for reply", group: "Flow", make: () => ({ type: "wait_for_reply", timeout: "1h" }) },

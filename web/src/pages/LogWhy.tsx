@@ -76,7 +76,7 @@ function Steps({ steps }: { steps: Obj[] }) {
       <h4>Steps</h4>
       <ol className="why-list">
         {steps.map((s, i) => {
-          const rest = Object.entries(s).filter(([k]) => !["step", "type", "at", "checks", "error", "result"].includes(k));
+          const rest = Object.entries(s).filter(([k]) => !["step", "type", "at", "checks", "error", "result", "message_id"].includes(k));
           return (
             <li key={i}>
               <span className="strong">{text(s.step)}</span> <span className="muted">({text(s.type)})</span>
@@ -104,7 +104,9 @@ function Steps({ steps }: { steps: Obj[] }) {
 export function LogWhy({ entry, onOpenConversation }: { entry: LogEntry; onOpenConversation: () => void }) {
   const d = entry.detail ?? {};
   const shown = new Set(["evaluation", "steps", "next"]);
-  const facts = Object.entries(d).filter(([k, v]) => !shown.has(k) && (typeof v !== "object" || v === null));
+  const facts = Object.entries(d)
+    .filter(([k, v]) => !shown.has(k) && (typeof v !== "object" || v === null))
+    .map(([k, v]): [string, unknown] => (k === "version" && typeof v === "number" && v < 0 ? [k, "test run of a draft"] : [k, v]));
   const next = (d.next as Obj[] | undefined) ?? [];
   return (
     <div className="why">

@@ -7,7 +7,7 @@ import { describeTrigger } from "../builder/describe";
 import { navigate } from "../app/router";
 import { useLoad } from "../ui/useLoad";
 import { ErrorBanner, Loading } from "../ui/widgets";
-import { createWorkflow, instantiate, listTemplates } from "./workflowsApi";
+import { deleteTemplate, listTemplates, createFromTemplate } from "./workflowsApi";
 
 export function TemplateGallery({ onClose }: { onClose: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
@@ -24,13 +24,24 @@ export function TemplateGallery({ onClose }: { onClose: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const wf = await createWorkflow(await instantiate(t));
+      const wf = await createFromTemplate(t, templates.data?.serverHasTemplates ?? false);
       onClose();
       navigate(`/workflows/${wf.id}`);
     } catch (e) {
       setError(errorText(e));
     } finally {
       setBusy(false);
+    }
+  };
+
+  const remove = async (t: WorkflowTemplate) => {
+    if (!window.confirm(`Delete the template “${t.name}”?`)) return;
+    setError(null);
+    try {
+      await deleteTemplate(t.id);
+      templates.reload();
+    } catch (e) {
+      setError(errorText(e));
     }
   };
 
@@ -53,14 +64,21 @@ export function TemplateGallery({ onClose }: { onClose: () => void }) {
                 <h3>{t.name}</h3>
                 <p className="muted small">{describeTrigger(t.document.trigger)} · {t.document.steps.length} steps</p>
                 <p>{t.description}</p>
-                <button type="button" className="button-primary" disabled={busy} onClick={() => use(t)}>
-                  Use “{t.name}”
-                </button>
+                <div className="row">
+                  <button type="button" className="button-primary" disabled={busy} onClick={() => use(t)}>
+                    Use “{t.name}”
+                  </button>
+                  {templates.data?.serverHasTemplates && !t.builtin && (
+                    <button type="button" className="button-danger small" disabled={busy} onClick={() => remove(t)}>
+                      Delete
+                    </button>
+                  )}
+                </div>
               </li>
             ))}
           </ul>
           {templates.data && !templates.data.serverHasTemplates && (
-            <p className="hint">The workspace's own templates appear here once the server offers them.</p>
+            <p className="hint">This server keeps no templates of its own: these are the dashboard's built-in ones.</p>
           )}
         </>
       )}

@@ -24,11 +24,12 @@ export function starterDocument(name: string): WorkflowDocument {
   };
 }
 
-/** The workspace's own templates (when the server has them) after the built-in ones. */
+/** The template gallery: the server's (built-in and the workspace's own) or, on a server
+ * without templates, the dashboard's built-in ones. */
 export async function listTemplates(): Promise<{ templates: WorkflowTemplate[]; serverHasTemplates: boolean }> {
   try {
     const page = await api.get<Page<WorkflowTemplate>>("/workflow-templates");
-    return { templates: [...BUILTIN_TEMPLATES, ...page.data], serverHasTemplates: true };
+    return { templates: page.data, serverHasTemplates: true };
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 405)) {
       return { templates: BUILTIN_TEMPLATES, serverHasTemplates: false };
@@ -37,12 +38,38 @@ export async function listTemplates(): Promise<{ templates: WorkflowTemplate[]; 
   }
 }
 
-/** A template's document made ready for this workspace (an assign step gets the first agent). */
-export async function instantiate(template: WorkflowTemplate): Promise<WorkflowDocument> {
+async function firstAgent(): Promise<Agent | undefined> {
+  return api.get<Page<Agent>>("/agents").then((p) => p.data[0]).catch(() => undefined);
+}
+
+/** Creates an (inactive) workflow from a template; one that assigns an agent gets the first agent. */
+export async function createFromTemplate(template: WorkflowTemplate, fromServer: boolean): Promise<Workflow> {
+  if (!fromServer) return createWorkflow(await instantiate(template));
+  const path = `/workflow-templates/${encodeURIComponent(template.id)}/use`;
+  try {
+    return await api.post<Workflow>(path, {});
+  } catch (e) {
+    if (!(e instanceof ApiError && e.field === "agent")) throw e;
+    const agent = await firstAgent();
+    if (!agent) throw new Error("This template assigns contacts to an agent: add an agent under Settings first.");
+    return api.post<Workflow>(path, { agent: agent.id });
+  }
+}
+
+export function deleteTemplate(id: string): Promise<void> {
+  return api.del(`/workflow-templates/${encodeURIComponent(id)}`);
+}
+
+/** Saves a workflow's live document as one of the workspace's templates. */
+export function saveAsTemplate(workflowId: string, name: string, description?: string): Promise<WorkflowTemplate> {
+  return api.post<WorkflowTemplate>("/workflow-templates", { workflow_id: workflowId, name, ...(description ? { description } : {}) });
+}
+
+/** A built-in template's document made ready for this workspace (an assign step gets the first agent). */
+async function instantiate(template: WorkflowTemplate): Promise<WorkflowDocument> {
   const doc: WorkflowDocument = structuredClone(template.document);
   if (doc.steps.some((s) => s.type === "assign_agent" && !s.agent)) {
-    const agents = await api.get<Page<Agent>>("/agents").then((p) => p.data).catch(() => [] as Agent[]);
-    const first = agents[0];
+    const first = await firstAgent();
     doc.steps = first
       ? doc.steps.map((s) => (s.type === "assign_agent" && !s.agent ? { ...s, agent: first.id } : s))
       : doc.steps.filter((s) => !(s.type === "assign_agent" && !s.agent));
