@@ -289,6 +289,7 @@ export default function BuilderPage({ id }: { id: string }) {
     return out;
   }, [fieldError, doc]);
   const errorIds = useMemo(() => new Set(Object.keys(errors)), [errors]);
+  const agentNames = useMemo(() => Object.fromEntries(agents.map((a) => [a.id, a.name || a.email])), [agents]);
 
   if (loadError) return <ErrorBanner error={loadError} />;
   if (!doc || !workflow) return <Loading height={400} label="Loading the workflow…" />;
@@ -330,7 +331,7 @@ export default function BuilderPage({ id }: { id: string }) {
       <ErrorBanner error={banner} onDismiss={() => setBanner(null)} />
       <div className={`builder-body${testing ? " with-test" : ""}`}>
         <div className="builder-left">
-          <Outline doc={doc} selected={selected} errorIds={errorIds} onSelect={select} />
+          <Outline doc={doc} selected={selected} errorIds={errorIds} onSelect={select} agentNames={agentNames} />
           <StepLibrary onAdd={addStep} />
         </div>
         <Canvas
@@ -343,6 +344,7 @@ export default function BuilderPage({ id }: { id: string }) {
           onConnect={connect}
           onDisconnect={disconnect}
           onDeleteSteps={deleteSteps}
+          agentNames={agentNames}
         />
         <div className="builder-panel">
           <div role="tablist" aria-label="Editor" className="tabs">

@@ -25,6 +25,8 @@ export interface CanvasProps {
   onConnect: (stepId: string, handle: string, target: string) => void;
   onDisconnect: (stepId: string, handle: string) => void;
   onDeleteSteps: (ids: string[]) => void;
+  /** Agent names by id, for descriptions. */
+  agentNames: Record<string, string>;
 }
 
 const EDGE_COLOURS: Record<string, string> = { yes: "#0b7a5a", no: "#b42318", wait: "#8a5a00" };
@@ -53,7 +55,7 @@ function buildNodes(props: CanvasProps, previous: Node[]): Node[] {
     data: {
       typeLabel: STEP_LABELS[step.type] ?? step.type,
       stepId: step.id,
-      description: describeStep(step),
+      description: describeStep(step, props.agentNames),
       when: step.when && step.when !== "immediately" ? step.when : null,
       edges: stepEdges(doc.steps, i),
       error: errors[step.id] ?? null,
@@ -118,7 +120,7 @@ export function Canvas(props: CanvasProps) {
   useEffect(() => {
     setNodes((prev) => buildNodes(props, prev));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [props.doc, props.positions, props.selected, props.errors]);
+  }, [props.doc, props.positions, props.selected, props.errors, props.agentNames]);
 
   const onNodesChange = (changes: NodeChange[]) => {
     setNodes((nds) => applyNodeChanges(changes, nds));

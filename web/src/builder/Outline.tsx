@@ -4,7 +4,8 @@ import type { WorkflowDocument } from "./document";
 import { describeStep, describeTrigger, STEP_LABELS } from "./describe";
 import { TRIGGER_NODE } from "./layout";
 
-export function Outline({ doc, selected, errorIds, onSelect }: {
+export function Outline({ doc, selected, errorIds, onSelect, agentNames }: {
+  agentNames: Record<string, string>;
   doc: WorkflowDocument;
   selected: string | null;
   errorIds: Set<string>;
@@ -27,7 +28,7 @@ export function Outline({ doc, selected, errorIds, onSelect }: {
               onClick={() => onSelect(s.id)}
             >
               <span className="strong">{i + 1}. {STEP_LABELS[s.type] ?? s.type}</span> <span className="muted">{s.id}</span>
-              <span className="outline-desc">{describeStep(s)}</span>
+              <span className="outline-desc">{describeStep(s, agentNames)}</span>
             </button>
           </li>
         ))}

@@ -55,8 +55,8 @@ function clip(s: string, n = 60): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
-/** One line saying what a step does. */
-export function describeStep(step: Step): string {
+/** One line saying what a step does; `names` turns agent ids into names. */
+export function describeStep(step: Step, names: Record<string, string> = {}): string {
   const content = (step.content ?? {}) as Record<string, unknown>;
   switch (step.type) {
     case "send_text":
@@ -70,7 +70,7 @@ export function describeStep(step: Step): string {
     case "remove_tag":
       return str(step.tag);
     case "assign_agent":
-      return step.agent ? `to ${str(step.agent)}` : "unassign";
+      return step.agent ? `to ${names[str(step.agent)] ?? str(step.agent)}` : "unassign";
     case "set_field":
       return `${str(step.field)} = ${step.next_message ? "next message" : clip(str(step.value), 30)}`;
     case "http_request":

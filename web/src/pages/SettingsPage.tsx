@@ -113,15 +113,17 @@ function Agents() {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [role, setRole] = useState("agent");
+  const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     try {
-      await api.post<Agent>("/agents", { name, email, role });
+      await api.post<Agent>("/agents", { name, email, role, ...(password ? { password } : {}) });
       setName("");
       setEmail("");
+      setPassword("");
       agents.reload();
     } catch (err) {
       setError(errorText(err));
@@ -184,6 +186,7 @@ function Agents() {
       <form className="row" onSubmit={create} aria-label="Add an agent">
         <TextField label="Name" value={name} onChange={setName} />
         <TextField label="Email" type="email" value={email} onChange={setEmail} />
+        <TextField label="Password (to sign in)" type="password" value={password} onChange={setPassword} />
         <SelectField label="Role" value={role} options={[["agent", "agent"], ["admin", "admin"], ["owner", "owner"]]} onChange={setRole} />
         <button type="submit" className="button" disabled={!email.trim()}>
           Add agent
