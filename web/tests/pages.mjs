@@ -86,6 +86,10 @@ export const PAGE_TESTS = [
       await page.keyboard.press("Enter");
       await expect(page.getByText("Priority order saved.")).visible();
       await expect(rows.first()).text(/Greeting/);
+      // Mouse reorder: drag "After hours" onto the first row.
+      await rows.filter({ hasText: "After hours" }).dragTo(rows.first());
+      await expect(page.getByText("Priority order saved.")).visible();
+      await expect(rows.first()).text(/After hours/);
       // Bulk deactivate two workflows.
       await page.getByLabel("Select Greeting").check();
       await page.getByLabel("Select Shipping FAQ").check();
@@ -127,6 +131,13 @@ export const PAGE_TESTS = [
       await page.getByRole("tabpanel").getByLabel("Message", { exact: true }).fill("We ship in 24 hours!");
       await expect(page.getByRole("status").filter({ hasText: "Draft saved" })).visible(10000);
       await expect(page.locator(".step-node-error")).count(0);
+      // Deleting a step with the Delete key, then undoing it.
+      await page.locator('.react-flow__node[data-id="cost"]').click();
+      await page.keyboard.press("Delete");
+      await expect(page.locator(".react-flow__node-step")).count(4);
+      await page.getByRole("button", { name: "Undo" }).click();
+      await expect(page.locator(".react-flow__node-step")).count(5);
+      await expect(page.locator('.react-flow__node[data-id="cost"]')).visible();
       // Trigger and nested conditions of another workflow.
       await page.goto(`/workflows/${workflows[1].id}`);
       await page.getByRole("tab", { name: "Trigger" }).click();

@@ -90,8 +90,16 @@ export default function BuilderPage({ id }: { id: string }) {
     };
   }, [base, id]);
 
-  /** Every edit goes through here: marks the draft dirty and clears the last save's error. */
+  const history = useRef<WorkflowDocument[]>([]);
+  const [canUndo, setCanUndo] = useState(false);
+
+  /** Every edit goes through here: keeps the previous document for undo, marks the draft dirty
+   * and clears the last save's error. */
   const setDoc = useCallback((update: (d: WorkflowDocument) => WorkflowDocument) => {
+    if (docRef.current) {
+      history.current = [...history.current.slice(-49), docRef.current];
+      setCanUndo(true);
+    }
     setDocState((d) => (d ? update(d) : d));
     editCount.current += 1;
     setDirty(true);
@@ -105,6 +113,17 @@ export default function BuilderPage({ id }: { id: string }) {
     const timer = window.setTimeout(() => setNotice(null), 8000);
     return () => window.clearTimeout(timer);
   }, [notice]);
+
+  const undo = useCallback(() => {
+    const previous = history.current.pop();
+    setCanUndo(history.current.length > 0);
+    if (!previous) return;
+    setDocState(previous);
+    editCount.current += 1;
+    setDirty(true);
+    setSaveState("idle");
+    setFieldError(null);
+  }, []);
 
   const showError = useCallback((e: unknown) => {
     setBanner(errorText(e));
@@ -171,6 +190,13 @@ export default function BuilderPage({ id }: { id: string }) {
         e.preventDefault();
         void save();
       }
+      // Ctrl+Z outside text fields undoes the last change to the flow (fields keep their own undo).
+      const target = e.target as HTMLElement | null;
+      const typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === "z" && !typing) {
+        e.preventDefault();
+        undo();
+      }
     };
     const onUnload = (e: BeforeUnloadEvent) => {
       if (dirty) e.preventDefault();
@@ -181,7 +207,7 @@ export default function BuilderPage({ id }: { id: string }) {
       window.removeEventListener("keydown", onKey);
       window.removeEventListener("beforeunload", onUnload);
     };
-  }, [save, dirty]);
+  }, [save, dirty, undo]);
 
   const publish = async () => {
     setPublishing(true);
@@ -317,7 +343,10 @@ export default function BuilderPage({ id }: { id: string }) {
           })}>
             Auto-layout
           </button>
-          <button type="button" className="button" onClick={() => void save()} disabled={saveState === "saving"}>
+          <button type="button" className="button" onClick={undo} disabled={!canUndo} aria-keyshortcuts="Control+Z">
+            Undo
+          </button>
+          <button type="button" className="button" onClick={() => void save()} disabled={saveState === "saving"} aria-keyshortcuts="Control+S">
             Save draft
           </button>
           <button type="button" className="button" aria-pressed={testing} onClick={() => setTesting((t) => !t)}>
