@@ -6,6 +6,7 @@ import { expect } from "./expect.mjs";
 import { apiClient, OUTPUT, OWNER } from "./harness.mjs";
 
 let seeded = null;
+const AGENT = { email: "ada@example.com", password: "ada-password-1" };
 
 /** Seeds a workspace once: numbers, an agent, workflows, contacts, conversations and logs. */
 export async function seed(env) {
@@ -14,7 +15,9 @@ export async function seed(env) {
   const support = await api.post("/numbers", { label: "Support line", channel: "sandbox" });
   const sales = await api.post("/numbers", { label: "Sales line", channel: "sandbox" });
   await api.patch(`/numbers/${sales.id}`, { marketing: true, automation: false });
-  const agent = await api.post("/agents", { name: "Ada Agent", email: "ada@example.com", role: "agent" });
+  const agent = await api
+    .post("/agents", { name: "Ada Agent", email: AGENT.email, role: "agent", password: AGENT.password })
+    .catch(() => api.post("/agents", { name: "Ada Agent", email: AGENT.email, role: "agent" }));
   const faq = await api.post("/workflows", {
     name: "Shipping FAQ", priority: 10, trigger: { type: "exact_phrase", phrase: "shipping" },
     steps: [
@@ -248,6 +251,28 @@ export const PAGE_TESTS = [
       await expect(page.locator(".weekly .field-error")).text(/tue|interval|HH:MM/i);
       await shot(page, "settings");
       await phoneShot(page, "settings");
+    },
+  },
+  {
+    name: "agent sign-in: an agent sees only the conversations assigned to them",
+    fresh: true,
+    run: async ({ page, env }) => {
+      const { api, agent, contacts } = await seed(env);
+      if (!env.canLogIn) {
+        env.failLater("no login on this server: an agent cannot sign in");
+        return;
+      }
+      const mario = contacts.find((c) => c.name === "Mario Rossi");
+      await api.patch(`/contacts/${mario.id}`, { assigned_agent_id: agent.id });
+      await page.goto("/conversations");
+      await page.getByLabel("Email").fill(AGENT.email);
+      await page.getByLabel("Password").fill(AGENT.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page.getByRole("heading", { name: "Conversations" })).visible();
+      await expect(page.getByText("Ada Agent")).visible();
+      await expect(page.getByRole("link", { name: /Mario Rossi/ })).visible();
+      await expect(page.getByRole("link", { name: /\+393331230004/ })).count(0);
+      await shot(page, "conversations-as-agent");
     },
   },
 ];
