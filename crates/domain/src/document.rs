@@ -77,9 +77,16 @@ pub struct WorkflowDocument {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Condition>,
     pub steps: Vec<Step>,
+    /// What the flow builder keeps with the document (node positions...); never read by the
+    /// engine, kept as given (an object of at most 64 KiB).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ui: Option<Value>,
 }
 
-const TOP_LEVEL: [&str; 10] = [
+/// The largest `ui` object kept, in bytes of JSON.
+const MAX_UI_BYTES: usize = 64 * 1024;
+
+const TOP_LEVEL: [&str; 11] = [
     "schema",
     "name",
     "description",
@@ -90,6 +97,7 @@ const TOP_LEVEL: [&str; 10] = [
     "trigger",
     "conditions",
     "steps",
+    "ui",
 ];
 
 /// The most steps one workflow may have.
@@ -145,6 +153,16 @@ impl WorkflowDocument {
             .map(|(v, p)| Condition::parse(v, &p))
             .transpose()?;
         let steps = parse_steps(&root)?;
+        let ui = match root.opt("ui") {
+            None | Some((Value::Null, _)) => None,
+            Some((v @ Value::Object(_), p)) => {
+                if v.to_string().len() > MAX_UI_BYTES {
+                    return Err(p.message(format!("is larger than {MAX_UI_BYTES} bytes")));
+                }
+                Some(v.clone())
+            }
+            Some((v, p)) => return Err(p.error(v, "must be an object")),
+        };
         Ok(Self {
             schema,
             name,
@@ -156,6 +174,7 @@ impl WorkflowDocument {
             trigger,
             conditions,
             steps,
+            ui,
         })
     }
 

@@ -14,6 +14,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub workspace_id: String,
+    /// The agent the token was issued to at sign-in; `None` for API tokens.
+    pub agent_id: Option<String>,
 }
 
 /// The stored form of a token: its SHA-256, hex.
@@ -44,15 +46,21 @@ where
                 ApiError::Unauthorized("the Authorization header must be \"Bearer <token>\"".into())
             })?;
         let hash = hash_token(token);
-        if let Some(ws) = state.tokens.read().ok().and_then(|m| m.get(&hash).cloned()) {
-            return Ok(Caller { workspace_id: ws });
+        if let Some((ws, agent)) = state.tokens.read().ok().and_then(|m| m.get(&hash).cloned()) {
+            return Ok(Caller {
+                workspace_id: ws,
+                agent_id: agent,
+            });
         }
         match state.store.workspace_of_token(&hash).await? {
-            Some(ws) => {
+            Some((ws, agent)) => {
                 if let Ok(mut m) = state.tokens.write() {
-                    m.insert(hash, ws.clone());
+                    m.insert(hash, (ws.clone(), agent.clone()));
                 }
-                Ok(Caller { workspace_id: ws })
+                Ok(Caller {
+                    workspace_id: ws,
+                    agent_id: agent,
+                })
             }
             None => Err(ApiError::Unauthorized("unknown API token".into())),
         }

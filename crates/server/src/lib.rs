@@ -6,7 +6,9 @@
 //! [`error::ApiError`], so no handler answers a 500 for bad input.
 
 pub mod admin;
+pub mod auth;
 pub mod cloud;
+mod dashboard;
 pub mod error;
 pub mod extract;
 mod openapi;
@@ -28,16 +30,19 @@ use waflow_engine::Engine;
 use waflow_store::Store;
 use waflow_store_sqlite::SqliteStore;
 
-pub use token::create_token;
+pub use token::{create_token, issue_token};
 pub use waflow_store_sqlite::Durability;
+
+/// A token's workspace and the agent it was issued to at sign-in.
+pub type TokenOwner = (String, Option<String>);
 
 /// Shared state of the handlers.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub engine: Engine,
-    /// Token hash → workspace id, filled on first use (tokens are immutable once created).
-    pub tokens: Arc<RwLock<HashMap<String, String>>>,
+    /// Token hash → (workspace, agent signed in with it).
+    pub tokens: Arc<RwLock<HashMap<String, TokenOwner>>>,
     /// Number id → number, filled on first use and dropped when the number changes, so that
     /// inbound messages do not read the number's row each time.
     pub numbers: Arc<RwLock<HashMap<String, waflow_store::Number>>>,

@@ -19,6 +19,8 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/api/v1/workspace", "workspace", "Read the workspace settings: time zone, business hours, holidays"),
     ("put", "/api/v1/workspace", "workspace", "Change the workspace settings (all fields validated before any is written)"),
     ("get", "/api/v1/workspace/webhook-secret", "workspace", "The secret that signs the workspace's webhook steps (X-Waflow-Signature)"),
+    ("post", "/api/v1/auth/login", "agents", "Sign in to the dashboard (email, password); answers a token tied to the agent"),
+    ("get", "/api/v1/auth/me", "agents", "The agent signed in with this token (null for an API token)"),
     ("get", "/api/v1/agents", "agents", "List agents"),
     ("get", "/api/v1/notifications", "agents", "Notifications for agents (notify_agent steps), newest first; ?agent_id="),
     ("post", "/api/v1/notifications/{id}/read", "agents", "Mark a notification read"),

@@ -150,26 +150,66 @@ impl Store for SqliteStore {
         workspace_id: &str,
         name: &str,
         token_hash: &str,
+        agent_id: Option<&str>,
     ) -> Result<String> {
         let id = new_id("tok");
-        sqlx::query("INSERT INTO api_tokens (id, workspace_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO api_tokens (id, workspace_id, name, token_hash, created_at, agent_id) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(&id)
             .bind(workspace_id)
             .bind(name)
             .bind(token_hash)
             .bind(ms(now()))
+            .bind(agent_id)
             .execute(&mut *self.writer.lock().await?)
             .await
             .map_err(db)?;
         Ok(id)
     }
 
-    async fn workspace_of_token(&self, token_hash: &str) -> Result<Option<String>> {
-        sqlx::query_scalar("SELECT workspace_id FROM api_tokens WHERE token_hash = ?")
+    async fn workspace_of_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(String, Option<String>)>> {
+        sqlx::query_as("SELECT workspace_id, agent_id FROM api_tokens WHERE token_hash = ?")
             .bind(token_hash)
             .fetch_optional(&self.read)
             .await
             .map_err(db)
+    }
+
+    async fn set_agent_password(
+        &self,
+        workspace_id: &str,
+        agent_id: &str,
+        hash: &str,
+    ) -> Result<()> {
+        let n =
+            sqlx::query("UPDATE agents SET password_hash = ? WHERE id = ? AND workspace_id = ?")
+                .bind(hash)
+                .bind(agent_id)
+                .bind(workspace_id)
+                .execute(&mut *self.writer.lock().await?)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        if n == 0 {
+            return Err(not_found("agent"));
+        }
+        Ok(())
+    }
+
+    async fn agents_by_email(&self, email: &str) -> Result<Vec<(Agent, Option<String>)>> {
+        let rows = sqlx::query("SELECT * FROM agents WHERE email = ? ORDER BY id")
+            .bind(email)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                let hash: Option<String> = sqlx::Row::try_get(row, "password_hash").map_err(db)?;
+                Ok((convert::agent(row)?, hash))
+            })
+            .collect()
     }
 
     async fn insert_agent(
@@ -802,16 +842,24 @@ impl Store for SqliteStore {
     async fn conversations(
         &self,
         workspace_id: &str,
-        before_id: Option<&str>,
-        limit: i64,
+        f: &ConversationFilter,
     ) -> Result<Vec<Conversation>> {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new(format!("{CONVERSATION_SELECT} WHERE c.workspace_id = "));
         q.push_bind(workspace_id);
-        if let Some(b) = before_id {
+        if let Some(b) = &f.before_id {
             q.push(" AND c.id < ").push_bind(b);
         }
-        q.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit);
+        if let Some(c) = &f.contact_id {
+            q.push(" AND c.contact_id = ").push_bind(c);
+        }
+        if let Some(n) = &f.number_id {
+            q.push(" AND c.number_id = ").push_bind(n);
+        }
+        if let Some(a) = &f.assigned_to {
+            q.push(" AND k.assigned_agent_id = ").push_bind(a);
+        }
+        q.push(" ORDER BY c.id DESC LIMIT ").push_bind(f.limit);
         let rows = q.build().fetch_all(&self.read).await.map_err(db)?;
         rows.iter().map(convert::conversation).collect()
     }

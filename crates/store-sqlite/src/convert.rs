@@ -154,7 +154,8 @@ pub(crate) fn contact(row: &SqliteRow) -> Result<Contact, Error> {
 }
 
 pub(crate) const CONVERSATION_SELECT: &str = "SELECT c.id, c.workspace_id, c.number_id, c.contact_id, c.last_message_at, \
-     c.created_at, k.phone AS contact_phone, k.name AS contact_name FROM conversations c JOIN contacts k ON k.id = c.contact_id";
+     c.created_at, k.phone AS contact_phone, k.name AS contact_name, k.assigned_agent_id FROM conversations c \
+     JOIN contacts k ON k.id = c.contact_id";
 
 pub(crate) fn conversation(row: &SqliteRow) -> Result<Conversation, Error> {
     Ok(Conversation {
@@ -164,6 +165,7 @@ pub(crate) fn conversation(row: &SqliteRow) -> Result<Conversation, Error> {
         contact_id: get!(row, "contact_id"),
         contact_phone: get!(row, "contact_phone"),
         contact_name: get!(row, "contact_name"),
+        assigned_agent_id: get!(row, "assigned_agent_id"),
         last_message_at: time(get!(row, "last_message_at")),
         created_at: time(get!(row, "created_at")),
     })

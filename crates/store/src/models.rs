@@ -150,8 +150,22 @@ pub struct Conversation {
     pub contact_id: String,
     pub contact_phone: String,
     pub contact_name: String,
+    /// The agent the contact is assigned to.
+    pub assigned_agent_id: Option<String>,
     pub last_message_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+}
+
+/// Which conversations to list.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFilter {
+    /// Only those created before this id (the pagination cursor).
+    pub before_id: Option<String>,
+    pub contact_id: Option<String>,
+    pub number_id: Option<String>,
+    /// Only those whose contact is assigned to this agent.
+    pub assigned_to: Option<String>,
+    pub limit: i64,
 }
 
 /// One inbound or outbound message.

@@ -89,15 +89,28 @@ pub trait Store: crate::Records + Send + Sync + 'static {
         business_hours: &Value,
         holidays: &Value,
     ) -> Result<Workspace>;
-    /// Stores a token's hash.
+    /// Stores a token's hash; `agent_id` when it was issued to an agent signing in.
     async fn insert_token(
         &self,
         workspace_id: &str,
         name: &str,
         token_hash: &str,
+        agent_id: Option<&str>,
     ) -> Result<String>;
-    /// The workspace of the token with this hash.
-    async fn workspace_of_token(&self, token_hash: &str) -> Result<Option<String>>;
+    /// The workspace of the token with this hash, and the agent it was issued to.
+    async fn workspace_of_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(String, Option<String>)>>;
+    /// Sets an agent's password hash (a PHC string).
+    async fn set_agent_password(
+        &self,
+        workspace_id: &str,
+        agent_id: &str,
+        hash: &str,
+    ) -> Result<()>;
+    /// The agents with this email in any workspace, with their password hashes.
+    async fn agents_by_email(&self, email: &str) -> Result<Vec<(Agent, Option<String>)>>;
 
     // Agents.
     async fn insert_agent(
@@ -221,11 +234,11 @@ pub trait Store: crate::Records + Send + Sync + 'static {
     async fn delete_contact(&self, workspace_id: &str, id: &str) -> Result<()>;
 
     // Conversations and messages.
+    /// Conversations, most recent first, as the filter says.
     async fn conversations(
         &self,
         workspace_id: &str,
-        before_id: Option<&str>,
-        limit: i64,
+        filter: &ConversationFilter,
     ) -> Result<Vec<Conversation>>;
     async fn conversation(&self, workspace_id: &str, id: &str) -> Result<Conversation>;
     /// Messages of a conversation, oldest first, after the cursor.

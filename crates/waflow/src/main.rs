@@ -33,10 +33,34 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage the dashboard's agents.
+    Agents {
+        #[command(subcommand)]
+        command: AgentsCommand,
+    },
     /// Export and import workflow documents (JSON or YAML), as the API does.
     Workflows {
         #[command(subcommand)]
         command: WorkflowsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentsCommand {
+    /// Create the workspace's owner, who signs in to the dashboard with this email and password
+    /// (an existing agent with the email becomes owner and gets the new password).
+    CreateOwner {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        #[arg(long)]
+        email: String,
+        /// At least 8 characters.
+        #[arg(long, env = "WAFLOW_OWNER_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "Owner")]
+        name: String,
     },
 }
 
@@ -202,6 +226,24 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             Ok(())
         }
         Command::Workflows { command } => workflows(command).await,
+        Command::Agents {
+            command:
+                AgentsCommand::CreateOwner {
+                    data,
+                    workspace,
+                    email,
+                    password,
+                    name,
+                },
+        } => {
+            let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
+            let agent =
+                waflow_server::auth::create_owner(&store, &workspace, &name, &email, &password)
+                    .await
+                    .map_err(|e| StartError(e.to_string()))?;
+            println!("{}\t{}\t{}", agent.id, agent.email, agent.role);
+            Ok(())
+        }
     }
 }
 

@@ -49,14 +49,28 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Agent>)> {
     let obj = Obj::new(&body, Path::root(""))?;
-    obj.only(&["name", "email", "role"])?;
+    obj.only(&["name", "email", "role", "password"])?;
     let name = obj.str("name")?.trim().to_string();
     let email = email(&obj)?;
     let role = role(&obj)?.unwrap_or_else(|| "agent".into());
+    let password = obj.opt_str("password")?;
+    if let Some(p) = password {
+        crate::auth::check_password("password", p)?;
+    }
     let agent = state
         .store
         .insert_agent(&caller.workspace_id, &name, &email, &role)
         .await?;
+    if let Some(p) = password {
+        state
+            .store
+            .set_agent_password(
+                &caller.workspace_id,
+                &agent.id,
+                &crate::auth::hash_password(p)?,
+            )
+            .await?;
+    }
     Ok((StatusCode::CREATED, Json(agent)))
 }
 

@@ -11,7 +11,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use waflow_channels::cloud_api::content::Content;
 use waflow_domain::parse::{Obj, Path};
-use waflow_store::{new_id, Conversation, NewOutbound};
+use waflow_store::{new_id, Conversation, ConversationFilter, NewOutbound};
 
 pub async fn list(
     State(state): State<AppState>,
@@ -19,11 +19,39 @@ pub async fn list(
     params: Params,
 ) -> ApiResult<Json<Value>> {
     let limit = params.limit(50, 500)?;
+    let filter = ConversationFilter {
+        before_id: params.get("cursor").map(str::to_string),
+        contact_id: params.get("contact_id").map(str::to_string),
+        number_id: params.get("number_id").map(str::to_string),
+        assigned_to: restricted_to(&state, &caller).await?,
+        limit,
+    };
     let items = state
         .store
-        .conversations(&caller.workspace_id, params.get("cursor"), limit)
+        .conversations(&caller.workspace_id, &filter)
         .await?;
     Ok(page(items, limit, |c| c.id.clone()))
+}
+
+/// For a caller signed in as an agent with the role `agent`: their id (they see only the
+/// conversations assigned to them). Owners, admins and API tokens see all.
+async fn restricted_to(state: &AppState, caller: &Caller) -> ApiResult<Option<String>> {
+    let Some(id) = &caller.agent_id else {
+        return Ok(None);
+    };
+    let agent = state.store.agent(&caller.workspace_id, id).await?;
+    Ok((agent.role == "agent").then_some(agent.id))
+}
+
+/// The conversation, if the caller may see it (else 404, as if it did not exist).
+async fn visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Conversation> {
+    let conversation = state.store.conversation(&caller.workspace_id, id).await?;
+    match restricted_to(state, caller).await? {
+        Some(agent) if conversation.assigned_agent_id.as_deref() != Some(agent.as_str()) => {
+            Err(ApiError::not_found("conversation", id))
+        }
+        _ => Ok(conversation),
+    }
 }
 
 pub async fn show(
@@ -31,9 +59,7 @@ pub async fn show(
     caller: Caller,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<Json<Conversation>> {
-    Ok(Json(
-        state.store.conversation(&caller.workspace_id, &id).await?,
-    ))
+    Ok(Json(visible(&state, &caller, &id).await?))
 }
 
 /// Messages oldest first; `cursor` is the last message id already seen.
@@ -43,7 +69,7 @@ pub async fn messages(
     UrlPath(id): UrlPath<String>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    state.store.conversation(&caller.workspace_id, &id).await?;
+    visible(&state, &caller, &id).await?;
     let limit = params.limit(100, 1000)?;
     let items = state
         .store
@@ -61,7 +87,7 @@ pub async fn send(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["text", "content", "agent_id"])?;
-    let conversation = state.store.conversation(&caller.workspace_id, &id).await?;
+    let conversation = visible(&state, &caller, &id).await?;
     let (message_type, text, payload) = match obj.opt("content") {
         Some(_) if obj.has("text") => {
             return Err(ApiError::invalid(

@@ -36,6 +36,8 @@ const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 pub fn router() -> Router<AppState> {
     let api = Router::new()
         .route("/openapi.json", get(crate::openapi::document))
+        .route("/auth/login", post(crate::auth::login))
+        .route("/auth/me", get(crate::auth::me))
         .route(
             "/workspace",
             get(workspace::show)
@@ -159,9 +161,7 @@ pub fn router() -> Router<AppState> {
             get(crate::cloud::webhook::verify).post(crate::cloud::webhook::receive),
         )
         .nest("/api/v1", api)
-        .fallback(|| async {
-            ApiError::NotFound("no such endpoint; see /api/v1/openapi.json".into())
-        })
+        .fallback(crate::dashboard::serve)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
 

@@ -193,3 +193,74 @@ async fn workflows_export_and_import_round_trip_through_the_command_line() {
     .await;
     assert_eq!(none.trim(), "[]", "nothing half-imported");
 }
+
+#[tokio::test]
+async fn the_first_owner_is_created_by_the_cli_and_signs_in_to_the_served_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (ok, _, err) = waflow(&[
+        "agents",
+        "create-owner",
+        "--data-dir",
+        data,
+        "--email",
+        "owner@shop.it",
+        "--password",
+        "short",
+    ])
+    .await;
+    assert!(!ok && err.contains("password"), "{err}");
+    let (ok, out, err) = waflow(&[
+        "agents",
+        "create-owner",
+        "--data-dir",
+        data,
+        "--email",
+        "Owner@Shop.it",
+        "--password",
+        "a long secret",
+    ])
+    .await;
+    assert!(ok, "{err}");
+    assert!(out.contains("owner@shop.it\towner"), "{out}");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data])
+        .env("WAFLOW_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let url = line
+        .strip_prefix("waflow listening on ")
+        .unwrap()
+        .to_string();
+    let client = reqwest::Client::new();
+    let page = client.get(format!("{url}/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<div id=\"root\">"));
+    let login: serde_json::Value = client
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "owner@shop.it", "password": "a long secret"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(login["agent"]["role"], "owner", "{login}");
+    let token = login["token"].as_str().unwrap();
+    let workflows = client
+        .get(format!("{url}/api/v1/workflows"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(workflows.status(), 200);
+    child.kill().await.unwrap();
+}

@@ -14,5 +14,6 @@ mod harness;
 mod http_step;
 mod resources;
 mod shipping;
+mod sign_in;
 mod validation;
 mod versions;

@@ -418,6 +418,11 @@ async fn openapi_lists_every_route_and_each_answers() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let url = path.replace("{id}", "x").replace("{tag}", "t");
             let r = app.request_as(None, m, &url, None).await;
+            if path == "/api/v1/auth/login" {
+                // Signing in needs no token: without a body it is a bad request.
+                assert!(r.status.is_client_error(), "{method} {path}: {}", r.status);
+                continue;
+            }
             if path.starts_with("/hooks/") {
                 // An integration URL carries its own secret: the route answers for itself.
                 assert!(
