@@ -147,6 +147,13 @@ export const PAGE_TESTS = [
       await expect(page.getByRole("group", { name: /Condition group \(any\)/ })).visible();
       await expect(page.getByLabel("NOT", { exact: true }).first()).visible();
       await shot(page, "builder-conditions", false);
+      // A list step after "tag", accepted by the server's validation.
+      await page.getByRole("navigation", { name: "Steps" }).getByRole("button", { name: /tag/ }).click();
+      await page.getByRole("button", { name: "+ Add to list" }).click();
+      await page.getByRole("tabpanel").getByLabel("List", { exact: true }).fill("vip-news");
+      await page.keyboard.press("Control+s");
+      await expect(page.getByRole("status").filter({ hasText: "Draft saved" })).visible(10000);
+      await expect(page.locator('.react-flow__node[data-id="add-to-list-1"]', { hasText: "vip-news" })).visible();
       // Versions.
       await page.getByRole("tab", { name: "Versions" }).click();
       await expect(page.getByText("v1")).visible();

@@ -119,7 +119,7 @@ export function Canvas(props: CanvasProps) {
 
   useEffect(() => {
     setNodes((prev) => buildNodes(props, prev));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // (dependencies chosen on purpose: see above)
   }, [props.doc, props.positions, props.selected, props.errors, props.agentNames]);
 
   const onNodesChange = (changes: NodeChange[]) => {

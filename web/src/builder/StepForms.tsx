@@ -83,6 +83,13 @@ export function StepFields(props: FormProps) {
     case "add_tag":
     case "remove_tag":
       return <TextField label="Tag" value={str(step.tag)} error={errorFor("tag")} onChange={(v) => set("tag", v)} />;
+    case "add_to_list":
+    case "remove_from_list":
+      return <TextField label="List" value={str(step.list)} error={errorFor("list")} onChange={(v) => set("list", v)} />;
+    case "open_ticket":
+      return <TextField label="Ticket subject" value={str(step.subject)} error={errorFor("subject")} hint={TEMPLATE_HINT} onChange={(v) => set("subject", v)} />;
+    case "close_ticket":
+      return <p className="muted">Closes the contact's open tickets.</p>;
     case "assign_agent":
       return (
         <SelectField

@@ -32,14 +32,15 @@ export const STEP_KINDS: StepKind[] = [
   { type: "remove_tag", label: "Remove tag", group: "Contact", make: () => ({ type: "remove_tag", tag: "lead" }) },
   { type: "assign_agent", label: "Assign agent", group: "Contact", make: () => ({ type: "assign_agent", agent: null }) },
   { type: "set_field", label: "Set contact field", group: "Contact", make: () => ({ type: "set_field", field: "city", value: "" , next_message: true }) },
+  { type: "add_to_list", label: "Add to list", group: "Contact", make: () => ({ type: "add_to_list", list: "newsletter" }) },
+  { type: "remove_from_list", label: "Remove from list", group: "Contact", make: () => ({ type: "remove_from_list", list: "newsletter" }) },
+  { type: "open_ticket", label: "Open ticket", group: "Contact", make: () => ({ type: "open_ticket", subject: "Question from {{ contact.phone }}" }) },
+  { type: "close_ticket", label: "Close ticket", group: "Contact", make: () => ({ type: "close_ticket" }) },
   { type: "block", label: "Block contact", group: "Contact", make: () => ({ type: "block" }) },
   { type: "unblock", label: "Unblock contact", group: "Contact", make: () => ({ type: "unblock" }) },
   { type: "http_request", label: "HTTP request", group: "Integration", make: () => ({ type: "http_request", method: "GET", url: "https://example.com/api", timeout_ms: 10000 }) },
   { type: "webhook", label: "Send signed webhook", group: "Integration", make: () => ({ type: "webhook", url: "https://example.com/hook" }) },
 ];
-
-/** Step types this build of the server may not know yet; offered through the JSON editor. */
-export const EXTRA_STEP_TYPES = ["add_to_list", "remove_from_list", "open_ticket", "close_ticket"];
 
 export function newStepId(type: string, taken: Set<string>): string {
   const base = type.replace(/_/g, "-");

@@ -12,6 +12,8 @@ export const TRIGGER_LABELS: Record<string, string> = {
   conversation_idle: "No reply for a while",
   integration: "Integration call (webhook)",
   outbound: "Started by API / list / CSV",
+  list_added: "Added to a list",
+  ticket_status_changed: "Ticket status changed",
 };
 
 export function describeTrigger(trigger: Trigger | undefined, triggerType?: string): string {
@@ -25,6 +27,8 @@ export function describeTrigger(trigger: Trigger | undefined, triggerType?: stri
       return `No reply for ${str(trigger.minutes)} min`;
     case "date":
       return `Date in “${str(trigger.field)}”`;
+    case "list_added":
+      return `Added to list “${str(trigger.list)}”`;
     default:
       return label;
   }
@@ -49,6 +53,10 @@ export const STEP_LABELS: Record<string, string> = {
   end_other_runs: "End other runs",
   go_to: "Go to step",
   end: "End",
+  add_to_list: "Add to list",
+  remove_from_list: "Remove from list",
+  open_ticket: "Open ticket",
+  close_ticket: "Close ticket",
 };
 
 function clip(s: string, n = 60): string {
@@ -69,6 +77,11 @@ export function describeStep(step: Step, names: Record<string, string> = {}): st
     case "add_tag":
     case "remove_tag":
       return str(step.tag);
+    case "add_to_list":
+    case "remove_from_list":
+      return str(step.list);
+    case "open_ticket":
+      return clip(str(step.subject));
     case "assign_agent":
       return step.agent ? `to ${names[str(step.agent)] ?? str(step.agent)}` : "unassign";
     case "set_field":

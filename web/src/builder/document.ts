@@ -4,7 +4,8 @@
 export type StepType =
   | "send_text" | "send" | "menu" | "add_tag" | "remove_tag" | "assign_agent" | "wait_for_reply"
   | "question" | "branch" | "http_request" | "webhook" | "set_field" | "block" | "unblock"
-  | "end_other_runs" | "go_to" | "notify_agent" | "end";
+  | "end_other_runs" | "go_to" | "notify_agent" | "end" | "add_to_list" | "remove_from_list"
+  | "open_ticket" | "close_ticket";
 
 /** A step: the common fields, plus the fields of its type (read with the helpers below). */
 export type Step = {

@@ -38,7 +38,7 @@ export default function ContactsPage() {
   };
   useEffect(() => {
     void load(null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // (dependencies chosen on purpose: see above)
   }, []);
 
   const filter = (e: FormEvent) => {

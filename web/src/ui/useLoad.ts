@@ -39,7 +39,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
     return () => {
       cancelled = true;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // (dependencies chosen on purpose: see above)
   }, [...deps, tick]);
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
