@@ -34,14 +34,9 @@ async fn help_explains_the_commands() {
     }
 }
 
-#[tokio::test]
-async fn serve_reads_its_settings_from_the_environment_and_creates_the_data_dir() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("nested").join("data");
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .env("WAFLOW_LISTEN", "127.0.0.1:0")
-        .env("WAFLOW_DATA_DIR", &data)
+/// Starts `waflow serve` and waits for the line with its URL.
+async fn started(mut command: Command) -> (tokio::process::Child, String) {
+    let mut child = command
         .env("WAFLOW_LOG", "warn")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -55,7 +50,21 @@ async fn serve_reads_its_settings_from_the_environment_and_creates_the_data_dir(
         .unwrap();
     let url = line
         .strip_prefix("waflow listening on ")
-        .expect("the URL line");
+        .expect("the URL line")
+        .to_string();
+    (child, url)
+}
+
+#[tokio::test]
+async fn serve_reads_its_settings_from_the_environment_and_creates_the_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("nested").join("data");
+    let mut serve = Command::new(BIN);
+    serve
+        .arg("serve")
+        .env("WAFLOW_LISTEN", "127.0.0.1:0")
+        .env("WAFLOW_DATA_DIR", &data);
+    let (mut child, url) = started(serve).await;
     let health: serde_json::Value = reqwest::get(format!("{url}/healthz"))
         .await
         .unwrap()
@@ -223,23 +232,9 @@ async fn the_first_owner_is_created_by_the_cli_and_signs_in_to_the_served_dashbo
     .await;
     assert!(ok, "{err}");
     assert!(out.contains("owner@shop.it\towner"), "{out}");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data])
-        .env("WAFLOW_LOG", "warn")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let url = line
-        .strip_prefix("waflow listening on ")
-        .unwrap()
-        .to_string();
+    let mut serve = Command::new(BIN);
+    serve.args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data]);
+    let (mut child, url) = started(serve).await;
     let client = reqwest::Client::new();
     let page = client.get(format!("{url}/")).send().await.unwrap();
     assert_eq!(page.status(), 200);
