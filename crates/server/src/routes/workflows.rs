@@ -241,10 +241,19 @@ async fn rewrite(
     document[key] = value;
     let doc = WorkflowDocument::parse(&document)?;
     let write = checked(state.store.as_ref(), &caller.workspace_id, &doc, Some(id)).await?;
-    Ok(state
+    let updated = state
         .store
         .update_workflow(&caller.workspace_id, id, &write)
-        .await?)
+        .await?;
+    // A pending draft gets the same change, so that publishing it later does not undo it.
+    if let Some(mut draft) = state.store.workflow_draft(&caller.workspace_id, id).await? {
+        draft[key] = document[key].clone();
+        state
+            .store
+            .set_workflow_draft(&caller.workspace_id, id, Some(&draft))
+            .await?;
+    }
+    Ok(updated)
 }
 
 pub async fn activate(

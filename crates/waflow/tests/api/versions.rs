@@ -269,3 +269,41 @@ async fn counters_count_runs_steps_messages_replies_and_failures() {
     assert_eq!(c["steps"]["thanks"]["entered"], 1, "{c}");
     assert_eq!(c["steps"]["thanks"]["sent"], 1, "{c}");
 }
+
+#[tokio::test]
+async fn priority_and_activation_changes_reach_a_pending_draft() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_workflow(reply_workflow(
+            "Ordine",
+            json!({"type": "message_received"}),
+            None,
+            "v1",
+        ))
+        .await;
+    let mut draft = reply_workflow("Ordine", json!({"type": "message_received"}), None, "v2");
+    draft["priority"] = json!(100);
+    let r = app
+        .put(&format!("/api/v1/workflows/{id}/draft"), draft)
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+    app.put(
+        &format!("/api/v1/workflows/{id}/priority"),
+        json!({"priority": 3}),
+    )
+    .await;
+    app.post(&format!("/api/v1/workflows/{id}/deactivate"), json!({}))
+        .await;
+    let draft = app.get(&format!("/api/v1/workflows/{id}/draft")).await;
+    assert_eq!(draft.body["draft"]["priority"], 3);
+    assert_eq!(draft.body["draft"]["active"], false);
+    assert_eq!(
+        draft.body["draft"]["steps"][0]["text"], "v2",
+        "the rest of the draft kept"
+    );
+    let published = app
+        .post(&format!("/api/v1/workflows/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(published.body["priority"], 3, "{}", published.body);
+    assert_eq!(published.body["active"], false);
+}
