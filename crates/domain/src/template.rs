@@ -25,6 +25,11 @@ pub fn check(source: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// Whether a text has no template syntax: it renders as itself.
+pub fn is_plain(source: &str) -> bool {
+    !source.contains("{{") && !source.contains("{%")
+}
+
 /// Renders a template with `contact`, `vars` and `message` in scope.
 pub fn render(
     source: &str,
@@ -32,7 +37,7 @@ pub fn render(
     vars: &Value,
     message_text: &str,
 ) -> Result<String, String> {
-    if !source.contains("{{") && !source.contains("{%") {
+    if is_plain(source) {
         return Ok(source.to_string());
     }
     let ctx = minijinja::context! { contact => contact, vars => vars, message => minijinja::context!{ text => message_text } };

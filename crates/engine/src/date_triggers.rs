@@ -38,13 +38,7 @@ pub(crate) async fn run(inner: &Inner) -> Result<usize, Error> {
             .await?;
         let fallback_number = match doc.scope.number_id() {
             Some(n) => Some(n.to_string()),
-            None => inner
-                .store
-                .numbers(&wf.workspace_id)
-                .await?
-                .into_iter()
-                .next()
-                .map(|n| n.id),
+            None => inner.first_number(&wf.workspace_id).await?,
         };
         for (contact_id, value, latest_number) in candidates {
             if !date_matches(&value, &occurrence) {

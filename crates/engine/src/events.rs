@@ -6,7 +6,7 @@
 //! even across a crash (a run's own list and ticket changes emit events the same way).
 
 use crate::cache::WorkspaceState;
-use crate::executor::contact_view;
+use crate::executor::{add_name, contact_view, list_added, remove_name};
 use crate::launch::{launch, wake, Launch, WorkflowRef};
 use crate::log::{entry, Log};
 use crate::{Error, Inner};
@@ -67,18 +67,34 @@ async fn handle(inner: &Inner, event: &Event) -> Result<usize, Error> {
         .cache
         .get(inner.store.as_ref(), &e.workspace_id)
         .await?;
+    // The workflows the event starts, with their variables; found without I/O.
+    let matching: Vec<_> = state
+        .workflows
+        .workflows
+        .iter()
+        .filter(|wf| wf.document.active)
+        .filter_map(|wf| takes(&wf.document.trigger, e).map(|vars| (wf, vars)))
+        .filter(
+            |(wf, _)| match (wf.document.scope.number_id(), &e.number_id) {
+                (Some(scoped), Some(n)) => scoped == n,
+                _ => true,
+            },
+        )
+        .collect();
+    // An unscoped workflow runs on the event's number, else the contact's latest, else the
+    // workspace's first; read only when needed.
     let fallback_number = match &e.number_id {
         Some(n) => Some(n.clone()),
-        None => match inner.store.latest_number_of_contact(&e.contact_id).await? {
-            Some(n) => Some(n),
-            None => inner
-                .store
-                .numbers(&e.workspace_id)
-                .await?
-                .into_iter()
-                .next()
-                .map(|n| n.id),
-        },
+        None if matching
+            .iter()
+            .any(|(wf, _)| wf.document.scope.number_id().is_none()) =>
+        {
+            match inner.store.latest_number_of_contact(&e.contact_id).await? {
+                Some(n) => Some(n),
+                None => inner.first_number(&e.workspace_id).await?,
+            }
+        }
+        None => None,
     };
     let mut tx = inner.store.begin().await?;
     if !tx.take_event(event.seq).await? {
@@ -99,18 +115,12 @@ async fn handle(inner: &Inner, event: &Event) -> Result<usize, Error> {
     };
     let mut execs = Vec::new();
     if !(contact.blocked || contact.excluded_from_automation) {
-        for wf in state.workflows.workflows.iter() {
+        for (wf, vars) in matching {
             let doc = &wf.document;
-            let Some(vars) = doc.active.then(|| takes(&doc.trigger, e)).flatten() else {
-                continue;
-            };
-            let number_id = match (doc.scope.number_id(), &e.number_id) {
-                (Some(scoped), Some(n)) if scoped != n => continue,
+            let number_id = match (doc.scope.number_id(), &fallback_number) {
                 (Some(scoped), _) => scoped.to_string(),
-                (None, _) => match &fallback_number {
-                    Some(n) => n.clone(),
-                    None => continue,
-                },
+                (None, Some(n)) => n.clone(),
+                (None, None) => continue,
             };
             if !conditions_hold(&mut writes, &state, wf, &contact, &number_id, e, now) {
                 continue;
@@ -144,7 +154,7 @@ async fn handle(inner: &Inner, event: &Event) -> Result<usize, Error> {
     for exec in &execs {
         wake(inner, exec);
     }
-    if !writes.events.is_empty() || !writes.tickets.is_empty() {
+    if writes.has_events() {
         inner.events_wake.notify_one();
     }
     Ok(execs.len())
@@ -243,19 +253,14 @@ pub(crate) async fn change_lists(
         at: Some(now),
         ..Default::default()
     };
-    contact
-        .lists
-        .retain(|l| !remove.iter().any(|r| r.eq_ignore_ascii_case(l)));
+    for list in remove {
+        remove_name(&mut contact.lists, list);
+    }
     for list in add {
-        if !contact.lists.iter().any(|l| l.eq_ignore_ascii_case(list)) {
-            contact.lists.push(list.clone());
-            writes.events.push(NewEvent {
-                workspace_id: workspace_id.to_string(),
-                kind: "list_added".into(),
-                contact_id: contact_id.to_string(),
-                number_id: None,
-                detail: json!({"list": list}),
-            });
+        if add_name(&mut contact.lists, list) {
+            writes
+                .events
+                .push(list_added(workspace_id, contact_id, None, list));
         }
     }
     writes
@@ -269,10 +274,39 @@ pub(crate) async fn change_lists(
     Ok(contact)
 }
 
-/// Applies one ticket change made through the API and wakes the event worker.
-pub(crate) async fn change_ticket(inner: &Inner, change: TicketChange) -> Result<(), Error> {
-    let now = inner.clock.now();
+/// Opens a ticket on a contact (through the API) unless one is open, checked in the same
+/// transaction; its id, or `None` when the contact has an open ticket.
+pub(crate) async fn open_ticket(
+    inner: &Inner,
+    workspace_id: &str,
+    contact_id: &str,
+    number_id: Option<String>,
+    subject: &str,
+) -> Result<Option<String>, Error> {
     let mut tx = inner.store.begin().await?;
+    if !tx.open_tickets(contact_id).await?.is_empty() {
+        return Ok(None);
+    }
+    let id = waflow_store::new_id("tk");
+    let change = TicketChange::Open {
+        id: id.clone(),
+        workspace_id: workspace_id.into(),
+        contact_id: contact_id.into(),
+        number_id,
+        subject: subject.into(),
+        by: by_api(),
+    };
+    apply_ticket(inner, tx, change).await?;
+    Ok(Some(id))
+}
+
+/// Applies one ticket change made through the API in `tx` and wakes the event worker.
+pub(crate) async fn apply_ticket(
+    inner: &Inner,
+    mut tx: Box<dyn waflow_store::Tx>,
+    change: TicketChange,
+) -> Result<(), Error> {
+    let now = inner.clock.now();
     tx.apply(&Writes {
         at: Some(now),
         tickets: vec![change],

@@ -82,6 +82,53 @@ pub(crate) fn contact_view(c: &Contact) -> ContactView {
     }
 }
 
+/// Renders a step's template with the contact, the run's variables and the message; a plain
+/// text skips building the contact's template value.
+fn render(text: &str, contact: &Contact, run: &Run, burst: &Burst<'_>) -> Result<String, String> {
+    if template::is_plain(text) {
+        return Ok(text.to_string());
+    }
+    template::render(
+        text,
+        &contact_view(contact).template_value(),
+        &run.variables,
+        burst.message_text,
+    )
+}
+
+/// Adds a name (a tag, a list) unless present, comparing case-insensitively; whether it was
+/// added.
+pub(crate) fn add_name(names: &mut Vec<String>, name: &str) -> bool {
+    if names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        return false;
+    }
+    names.push(name.to_string());
+    true
+}
+
+/// Removes a name (a tag, a list), comparing case-insensitively; whether it was there.
+pub(crate) fn remove_name(names: &mut Vec<String>, name: &str) -> bool {
+    let before = names.len();
+    names.retain(|n| !n.eq_ignore_ascii_case(name));
+    names.len() != before
+}
+
+/// The event of a contact added to a list.
+pub(crate) fn list_added(
+    workspace_id: &str,
+    contact_id: &str,
+    number_id: Option<&str>,
+    list: &str,
+) -> waflow_store::NewEvent {
+    waflow_store::NewEvent {
+        workspace_id: workspace_id.to_string(),
+        kind: "list_added".into(),
+        contact_id: contact_id.to_string(),
+        number_id: number_id.map(str::to_string),
+        detail: json!({ "list": list }),
+    }
+}
+
 fn record(run: &mut Run, exec: &mut Execution, entry: Value) {
     if let Value::Array(h) = &mut run.history {
         if h.len() >= MAX_HISTORY {
@@ -264,32 +311,24 @@ fn advance_steps(
                 field,
                 value: Some(value),
                 ..
-            } => {
-                let rendered = template::render(
-                    value,
-                    &contact_view(contact).template_value(),
-                    &run.variables,
-                    burst.message_text,
-                );
-                match rendered {
-                    Ok(v) => {
-                        contact.fields.insert(field.clone(), json!(v));
-                        writes
-                            .contact_fields
-                            .insert(contact.id.clone(), contact.fields.clone());
-                        entry["result"] = json!(format!("field {field} set to {v:?}"));
-                    }
-                    Err(e) => {
-                        let error = format!("template failed to render: {e}");
-                        entry["result"] = json!("failed");
-                        entry["error"] = json!(error);
-                        record(run, &mut exec, entry);
-                        run.state = run_state::FAILED.into();
-                        exec.error = Some(error);
-                        return exec;
-                    }
+            } => match render(value, contact, run, burst) {
+                Ok(v) => {
+                    contact.fields.insert(field.clone(), json!(v));
+                    writes
+                        .contact_fields
+                        .insert(contact.id.clone(), contact.fields.clone());
+                    entry["result"] = json!(format!("field {field} set to {v:?}"));
                 }
-            }
+                Err(e) => {
+                    let error = format!("template failed to render: {e}");
+                    entry["result"] = json!("failed");
+                    entry["error"] = json!(error);
+                    record(run, &mut exec, entry);
+                    run.state = run_state::FAILED.into();
+                    exec.error = Some(error);
+                    return exec;
+                }
+            },
             Action::SetField { field, .. } => {
                 entry["result"] =
                     json!(format!("waiting for the next message, to store in {field}"));
@@ -314,13 +353,7 @@ fn advance_steps(
                 }
             }
             Action::NotifyAgent { agent, text } => {
-                let rendered = template::render(
-                    text,
-                    &contact_view(contact).template_value(),
-                    &run.variables,
-                    burst.message_text,
-                )
-                .unwrap_or_else(|_| text.clone());
+                let rendered = render(text, contact, run, burst).unwrap_or_else(|_| text.clone());
                 let to = agent.clone().or_else(|| contact.assigned_agent_id.clone());
                 writes.notifications.push(waflow_store::Notification {
                     id: new_id("ntf"),
@@ -360,8 +393,7 @@ fn advance_steps(
                 continue;
             }
             Action::AddTag { tag } => {
-                if !contact.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
-                    contact.tags.push(tag.clone());
+                if add_name(&mut contact.tags, tag) {
                     writes
                         .contact_tags
                         .insert(contact.id.clone(), contact.tags.clone());
@@ -369,9 +401,7 @@ fn advance_steps(
                 entry["result"] = json!(format!("tag {tag:?} added"));
             }
             Action::RemoveTag { tag } => {
-                let before = contact.tags.len();
-                contact.tags.retain(|t| !t.eq_ignore_ascii_case(tag));
-                if contact.tags.len() != before {
+                if remove_name(&mut contact.tags, tag) {
                     writes
                         .contact_tags
                         .insert(contact.id.clone(), contact.tags.clone());
@@ -379,27 +409,21 @@ fn advance_steps(
                 entry["result"] = json!(format!("tag {tag:?} removed"));
             }
             Action::AddToList { list } => {
-                if contact.lists.iter().any(|l| l.eq_ignore_ascii_case(list)) {
-                    entry["result"] = json!(format!("already in list {list:?}"));
-                } else {
-                    contact.lists.push(list.clone());
+                if add_name(&mut contact.lists, list) {
                     writes
                         .contact_lists
                         .insert(contact.id.clone(), contact.lists.clone());
-                    writes.events.push(waflow_store::NewEvent {
-                        workspace_id: run.workspace_id.clone(),
-                        kind: "list_added".into(),
-                        contact_id: contact.id.clone(),
-                        number_id: Some(run.number_id.clone()),
-                        detail: json!({"list": list, "by_run": run.id}),
-                    });
+                    let mut event =
+                        list_added(&run.workspace_id, &contact.id, Some(&run.number_id), list);
+                    event.detail["by_run"] = json!(run.id);
+                    writes.events.push(event);
                     entry["result"] = json!(format!("added to list {list:?}"));
+                } else {
+                    entry["result"] = json!(format!("already in list {list:?}"));
                 }
             }
             Action::RemoveFromList { list } => {
-                let before = contact.lists.len();
-                contact.lists.retain(|l| !l.eq_ignore_ascii_case(list));
-                if contact.lists.len() != before {
+                if remove_name(&mut contact.lists, list) {
                     writes
                         .contact_lists
                         .insert(contact.id.clone(), contact.lists.clone());
@@ -407,13 +431,8 @@ fn advance_steps(
                 entry["result"] = json!(format!("removed from list {list:?}"));
             }
             Action::OpenTicket { subject } => {
-                let subject = template::render(
-                    subject,
-                    &contact_view(contact).template_value(),
-                    &run.variables,
-                    burst.message_text,
-                )
-                .unwrap_or_else(|_| subject.clone());
+                let subject =
+                    render(subject, contact, run, burst).unwrap_or_else(|_| subject.clone());
                 entry["result"] = json!(format!(
                     "ticket {subject:?} opened (unless one is open already)"
                 ));
@@ -545,13 +564,7 @@ pub(crate) fn say(
         return Ok(());
     }
     let vars = run.variables.clone();
-    let body = template::render(
-        text,
-        &contact_view(contact).template_value(),
-        &vars,
-        burst.message_text,
-    )
-    .map_err(|e| {
+    let body = render(text, contact, run, burst).map_err(|e| {
         let error = format!("template failed to render: {e}");
         entry["result"] = json!("failed");
         entry["error"] = json!(error);

@@ -276,7 +276,7 @@ async fn process_sub_batch(
     if !writes.timers.is_empty() {
         inner.timers_added.store(true, Ordering::Relaxed);
     }
-    if !writes.events.is_empty() || !writes.tickets.is_empty() {
+    if writes.has_events() {
         inner.events_added.store(true, Ordering::Relaxed);
     }
     // Counters are written at most every ten seconds (see `counters`).

@@ -61,12 +61,8 @@ pub(crate) async fn start_on(
         (Some(n), _) => n,
         (None, Some(n)) => n.to_string(),
         (None, None) => inner
-            .store
-            .numbers(wf.workspace_id)
+            .first_number(wf.workspace_id)
             .await?
-            .into_iter()
-            .next()
-            .map(|n| n.id)
             .ok_or_else(|| Error::Unavailable("the workspace has no number".into()))?,
     };
     let mut tx = inner.store.begin().await?;

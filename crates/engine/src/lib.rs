@@ -94,6 +94,17 @@ impl Default for EngineOptions {
 }
 
 impl Inner {
+    /// The workspace's first number: where an unscoped run goes when nothing names a number.
+    pub(crate) async fn first_number(&self, workspace_id: &str) -> Result<Option<String>, Error> {
+        Ok(self
+            .store
+            .numbers(workspace_id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|n| n.id))
+    }
+
     /// A workflow version's parsed document, from the cache or the store.
     pub(crate) async fn document(
         &self,
@@ -314,28 +325,7 @@ impl Engine {
         number_id: Option<String>,
         subject: &str,
     ) -> Result<Option<String>, Error> {
-        let now = self.inner.clock.now();
-        let mut tx = self.inner.store.begin().await?;
-        if !tx.open_tickets(contact_id).await?.is_empty() {
-            return Ok(None);
-        }
-        let id = new_id("tk");
-        tx.apply(&Writes {
-            at: Some(now),
-            tickets: vec![waflow_store::TicketChange::Open {
-                id: id.clone(),
-                workspace_id: workspace_id.into(),
-                contact_id: contact_id.into(),
-                number_id,
-                subject: subject.into(),
-                by: events::by_api(),
-            }],
-            ..Default::default()
-        })
-        .await?;
-        tx.commit().await?;
-        self.inner.events_wake.notify_one();
-        Ok(Some(id))
+        events::open_ticket(&self.inner, workspace_id, contact_id, number_id, subject).await
     }
 
     /// Sets a ticket's status (through the API); `ticket_status_changed` workflows start if it
@@ -347,17 +337,15 @@ impl Engine {
         ticket_id: &str,
         status: &str,
     ) -> Result<(), Error> {
-        events::change_ticket(
-            &self.inner,
-            waflow_store::TicketChange::Status {
-                workspace_id: workspace_id.into(),
-                contact_id: contact_id.into(),
-                ticket_id: Some(ticket_id.into()),
-                status: status.into(),
-                by: events::by_api(),
-            },
-        )
-        .await
+        let change = waflow_store::TicketChange::Status {
+            workspace_id: workspace_id.into(),
+            contact_id: contact_id.into(),
+            ticket_id: Some(ticket_id.into()),
+            status: status.into(),
+            by: events::by_api(),
+        };
+        let tx = self.inner.store.begin().await?;
+        events::apply_ticket(&self.inner, tx, change).await
     }
 
     /// Deletes log entries older than the retention (a task does this hourly); for tests and

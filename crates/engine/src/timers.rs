@@ -229,7 +229,7 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
     writes.updated_runs.push(run);
     tx.apply(&writes).await?;
     tx.commit().await?;
-    if !writes.events.is_empty() || !writes.tickets.is_empty() {
+    if writes.has_events() {
         inner.events_wake.notify_one();
     }
     Ok(!exec.sent.is_empty())

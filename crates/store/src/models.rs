@@ -483,6 +483,14 @@ pub struct Writes {
     pub at: Option<DateTime<Utc>>,
 }
 
+impl Writes {
+    /// Whether applying these writes stores automation events for the event worker (list
+    /// additions, or ticket changes, which record theirs when applied).
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty() || !self.tickets.is_empty()
+    }
+}
+
 /// A ticket on a contact.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ticket {
