@@ -213,7 +213,7 @@ pub async fn send(request: &Request, policy: Policy) -> Outcome {
 pub const SIGNATURE_HEADER: &str = "X-Waflow-Signature";
 
 /// HMAC-SHA256 of `data` under `key`, hex.
-fn hmac_hex(key: &[u8], data: &[u8]) -> String {
+pub fn hmac_hex(key: &[u8], data: &[u8]) -> String {
     use hmac::{Hmac, Mac};
     let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key)
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));

@@ -68,11 +68,7 @@ impl MasterKey {
     /// A secret for `purpose` (e.g. a workflow's integration URL), derived from the master key:
     /// stable across restarts, different for every purpose, useless without the key.
     pub fn derive(&self, purpose: &str) -> String {
-        use hmac::{Hmac, Mac};
-        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.raw)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(purpose.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        waflow_outbound_http::hmac_hex(&self.raw, purpose.as_bytes())
     }
 
     /// Encrypts `plaintext` with a fresh nonce.
