@@ -13,6 +13,9 @@
 //!
 //! **Invariant:** no other waflow crate names a `whatsapp-rust` type.
 
+pub mod channel;
+pub mod connection;
+pub mod governor;
 pub mod inbound;
 pub mod outbound;
 pub mod session_store;

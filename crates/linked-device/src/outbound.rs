@@ -18,7 +18,7 @@ use whatsapp_rust::{Jid, Server};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
     /// A message ready to send to the chat.
-    Message(wa::Message),
+    Message(Box<wa::Message>),
     /// Media to fetch from a link (or find by id), upload, then send.
     Media {
         kind: MediaKind,
@@ -38,15 +38,15 @@ pub fn chat_of(phone: &str) -> Jid {
 /// What to do to send `out` to `to`; `now_ms` stamps reactions.
 pub fn plan(out: &Outgoing, to: &Jid, now_ms: i64) -> Result<Plan, SendError> {
     let Some(content) = &out.content else {
-        return Ok(Plan::Message(wa::Message::text(out.text.clone())));
+        return Ok(Plan::Message(Box::new(wa::Message::text(out.text.clone()))));
     };
     let content: Content = serde_json::from_value(content.clone())
         .map_err(|e| SendError::Permanent(format!("content: {e}")))?;
     Ok(match content {
-        Content::Text { body, .. } => Plan::Message(wa::Message::text(body)),
-        Content::Buttons { .. } | Content::List { .. } => {
-            Plan::Message(wa::Message::text(menu_text(&content).unwrap_or_default()))
-        }
+        Content::Text { body, .. } => Plan::Message(Box::new(wa::Message::text(body))),
+        Content::Buttons { .. } | Content::List { .. } => Plan::Message(Box::new(
+            wa::Message::text(menu_text(&content).unwrap_or_default()),
+        )),
         Content::Media {
             kind,
             source,
@@ -65,7 +65,7 @@ pub fn plan(out: &Outgoing, to: &Jid, now_ms: i64) -> Result<Plan, SendError> {
                 id: Some(message_id),
                 ..Default::default()
             };
-            Plan::Message(build_reaction_message(key, emoji, now_ms))
+            Plan::Message(Box::new(build_reaction_message(key, emoji, now_ms)))
         }
         Content::MarkRead { message_id } => Plan::MarkRead { message_id },
         Content::Template { name, .. } => {
@@ -163,7 +163,7 @@ mod tests {
 
     fn message(p: Plan) -> wa::Message {
         match p {
-            Plan::Message(m) => m,
+            Plan::Message(m) => *m,
             other => panic!("expected a message, got {other:?}"),
         }
     }
