@@ -411,13 +411,13 @@ impl MediaFields {
         self,
         kind: MediaKind,
         mimetype: Option<String>,
-        caption: Option<String>,
+        text: Option<String>,
         filename: Option<String>,
     ) -> wa::Message {
         use whatsapp_rust::waproto::buffa::MessageField;
         let mut m = wa::Message::default();
         macro_rules! media {
-            ($field:ident, $ty:ident { $($extra:tt)* }) => {
+            ($field:ident, $ty:ident $(, $name:ident : $val:expr)*) => {
                 m.$field = MessageField::some(wa::message::$ty {
                     url: self.url,
                     direct_path: self.direct_path,
@@ -426,22 +426,21 @@ impl MediaFields {
                     file_sha256: self.file_sha256,
                     file_length: self.file_length,
                     mimetype,
-                    $($extra)*
+                    $($name: $val,)*
                     ..Default::default()
                 })
             };
         }
         match kind {
-            MediaKind::Image => media!(image_message, ImageMessage { caption }),
-            MediaKind::Video => media!(video_message, VideoMessage { caption }),
-            MediaKind::Audio => media!(audio_message, AudioMessage {}),
-            MediaKind::Sticker => media!(sticker_message, StickerMessage {}),
+            MediaKind::Image => media!(image_message, ImageMessage, caption: text),
+            MediaKind::Video => media!(video_message, VideoMessage, caption: text),
+            MediaKind::Audio => media!(audio_message, AudioMessage),
+            MediaKind::Sticker => media!(sticker_message, StickerMessage),
             MediaKind::Document => media!(
                 document_message,
-                DocumentMessage {
-                    caption,
-                    file_name: filename,
-                }
+                DocumentMessage,
+                caption: text,
+                file_name: filename
             ),
         }
         m

@@ -10,7 +10,9 @@ pub mod auth;
 pub mod cloud;
 mod dashboard;
 pub mod error;
+pub mod events;
 pub mod extract;
+pub mod linked;
 mod openapi;
 mod routes;
 pub mod secrets;
@@ -27,6 +29,8 @@ use waflow_channels::cloud_api::channel::CloudApiChannel;
 use waflow_channels::Channels;
 use waflow_engine::clock::{Clock, SystemClock};
 use waflow_engine::Engine;
+use waflow_linked_device::channel::LinkedDeviceChannel;
+use waflow_linked_device::governor::Pacing;
 use waflow_store::Store;
 use waflow_store_sqlite::SqliteStore;
 
@@ -48,6 +52,10 @@ pub struct AppState {
     pub numbers: Arc<RwLock<HashMap<String, waflow_store::Number>>>,
     /// Cloud API numbers: their webhook secrets and the channel that sends for them.
     pub cloud: Arc<cloud::CloudApi>,
+    /// Linked-device numbers: their supervised sessions.
+    pub linked: Arc<linked::Linked>,
+    /// Signed event webhooks to the workspaces' event URLs.
+    pub events: events::EventHooks,
 }
 
 impl AppState {
@@ -96,6 +104,9 @@ pub struct Config {
     pub allow_private_http: bool,
     /// Log entries older than this many days are deleted.
     pub log_retention_days: u32,
+    /// The WebSocket address linked devices connect to (`None`: WhatsApp Web's). Tests point it
+    /// at a closed port.
+    pub linked_device_url: Option<String>,
 }
 
 /// Meta's Graph API.
@@ -115,6 +126,7 @@ impl Config {
             graph_version: DEFAULT_GRAPH_VERSION.into(),
             allow_private_http: false,
             log_retention_days: 90,
+            linked_device_url: None,
         }
     }
 }
@@ -178,6 +190,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         &config.graph_version,
     ));
     let webhook_key = key.derive("webhooks");
+    let session_key = key.session_key();
     let cloud = Arc::new(cloud::CloudApi::new(
         key,
         cloud_channel.clone(),
@@ -188,16 +201,26 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         .load(store.as_ref())
         .await
         .map_err(|e| StartError(e.to_string()))?;
+    let linked_channel = Arc::new(LinkedDeviceChannel::new(Pacing::default()));
+    let linked = Arc::new(linked::Linked::new(
+        session_key,
+        &config.data_dir,
+        config.linked_device_url.clone(),
+        linked_channel.clone(),
+    ));
     let mut channels = Channels::builtin();
     channels.register(cloud_channel);
+    channels.register(linked_channel);
+    let http_policy = waflow_outbound_http::Policy {
+        allow_private: config.allow_private_http,
+    };
+    let events = events::EventHooks::new(store.clone(), webhook_key.clone(), http_policy);
     let engine = Engine::start_with(
         store.clone(),
         clock,
         channels,
         waflow_engine::EngineOptions {
-            http_policy: waflow_outbound_http::Policy {
-                allow_private: config.allow_private_http,
-            },
+            http_policy,
             log_retention_days: config.log_retention_days,
             webhook_key,
         },
@@ -208,8 +231,14 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         tokens: Default::default(),
         numbers: Default::default(),
         cloud,
+        linked: linked.clone(),
+        events,
     };
     cloud::processor::spawn(state.clone());
+    linked
+        .load(&state)
+        .await
+        .map_err(|e| StartError(e.to_string()))?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| StartError(format!("cannot listen on {}: {e}", config.listen)))?;

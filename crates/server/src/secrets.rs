@@ -71,6 +71,16 @@ impl MasterKey {
         waflow_outbound_http::hmac_hex(&self.raw, purpose.as_bytes())
     }
 
+    /// The key that seals linked-device session files: derived from the master key for that
+    /// purpose only.
+    pub fn session_key(&self) -> [u8; 32] {
+        let mut key = [0u8; 32];
+        if let Ok(bytes) = hex::decode(self.derive("linked-device-sessions")) {
+            key.copy_from_slice(&bytes[..32.min(bytes.len())]);
+        }
+        key
+    }
+
     /// Encrypts `plaintext` with a fresh nonce.
     pub fn seal(&self, plaintext: &str) -> String {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);

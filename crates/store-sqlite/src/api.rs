@@ -145,6 +145,16 @@ impl Store for SqliteStore {
         convert::found(row, convert::workspace, "workspace")
     }
 
+    async fn set_events_url(&self, id: &str, url: Option<&str>) -> Result<Workspace> {
+        let row = sqlx::query("UPDATE workspaces SET events_url = ? WHERE id = ? RETURNING *")
+            .bind(url)
+            .bind(id)
+            .fetch_optional(&mut *self.writer.lock().await?)
+            .await
+            .map_err(db)?;
+        convert::found(row, convert::workspace, "workspace")
+    }
+
     async fn insert_token(
         &self,
         workspace_id: &str,
@@ -673,6 +683,7 @@ impl Store for SqliteStore {
         let row = sqlx::query(
             "UPDATE numbers SET label = COALESCE(?1, label), automation = COALESCE(?2, automation), marketing = COALESCE(?3, marketing), \
              status_since = CASE WHEN ?4 IS NOT NULL AND ?4 != status THEN ?7 ELSE status_since END, \
+             status_reason = CASE WHEN ?4 IS NOT NULL THEN ?8 ELSE status_reason END, \
              status = COALESCE(?4, status) WHERE id = ?5 AND workspace_id = ?6 RETURNING *",
         )
         .bind(&p.label)
@@ -682,6 +693,7 @@ impl Store for SqliteStore {
         .bind(id)
         .bind(workspace_id)
         .bind(ms(p.at.unwrap_or_else(now)))
+        .bind(&p.status_reason)
         .fetch_optional(&mut *self.writer.lock().await?)
         .await
         .map_err(db)?;

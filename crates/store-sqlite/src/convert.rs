@@ -84,6 +84,7 @@ pub(crate) fn workspace(row: &SqliteRow) -> Result<Workspace, Error> {
         time_zone: get!(row, "time_zone"),
         business_hours: json(row, "business_hours")?,
         holidays: json(row, "holidays")?,
+        events_url: get!(row, "events_url"),
         created_at: time(get!(row, "created_at")),
     })
 }
@@ -106,6 +107,7 @@ pub(crate) fn number(row: &SqliteRow) -> Result<Number, Error> {
         label: get!(row, "label"),
         channel: get!(row, "channel"),
         status: get!(row, "status"),
+        status_reason: get!(row, "status_reason"),
         automation: get!(row, "automation"),
         marketing: get!(row, "marketing"),
         external_id: get!(row, "external_id"),

@@ -15,6 +15,8 @@ pub struct Workspace {
     /// Holiday list JSON: `["2026-12-08", "12-25"]`.
     pub holidays: Value,
     pub created_at: DateTime<Utc>,
+    /// Where signed event webhooks (number status changes) are posted; `None`: nowhere.
+    pub events_url: Option<String>,
 }
 
 /// A dashboard user of a workspace.
@@ -37,8 +39,10 @@ pub struct Number {
     pub label: String,
     /// `sandbox`, `cloud_api` or `linked_device`.
     pub channel: String,
-    /// `connected`, `disconnected`, `pairing` or `logged_out`.
+    /// `connected`, `disconnected`, `pairing`, `logged_out` or `banned`.
     pub status: String,
+    /// Why the number has its status (a linked device's disconnection, a ban's expiry).
+    pub status_reason: Option<String>,
     pub automation: bool,
     pub marketing: bool,
     /// The provider's id of the line (the Cloud API's `phone_number_id`); `None` for the sandbox.
@@ -387,6 +391,8 @@ pub struct NumberPatch {
     pub automation: Option<bool>,
     pub marketing: Option<bool>,
     pub status: Option<String>,
+    /// Why, stored with a new `status` (ignored without one).
+    pub status_reason: Option<String>,
     /// When a status change happened (default: now); the retention counts from it.
     pub at: Option<DateTime<Utc>>,
 }

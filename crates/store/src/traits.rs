@@ -89,6 +89,8 @@ pub trait Store: crate::Records + Send + Sync + 'static {
         business_hours: &Value,
         holidays: &Value,
     ) -> Result<Workspace>;
+    /// Sets (or clears) where the workspace's signed event webhooks go.
+    async fn set_events_url(&self, id: &str, url: Option<&str>) -> Result<Workspace>;
     /// Stores a token's hash; `agent_id` when it was issued to an agent signing in.
     async fn insert_token(
         &self,

@@ -5,6 +5,7 @@ mod cloud_numbers;
 mod contacts;
 mod conversations;
 mod hooks;
+mod linked_numbers;
 mod logs;
 mod numbers;
 mod records;
@@ -45,6 +46,14 @@ pub fn router() -> Router<AppState> {
                 .patch(workspace::update),
         )
         .route("/workspace/webhook-secret", get(hooks::webhook_secret))
+        .route(
+            "/workspace/events-webhook",
+            axum::routing::put(linked_numbers::set_events_webhook),
+        )
+        .route("/numbers/{id}/qr", get(linked_numbers::qr))
+        .route("/numbers/{id}/session", get(linked_numbers::session))
+        .route("/numbers/{id}/events", get(linked_numbers::events))
+        .route("/numbers/{id}/reconnect", post(linked_numbers::reconnect))
         .route("/agents", get(agents::list).post(agents::create))
         .route("/notifications", get(agents::notifications))
         .route("/notifications/{id}/read", post(agents::read_notification))

@@ -25,7 +25,7 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Number>)> {
     let obj = Obj::new(&body, Path::root(""))?;
-    obj.only(&["label", "channel", "cloud_api"])?;
+    obj.only(&["label", "channel", "cloud_api", "pair_phone"])?;
     let label = obj.str("label")?.trim().to_string();
     let channel = obj.opt_str("channel")?.unwrap_or("sandbox");
     match channel {
@@ -41,9 +41,15 @@ pub async fn create(
             return Ok((StatusCode::CREATED, Json(number)));
         }
         "linked_device" => {
-            return Err(ApiError::invalid("channel", format!("{channel:?} numbers are not available in this version of waflow yet; use \"sandbox\" or \"cloud_api\"")))
+            let number = super::linked_numbers::create(&state, &caller, &obj, &label).await?;
+            return Ok((StatusCode::CREATED, Json(number)));
         }
-        other => return Err(ApiError::invalid("channel", format!("{other:?} is not a channel (sandbox, cloud_api, linked_device)"))),
+        other => {
+            return Err(ApiError::invalid(
+                "channel",
+                format!("{other:?} is not a channel (sandbox, cloud_api, linked_device)"),
+            ))
+        }
     }
     let number = state
         .store
@@ -104,6 +110,7 @@ pub async fn update(
             .then(|| obj.bool_or("marketing", false))
             .transpose()?,
         status,
+        status_reason: None,
         at: Some(state.engine.now()),
     };
     let updated = state
@@ -242,6 +249,11 @@ pub async fn remove(
     caller: Caller,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<StatusCode> {
+    let number = state.store.number(&caller.workspace_id, &id).await?;
+    if number.channel == "linked_device" {
+        // Unlink from the phone first: deleting must not leave a linked device behind.
+        state.linked.logout(&id).await;
+    }
     state.store.delete_number(&caller.workspace_id, &id).await?;
     state.forget_number(&id);
     state.cloud.unregister(&id);

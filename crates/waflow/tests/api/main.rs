@@ -12,6 +12,7 @@ mod flows;
 mod gallery;
 mod harness;
 mod http_step;
+mod linked_device;
 mod resources;
 mod shipping;
 mod sign_in;
