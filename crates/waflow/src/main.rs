@@ -131,6 +131,9 @@ struct ServeArgs {
     /// The Graph API version for Cloud API numbers.
     #[arg(long, env = "WAFLOW_GRAPH_VERSION", default_value = waflow_server::DEFAULT_GRAPH_VERSION)]
     graph_version: String,
+    /// The WebSocket address linked-device numbers connect to (default: WhatsApp Web's).
+    #[arg(long, env = "WAFLOW_LINKED_DEVICE_URL")]
+    linked_device_url: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -197,6 +200,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 graph_version: args.graph_version,
                 allow_private_http: args.allow_private_http,
                 log_retention_days: args.log_retention_days,
+                linked_device_url: args.linked_device_url,
                 ..Config::new(args.listen, args.data.data_dir)
             };
             let running = waflow_server::start_with_system_clock(&config).await?;

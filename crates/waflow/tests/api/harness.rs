@@ -43,6 +43,8 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config {
             durability: Durability::Normal,
+            // No test may reach WhatsApp: linked devices dial a closed local port.
+            linked_device_url: Some("ws://127.0.0.1:1/ws/chat".into()),
             ..Config::new("127.0.0.1:0".parse().unwrap(), dir.path().to_path_buf())
         };
         adjust(&mut config);

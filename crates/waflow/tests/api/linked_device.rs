@@ -299,3 +299,42 @@ async fn a_stored_session_is_restored_at_boot_without_a_scan_and_is_sealed_on_di
     assert!(sealed.starts_with(b"WFLS1"));
     assert!(!sealed.windows(12).any(|w| w == b"393331234567"));
 }
+
+/// The numbered menu a linked device sends and the engine's matching agree: answering with a
+/// number or an option's exact title follows that option's branch.
+#[tokio::test]
+async fn a_numbered_menu_answer_follows_the_option_it_names() {
+    use waflow_channels::cloud_api::content::Content;
+    let app = TestApp::spawn().await;
+    let content = json!({"type": "list", "body": "Pick a size", "button_label": "Sizes",
+        "sections": [{"title": "Small", "rows": [{"id": "s", "title": "S"}]},
+                     {"title": "Large", "rows": [{"id": "l", "title": "L"}, {"id": "xl", "title": "XL"}]}]});
+    let menu = waflow_linked_device::outbound::menu_text(
+        &serde_json::from_value::<Content>(content.clone()).unwrap(),
+    )
+    .unwrap();
+    // What the contact reads: "2. L".
+    let second = menu
+        .lines()
+        .find_map(|l| l.strip_prefix("2. "))
+        .expect("a second option")
+        .to_string();
+    let doc = json!({"name": "sizes", "trigger": {"type": "exact_phrase", "phrase": "size"},
+        "steps": [
+            {"id": "m", "type": "menu", "content": content,
+             "routes": {"s": "small", "l": "large", "xl": "xlarge"}, "otherwise": "other"},
+            {"id": "small", "type": "send_text", "text": "chose S", "next": "end"},
+            {"id": "large", "type": "send_text", "text": "chose L", "next": "end"},
+            {"id": "xlarge", "type": "send_text", "text": "chose XL", "next": "end"},
+            {"id": "other", "type": "send_text", "text": "chose nothing"},
+            {"id": "end", "type": "end"}]});
+    app.create_workflow(doc).await;
+    app.inject("+393331270001", "size").await;
+    app.inject("+393331270001", "2").await;
+    app.inject("+393331270002", "size").await;
+    app.inject("+393331270002", "XL").await;
+    let texts = crate::harness::replies(&app, 4).await;
+    assert!(texts.contains(&format!("chose {second}")), "{texts:?}");
+    assert_eq!(second, "L");
+    assert!(texts.contains(&"chose XL".to_string()), "{texts:?}");
+}

@@ -169,13 +169,14 @@ async fn numbers_modules_and_deleting_a_scoped_number() {
         cloud.body["error"]["field"], "cloud_api",
         "credentials are required"
     );
-    let linked = app
+    let unknown = app
         .post(
             "/api/v1/numbers",
-            json!({"label": "X", "channel": "linked_device"}),
+            json!({"label": "X", "channel": "telegram"}),
         )
         .await;
-    assert_eq!(linked.body["error"]["field"], "channel");
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.body["error"]["field"], "channel");
     let mut doc = reply_workflow(
         "Sales only",
         json!({"type": "message_received"}),
