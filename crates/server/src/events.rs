@@ -2,18 +2,25 @@
 //! gets a POST for each event (today: `number.status`), signed like the webhook step
 //! (`X-Waflow-Signature: sha256=<HMAC of the body with the workspace's webhook secret>`).
 //!
-//! **Invariant:** an event is posted from its own task, never on the path that produced it; a
-//! failed post is tried three times with backoff and then logged, never blocking the sender.
+//! **Invariant:** events are posted by one background task, in the order they were sent, never
+//! on the path that produced them; a failed post is tried three times with backoff and then
+//! logged.
 
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc;
 use waflow_outbound_http::{Outcome, Policy, Request};
 use waflow_store::Store;
 
 /// Posts events to the workspaces' event URLs.
 #[derive(Clone)]
 pub struct EventHooks {
+    queue: mpsc::UnboundedSender<(String, Value)>,
+}
+
+/// The task that posts the queued events, one after the other.
+struct Poster {
     store: Arc<dyn Store>,
     /// The key the workspaces' webhook secrets derive from.
     webhook_key: String,
@@ -24,21 +31,30 @@ pub struct EventHooks {
 const ATTEMPTS: u32 = 3;
 
 impl EventHooks {
+    /// Starts the posting task.
     pub fn new(store: Arc<dyn Store>, webhook_key: String, policy: Policy) -> Self {
-        Self {
+        let (queue, mut events) = mpsc::unbounded_channel::<(String, Value)>();
+        let poster = Poster {
             store,
             webhook_key,
             policy,
-        }
+        };
+        tokio::spawn(async move {
+            while let Some((workspace_id, event)) = events.recv().await {
+                poster.deliver(&workspace_id, event).await;
+            }
+        });
+        Self { queue }
     }
 
-    /// Posts `event` to the workspace's event URL, if it has one, in the background.
+    /// Queues `event` for the workspace's event URL, if it has one.
     pub fn send(&self, workspace_id: &str, event: Value) {
-        let hooks = self.clone();
-        let workspace_id = workspace_id.to_string();
-        tokio::spawn(async move { hooks.deliver(&workspace_id, event).await });
+        // The task ends only with the process.
+        let _ = self.queue.send((workspace_id.to_string(), event));
     }
+}
 
+impl Poster {
     async fn deliver(&self, workspace_id: &str, event: Value) {
         let url = match self.store.workspace(workspace_id).await {
             Ok(w) => match w.events_url {
