@@ -11,7 +11,7 @@ use crate::session_store::SealedFileStore;
 use crate::status::{signal_of, Signal};
 use crate::supervisor::Connection;
 use async_trait::async_trait;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -25,7 +25,7 @@ use whatsapp_rust::store::traits::{Backend, ProtocolStore};
 use whatsapp_rust::transport::TokioWebSocketTransportFactory;
 use whatsapp_rust::types::events::Event;
 use whatsapp_rust::types::presence::ReceiptType;
-use whatsapp_rust::upload::UploadOptions;
+use whatsapp_rust::upload::{UploadOptions, UploadResponse};
 use whatsapp_rust::wacore::net::{Transport, TransportEvent, TransportFactory};
 use whatsapp_rust::wacore::proto_helpers::MessageExt;
 use whatsapp_rust::waproto::whatsapp as wa;
@@ -74,13 +74,36 @@ pub enum Delivery {
     },
 }
 
+/// When the socket last received anything; stamped by the transport, read by the watchdog.
+#[derive(Clone)]
+struct Activity(Arc<Mutex<Instant>>);
+
+impl Activity {
+    fn new() -> Self {
+        Self(Arc::new(Mutex::new(Instant::now())))
+    }
+    fn touch(&self) {
+        if let Ok(mut at) = self.0.lock() {
+            *at = Instant::now();
+        }
+    }
+    fn last(&self) -> Instant {
+        self.0
+            .lock()
+            .map(|at| *at)
+            .unwrap_or_else(|_| Instant::now())
+    }
+}
+
 /// One linked number's session.
 pub struct WaConnection {
+    /// Itself, for the bot's event handler (which must not keep the connection alive).
+    me: Weak<WaConnection>,
     store: Arc<SealedFileStore>,
-    options: Mutex<LinkOptions>,
+    options: LinkOptions,
     signals: mpsc::UnboundedSender<Signal>,
     deliveries: mpsc::UnboundedSender<Delivery>,
-    activity: Arc<Mutex<Instant>>,
+    activity: Activity,
     bot: tokio::sync::Mutex<Option<BotHandle>>,
 }
 
@@ -92,21 +115,15 @@ impl WaConnection {
         signals: mpsc::UnboundedSender<Signal>,
         deliveries: mpsc::UnboundedSender<Delivery>,
     ) -> Arc<Self> {
-        Arc::new(Self {
+        Arc::new_cyclic(|me| Self {
+            me: me.clone(),
             store,
-            options: Mutex::new(options),
+            options,
             signals,
             deliveries,
-            activity: Arc::new(Mutex::new(Instant::now())),
+            activity: Activity::new(),
             bot: tokio::sync::Mutex::new(None),
         })
-    }
-
-    /// Pairs by phone-number code on the next start (instead of a QR code).
-    pub fn pair_with_phone(&self, phone: Option<String>) {
-        if let Ok(mut o) = self.options.lock() {
-            o.pair_phone = phone;
-        }
     }
 
     /// The linked account's phone number, once paired.
@@ -161,8 +178,8 @@ impl WaConnection {
             .map_err(|e| SendError::Retryable(format!("send: {e}")))
     }
 
-    async fn build(self: &Arc<Self>) -> Result<Bot, String> {
-        let options = self.options.lock().map(|o| o.clone()).unwrap_or_default();
+    async fn build(&self) -> Result<Bot, String> {
+        let options = &self.options;
         let mut inner = TokioWebSocketTransportFactory::new();
         if let Some(url) = &options.url {
             inner = inner.with_url(url.clone());
@@ -173,7 +190,7 @@ impl WaConnection {
             signals: self.signals.clone(),
             activity: self.activity.clone(),
         };
-        let me = Arc::downgrade(self);
+        let me = self.me.clone();
         let backend: Arc<dyn Backend> = self.store.clone();
         let mut builder = Bot::builder()
             .with_backend_arc(backend)
@@ -187,9 +204,9 @@ impl WaConnection {
                     }
                 }
             });
-        if let Some(phone) = options.pair_phone {
+        if let Some(phone) = &options.pair_phone {
             builder = builder.with_pair_code(PairCodeOptions {
-                phone_number: phone,
+                phone_number: phone.clone(),
                 ..Default::default()
             });
         }
@@ -197,7 +214,6 @@ impl WaConnection {
     }
 
     async fn on_event(&self, event: &Event, client: &Arc<Client>) {
-        self.heard();
         if let Some(signal) = signal_of(event) {
             let _ = self.signals.send(signal);
             return;
@@ -239,18 +255,12 @@ impl WaConnection {
             _ => {}
         }
     }
-
-    fn heard(&self) {
-        if let Ok(mut a) = self.activity.lock() {
-            *a = Instant::now();
-        }
-    }
 }
 
 #[async_trait]
-impl Connection for Arc<WaConnection> {
+impl Connection for WaConnection {
     async fn start(&self) {
-        self.heard();
+        self.activity.touch();
         let mut slot = self.bot.lock().await;
         if let Some(old) = slot.take() {
             old.shutdown().await;
@@ -294,10 +304,7 @@ impl Connection for Arc<WaConnection> {
     }
 
     fn last_activity(&self) -> Instant {
-        self.activity
-            .lock()
-            .map(|a| *a)
-            .unwrap_or_else(|_| Instant::now())
+        self.activity.last()
     }
 }
 
@@ -306,7 +313,7 @@ struct WatchedTransport {
     inner: TokioWebSocketTransportFactory,
     timeout: Duration,
     signals: mpsc::UnboundedSender<Signal>,
-    activity: Arc<Mutex<Instant>>,
+    activity: Activity,
 }
 
 #[async_trait]
@@ -339,9 +346,7 @@ impl TransportFactory for WatchedTransport {
         let activity = self.activity.clone();
         tokio::spawn(async move {
             while let Ok(event) = events.recv().await {
-                if let Ok(mut a) = activity.lock() {
-                    *a = Instant::now();
-                }
+                activity.touch();
                 if tx.send(event).await.is_err() {
                     break;
                 }
@@ -375,28 +380,15 @@ async fn media_message(
                 .into(),
         ));
     };
-    let answer = reqwest_get(&url).await?;
-    let (bytes, mime) = answer;
-    let up = client
+    let (bytes, mime) = fetch_media(&url).await?;
+    let uploaded = client
         .upload(bytes, media_type(kind), UploadOptions::default())
         .await
         .map_err(|e| SendError::Retryable(format!("media upload: {e:#}")))?;
-    let mime = Some(mime);
-    let common = |m: &mut MediaFields| {
-        m.url = Some(up.url.clone());
-        m.direct_path = Some(up.direct_path.clone());
-        m.media_key = Some(up.media_key.to_vec());
-        m.file_enc_sha256 = Some(up.file_enc_sha256.to_vec());
-        m.file_sha256 = Some(up.file_sha256.to_vec());
-        m.file_length = Some(up.file_length);
-    };
-    let mut f = MediaFields::default();
-    common(&mut f);
-    Ok(f.into_message(kind, mime, caption, filename))
+    Ok(MediaFields::from(uploaded).into_message(kind, Some(mime), caption, filename))
 }
 
 /// The upload's fields, shared by every media message type.
-#[derive(Default)]
 struct MediaFields {
     url: Option<String>,
     direct_path: Option<String>,
@@ -404,6 +396,19 @@ struct MediaFields {
     file_enc_sha256: Option<Vec<u8>>,
     file_sha256: Option<Vec<u8>>,
     file_length: Option<u64>,
+}
+
+impl From<UploadResponse> for MediaFields {
+    fn from(up: UploadResponse) -> Self {
+        Self {
+            url: Some(up.url),
+            direct_path: Some(up.direct_path),
+            media_key: Some(up.media_key.to_vec()),
+            file_enc_sha256: Some(up.file_enc_sha256.to_vec()),
+            file_sha256: Some(up.file_sha256.to_vec()),
+            file_length: Some(up.file_length),
+        }
+    }
 }
 
 impl MediaFields {
@@ -449,7 +454,7 @@ impl MediaFields {
 
 /// Downloads a media link for sending (at most [`MEDIA_MAX`] bytes); returns the bytes and the
 /// content type.
-async fn reqwest_get(url: &str) -> Result<(Vec<u8>, String), SendError> {
+async fn fetch_media(url: &str) -> Result<(Vec<u8>, String), SendError> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()

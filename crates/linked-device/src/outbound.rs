@@ -8,6 +8,7 @@
 //! **Invariant:** [`plan`] has no I/O: media still to be fetched and uploaded comes back as
 //! [`Plan::Media`], for the connection to finish.
 
+use serde::Deserialize;
 use waflow_channels::cloud_api::content::{Content, MediaKind, MediaSource};
 use waflow_channels::{Outgoing, SendError};
 use whatsapp_rust::wacore::proto_helpers::{build_reaction_message, MessageBuilderExt};
@@ -40,8 +41,8 @@ pub fn plan(out: &Outgoing, to: &Jid, now_ms: i64) -> Result<Plan, SendError> {
     let Some(content) = &out.content else {
         return Ok(Plan::Message(Box::new(wa::Message::text(out.text.clone()))));
     };
-    let content: Content = serde_json::from_value(content.clone())
-        .map_err(|e| SendError::Permanent(format!("content: {e}")))?;
+    let content =
+        Content::deserialize(content).map_err(|e| SendError::Permanent(format!("content: {e}")))?;
     Ok(match content {
         Content::Text { body, .. } => Plan::Message(Box::new(wa::Message::text(body))),
         Content::Buttons { .. } | Content::List { .. } => Plan::Message(Box::new(

@@ -426,6 +426,15 @@ impl SealedFileStore {
         self.write(|s| s.put(name, key, value));
     }
 
+    /// Stores records by address in one change (one wake of the writer).
+    fn put_all(&self, name: &str, records: &[(Arc<str>, Bytes)]) {
+        self.write(|s| {
+            for (address, record) in records {
+                s.put(name, address.to_string(), record.to_vec());
+            }
+        });
+    }
+
     fn delete(&self, name: &str, key: &str) {
         self.write(|s| {
             s.remove(name, key);
@@ -819,11 +828,7 @@ impl SignalStore for SealedFileStore {
     }
 
     async fn put_sessions_batch(&self, sessions: &[(Arc<str>, Bytes)]) -> StoreResult<()> {
-        self.write(|s| {
-            for (address, session) in sessions {
-                s.put(table::SESSION, address.to_string(), session.to_vec());
-            }
-        });
+        self.put_all(table::SESSION, sessions);
         Ok(())
     }
 
@@ -934,11 +939,7 @@ impl SignalStore for SealedFileStore {
     }
 
     async fn put_sender_keys_batch(&self, sender_keys: &[(Arc<str>, Bytes)]) -> StoreResult<()> {
-        self.write(|s| {
-            for (address, record) in sender_keys {
-                s.put(table::SENDER_KEY, address.to_string(), record.to_vec());
-            }
-        });
+        self.put_all(table::SENDER_KEY, sender_keys);
         Ok(())
     }
 

@@ -33,6 +33,18 @@ impl LinkStatus {
             Self::Banned => "banned",
         }
     }
+
+    /// The status stored as `s` (the inverse of [`LinkStatus::as_str`]); anything else — a
+    /// status of another channel — counts as disconnected.
+    pub fn from_stored(s: &str) -> Self {
+        match s {
+            "pairing" => Self::Pairing,
+            "connected" => Self::Connected,
+            "logged_out" => Self::LoggedOut,
+            "banned" => Self::Banned,
+            _ => Self::Disconnected,
+        }
+    }
 }
 
 /// Something that happened to a session.
@@ -129,8 +141,6 @@ pub struct Change {
 pub enum Action {
     /// Nothing: the connection carries on (reconnecting by itself after a drop).
     None,
-    /// Close the socket and keep the session.
-    Stop,
     /// Close the socket and forget the session (a new QR scan is needed).
     StopAndErase,
     /// Close the socket, and start again after the delay (a temporary ban).

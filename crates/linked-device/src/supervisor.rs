@@ -194,7 +194,6 @@ impl Watch {
         }
         match action {
             Action::None => {}
-            Action::Stop => self.connection.stop().await,
             Action::StopAndErase => {
                 self.connection.stop().await;
                 self.connection.erase().await;

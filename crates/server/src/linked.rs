@@ -7,6 +7,7 @@
 //! change is stored before it is announced.
 
 use crate::AppState;
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -18,7 +19,7 @@ use waflow_linked_device::channel::{Line, LinkedDeviceChannel};
 use waflow_linked_device::connection::{Delivery, LinkOptions, WaConnection};
 use waflow_linked_device::inbound::Inbound;
 use waflow_linked_device::session_store::SealedFileStore;
-use waflow_linked_device::status::LinkStatus;
+use waflow_linked_device::status::{Change, LinkStatus};
 use waflow_linked_device::supervisor::{Options, Report, Supervisor};
 use waflow_store::{new_id, LogEntry, Number, NumberPatch, StatusChange};
 
@@ -28,6 +29,15 @@ pub struct Live {
     pub pairing: RwLock<Option<Value>>,
     /// Status changes, QR codes and pairing codes as they happen (server-sent events).
     pub events: broadcast::Sender<Value>,
+}
+
+impl Live {
+    /// Replaces the pairing shown by `GET /numbers/{id}/qr` (`None`: none in progress).
+    fn show_pairing(&self, pairing: Option<Value>) {
+        if let Ok(mut p) = self.pairing.write() {
+            *p = pairing;
+        }
+    }
 }
 
 struct Session {
@@ -44,17 +54,6 @@ pub struct Linked {
     options: LinkOptions,
     pub(crate) channel: Arc<LinkedDeviceChannel>,
     sessions: Mutex<HashMap<String, Session>>,
-}
-
-/// A status as the status machine knows it (unknown ones count as disconnected).
-fn link_status(s: &str) -> LinkStatus {
-    match s {
-        "pairing" => LinkStatus::Pairing,
-        "connected" => LinkStatus::Connected,
-        "logged_out" => LinkStatus::LoggedOut,
-        "banned" => LinkStatus::Banned,
-        _ => LinkStatus::Disconnected,
-    }
 }
 
 impl Linked {
@@ -89,7 +88,7 @@ impl Linked {
             if !self.session_path(&n.id).exists() {
                 continue;
             }
-            let status = link_status(&n.status);
+            let status = LinkStatus::from_stored(&n.status);
             if let Err(e) = self.start(state, &n, status, None).await {
                 tracing::error!(number = %n.id, error = %e, "linked number not restored");
             }
@@ -139,12 +138,11 @@ impl Linked {
         tokio::spawn(received(
             state.clone(),
             number.clone(),
-            connection.clone(),
             self.media_dir.join(&number.id),
             delivery_rx,
         ));
         let supervisor = Supervisor::spawn(
-            Arc::new(connection.clone()),
+            connection.clone(),
             signal_rx,
             reports,
             status,
@@ -185,23 +183,15 @@ impl Linked {
     /// Forgets the session and pairs again (a new QR code); starts the number if it was not
     /// running.
     pub async fn repair(&self, state: &AppState, number: &Number) -> Result<(), String> {
-        let running = self
-            .sessions
-            .lock()
-            .map(|s| {
-                s.get(&number.id).map(|s| {
-                    s.supervisor.repair();
-                })
-            })
-            .ok()
-            .flatten();
-        if running.is_none() {
-            if let Ok(store) = SealedFileStore::open(self.session_path(&number.id), self.key).await
-            {
-                if let Err(e) = store.erase().await {
-                    tracing::error!(number = %number.id, error = %e, "old session not erased");
-                }
+        let running = self.sessions.lock().is_ok_and(|s| match s.get(&number.id) {
+            Some(session) => {
+                session.supervisor.repair();
+                true
             }
+            None => false,
+        });
+        if !running {
+            self.forget_session_file(&number.id);
             self.start(state, number, LinkStatus::Disconnected, None)
                 .await?;
         }
@@ -230,9 +220,17 @@ impl Linked {
             .and_then(|mut s| s.remove(number_id));
         match session {
             Some(s) => s.supervisor.logout().await,
-            None => {
-                let _ = std::fs::remove_file(self.session_path(number_id));
+            None => self.forget_session_file(number_id),
+        }
+    }
+
+    /// Deletes the session file of a number that is not running.
+    fn forget_session_file(&self, number_id: &str) {
+        match std::fs::remove_file(self.session_path(number_id)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                tracing::error!(number = %number_id, error = %e, "old session not erased");
             }
+            _ => {}
         }
     }
 }
@@ -247,81 +245,24 @@ async fn reported(
     while let Some(report) = reports.recv().await {
         let now = state.engine.now();
         let event = match report {
-            Report::Status(change) => {
-                let expires_at = change
-                    .expires_in
-                    .and_then(|d| chrono::Duration::from_std(d).ok())
-                    .map(|d| now + d);
-                let reason = match (&change.reason, expires_at) {
-                    (Some(r), Some(at)) => Some(format!("{r}; until {}", at.to_rfc3339())),
-                    (r, _) => r.clone(),
-                };
-                let status = change.status.as_str();
-                let patch = NumberPatch {
-                    status: Some(status.to_string()),
-                    status_reason: reason.clone(),
-                    at: Some(now),
-                    ..Default::default()
-                };
-                if let Err(e) = state
-                    .store
-                    .update_number(&number.workspace_id, &number.id, &patch)
-                    .await
-                {
-                    // Deleted meanwhile: nothing to announce.
-                    tracing::warn!(number = %number.id, error = %e, "status not stored");
-                    continue;
-                }
-                state.forget_number(&number.id);
-                let summary = match &reason {
-                    Some(r) => format!("number {} is {status}: {r}", number.label),
-                    None => format!("number {} is {status}", number.label),
-                };
-                let entry = LogEntry {
-                    id: new_id("log"),
-                    workspace_id: number.workspace_id.clone(),
-                    created_at: now,
-                    kind: "number".into(),
-                    outcome: status.into(),
-                    summary,
-                    number_id: Some(number.id.clone()),
-                    contact_id: None,
-                    message_id: None,
-                    workflow_id: None,
-                    run_id: None,
-                    detail: json!({"status": status, "reason": reason, "expires_at": expires_at}),
-                };
-                if let Err(e) = state.store.insert_log(&entry).await {
-                    tracing::error!(error = %e, "number status not logged");
-                }
-                if change.status != LinkStatus::Pairing {
-                    if let Ok(mut p) = live.pairing.write() {
-                        *p = None;
+            Report::Status(change) => match status_changed(&state, &number, change, now).await {
+                Some(event) => {
+                    if event["status"] != LinkStatus::Pairing.as_str() {
+                        live.show_pairing(None);
                     }
+                    event
                 }
-                let event = json!({
-                    "event": "number.status", "workspace_id": number.workspace_id,
-                    "number": {"id": number.id, "label": number.label, "channel": "linked_device"},
-                    "status": status, "reason": reason, "expires_at": expires_at, "at": now,
-                });
-                state.events.send(&number.workspace_id, event.clone());
-                event
-            }
+                None => continue,
+            },
             Report::Qr { code, valid_for } => {
-                let svg = qr_svg(&code);
-                let pairing = json!({"code": code, "qr": svg,
-                    "expires_at": now + chrono::Duration::from_std(valid_for).unwrap_or_default()});
-                if let Ok(mut p) = live.pairing.write() {
-                    *p = Some(pairing.clone());
-                }
+                let pairing = json!({"code": code, "qr": qr_svg(&code),
+                    "expires_at": after(now, valid_for)});
+                live.show_pairing(Some(pairing.clone()));
                 json!({"event": "number.qr", "number_id": number.id, "pairing": pairing})
             }
             Report::PairCode { code, valid_for } => {
-                let pairing = json!({"pair_code": code,
-                    "expires_at": now + chrono::Duration::from_std(valid_for).unwrap_or_default()});
-                if let Ok(mut p) = live.pairing.write() {
-                    *p = Some(pairing.clone());
-                }
+                let pairing = json!({"pair_code": code, "expires_at": after(now, valid_for)});
+                live.show_pairing(Some(pairing.clone()));
                 json!({"event": "number.pair_code", "number_id": number.id, "pairing": pairing})
             }
             Report::Paired { phone } => {
@@ -331,6 +272,70 @@ async fn reported(
         // Nobody listening is fine.
         let _ = live.events.send(event);
     }
+}
+
+/// `now` plus `d`.
+fn after(now: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(d).unwrap_or_default()
+}
+
+/// Stores a status change with its reason, logs it and posts its event; the event, or `None`
+/// when the number was deleted meanwhile.
+async fn status_changed(
+    state: &AppState,
+    number: &Number,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Option<Value> {
+    let expires_at = change.expires_in.map(|d| after(now, d));
+    let reason = match (&change.reason, expires_at) {
+        (Some(r), Some(at)) => Some(format!("{r}; until {}", at.to_rfc3339())),
+        (r, _) => r.clone(),
+    };
+    let status = change.status.as_str();
+    let patch = NumberPatch {
+        status: Some(status.to_string()),
+        status_reason: reason.clone(),
+        at: Some(now),
+        ..Default::default()
+    };
+    if let Err(e) = state
+        .store
+        .update_number(&number.workspace_id, &number.id, &patch)
+        .await
+    {
+        tracing::warn!(number = %number.id, error = %e, "status not stored");
+        return None;
+    }
+    state.forget_number(&number.id);
+    let summary = match &reason {
+        Some(r) => format!("number {} is {status}: {r}", number.label),
+        None => format!("number {} is {status}", number.label),
+    };
+    let entry = LogEntry {
+        id: new_id("log"),
+        workspace_id: number.workspace_id.clone(),
+        created_at: now,
+        kind: "number".into(),
+        outcome: status.into(),
+        summary,
+        number_id: Some(number.id.clone()),
+        contact_id: None,
+        message_id: None,
+        workflow_id: None,
+        run_id: None,
+        detail: json!({"status": status, "reason": reason, "expires_at": expires_at}),
+    };
+    if let Err(e) = state.store.insert_log(&entry).await {
+        tracing::error!(error = %e, "number status not logged");
+    }
+    let event = json!({
+        "event": "number.status", "workspace_id": number.workspace_id,
+        "number": {"id": number.id, "label": number.label, "channel": "linked_device"},
+        "status": status, "reason": reason, "expires_at": expires_at, "at": now,
+    });
+    state.events.send(&number.workspace_id, event.clone());
+    Some(event)
 }
 
 /// A QR code as an SVG image.
@@ -347,7 +352,6 @@ pub fn qr_svg(code: &str) -> Option<String> {
 async fn received(
     state: AppState,
     number: Number,
-    connection: Arc<WaConnection>,
     media_dir: PathBuf,
     mut deliveries: mpsc::UnboundedReceiver<Delivery>,
 ) {
@@ -375,16 +379,8 @@ async fn received(
                 media,
                 media_error,
             } => {
-                if let Err(e) = take_message(
-                    &state,
-                    &number,
-                    &connection,
-                    &media_dir,
-                    message,
-                    media,
-                    media_error,
-                )
-                .await
+                if let Err(e) =
+                    take_message(&state, &number, &media_dir, message, media, media_error).await
                 {
                     tracing::warn!(number = %number.id, error = %e, "linked-device message not taken");
                 }
@@ -396,12 +392,12 @@ async fn received(
 async fn take_message(
     state: &AppState,
     number: &Number,
-    connection: &WaConnection,
     media_dir: &std::path::Path,
     m: Inbound,
     media: Option<Vec<u8>>,
     media_error: Option<String>,
 ) -> Result<(), String> {
+    // The connection already asked the session's own @lid mapping; waflow's links come next.
     let lid_key = m.contact.lid_key();
     let mut phone = m.contact.phone.clone();
     if phone.is_none() {
@@ -411,11 +407,6 @@ async fn take_message(
                 .phone_of_user_id(&number.workspace_id, key)
                 .await
                 .map_err(|e| e.to_string())?;
-        }
-    }
-    if phone.is_none() {
-        if let Some(lid) = &m.contact.lid {
-            phone = connection.phone_of_lid(lid).await;
         }
     }
     let Some(phone) = phone else {

@@ -74,11 +74,11 @@ impl MasterKey {
     /// The key that seals linked-device session files: derived from the master key for that
     /// purpose only.
     pub fn session_key(&self) -> [u8; 32] {
-        let mut key = [0u8; 32];
-        if let Ok(bytes) = hex::decode(self.derive("linked-device-sessions")) {
-            key.copy_from_slice(&bytes[..32.min(bytes.len())]);
-        }
-        key
+        // `derive` is the hex of an HMAC-SHA256: always 32 bytes.
+        hex::decode(self.derive("linked-device-sessions"))
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .unwrap_or_default()
     }
 
     /// Encrypts `plaintext` with a fresh nonce.

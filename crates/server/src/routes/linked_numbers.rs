@@ -55,17 +55,14 @@ fn pair_phone(obj: &Obj<'_>) -> ApiResult<Option<String>> {
 }
 
 async fn linked_number(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Number> {
-    let number = state.store.number(&caller.workspace_id, id).await?;
-    if number.channel != "linked_device" {
-        return Err(ApiError::Conflict {
-            field: None,
-            message: format!(
-                "number {id} is a {} number; pairing is for linked_device numbers",
-                number.channel
-            ),
-        });
-    }
-    Ok(number)
+    super::numbers::number_on_channel(
+        state,
+        caller,
+        id,
+        "linked_device",
+        "pairing is for linked_device numbers",
+    )
+    .await
 }
 
 /// `GET /numbers/{id}/qr`: the QR code (or pairing code) to show while pairing.

@@ -249,7 +249,7 @@ pub async fn remove(
     caller: Caller,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<StatusCode> {
-    let number = state.store.number(&caller.workspace_id, &id).await?;
+    let number = state.number(&caller.workspace_id, &id).await?;
     if number.channel == "linked_device" {
         // Unlink from the phone first: deleting must not leave a linked device behind.
         state.linked.logout(&id).await;
@@ -262,6 +262,25 @@ pub async fn remove(
 }
 
 async fn sandbox_number(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Number> {
+    number_on_channel(
+        state,
+        caller,
+        id,
+        "sandbox",
+        "messages can be injected only on sandbox numbers",
+    )
+    .await
+}
+
+/// A number of the caller's workspace that must be on `channel`; 409 otherwise, saying
+/// `only_for` (what is reserved to that channel).
+pub(super) async fn number_on_channel(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    channel: &str,
+    only_for: &str,
+) -> ApiResult<Number> {
     let number = state
         .number(&caller.workspace_id, id)
         .await
@@ -269,13 +288,10 @@ async fn sandbox_number(state: &AppState, caller: &Caller, id: &str) -> ApiResul
             waflow_store::Error::NotFound { .. } => ApiError::not_found("number", id),
             other => other.into(),
         })?;
-    if number.channel != "sandbox" {
+    if number.channel != channel {
         return Err(ApiError::Conflict {
             field: None,
-            message: format!(
-                "number {id} is a {} number; messages can be injected only on sandbox numbers",
-                number.channel
-            ),
+            message: format!("number {id} is a {} number; {only_for}", number.channel),
         });
     }
     Ok(number)

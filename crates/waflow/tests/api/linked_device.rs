@@ -112,7 +112,7 @@ async fn pairing_without_network_reports_disconnected_with_the_reason_everywhere
     let signature = headers["x-waflow-signature"].to_str().unwrap().to_string();
     assert_eq!(
         signature,
-        waflow_outbound_http_sign(&secret, body.as_bytes())
+        crate::harness::signature(&secret, body.as_bytes())
     );
     let event: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(event["status"], "disconnected");
@@ -224,14 +224,6 @@ async fn the_live_stream_sends_the_status_then_each_change() {
         )
         .await;
     assert_eq!(not_linked.status, 409, "{}", not_linked.body);
-}
-
-/// The signature the server puts on a webhook body.
-fn waflow_outbound_http_sign(secret: &str, body: &[u8]) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 #[tokio::test]
