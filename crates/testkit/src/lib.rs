@@ -2,9 +2,13 @@
 //! production HTTP clients are exercised end to end.
 //!
 //! - [`FakeGraph`]: Meta's Graph API (messages, media, templates), scriptable and recording.
+//! - [`FakeAi`]: an OpenAI-compatible AI provider (chat completions, transcriptions), scriptable
+//!   and recording.
 //!
 //! **Guarantee:** nothing here reaches the network beyond `127.0.0.1`.
 
+pub mod ai;
 pub mod graph;
 
+pub use ai::{openai_error, AiRequest, FakeAi};
 pub use graph::{FakeGraph, RecordedRequest};
