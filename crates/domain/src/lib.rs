@@ -5,6 +5,7 @@
 //! (`DateTime<Utc>`), never read from the system clock, so every rule here is deterministic and
 //! testable across daylight-saving changes.
 
+pub mod ai_reply;
 pub mod calendar;
 pub mod condition;
 pub mod contact;

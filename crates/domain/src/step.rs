@@ -1,5 +1,6 @@
 //! Steps: what a run does, one node of the workflow's graph each.
 
+use crate::ai_reply::AiReply;
 use crate::condition::Condition;
 use crate::parse::{FieldError, Obj, Path};
 use crate::question::Validation;
@@ -32,7 +33,13 @@ pub enum Action {
         text: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         template_fallback: Option<TemplateFallback>,
+        /// Translate the text into the contact's language (detected from their messages) when
+        /// it differs from the text's; translations are cached per workspace.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        translate: bool,
     },
+    /// Reply with AI (see [`AiReply`]).
+    AiReply(AiReply),
     /// Add a tag to the contact.
     AddTag { tag: String },
     /// Remove a tag from the contact.
@@ -386,7 +393,7 @@ impl TemplateFallback {
 }
 
 /// Every step type, as named in documents (comma-separated).
-pub const STEP_TYPES: &str = "send_text, send, menu, add_tag, remove_tag, assign_agent, \
+pub const STEP_TYPES: &str = "send_text, ai_reply, send, menu, add_tag, remove_tag, assign_agent, \
      wait_for_reply, question, branch, http_request, webhook, set_field, block, unblock, end_other_runs, \
      go_to, notify_agent, end, add_to_list, remove_from_list, open_ticket, close_ticket";
 
@@ -442,7 +449,7 @@ impl Step {
         let kind = obj.str("type")?;
         let action = match kind {
             "send_text" => {
-                obj.only(&fields(&["text", "template_fallback"]))?;
+                obj.only(&fields(&["text", "template_fallback", "translate"]))?;
                 let text = obj.str("text")?;
                 let p = path.key("text");
                 if text.chars().count() > MAX_TEXT_CHARS {
@@ -459,7 +466,12 @@ impl Step {
                 Action::SendText {
                     text: text.to_string(),
                     template_fallback,
+                    translate: obj.bool_or("translate", false)?,
                 }
+            }
+            "ai_reply" => {
+                obj.only(&fields(&crate::ai_reply::FIELDS))?;
+                Action::AiReply(AiReply::parse(&obj, path)?)
             }
             "add_tag" | "remove_tag" => {
                 obj.only(&fields(&["tag"]))?;
@@ -673,6 +685,7 @@ impl Step {
                 ("on_failure", on_failure.as_ref()),
                 ("on_timeout", on_timeout.as_ref()),
             ],
+            Action::AiReply(ai) => vec![("on_failure", ai.on_failure.as_ref())],
             _ => Vec::new(),
         };
         [("next", self.next.as_ref())]
@@ -686,6 +699,7 @@ impl Step {
     pub fn kind(&self) -> &'static str {
         match self.action {
             Action::SendText { .. } => "send_text",
+            Action::AiReply(_) => "ai_reply",
             Action::AddTag { .. } => "add_tag",
             Action::RemoveTag { .. } => "remove_tag",
             Action::AssignAgent { .. } => "assign_agent",

@@ -38,6 +38,27 @@ pub(crate) struct Burst<'a> {
     pub now: DateTime<Utc>,
     /// The text of the message that caused this burst, for `{{message.text}}`.
     pub message_text: &'a str,
+    /// What the timer worker prepared outside the transaction for one step (by id): that step
+    /// uses it instead of scheduling the work.
+    pub prepared: Option<(&'a str, Prepared<'a>)>,
+}
+
+/// Work done for a step outside the transaction.
+#[derive(Clone, Copy)]
+pub(crate) enum Prepared<'a> {
+    /// A `send_text` with `translate`: the translated text (`None`: send the original).
+    Translation(Option<&'a str>),
+    /// An `ai_reply`: the generated reply, checked and ready to send.
+    AiReply(&'a str),
+}
+
+impl Burst<'_> {
+    /// What was prepared for the step `id`, if anything.
+    fn prepared_for(&self, id: &str) -> Option<Prepared<'_>> {
+        self.prepared
+            .filter(|(step, _)| *step == id)
+            .map(|(_, p)| p)
+    }
 }
 
 /// Where a new run lives: its workspace, workflow version, contact, number and conversation.
@@ -226,7 +247,26 @@ fn advance_steps(
             Action::SendText {
                 text,
                 template_fallback,
+                translate,
             } => {
+                let translated = match burst.prepared_for(&step.id) {
+                    Some(Prepared::Translation(t)) => t,
+                    _ if *translate => {
+                        // Detecting and translating needs the store and the provider: the timer
+                        // worker does it and continues the run here.
+                        entry["result"] = json!("translating into the contact's language");
+                        schedule(writes, &mut exec, run, &step.id, "translate", burst.now);
+                        record(run, &mut exec, entry);
+                        run.state = run_state::ACTIVE.into();
+                        return exec;
+                    }
+                    _ => None,
+                };
+                // A translation whose placeholders no longer render falls back to the original.
+                let text = match translated {
+                    Some(t) if render(t, contact, run, burst).is_ok() => t,
+                    _ => text.as_str(),
+                };
                 if let Err(error) = say(
                     writes,
                     &mut exec,
@@ -480,6 +520,37 @@ fn advance_steps(
                 run.state = run_state::ACTIVE.into();
                 return exec;
             }
+            Action::AiReply(ai) => match burst.prepared_for(&step.id) {
+                Some(Prepared::AiReply(text)) => {
+                    if contact.blocked {
+                        entry["result"] = json!("skipped: the contact is blocked");
+                    } else {
+                        queue(
+                            writes,
+                            &mut exec,
+                            run,
+                            burst,
+                            "text",
+                            text.to_string(),
+                            None,
+                            &mut entry,
+                        );
+                        entry["text"] = json!(text);
+                    }
+                }
+                _ => {
+                    // Generation happens outside any transaction, after the contact pauses.
+                    let due_at = burst.now + chrono::Duration::milliseconds(ai.debounce_ms as i64);
+                    entry["result"] = json!(format!(
+                        "AI reply once the contact pauses for {} ms",
+                        ai.debounce_ms
+                    ));
+                    schedule(writes, &mut exec, run, &step.id, "ai", due_at);
+                    record(run, &mut exec, entry);
+                    run.state = run_state::ACTIVE.into();
+                    return exec;
+                }
+            },
             Action::End => {
                 entry["result"] = json!("run ended");
                 record(run, &mut exec, entry);

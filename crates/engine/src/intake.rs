@@ -472,6 +472,7 @@ fn start_run(
         calendar: &state.calendar,
         now,
         message_text: &req.text,
+        prepared: None,
     };
     let exec = executor::advance(writes, &mut run, contact, &burst, Some(0), false);
     let summary = format!(
@@ -519,6 +520,7 @@ fn resume(
         calendar: &state.calendar,
         now,
         message_text: &req.text,
+        prepared: None,
     };
     let next = match index {
         Some(i) => match crate::question::answer(

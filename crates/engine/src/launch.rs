@@ -71,6 +71,7 @@ pub(crate) async fn launch(
         calendar: &l.state.calendar,
         now,
         message_text: "",
+        prepared: None,
     };
     let exec = executor::advance(writes, &mut run, contact, &burst, Some(0), false);
     let summary = format!(

@@ -7,6 +7,8 @@
 //!
 //! **Invariant:** the engine reads time only from its [`Clock`].
 
+mod ai_service;
+mod ai_step;
 pub mod cache;
 pub mod clock;
 mod counters;
@@ -18,9 +20,11 @@ mod intake;
 mod integration;
 mod launch;
 mod log;
+mod media;
 mod question;
 mod sender;
 mod timers;
+mod translation;
 
 use cache::WorkspaceCache;
 use chrono::{DateTime, Utc};
@@ -32,6 +36,8 @@ use waflow_channels::Channels;
 use waflow_domain::WorkflowDocument;
 use waflow_store::{new_id, Store, Writes};
 
+pub use ai_service::{AiOptions, KeyOpener};
+pub use ai_step::{credits_for, CHARS_PER_CREDIT};
 pub use intake::{InboundRequest, IntakeOutcome};
 pub use integration::{IntegrationOutcome, IntegrationStart};
 
@@ -70,6 +76,8 @@ pub(crate) struct Inner {
     pub counters: counters::PendingCounters,
     /// See [`EngineOptions::webhook_key`].
     pub webhook_key: String,
+    /// The AI provider client, key opener and knowledge indexes.
+    pub ai: ai_service::AiService,
 }
 
 /// How the engine is set up beyond its store, clock and channels.
@@ -81,6 +89,8 @@ pub struct EngineOptions {
     pub log_retention_days: u32,
     /// The key each workspace's webhook secret is derived from (signed webhook steps).
     pub webhook_key: String,
+    /// How AI steps open API keys and find inbound media.
+    pub ai: AiOptions,
 }
 
 impl Default for EngineOptions {
@@ -89,6 +99,7 @@ impl Default for EngineOptions {
             http_policy: Default::default(),
             log_retention_days: 90,
             webhook_key: String::new(),
+            ai: AiOptions::default(),
         }
     }
 }
@@ -163,6 +174,7 @@ impl Engine {
             log_retention: chrono::Duration::days(i64::from(options.log_retention_days.max(1))),
             counters: Default::default(),
             webhook_key: options.webhook_key,
+            ai: ai_service::AiService::new(options.ai),
         });
         tokio::spawn(intake::intake_loop(inner.clone(), rx));
         tokio::spawn(timers::timer_loop(inner.clone()));
@@ -212,6 +224,31 @@ impl Engine {
     /// Forgets cached workspace state after its workflows or settings changed.
     pub fn invalidate(&self, workspace_id: &str) {
         self.inner.cache.invalidate(workspace_id);
+    }
+
+    /// Forgets a workspace's knowledge index after its knowledge files changed.
+    pub fn knowledge_changed(&self, workspace_id: &str) {
+        self.inner.ai.knowledge_changed(workspace_id);
+    }
+
+    /// The workspace's knowledge items most relevant to `query`, best first (what an AI reply
+    /// to that text would be given), with their scores.
+    pub async fn search_knowledge(
+        &self,
+        workspace_id: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<(waflow_knowledge::Item, f32)>, Error> {
+        let index = self
+            .inner
+            .ai
+            .index(self.inner.store.as_ref(), workspace_id)
+            .await?;
+        Ok(index
+            .search(query, limit)
+            .into_iter()
+            .map(|(item, score)| (item.clone(), score))
+            .collect())
     }
 
     /// The engine's current time.
@@ -446,6 +483,7 @@ impl Engine {
                     calendar: &state.calendar,
                     now,
                     message_text: "",
+                    prepared: None,
                 };
                 let exec =
                     executor::advance(&mut writes, &mut run, &mut contact, &burst, Some(0), false);

@@ -95,6 +95,17 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
     } else {
         None
     };
+    // So do the AI reply (its generation) and a translated text (its translation).
+    let ai = if due.kind == "ai" {
+        crate::ai_step::prepare(inner, due).await?
+    } else {
+        None
+    };
+    let translated = if due.kind == "translate" {
+        crate::translation::prepare(inner, due).await?
+    } else {
+        None
+    };
     let mut tx = inner.store.begin().await?;
     if !tx.take_due_step(&due.id, &inner.node_id).await? {
         return Ok(false);
@@ -123,7 +134,13 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
         at: Some(now),
         ..Default::default()
     };
-    if !live || !current || index.is_none() || (due.kind == "http" && call.is_none()) {
+    let prepared_missing = match due.kind.as_str() {
+        "http" => call.is_none(),
+        "ai" => ai.is_none(),
+        "translate" => translated.is_none(),
+        _ => false,
+    };
+    if !live || !current || index.is_none() || prepared_missing {
         // The run moved on (a reply came, it was ended or removed): the timer is obsolete.
         tx.commit().await?;
         return Ok(false);
@@ -150,6 +167,7 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
         calendar: &state.calendar,
         now,
         message_text: "",
+        prepared: None,
     };
     let (exec, summary) = if let (Some(call), Some(i)) = (&call, index) {
         let (next, succeeded, detail) = crate::http_step::continue_after(&doc, i, &mut run, call);
@@ -182,6 +200,52 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
             }
         );
         log.write_run(&mut writes, &run, entry("http", outcome, s.clone(), detail));
+        (exec, s)
+    } else if let (Some(prepared), Some(i)) = (ai, index) {
+        let finished = crate::ai_step::finish(
+            tx.as_mut(),
+            &mut writes,
+            &log,
+            &mut run,
+            &mut contact,
+            &burst,
+            i,
+            prepared,
+        )
+        .await?;
+        (finished.exec, finished.summary)
+    } else if let Some(t) = &translated {
+        let burst = Burst {
+            prepared: Some((
+                due.step_id.as_str(),
+                executor::Prepared::Translation(t.text.as_deref()),
+            )),
+            ..burst
+        };
+        let exec = executor::advance(&mut writes, &mut run, &mut contact, &burst, index, true);
+        let how = if t.text.is_some() {
+            format!(
+                "text translated ({} → {}{})",
+                t.detail["from"].as_str().unwrap_or("?"),
+                t.detail["to"].as_str().unwrap_or("?"),
+                if t.detail["cached"] == true {
+                    ", cached"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            format!(
+                "text sent untranslated: {}",
+                t.detail["why"].as_str().unwrap_or("")
+            )
+        };
+        let s = format!("{}: {how}; {}", doc.name, crate::log::describe(&run, &exec));
+        log.write_run(
+            &mut writes,
+            &run,
+            entry("translation", "step", s.clone(), t.detail.clone()),
+        );
         (exec, s)
     } else if due.kind == "timeout" {
         let next = match &index.map(|i| &doc.steps[i].action) {

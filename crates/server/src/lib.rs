@@ -190,6 +190,13 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         &config.graph_version,
     ));
     let webhook_key = key.derive("webhooks");
+    let opener_key = key.clone();
+    let ai = waflow_engine::AiOptions {
+        key_opener: Some(waflow_engine::KeyOpener(Arc::new(move |sealed: &str| {
+            opener_key.open(sealed).map_err(|e| e.to_string())
+        }))),
+        data_dir: Some(config.data_dir.clone()),
+    };
     let session_key = key.session_key();
     let cloud = Arc::new(cloud::CloudApi::new(
         key,
@@ -223,6 +230,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
             http_policy,
             log_retention_days: config.log_retention_days,
             webhook_key,
+            ai,
         },
     );
     let state = AppState {

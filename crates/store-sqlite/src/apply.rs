@@ -248,6 +248,7 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
             .map_err(db)?;
     }
     record_deliveries(&mut *conn, &w.deliveries).await?;
+    crate::ai::use_credits(&mut *conn, &w.credits_used).await?;
     crate::records::write_lists(&mut *conn, &w.contact_lists, at).await?;
     crate::records::apply_tickets(&mut *conn, &w.tickets, at).await?;
     crate::records::insert_events(&mut *conn, &w.events, at).await?;

@@ -7,6 +7,7 @@
 //! transaction survives a process kill and a power cut. The engine batches many messages into one
 //! transaction, so this costs one fsync per batch, not per message.
 
+mod ai;
 mod api;
 mod apply;
 mod checkpoint;

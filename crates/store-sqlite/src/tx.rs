@@ -357,6 +357,14 @@ impl Tx for SqliteTx {
         })
     }
 
+    async fn after_message(
+        &mut self,
+        conversation_id: &str,
+        message_id: &str,
+    ) -> Result<waflow_store::AfterMessage> {
+        crate::ai::after_message(&mut self.tx, conversation_id, message_id).await
+    }
+
     async fn take_event(&mut self, seq: i64) -> Result<bool> {
         crate::records::take_event(&mut self.tx, seq).await
     }

@@ -9,11 +9,13 @@
 //! **Invariant:** all times are UTC; ids are prefixed, time-ordered strings (`ct_0190...`), so
 //! ordering by id is ordering by creation and serves as a pagination cursor.
 
+mod ai;
 mod error;
 mod models;
 mod records;
 mod traits;
 
+pub use ai::{AfterMessage, AiRecords, AiSettings, KnowledgeFile, KnowledgeRow};
 pub use error::{Error, Result};
 pub use models::*;
 pub use records::{Records, TicketFilter};

@@ -485,6 +485,8 @@ pub struct Writes {
     pub logs: Vec<LogEntry>,
     /// Results of delivery attempts, recorded as by [`crate::Store::record_deliveries`].
     pub deliveries: Vec<Delivery>,
+    /// AI credits used: (workspace id, credits), taken from a limited balance (never below 0).
+    pub credits_used: Vec<(String, i64)>,
     /// The time contact changes are stamped with.
     pub at: Option<DateTime<Utc>>,
 }

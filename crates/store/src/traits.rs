@@ -56,6 +56,12 @@ pub trait Tx: Send {
         conversation_id: &str,
         current_message_id: &str,
     ) -> Result<waflow_domain::ConversationStats>;
+    /// What happened in a conversation after one of its messages (the AI step's pre-send check).
+    async fn after_message(
+        &mut self,
+        conversation_id: &str,
+        message_id: &str,
+    ) -> Result<crate::AfterMessage>;
     /// Deletes a pending event; `false` if it is gone (another worker took it).
     async fn take_event(&mut self, seq: i64) -> Result<bool>;
     /// The contact's open (not closed) tickets' ids.
@@ -68,7 +74,7 @@ pub trait Tx: Send {
 
 /// Everything waflow stores.
 #[async_trait]
-pub trait Store: crate::Records + Send + Sync + 'static {
+pub trait Store: crate::Records + crate::AiRecords + Send + Sync + 'static {
     /// Opens a transaction for durable work.
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 

@@ -1,6 +1,7 @@
 //! The API's routes, one module per resource.
 
 mod agents;
+mod ai;
 mod cloud_numbers;
 mod contacts;
 mod conversations;
@@ -46,6 +47,15 @@ pub fn router() -> Router<AppState> {
                 .patch(workspace::update),
         )
         .route("/workspace/webhook-secret", get(hooks::webhook_secret))
+        .route("/workspace/ai", get(ai::show).put(ai::update))
+        .route("/workspace/knowledge", get(ai::list))
+        .route("/workspace/knowledge/search", get(ai::search))
+        .route(
+            "/workspace/knowledge/{name}",
+            axum::routing::put(ai::upload)
+                .delete(ai::remove)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
         .route(
             "/workspace/events-webhook",
             axum::routing::put(linked_numbers::set_events_webhook),

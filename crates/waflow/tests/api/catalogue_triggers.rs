@@ -7,9 +7,10 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// The test sources that hold scenarios.
-const SOURCES: [&str; 2] = [
+const SOURCES: [&str; 3] = [
     include_str!("catalogue_triggers.rs"),
     include_str!("catalogue_steps.rs"),
+    include_str!("ai.rs"),
 ];
 
 fn kinds(list: &str) -> Vec<String> {

@@ -1,5 +1,6 @@
 //! API tests: each boots the real server on a random port with a fresh SQLite file and talks HTTP.
 
+mod ai;
 mod catalogue_steps;
 mod catalogue_triggers;
 mod cli;

@@ -1,0 +1,143 @@
+//! What AI steps share: the provider client, the key opener, where inbound media are stored, and
+//! each workspace's knowledge index (built on first use, rebuilt after a change).
+
+use crate::Error;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use waflow_ai::{AiClient, Auth, ProviderSettings};
+use waflow_knowledge::{Index, Item, ItemKind};
+use waflow_store::{AiSettings, Store};
+
+/// Opens one sealed value: the clear text, or why it cannot be opened.
+pub type OpenFn = dyn Fn(&str) -> Result<String, String> + Send + Sync;
+
+/// Opens a sealed API key (the server's master key does the sealing).
+#[derive(Clone)]
+pub struct KeyOpener(pub Arc<OpenFn>);
+
+impl std::fmt::Debug for KeyOpener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyOpener")
+    }
+}
+
+/// How AI steps reach their provider and the contact's media.
+#[derive(Debug, Clone, Default)]
+pub struct AiOptions {
+    /// Opens the sealed API keys of the workspaces' AI settings; without it keys are not used.
+    pub key_opener: Option<KeyOpener>,
+    /// The data directory inbound media paths are relative to.
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The AI state of the engine.
+pub(crate) struct AiService {
+    pub client: AiClient,
+    pub options: AiOptions,
+    // std RwLock: held only to clone an Arc, never across an await.
+    indexes: RwLock<HashMap<String, Arc<Index>>>,
+}
+
+/// A workspace's provider, ready to call, with the settings it came from.
+pub(crate) struct Provider {
+    pub settings: AiSettings,
+    pub provider: ProviderSettings,
+}
+
+impl AiService {
+    pub fn new(options: AiOptions) -> Self {
+        Self {
+            client: AiClient::new(),
+            options,
+            indexes: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The workspace's provider: `Ok(None)` when it configured none, `Err` with a sentence when
+    /// its key cannot be opened.
+    pub async fn provider(
+        &self,
+        store: &dyn Store,
+        workspace_id: &str,
+    ) -> Result<Result<Option<Provider>, String>, Error> {
+        let Some(settings) = store.ai_settings(workspace_id).await? else {
+            return Ok(Ok(None));
+        };
+        let api_key = match (&settings.api_key_sealed, &self.options.key_opener) {
+            (None, _) => None,
+            (Some(sealed), Some(opener)) => match (opener.0)(sealed) {
+                Ok(key) => Some(key),
+                Err(e) => {
+                    return Ok(Err(format!(
+                        "the AI provider's API key cannot be opened: {e}"
+                    )))
+                }
+            },
+            (Some(_), None) => return Ok(Err("no key opener: the API key cannot be used".into())),
+        };
+        let mut provider = ProviderSettings::new(settings.base_url.clone(), settings.model.clone());
+        provider.api_key = api_key;
+        provider.auth = Auth::parse(&settings.auth).unwrap_or(Auth::Bearer);
+        provider.timeout = Duration::from_millis(settings.timeout_ms.max(1) as u64);
+        provider.max_tokens = settings.max_tokens.clamp(1, u32::MAX as i64) as u32;
+        provider.transcription_model = settings.transcription_model.clone();
+        Ok(Ok(Some(Provider { settings, provider })))
+    }
+
+    /// The workspace's knowledge index, built from the store when missing.
+    pub async fn index(&self, store: &dyn Store, workspace_id: &str) -> Result<Arc<Index>, Error> {
+        if let Some(index) = self.read().get(workspace_id) {
+            return Ok(index.clone());
+        }
+        let rows = store.knowledge_items(workspace_id).await?;
+        let items = rows
+            .into_iter()
+            .map(|r| Item {
+                kind: match r.kind.as_str() {
+                    "product" => ItemKind::Product,
+                    "faq" => ItemKind::Faq,
+                    _ => ItemKind::Document,
+                },
+                title: r.title,
+                text: r.text,
+                source: r.source,
+            })
+            .collect();
+        let index = Arc::new(Index::build(items));
+        if let Ok(mut map) = self.indexes.write() {
+            map.insert(workspace_id.to_string(), index.clone());
+        }
+        Ok(index)
+    }
+
+    /// Forgets a workspace's index after its knowledge changed.
+    pub fn knowledge_changed(&self, workspace_id: &str) {
+        if let Ok(mut map) = self.indexes.write() {
+            map.remove(workspace_id);
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<Index>>> {
+        self.indexes
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The path of a stored inbound media file named in a message's payload: `file` is either
+    /// `{"path": <relative to the data directory>}` or an absolute path.
+    pub fn media_path(&self, payload: &serde_json::Value) -> Option<PathBuf> {
+        let file = payload.get("file")?;
+        let path = file
+            .get("path")
+            .and_then(|p| p.as_str())
+            .or_else(|| file.as_str())?;
+        let path = PathBuf::from(path);
+        if path.is_absolute() {
+            Some(path)
+        } else {
+            Some(self.options.data_dir.as_ref()?.join(path))
+        }
+    }
+}
