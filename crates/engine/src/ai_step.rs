@@ -67,15 +67,10 @@ fn described(m: &Message) -> String {
 
 /// The first half, for a due `ai` step (`None`: the run moved on, the timer is obsolete).
 pub(crate) async fn prepare(inner: &Inner, due: &DueStep) -> Result<Option<Prepared>, Error> {
-    let run = inner.store.run(&due.workspace_id, &due.run_id).await?;
-    if run.current_step.as_deref() != Some(due.step_id.as_str()) {
+    let Some((run, doc, index)) = inner.at_step(due).await? else {
         return Ok(None);
-    }
-    let doc = inner
-        .document(&run.workflow_id, run.workflow_version)
-        .await?;
-    let Some(Action::AiReply(step)) = doc.step_index(&due.step_id).map(|i| &doc.steps[i].action)
-    else {
+    };
+    let Action::AiReply(step) = &doc.steps[index].action else {
         return Ok(None);
     };
     let now = inner.clock.now();

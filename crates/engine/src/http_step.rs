@@ -41,14 +41,10 @@ fn render_body(value: &Value, contact: &Value, vars: &Value) -> Result<Value, St
 
 /// Makes the call of an `http` due step, if its run is still at that step.
 pub(crate) async fn call(inner: &Inner, due: &DueStep) -> Result<Option<Call>, Error> {
-    let run = inner.store.run(&due.workspace_id, &due.run_id).await?;
-    if run.current_step.as_deref() != Some(due.step_id.as_str()) {
+    let Some((run, doc, index)) = inner.at_step(due).await? else {
         return Ok(None);
-    }
-    let doc = inner
-        .document(&run.workflow_id, run.workflow_version)
-        .await?;
-    let Some(Action::HttpRequest {
+    };
+    let Action::HttpRequest {
         method,
         url,
         headers,
@@ -56,7 +52,7 @@ pub(crate) async fn call(inner: &Inner, due: &DueStep) -> Result<Option<Call>, E
         timeout_ms,
         sign,
         ..
-    }) = doc.step_index(&due.step_id).map(|i| &doc.steps[i].action)
+    } = &doc.steps[index].action
     else {
         return Ok(None);
     };

@@ -78,6 +78,8 @@ pub(crate) struct Inner {
     pub webhook_key: String,
     /// The AI provider client, key opener and knowledge indexes.
     pub ai: ai_service::AiService,
+    /// Due steps that call out, fired in their own tasks.
+    pub in_flight: timers::InFlight,
 }
 
 /// How the engine is set up beyond its store, clock and channels.
@@ -114,6 +116,22 @@ impl Inner {
             .into_iter()
             .next()
             .map(|n| n.id))
+    }
+
+    /// A due step's run, workflow document and step index, if the run is still at that step
+    /// (otherwise the timer is obsolete).
+    pub(crate) async fn at_step(
+        &self,
+        due: &waflow_store::DueStep,
+    ) -> Result<Option<(waflow_store::Run, Arc<WorkflowDocument>, usize)>, Error> {
+        let run = self.store.run(&due.workspace_id, &due.run_id).await?;
+        if run.current_step.as_deref() != Some(due.step_id.as_str()) {
+            return Ok(None);
+        }
+        let doc = self
+            .document(&run.workflow_id, run.workflow_version)
+            .await?;
+        Ok(doc.step_index(&due.step_id).map(|i| (run, doc, i)))
     }
 
     /// A workflow version's parsed document, from the cache or the store.
@@ -175,6 +193,7 @@ impl Engine {
             counters: Default::default(),
             webhook_key: options.webhook_key,
             ai: ai_service::AiService::new(options.ai),
+            in_flight: Default::default(),
         });
         tokio::spawn(intake::intake_loop(inner.clone(), rx));
         tokio::spawn(timers::timer_loop(inner.clone()));
@@ -258,7 +277,7 @@ impl Engine {
 
     /// Executes the steps due now (the timer worker does this continuously); for tests and tools.
     pub async fn run_due_steps(&self) -> Result<usize, Error> {
-        timers::run_due(&self.inner).await
+        timers::run_due(&self.inner, true).await
     }
 
     /// Starts the date-triggered workflows whose time has come (a task does this every 30 s);

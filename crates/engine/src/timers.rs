@@ -34,7 +34,7 @@ pub(crate) async fn timer_loop(inner: Arc<Inner>) {
         };
         // Claiming takes the write connection, so it is done only when something is due.
         if next.is_some_and(|t| t <= now) {
-            match run_due(&inner).await {
+            match run_due(&inner, false).await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "timer worker failed; retrying"),
@@ -54,8 +54,18 @@ pub(crate) async fn timer_loop(inner: Arc<Inner>) {
     }
 }
 
-/// Executes every step due now; returns how many were executed.
-pub(crate) async fn run_due(inner: &Inner) -> Result<usize, Error> {
+/// Due steps that call another system (an HTTP request, an AI reply, a translation): they may
+/// take seconds, so each fires in its own task and the others do not wait for it.
+fn calls_out(kind: &str) -> bool {
+    matches!(kind, "http" | "ai" | "translate")
+}
+
+/// Executes every step due now; returns how many were executed (or started, for steps that
+/// call out: with `wait`, those are awaited too).
+///
+/// A step that calls out and is still in flight when its lease runs out is claimed again (which
+/// renews the lease) but not fired twice.
+pub(crate) async fn run_due(inner: &Arc<Inner>, wait: bool) -> Result<usize, Error> {
     let now = inner.clock.now();
     let lease_until = now + Duration::seconds(LEASE_SECONDS);
     let due = inner
@@ -64,21 +74,67 @@ pub(crate) async fn run_due(inner: &Inner) -> Result<usize, Error> {
         .await?;
     let mut executed = 0;
     let mut queued = false;
-    for step in &due {
-        match fire(inner, step).await {
+    let mut spawned = Vec::new();
+    for step in due {
+        if calls_out(&step.kind) {
+            if !inner.in_flight.start(&step.id) {
+                continue;
+            }
+            executed += 1;
+            let inner = inner.clone();
+            spawned.push(tokio::spawn(async move {
+                let result = fire(&inner, &step).await;
+                inner.in_flight.finish(&step.id);
+                match result {
+                    Ok(true) => inner.sender_wake.notify_one(),
+                    Ok(false) => {}
+                    Err(e) => failed(&step, &e),
+                }
+            }));
+            continue;
+        }
+        match fire(inner, &step).await {
             Ok(q) => {
                 executed += 1;
                 queued |= q;
             }
-            Err(e) => {
-                tracing::error!(run = %step.run_id, step = %step.step_id, error = %e, "due step failed; it will be retried after its lease")
-            }
+            Err(e) => failed(&step, &e),
         }
     }
     if queued {
         inner.sender_wake.notify_one();
     }
+    if wait {
+        for task in spawned {
+            let _ = task.await;
+        }
+    }
     Ok(executed)
+}
+
+fn failed(step: &DueStep, e: &Error) {
+    tracing::error!(run = %step.run_id, step = %step.step_id, error = %e, "due step failed; it will be retried after its lease");
+}
+
+/// The due steps being fired in their own task.
+#[derive(Default)]
+pub(crate) struct InFlight(std::sync::Mutex<std::collections::HashSet<String>>);
+
+impl InFlight {
+    /// Marks a due step in flight; false if it already is.
+    fn start(&self, id: &str) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id.to_string())
+    }
+
+    fn finish(&self, id: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(id);
+    }
 }
 
 /// Executes one due step in its own transaction; returns whether it queued a message.

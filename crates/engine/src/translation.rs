@@ -131,16 +131,10 @@ fn source_hash(text: &str) -> String {
 
 /// Translates the text of a due `translate` step, if its run is still at that step.
 pub(crate) async fn prepare(inner: &Inner, due: &DueStep) -> Result<Option<Translated>, Error> {
-    let run = inner.store.run(&due.workspace_id, &due.run_id).await?;
-    if run.current_step.as_deref() != Some(due.step_id.as_str()) {
+    let Some((run, doc, index)) = inner.at_step(due).await? else {
         return Ok(None);
-    }
-    let doc = inner
-        .document(&run.workflow_id, run.workflow_version)
-        .await?;
-    let Some(Action::SendText { text, .. }) =
-        doc.step_index(&due.step_id).map(|i| &doc.steps[i].action)
-    else {
+    };
+    let Action::SendText { text, .. } = &doc.steps[index].action else {
         return Ok(None);
     };
     let original = |why: String| {

@@ -1325,10 +1325,15 @@ impl Store for SqliteStore {
     }
 
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
-        let next: Option<i64> = sqlx::query_scalar("SELECT MIN(due_at) FROM due_steps")
-            .fetch_one(&self.read)
-            .await
-            .map_err(db)?;
+        // When the earliest steps become claimable: a leased step (e.g. an AI reply being
+        // generated) only when its lease ends. The window keeps this an index range scan.
+        let next: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(MAX(due_at, lease_until)) FROM \
+             (SELECT due_at, lease_until FROM due_steps ORDER BY due_at LIMIT 256)",
+        )
+        .fetch_one(&self.read)
+        .await
+        .map_err(db)?;
         Ok(next.map(convert::time))
     }
 

@@ -357,7 +357,7 @@ pub trait Store: crate::Records + crate::AiRecords + Send + Sync + 'static {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<DueStep>>;
-    /// When the earliest pending due step is due.
+    /// When the earliest pending due step can be claimed (its due time, or the end of its lease).
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>>;
 
     // Outbox.

@@ -333,6 +333,35 @@ async fn an_agent_reply_during_generation_cancels_the_send() {
     );
 }
 
+/// Generations for different contacts overlap: a slow provider does not hold up other
+/// conversations (nor other timers).
+#[tokio::test]
+async fn replies_to_different_contacts_are_generated_side_by_side() {
+    let app = TestApp::spawn().await;
+    let ai = FakeAi::start().await.unwrap();
+    configure(&app, &ai, json!({})).await;
+    app.create_workflow(ai_workflow(json!({"debounce_ms": 100})))
+        .await;
+    ai.set_delay(Some(Duration::from_millis(1_500)));
+    app.inject("+393331270011", "Avete il negozio a Trento?")
+        .await;
+    app.inject("+393331270012", "Fate spedizioni in Svizzera?")
+        .await;
+    assert_eq!(replies(&app, 2).await.len(), 2);
+    let chats: Vec<std::time::Instant> = ai
+        .requests()
+        .iter()
+        .filter(|r| r.is_chat())
+        .map(|r| r.at)
+        .collect();
+    assert_eq!(chats.len(), 2);
+    let gap = chats[1].duration_since(chats[0]);
+    assert!(
+        gap < Duration::from_millis(1_000),
+        "the second generation started {gap:?} after the first, not after it finished"
+    );
+}
+
 /// Credits are taken in proportion to the reply's length; a workspace without credits gets no
 /// AI reply (no provider call), a log entry, and the fallback edge.
 #[tokio::test]
