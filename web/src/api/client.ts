@@ -83,8 +83,8 @@ export function onUnauthorized(handler: (() => void) | null): void {
 }
 
 export interface RequestOptions {
-  /** A body that is sent as is (text), with this content type. */
-  rawBody?: string;
+  /** A body that is sent as is (text, or a file), with this content type. */
+  rawBody?: string | Blob;
   contentType?: string;
   /** Read the answer as text rather than JSON. */
   asText?: boolean;
@@ -96,7 +96,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   const headers: Record<string, string> = { Accept: options.asText ? "*/*" : "application/json" };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
-  let payload: string | undefined;
+  let payload: string | Blob | undefined;
   if (options.rawBody !== undefined) {
     payload = options.rawBody;
     headers["Content-Type"] = options.contentType ?? "text/plain";

@@ -175,3 +175,40 @@ export interface WorkflowTemplate {
   document: WorkflowDocument;
   builtin?: boolean;
 }
+
+/** `GET /workspace/ai`: the AI provider and its limits (the API key itself is never returned). */
+export type AiSettings =
+  | { configured: false; credits_formula: string }
+  | {
+      configured: true;
+      base_url: string;
+      model: string;
+      auth: "bearer" | "api-key";
+      api_key_set: boolean;
+      timeout_ms: number;
+      max_tokens: number;
+      transcription_model: string;
+      business_prompt: string;
+      /** The language fixed replies are written in; null: detected. */
+      language: string | null;
+      /** Credits left; null: no limit. */
+      credits: number | null;
+      credits_formula: string;
+      updated_at: string;
+    };
+
+export interface KnowledgeFile {
+  name: string;
+  /** `catalogue` or `document`. */
+  kind: string;
+  items: number;
+  created_at: string;
+}
+
+export interface KnowledgeItem {
+  /** `product`, `faq` or `document`. */
+  kind: string;
+  title: string;
+  text: string;
+  source: string;
+}

@@ -4,7 +4,7 @@ import type { Agent } from "../api/types";
 import { str, type Condition, type Step } from "./document";
 import { ConditionEditor } from "./ConditionEditor";
 import { ContentEditor } from "./ContentEditor";
-import { CheckField, JsonField, ListField, MapField, NumberField, SelectField, TextArea, TextField } from "../ui/fields";
+import { CheckField, JsonField, LinesField, ListField, MapField, NumberField, SelectField, TextArea, TextField } from "../ui/fields";
 
 export interface FormProps {
   step: Step;
@@ -24,7 +24,57 @@ export function StepFields(props: FormProps) {
   const agentOptions = agents.map((a): [string, string] => [a.id, a.name || a.email]);
   switch (step.type) {
     case "send_text":
-      return <TextArea label="Message" rows={4} value={str(step.text)} error={errorFor("text")} hint={TEMPLATE_HINT} onChange={(v) => set("text", v)} />;
+      return (
+        <>
+          <TextArea label="Message" rows={4} value={str(step.text)} error={errorFor("text")} hint={TEMPLATE_HINT} onChange={(v) => set("text", v)} />
+          <CheckField label="Translate into the contact's language" checked={Boolean(step.translate)} onChange={(v) => set("translate", v || undefined)} />
+          {errorFor("translate") && <p className="field-error" role="alert">{errorFor("translate")}</p>}
+        </>
+      );
+    case "ai_reply": {
+      const num = (k: string, d: number) => (typeof step[k] === "number" ? (step[k] as number) : d);
+      return (
+        <>
+          <p className="hint">
+            Answers with the AI provider, the business prompt and the knowledge set under Settings. Without an answer (provider error, timeout, no credits) the run
+            continues on the “Fallback” connection below, or fails.
+          </p>
+          <div className="row">
+            <NumberField
+              label="Wait for a pause of (seconds)"
+              min={0}
+              max={60}
+              step={0.5}
+              value={step.debounce_ms === undefined ? 3 : num("debounce_ms", 3000) / 1000}
+              error={errorFor("debounce_ms")}
+              onChange={(v) => set("debounce_ms", v === undefined ? undefined : Math.round(v * 1000))}
+            />
+            <NumberField label="Previous messages shown" min={0} max={50} value={num("history", 10)} error={errorFor("history")} onChange={(v) => set("history", v)} />
+          </div>
+          <LinesField
+            label="Helper phrases (one per line)"
+            rows={3}
+            value={Array.isArray(step.helpers) ? step.helpers.map(str) : []}
+            error={errorFor("helpers")}
+            hint="Phrases the model may use in this workflow, e.g. “We ship in 24 hours”."
+            onChange={(v) => set("helpers", v.length ? v : undefined)}
+          />
+          <TextField
+            label="System prefix"
+            value={str(step.system_prefix)}
+            placeholder="[Automatic reply outside business hours]"
+            error={errorFor("system_prefix")}
+            hint="Told to the model first: that it answers automatically, and in which situation (up to 200 characters)."
+            onChange={(v) => set("system_prefix", v || undefined)}
+          />
+          <fieldset className="options">
+            <legend>Just before sending, do not send if</legend>
+            <CheckField label="The contact wrote again" checked={step.cancel_if_contact_wrote !== false} onChange={(v) => set("cancel_if_contact_wrote", v)} />
+            <CheckField label="An agent replied" checked={step.cancel_if_agent_replied !== false} onChange={(v) => set("cancel_if_agent_replied", v)} />
+          </fieldset>
+        </>
+      );
+    }
     case "notify_agent":
       return (
         <>

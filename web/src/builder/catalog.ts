@@ -14,6 +14,10 @@ export interface StepKind {
 export const STEP_KINDS: StepKind[] = [
   { type: "send_text", label: "Send text", group: "Messages", make: () => ({ type: "send_text", text: "Hello!" }) },
   {
+    type: "ai_reply", label: "Reply with AI", group: "Messages",
+    make: () => ({ type: "ai_reply", debounce_ms: 3000, history: 10, cancel_if_contact_wrote: true, cancel_if_agent_replied: true }),
+  },
+  {
     type: "send", label: "Send buttons / list / media", group: "Messages",
     make: () => ({ type: "send", content: { type: "buttons", body: "Choose one", buttons: [{ id: "yes", title: "Yes" }, { id: "no", title: "No" }] } }),
   },

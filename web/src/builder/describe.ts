@@ -36,6 +36,7 @@ export function describeTrigger(trigger: Trigger | undefined, triggerType?: stri
 
 export const STEP_LABELS: Record<string, string> = {
   send_text: "Send text",
+  ai_reply: "Reply with AI",
   send: "Send buttons / list / media",
   menu: "Menu (buttons or list)",
   question: "Ask a question",
@@ -68,6 +69,13 @@ export function describeStep(step: Step, names: Record<string, string> = {}): st
   const content = (step.content ?? {}) as Record<string, unknown>;
   switch (step.type) {
     case "send_text":
+      return step.translate ? `${clip(str(step.text), 46)} · translated` : clip(str(step.text));
+    case "ai_reply": {
+      const pause = typeof step.debounce_ms === "number" ? step.debounce_ms / 1000 : 3;
+      const history = typeof step.history === "number" ? step.history : 10;
+      const prefix = str(step.system_prefix);
+      return clip(`${prefix ? `${prefix} · ` : ""}after a ${pause} s pause, seeing ${history} messages`);
+    }
     case "question":
     case "notify_agent":
       return clip(str(step.text));

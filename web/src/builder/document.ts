@@ -5,7 +5,7 @@ export type StepType =
   | "send_text" | "send" | "menu" | "add_tag" | "remove_tag" | "assign_agent" | "wait_for_reply"
   | "question" | "branch" | "http_request" | "webhook" | "set_field" | "block" | "unblock"
   | "end_other_runs" | "go_to" | "notify_agent" | "end" | "add_to_list" | "remove_from_list"
-  | "open_ticket" | "close_ticket";
+  | "open_ticket" | "close_ticket" | "ai_reply";
 
 /** A step: the common fields, plus the fields of its type (read with the helpers below). */
 export type Step = {
@@ -119,6 +119,8 @@ export function stepEdges(steps: Step[], index: number): StepEdge[] {
       ];
     case "wait_for_reply":
       return [nextEdge("replied"), edge("timeout_next", "timeout", "timeout_next", step.timeout_next)];
+    case "ai_reply":
+      return [nextEdge("replied"), edge("on_failure", "fallback", "on_failure", step.on_failure)];
     case "http_request":
     case "webhook":
       return [

@@ -101,15 +101,50 @@ function Steps({ steps }: { steps: Obj[] }) {
   );
 }
 
+/** What an AI reply entry means, in one sentence. */
+function aiSentence(outcome: string, d: Obj): string | null {
+  const fallback = d.edge === "on_failure" ? " The run continued on the step's fallback connection." : d.edge === "none" ? " The step has no fallback connection, so the run failed." : "";
+  switch (outcome) {
+    case "replied":
+      return `The AI reply was sent${typeof d.credits === "number" ? ` (${d.credits} credit${d.credits === 1 ? "" : "s"})` : ""}.`;
+    case "collision_avoided":
+      return `Collision avoided: the AI reply was not sent, because ${text(d.reason ?? "someone wrote in the meantime")}.`;
+    case "merged":
+      return "Another run answers the same messages with AI; this one stood down (one reply per burst).";
+    case "no_credits":
+      return `No AI credits left: no call was made to the provider.${fallback}`;
+    case "not_configured":
+      return `No AI provider is set (Settings › AI replies).${fallback}`;
+    case "timeout":
+      return `The AI provider did not answer in time.${fallback}`;
+    case "failed":
+      return `No AI reply.${fallback}`;
+    default:
+      return null;
+  }
+}
+
+/** What a translation entry means, in one sentence. */
+function translationSentence(d: Obj): string {
+  if (d.translated === true) return `Translated from ${text(d.from)} into ${text(d.to)}${d.cached === true ? " (from the cache)" : ""}.`;
+  return `Sent as written, not translated: ${text(d.why ?? "no reason given")}.`;
+}
+
+function isPlain(v: unknown): boolean {
+  return typeof v !== "object" || v === null || (Array.isArray(v) && v.every((x) => typeof x !== "object" || x === null));
+}
+
 export function LogWhy({ entry, onOpenConversation }: { entry: LogEntry; onOpenConversation: () => void }) {
   const d = entry.detail ?? {};
   const shown = new Set(["evaluation", "steps", "next"]);
   const facts = Object.entries(d)
-    .filter(([k, v]) => !shown.has(k) && (typeof v !== "object" || v === null))
+    .filter(([k, v]) => !shown.has(k) && isPlain(v) && !(Array.isArray(v) && v.length === 0))
     .map(([k, v]): [string, unknown] => (k === "version" && typeof v === "number" && v < 0 ? [k, "test run of a draft"] : [k, v]));
   const next = (d.next as Obj[] | undefined) ?? [];
+  const sentence = entry.kind === "ai" ? aiSentence(entry.outcome, d) : entry.kind === "translation" ? translationSentence(d) : null;
   return (
     <div className="why">
+      {sentence && <p className="why-sentence" data-testid="log-sentence">{sentence}</p>}
       {facts.length > 0 && (
         <dl className="kv small">
           {facts.map(([k, v]) => (

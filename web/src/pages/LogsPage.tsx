@@ -10,7 +10,19 @@ import { Empty, ErrorBanner, Loading, OutcomeBadge, PageHeader, When } from "../
 import { LogWhy } from "./LogWhy";
 
 const PERIODS: Array<[string, string]> = [["today", "Today"], ["7d", "Last 7 days"], ["30d", "Last 30 days"], ["90d", "Last 90 days"], ["all", "All"], ["custom", "Custom…"]];
-const OUTCOMES = ["matched", "no_match", "started", "resumed", "completed", "failed", "sent", "excluded", "blocked", "duplicate", "automation_off"];
+const OUTCOMES: Array<[string, string]> = [
+  ...["matched", "no_match", "started", "resumed", "completed", "failed", "sent", "excluded", "blocked", "duplicate", "automation_off"].map((o): [string, string] => [o, o.replace(/_/g, " ")]),
+  // AI replies (kind `ai`).
+  ["replied", "AI: replied"],
+  ["collision_avoided", "AI: collision avoided"],
+  ["merged", "AI: merged into another run"],
+  ["no_credits", "AI: no credits"],
+  ["timeout", "AI: timeout"],
+  ["not_configured", "AI: not configured"],
+];
+
+/** Log kinds in words (others are shown as they are). */
+const KIND_LABELS: Record<string, string> = { ai: "AI reply", translation: "translation", inbound: "inbound", run: "run", http: "HTTP" };
 
 interface Filters {
   period: string;
@@ -163,7 +175,7 @@ export default function LogsPage() {
             <span>Outcome</span>
             <select value={form.outcome} onChange={(e) => set("outcome", e.target.value)}>
               <option value="">Any</option>
-              {OUTCOMES.map((o) => <option key={o} value={o}>{o.replace(/_/g, " ")}</option>)}
+              {OUTCOMES.map(([o, label]) => <option key={o} value={o}>{label}</option>)}
             </select>
           </label>
           <button type="submit" className="button-primary">Apply</button>
@@ -192,7 +204,7 @@ export default function LogsPage() {
                   }}
                 >
                   <span className="log-time"><When at={e.created_at} /></span>
-                  <span className="badge badge-muted">{e.kind}</span>
+                  <span className={`badge badge-muted kind-${e.kind}`}>{KIND_LABELS[e.kind] ?? e.kind}</span>
                   <OutcomeBadge outcome={e.outcome} />
                   <span className="log-text">{e.summary}</span>
                   <span className="muted small">{isOpen ? "Hide why" : "Why?"}</span>

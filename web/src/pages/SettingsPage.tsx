@@ -1,4 +1,5 @@
-// Settings: the workspace's time zone, business hours and holidays; and the agents.
+// Settings: the workspace's time zone, business hours and holidays; AI replies (provider and
+// knowledge, in AiSettings.tsx); and the agents.
 
 import { useEffect, useState, type FormEvent } from "react";
 import { api, ApiError, errorText } from "../api/client";
@@ -8,6 +9,7 @@ import { useLoad } from "../ui/useLoad";
 import { SelectField, TextField } from "../ui/fields";
 import { WeeklyHours, type Weekly } from "../ui/WeeklyHours";
 import { ErrorBanner, Loading, Notice, PageHeader } from "../ui/widgets";
+import { AiSection } from "./AiSettings";
 
 function timeZones(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
@@ -21,6 +23,7 @@ export default function SettingsPage() {
       <PageHeader title="Settings" />
       <ErrorBanner error={workspace.error} />
       {workspace.data ? <WorkspaceForm workspace={workspace.data} onSaved={workspace.set} /> : !workspace.error && <Loading height={420} />}
+      <AiSection />
       <Agents />
     </>
   );

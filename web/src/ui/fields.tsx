@@ -60,7 +60,7 @@ export function TextArea(props: Base & { value: string; onChange: (v: string) =>
 }
 
 /** A number input that keeps what is typed until it is a number. */
-export function NumberField(props: Base & { value: number | undefined; onChange: (v: number | undefined) => void; min?: number; max?: number }) {
+export function NumberField(props: Base & { value: number | undefined; onChange: (v: number | undefined) => void; min?: number; max?: number; step?: number }) {
   const id = useId();
   return (
     <Frame {...props} id={id}>
@@ -70,6 +70,7 @@ export function NumberField(props: Base & { value: number | undefined; onChange:
         inputMode="numeric"
         min={props.min}
         max={props.max}
+        step={props.step}
         value={props.value ?? ""}
         aria-invalid={props.error ? true : undefined}
         onChange={(e) => props.onChange(e.target.value === "" ? undefined : Number(e.target.value))}
@@ -126,6 +127,35 @@ export function ListField(props: Base & { value: string[]; onChange: (v: string[
           const parsed = parse(e.target.value);
           const parsedJoined = parsed.join(sep === "," ? ", " : sep);
           setLast(parsedJoined);
+          props.onChange(parsed);
+        }}
+      />
+    </Frame>
+  );
+}
+
+/** A list of strings edited one per line (kept as typed while editing; blank lines dropped). */
+export function LinesField(props: Base & { value: string[]; onChange: (v: string[]) => void; rows?: number }) {
+  const id = useId();
+  const joined = props.value.join("\n");
+  const [text, setText] = useState(joined);
+  const [last, setLast] = useState(joined);
+  if (joined !== last) {
+    setLast(joined);
+    setText(joined);
+  }
+  return (
+    <Frame {...props} id={id}>
+      <textarea
+        id={id}
+        rows={props.rows ?? 3}
+        value={text}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? `${id}-error` : undefined}
+        onChange={(e) => {
+          setText(e.target.value);
+          const parsed = e.target.value.split("\n").map((l) => l.trim()).filter(Boolean);
+          setLast(parsed.join("\n"));
           props.onChange(parsed);
         }}
       />

@@ -71,9 +71,9 @@ export function StatusBadge({ status }: { status: string }) {
 
 export function OutcomeBadge({ outcome }: { outcome: string }) {
   const tone =
-    ["matched", "completed", "sent", "started", "resumed", "delivered", "read"].includes(outcome) ? "ok"
-    : ["failed", "blocked", "error"].includes(outcome) ? "bad"
-    : ["no_match", "excluded", "duplicate", "automation_off", "collision_avoided"].includes(outcome) ? "warn"
+    ["matched", "completed", "sent", "started", "resumed", "delivered", "read", "replied"].includes(outcome) ? "ok"
+    : ["failed", "blocked", "error", "no_credits", "not_configured"].includes(outcome) ? "bad"
+    : ["no_match", "excluded", "duplicate", "automation_off", "collision_avoided", "timeout"].includes(outcome) ? "warn"
     : "muted";
   return <span className={`badge badge-${tone}`}>{outcome.replace(/_/g, " ")}</span>;
 }
