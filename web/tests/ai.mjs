@@ -108,8 +108,7 @@ export const AI_TESTS = [
         if (ai[k] !== v) throw new Error(`GET /workspace/ai: ${k} is ${JSON.stringify(ai[k])}, expected ${JSON.stringify(v)}`);
       }
       if (!/Nordvento/.test(ai.business_prompt)) throw new Error("the business prompt was not saved");
-      // Removing the key: the dashboard sends `"api_key": null` and shows what the server kept.
-      // (The server reads null as "not given" for now: web/SERVER_NEEDS.md §9.)
+      // Removing the key: the dashboard sends `"api_key": null` and the server removes it.
       await form.getByLabel("Remove the API key").check();
       const [removal] = await Promise.all([
         page.waitForRequest((r) => r.method() === "PUT" && r.url().endsWith("/api/v1/workspace/ai")),
@@ -117,12 +116,8 @@ export const AI_TESTS = [
       ]);
       if (removal.postDataJSON().api_key !== null) throw new Error(`the removal sent ${removal.postData()}`);
       await expect(form.getByText("AI provider saved.")).visible();
-      if ((await api.get("/workspace/ai")).api_key_set) {
-        await expect(form.getByTestId("api-key-state")).text(/^set$/);
-        await expect(form.getByTestId("ai-kept")).text(/kept the API key/);
-      } else {
-        await expect(form.getByTestId("api-key-state")).text(/^not set$/);
-      }
+      if ((await api.get("/workspace/ai")).api_key_set) throw new Error("the API key was not removed");
+      await expect(form.getByTestId("api-key-state")).text(/^not set$/);
       await form.getByLabel("API key", { exact: true }).fill("sk-test-456");
       await form.getByRole("button", { name: "Save AI provider" }).click();
       await expect(form.getByTestId("api-key-state")).text(/^set$/);

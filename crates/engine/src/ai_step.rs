@@ -331,10 +331,17 @@ pub(crate) async fn finish(
                     summary,
                 });
             }
-            let credits = credits_for(&text);
-            writes
-                .credits_used
-                .push((run.workspace_id.clone(), credits));
+            // A blocked contact is sent nothing, so nothing is charged.
+            let credits = if contact.blocked {
+                0
+            } else {
+                credits_for(&text)
+            };
+            if credits > 0 {
+                writes
+                    .credits_used
+                    .push((run.workspace_id.clone(), credits));
+            }
             detail["credits"] = json!(credits);
             let prepared = executor::Prepared::AiReply(&text);
             let burst = Burst {

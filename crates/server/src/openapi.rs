@@ -97,7 +97,7 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("post", "/api/v1/workflows/{id}/activate", "workflows", "Activate a workflow"),
     ("post", "/api/v1/workflows/{id}/deactivate", "workflows", "Deactivate a workflow"),
     ("put", "/api/v1/workflows/{id}/priority", "workflows", "Set a workflow's priority (lower runs first)"),
-    ("get", "/api/v1/logs", "logs", "List log entries (period, workflow_id, contact_id, number_id, outcome; cursor pagination)"),
+    ("get", "/api/v1/logs", "logs", "List log entries (period, workflow_id, contact_id, number_id, outcome, kind; cursor pagination)"),
     ("get", "/api/v1/logs/{id}", "logs", "Read one log entry with its full reasoning"),
 ];
 

@@ -1407,6 +1407,7 @@ impl Store for SqliteStore {
             ("contact_id", &f.contact_id),
             ("number_id", &f.number_id),
             ("outcome", &f.outcome),
+            ("kind", &f.kind),
         ] {
             if let Some(v) = value {
                 q.push(format!(" AND {col} = ")).push_bind(v.clone());

@@ -357,6 +357,8 @@ pub struct LogFilter {
     pub contact_id: Option<String>,
     pub number_id: Option<String>,
     pub outcome: Option<String>,
+    /// `run`, `ai`, `translation`, `number`, ...
+    pub kind: Option<String>,
     /// Return entries older than this id.
     pub before_id: Option<String>,
     pub limit: i64,

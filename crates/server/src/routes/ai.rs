@@ -91,6 +91,8 @@ pub async fn update(
         "credits",
     ])?;
     let current = state.store.ai_settings(&caller.workspace_id).await?;
+    // `Obj::opt` reads null as absent; here null means "remove" (key, language, credit limit).
+    let raw = |key: &str| body.as_object().and_then(|m| m.get(key));
     let text = |key: &str, current: Option<&str>| -> Result<String, ApiError> {
         match (obj.opt_str(key)?, current) {
             (Some(v), _) => Ok(v.trim().to_string()),
@@ -129,10 +131,10 @@ pub async fn update(
             format!("{auth:?} is not \"bearer\" or \"api-key\""),
         ));
     }
-    let api_key_sealed = match obj.opt("api_key") {
-        Some((Value::Null, _)) => None,
-        Some((Value::String(k), _)) if !k.trim().is_empty() => Some(state.cloud.key.seal(k.trim())),
-        Some((v, _)) => {
+    let api_key_sealed = match raw("api_key") {
+        Some(Value::Null) => None,
+        Some(Value::String(k)) if !k.trim().is_empty() => Some(state.cloud.key.seal(k.trim())),
+        Some(v) => {
             return Err(ApiError::invalid(
                 "api_key",
                 format!("{v} is not an API key (a non-empty string, or null to remove it)"),
@@ -170,14 +172,14 @@ pub async fn update(
             "is longer than 20000 characters",
         ));
     }
-    let language = match obj.opt("language") {
-        Some((Value::Null, _)) => None,
-        Some((Value::String(l), _))
+    let language = match raw("language") {
+        Some(Value::Null) => None,
+        Some(Value::String(l))
             if (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase()) =>
         {
             Some(l.clone())
         }
-        Some((v, _)) => {
+        Some(v) => {
             return Err(ApiError::invalid(
                 "language",
                 format!("{v} is not a language code such as \"it\" (or null to detect it)"),
@@ -185,9 +187,9 @@ pub async fn update(
         }
         None => current.as_ref().and_then(|c| c.language.clone()),
     };
-    let credits = match obj.opt("credits") {
-        Some((Value::Null, _)) => None,
-        Some((v, _)) => match v.as_i64() {
+    let credits = match raw("credits") {
+        Some(Value::Null) => None,
+        Some(v) => match v.as_i64() {
             Some(n) if n >= 0 => Some(n),
             _ => {
                 return Err(ApiError::invalid(

@@ -91,6 +91,7 @@ pub async fn list(
         contact_id: params.get("contact_id").map(str::to_string),
         number_id: params.get("number_id").map(str::to_string),
         outcome: params.get("outcome").map(str::to_string),
+        kind: params.get("kind").map(str::to_string),
         before_id: params.get("cursor").map(str::to_string),
         limit,
     };

@@ -439,6 +439,12 @@ async fn a_provider_timeout_or_error_takes_the_fallback_edge() {
         replies(&app, 2).await[1],
         "Un collega ti risponderà a breve."
     );
+    // The log filters by kind: the runs' own entries are there, but not under kind=ai.
+    let all = app.logs("limit=200").await;
+    assert!(all.iter().any(|e| e["kind"] == "run"), "{all:?}");
+    let entries = app.logs("kind=ai&limit=200").await;
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert!(entries.iter().all(|e| e["kind"] == "ai"), "{entries:?}");
     let failed = ai_logs(&app, "failed").await;
     let summary = failed[0]["summary"].as_str().unwrap();
     assert!(
@@ -634,6 +640,21 @@ async fn bad_ai_settings_and_knowledge_files_are_refused_by_name() {
     let settings = app.get("/api/v1/workspace/ai").await;
     assert_eq!(settings.body["credits"], 10, "nothing changed");
     assert_eq!(settings.body["timeout_ms"], 30_000);
+    // null removes the key, the credit limit and the language.
+    let r = app
+        .put(
+            "/api/v1/workspace/ai",
+            json!({"language": "it", "credits": null, "api_key": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["api_key_set"], false);
+    assert_eq!(r.body["credits"], Value::Null);
+    assert_eq!(r.body["language"], "it");
+    let r = app
+        .put("/api/v1/workspace/ai", json!({"language": null}))
+        .await;
+    assert_eq!(r.body["language"], Value::Null);
 
     let r = upload(&app, "notes.docx", b"PK\x03\x04".to_vec()).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
