@@ -118,7 +118,8 @@ pub async fn send(
             ("text".to_string(), text.to_string(), None)
         }
     };
-    let agent = obj.opt_str("agent_id")?;
+    // The sender is the agent named, else the agent signed in (an API token sends as `api`).
+    let agent = obj.opt_str("agent_id")?.or(caller.agent_id.as_deref());
     if let Some(a) = agent {
         if state.store.agent(&caller.workspace_id, a).await.is_err() {
             return Err(ApiError::invalid(

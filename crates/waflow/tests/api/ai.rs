@@ -303,10 +303,29 @@ async fn an_agent_reply_during_generation_cancels_the_send() {
         .as_str()
         .unwrap()
         .to_string();
-    let r = app
+    // Marta, an agent, signs in to the dashboard and answers while the reply is generated.
+    let marta = app
         .post(
+            "/api/v1/agents",
+            json!({"name": "Marta", "email": "marta@nordvento.it", "password": "correct horse", "role": "admin"}),
+        )
+        .await;
+    assert_eq!(marta.status, StatusCode::CREATED, "{}", marta.body);
+    let login = app
+        .request_as(
+            None,
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "marta@nordvento.it", "password": "correct horse"})),
+        )
+        .await;
+    let token = login.body["token"].as_str().unwrap().to_string();
+    let r = app
+        .request_as(
+            Some(&token),
+            reqwest::Method::POST,
             &format!("/api/v1/conversations/{conversation}/messages"),
-            json!({"text": "Ciao, sono Marta: controllo subito il tuo ordine."}),
+            Some(json!({"text": "Ciao, sono Marta: controllo subito il tuo ordine."})),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -331,6 +350,8 @@ async fn an_agent_reply_during_generation_cancels_the_send() {
         ["Ciao, sono Marta: controllo subito il tuo ordine."],
         "only the agent's message went out"
     );
+    let sent = app.outbox().await;
+    assert_eq!(sent[0]["sender_kind"], "agent", "{sent:?}");
 }
 
 /// Generations for different contacts overlap: a slow provider does not hold up other
