@@ -155,6 +155,19 @@ impl Inner {
     }
 }
 
+/// A message the business sent outside waflow (see [`Engine::record_sent_elsewhere`]).
+#[derive(Debug, Clone)]
+pub struct SentElsewhere {
+    pub workspace_id: String,
+    pub number_id: String,
+    /// The contact it was sent to.
+    pub to: waflow_domain::PhoneNumber,
+    pub channel_message_id: String,
+    pub message_type: String,
+    pub text: String,
+    pub payload: Option<serde_json::Value>,
+}
+
 /// A handle to the running engine.
 #[derive(Clone)]
 pub struct Engine {
@@ -432,6 +445,58 @@ impl Engine {
         tx.commit().await?;
         self.inner.sender_wake.notify_one();
         Ok(id)
+    }
+
+    /// Records a message the business sent outside waflow — typed on the phone of a linked-device
+    /// number — in the contact's conversation, as sent by `phone`: it starts nothing, and the AI
+    /// step's pre-send check counts it as a person's reply. A message with a channel id the number
+    /// already has as outbound (one of ours echoed back) is not stored twice.
+    pub async fn record_sent_elsewhere(&self, sent: SentElsewhere) -> Result<(), Error> {
+        let now = self.inner.clock.now();
+        let mut tx = self.inner.store.begin().await?;
+        let contacts = tx
+            .upsert_contacts(
+                &[waflow_store::ContactKey {
+                    workspace_id: sent.workspace_id.clone(),
+                    phone: sent.to.as_str().to_string(),
+                    name: String::new(),
+                }],
+                now,
+            )
+            .await?;
+        let Some((contact, _)) = contacts.into_iter().next() else {
+            return Err(Error::Unavailable("the contact could not be stored".into()));
+        };
+        let conversation_id = tx
+            .ensure_conversation(
+                &waflow_store::ConversationKey {
+                    workspace_id: sent.workspace_id.clone(),
+                    number_id: sent.number_id.clone(),
+                    contact_id: contact.id.clone(),
+                },
+                now,
+            )
+            .await?;
+        let message = waflow_store::NewOutbound {
+            id: new_id("msg"),
+            workspace_id: sent.workspace_id,
+            conversation_id,
+            number_id: sent.number_id,
+            contact_id: contact.id,
+            message_type: sent.message_type,
+            text: sent.text,
+            payload: sent.payload,
+            sender_kind: "phone",
+            sender_ref: None,
+            at: now,
+        };
+        tx.apply(&Writes {
+            sent_elsewhere: vec![(message, sent.channel_message_id)],
+            ..Default::default()
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Starts the `contact_created` workflows for a contact created outside a message (e.g. by the

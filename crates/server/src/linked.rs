@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, mpsc};
 use waflow_domain::PhoneNumber;
-use waflow_engine::InboundRequest;
+use waflow_engine::{InboundRequest, SentElsewhere};
 use waflow_linked_device::channel::{Line, LinkedDeviceChannel};
 use waflow_linked_device::connection::{Delivery, LinkOptions, WaConnection};
 use waflow_linked_device::inbound::Inbound;
@@ -418,10 +418,22 @@ async fn take_message(
     };
     let from = PhoneNumber::parse(&phone).map_err(|e| format!("message {}: {e}", m.id))?;
     if m.from_me {
-        // Written by the business on its phone or WhatsApp Web: it never starts a workflow.
-        // (Storing it in the conversation as the business's own message is not built yet.)
-        tracing::info!(number = %number.id, message = %m.id, "sent from the phone; not a trigger");
-        return Ok(());
+        // Written by the business on its phone or WhatsApp Web: it never starts a workflow, it is
+        // the business's own message in the conversation (a person replied: an AI reply being
+        // generated is not sent over it).
+        return state
+            .engine
+            .record_sent_elsewhere(SentElsewhere {
+                workspace_id: number.workspace_id.clone(),
+                number_id: number.id.clone(),
+                to: from,
+                channel_message_id: m.id.clone(),
+                message_type: m.message_type.as_str().to_string(),
+                text: m.text.clone(),
+                payload: Some(m.payload.clone()),
+            })
+            .await
+            .map_err(|e| e.to_string());
     }
     let mut payload = m.payload.clone();
     if let Value::Object(map) = &mut payload {

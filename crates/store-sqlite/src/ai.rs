@@ -46,7 +46,7 @@ pub(crate) async fn after_message(
         "SELECT \
            EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND id > ?2 AND direction = 'inbound') AS wrote, \
            EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?1 AND id > ?2 AND direction = 'outbound' \
-                   AND sender_kind IN ('agent', 'api')) AS replied",
+                   AND sender_kind IN ('agent', 'api', 'phone')) AS replied",
     )
     .bind(conversation_id)
     .bind(message_id)

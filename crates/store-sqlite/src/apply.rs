@@ -160,6 +160,33 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
         });
         q.build().execute(&mut *conn).await.map_err(db)?;
     }
+    for (m, channel_id) in &w.sent_elsewhere {
+        sqlx::query(
+            "INSERT INTO messages (id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, body, \
+             payload, sender_kind, sender_ref, status, channel_message_id, next_attempt_at, created_at, sent_at) \
+             SELECT ?, ?, ?, ?, ?, 'outbound', ?, ?, ?, ?, ?, 'sent', ?, ?, ?, ? WHERE NOT EXISTS \
+             (SELECT 1 FROM messages WHERE number_id = ? AND direction = 'outbound' AND channel_message_id = ?)",
+        )
+        .bind(&m.id)
+        .bind(&m.workspace_id)
+        .bind(&m.conversation_id)
+        .bind(&m.number_id)
+        .bind(&m.contact_id)
+        .bind(&m.message_type)
+        .bind(&m.text)
+        .bind(m.payload.as_ref().map(|p| p.to_string()))
+        .bind(m.sender_kind)
+        .bind(&m.sender_ref)
+        .bind(channel_id)
+        .bind(ms(m.at))
+        .bind(ms(m.at))
+        .bind(ms(m.at))
+        .bind(&m.number_id)
+        .bind(channel_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
     let at = ms(w.at.unwrap_or_default());
     for (contact, tags) in &w.contact_tags {
         sqlx::query("UPDATE contacts SET tags = ?, updated_at = ? WHERE id = ?")

@@ -57,7 +57,8 @@ pub struct KnowledgeFile {
 pub struct AfterMessage {
     /// The contact sent another message.
     pub contact_wrote: bool,
-    /// A person replied: a message sent by an agent (or through the API).
+    /// A person replied: a message sent by an agent, through the API, or from the business's
+    /// phone (a linked-device number).
     pub agent_replied: bool,
 }
 

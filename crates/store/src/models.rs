@@ -487,6 +487,10 @@ pub struct Writes {
     pub logs: Vec<LogEntry>,
     /// Results of delivery attempts, recorded as by [`crate::Store::record_deliveries`].
     pub deliveries: Vec<Delivery>,
+    /// Messages the business sent outside waflow (from its phone), with their channel message
+    /// id: stored as sent (`sender_kind` `phone`), unless the number already has an outbound
+    /// message with that id (one of ours, echoed back).
+    pub sent_elsewhere: Vec<(NewOutbound, String)>,
     /// AI credits used: (workspace id, credits), taken from a limited balance (never below 0).
     pub credits_used: Vec<(String, i64)>,
     /// The time contact changes are stamped with.

@@ -1,0 +1,121 @@
+//! A message the business typed on its phone (a linked-device number) is stored in the
+//! conversation as the business's own, once, and counts as a person's reply for the AI step's
+//! pre-send check; it starts no workflow.
+
+use std::sync::Arc;
+use waflow_channels::Channels;
+use waflow_domain::{MessageType, PhoneNumber, WorkflowDocument};
+use waflow_engine::clock::SystemClock;
+use waflow_engine::{Engine, InboundRequest, SentElsewhere};
+use waflow_store::{Store, WorkflowWrite};
+use waflow_store_sqlite::{Durability, SqliteStore};
+
+#[tokio::test]
+async fn a_message_from_the_phone_is_the_business_reply_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db"), Durability::Normal)
+        .await
+        .unwrap();
+    let ws = store.ensure_default_workspace().await.unwrap();
+    let number = store.numbers(&ws.id).await.unwrap().remove(0);
+    let doc = WorkflowDocument::parse(&serde_json::json!({
+        "name": "Echo", "trigger": {"type": "message_received"},
+        "steps": [{"type": "send_text", "text": "re: {{message.text}}"}]
+    }))
+    .unwrap();
+    store
+        .insert_workflow(
+            &ws.id,
+            &WorkflowWrite {
+                name: doc.name.clone(),
+                active: true,
+                priority: doc.priority,
+                trigger_type: doc.trigger.kind().into(),
+                phrase_key: None,
+                scope_number_id: None,
+                document: doc.to_value(),
+            },
+        )
+        .await
+        .unwrap();
+    let store: Arc<dyn Store> = Arc::new(store);
+    let engine = Engine::start(store.clone(), Arc::new(SystemClock), Channels::builtin());
+    let phone = PhoneNumber::parse("+393331280001").unwrap();
+    let inbound = engine
+        .inbound(InboundRequest {
+            workspace_id: ws.id.clone(),
+            number_id: number.id.clone(),
+            automation: true,
+            from: phone.clone(),
+            contact_name: "Giulia".into(),
+            channel_message_id: "wa.in.1".into(),
+            message_type: MessageType::Text,
+            text: "Avete la giacca in rosso?".into(),
+            payload: None,
+            reply_to: None,
+        })
+        .await
+        .unwrap();
+    let sent = SentElsewhere {
+        workspace_id: ws.id.clone(),
+        number_id: number.id.clone(),
+        to: phone,
+        channel_message_id: "wa.phone.1".into(),
+        message_type: "text".into(),
+        text: "Sì, ce l'abbiamo: passa in negozio!".into(),
+        payload: None,
+    };
+    engine.record_sent_elsewhere(sent.clone()).await.unwrap();
+    engine.record_sent_elsewhere(sent).await.unwrap(); // delivered twice by WhatsApp
+
+    let conversation = store
+        .conversations(
+            &ws.id,
+            &waflow_store::ConversationFilter {
+                contact_id: Some(inbound.contact_id.clone()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.contact_id == inbound.contact_id)
+        .expect("the conversation");
+    let messages = store
+        .messages(&ws.id, &conversation.id, None, 100)
+        .await
+        .unwrap();
+    let from_phone: Vec<_> = messages
+        .iter()
+        .filter(|m| m.sender_kind == "phone")
+        .collect();
+    assert_eq!(from_phone.len(), 1, "stored once: {messages:?}");
+    assert_eq!(from_phone[0].direction, "outbound");
+    assert_eq!(from_phone[0].status, "sent");
+    assert_eq!(from_phone[0].text, "Sì, ce l'abbiamo: passa in negozio!");
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| m.sender_kind == "workflow")
+            .count(),
+        1,
+        "only the contact's message started the workflow: {messages:?}"
+    );
+    let inbound_id = messages
+        .iter()
+        .find(|m| m.direction == "inbound")
+        .unwrap()
+        .id
+        .clone();
+    let mut tx = store.begin().await.unwrap();
+    let after = tx
+        .after_message(&conversation.id, &inbound_id)
+        .await
+        .unwrap();
+    assert!(
+        after.agent_replied,
+        "the phone's message is a person's reply"
+    );
+    assert!(!after.contact_wrote);
+}
