@@ -34,7 +34,8 @@ pub struct AiOptions {
 
 /// The AI state of the engine.
 pub(crate) struct AiService {
-    pub client: AiClient,
+    /// Built on first use: a process that never calls a provider does not load a TLS stack.
+    client: std::sync::OnceLock<AiClient>,
     pub options: AiOptions,
     // std RwLock: held only to clone an Arc, never across an await.
     indexes: RwLock<HashMap<String, Arc<Index>>>,
@@ -49,10 +50,15 @@ pub(crate) struct Provider {
 impl AiService {
     pub fn new(options: AiOptions) -> Self {
         Self {
-            client: AiClient::new(),
+            client: std::sync::OnceLock::new(),
             options,
             indexes: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// The provider client.
+    pub fn client(&self) -> &AiClient {
+        self.client.get_or_init(AiClient::new)
     }
 
     /// The workspace's provider: `Ok(None)` when it configured none, `Err` with a sentence when

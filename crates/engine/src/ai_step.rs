@@ -193,7 +193,7 @@ pub(crate) async fn prepare(inner: &Inner, due: &DueStep) -> Result<Option<Prepa
     let started = std::time::Instant::now();
     let answer = inner
         .ai
-        .client
+        .client()
         .chat(&provider.provider, &prompt::build(&prompt))
         .await;
     let mut detail = detail;

@@ -78,7 +78,7 @@ pub(crate) async fn parts(
             let name = audio_name(&mime);
             match inner
                 .ai
-                .client
+                .client()
                 .transcribe(provider, bytes, &name, &mime)
                 .await
             {

@@ -192,7 +192,7 @@ pub(crate) async fn prepare(inner: &Inner, due: &DueStep) -> Result<Option<Trans
     }
     match inner
         .ai
-        .client
+        .client()
         .translate(&provider.provider, text, contact_language)
         .await
     {
