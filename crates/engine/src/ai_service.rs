@@ -41,6 +41,15 @@ pub(crate) struct AiService {
     indexes: RwLock<HashMap<String, Arc<Index>>>,
 }
 
+/// What [`AiService::provider`] found.
+pub(crate) enum Lookup {
+    Ready(Box<Provider>),
+    /// The workspace configured no provider.
+    NotConfigured,
+    /// Configured, but its key cannot be used: why.
+    Unusable(String),
+}
+
 /// A workspace's provider, ready to call, with the settings it came from.
 pub(crate) struct Provider {
     pub settings: AiSettings,
@@ -61,27 +70,26 @@ impl AiService {
         self.client.get_or_init(AiClient::new)
     }
 
-    /// The workspace's provider: `Ok(None)` when it configured none, `Err` with a sentence when
-    /// its key cannot be opened.
-    pub async fn provider(
-        &self,
-        store: &dyn Store,
-        workspace_id: &str,
-    ) -> Result<Result<Option<Provider>, String>, Error> {
+    /// The workspace's provider, ready to call, or why there is none.
+    pub async fn provider(&self, store: &dyn Store, workspace_id: &str) -> Result<Lookup, Error> {
         let Some(settings) = store.ai_settings(workspace_id).await? else {
-            return Ok(Ok(None));
+            return Ok(Lookup::NotConfigured);
         };
         let api_key = match (&settings.api_key_sealed, &self.options.key_opener) {
             (None, _) => None,
             (Some(sealed), Some(opener)) => match (opener.0)(sealed) {
                 Ok(key) => Some(key),
                 Err(e) => {
-                    return Ok(Err(format!(
+                    return Ok(Lookup::Unusable(format!(
                         "the AI provider's API key cannot be opened: {e}"
                     )))
                 }
             },
-            (Some(_), None) => return Ok(Err("no key opener: the API key cannot be used".into())),
+            (Some(_), None) => {
+                return Ok(Lookup::Unusable(
+                    "no key opener: the API key cannot be used".into(),
+                ))
+            }
         };
         let mut provider = ProviderSettings::new(settings.base_url.clone(), settings.model.clone());
         provider.api_key = api_key;
@@ -89,7 +97,7 @@ impl AiService {
         provider.timeout = Duration::from_millis(settings.timeout_ms.max(1) as u64);
         provider.max_tokens = settings.max_tokens.clamp(1, u32::MAX as i64) as u32;
         provider.transcription_model = settings.transcription_model.clone();
-        Ok(Ok(Some(Provider { settings, provider })))
+        Ok(Lookup::Ready(Box::new(Provider { settings, provider })))
     }
 
     /// The workspace's knowledge index, built from the store when missing.
@@ -101,11 +109,7 @@ impl AiService {
         let items = rows
             .into_iter()
             .map(|r| Item {
-                kind: match r.kind.as_str() {
-                    "product" => ItemKind::Product,
-                    "faq" => ItemKind::Faq,
-                    _ => ItemKind::Document,
-                },
+                kind: ItemKind::from_stored(&r.kind),
                 title: r.title,
                 text: r.text,
                 source: r.source,
@@ -131,19 +135,10 @@ impl AiService {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The path of a stored inbound media file named in a message's payload: `file` is either
-    /// `{"path": <relative to the data directory>}` or an absolute path.
+    /// The stored inbound media file named in a message's payload (`file.path`, relative to
+    /// the data directory, as every channel stores it).
     pub fn media_path(&self, payload: &serde_json::Value) -> Option<PathBuf> {
-        let file = payload.get("file")?;
-        let path = file
-            .get("path")
-            .and_then(|p| p.as_str())
-            .or_else(|| file.as_str())?;
-        let path = PathBuf::from(path);
-        if path.is_absolute() {
-            Some(path)
-        } else {
-            Some(self.options.data_dir.as_ref()?.join(path))
-        }
+        let path = payload.get("file")?.get("path")?.as_str()?;
+        Some(self.options.data_dir.as_ref()?.join(path))
     }
 }

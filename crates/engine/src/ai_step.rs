@@ -12,6 +12,7 @@
 //! answers it, the others stand down; the check and the send happen in one transaction, so
 //! nothing the contact or an agent sent before that commit is talked over.
 
+use crate::ai_service::Lookup;
 use crate::executor::{self, Burst, Execution};
 use crate::media;
 use crate::{Error, Inner};
@@ -54,15 +55,6 @@ pub(crate) enum Prepared {
         error: String,
         detail: Value,
     },
-}
-
-/// Speaks for a message in the history: its text, or what kind of message it was.
-fn described(m: &Message) -> String {
-    if m.text.trim().is_empty() {
-        format!("[{}]", m.message_type)
-    } else {
-        m.text.clone()
-    }
 }
 
 /// The first half, for a due `ai` step (`None`: the run moved on, the timer is obsolete).
@@ -110,14 +102,14 @@ pub(crate) async fn prepare(inner: &Inner, due: &DueStep) -> Result<Option<Prepa
         .provider(inner.store.as_ref(), &run.workspace_id)
         .await?
     {
-        Err(e) => return failed("failed", e),
-        Ok(None) => {
+        Lookup::Unusable(e) => return failed("failed", e),
+        Lookup::NotConfigured => {
             return failed(
                 "not_configured",
                 "no AI provider is configured for this workspace (PUT /api/v1/workspace/ai)".into(),
             )
         }
-        Ok(Some(p)) => p,
+        Lookup::Ready(p) => p,
     };
     if provider.settings.credits.is_some_and(|c| c <= 0) {
         return failed("no_credits", "the workspace has no AI credits left".into());
@@ -145,7 +137,7 @@ pub(crate) async fn prepare(inner: &Inner, due: &DueStep) -> Result<Option<Prepa
             } else {
                 Speaker::Business
             },
-            text: described(m),
+            text: media::described(m),
         })
         .collect();
     let mut current = Vec::new();

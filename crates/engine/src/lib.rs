@@ -258,9 +258,46 @@ impl Engine {
         self.inner.cache.invalidate(workspace_id);
     }
 
-    /// Forgets a workspace's knowledge index after its knowledge files changed.
-    pub fn knowledge_changed(&self, workspace_id: &str) {
+    /// Stores the items of a knowledge file (replacing the file's earlier items) and rebuilds
+    /// the workspace's index on its next use.
+    pub async fn replace_knowledge_file(
+        &self,
+        workspace_id: &str,
+        file_name: &str,
+        file_kind: &str,
+        items: &[waflow_knowledge::Item],
+    ) -> Result<waflow_store::KnowledgeFile, Error> {
+        let rows: Vec<waflow_store::KnowledgeRow> = items
+            .iter()
+            .map(|i| waflow_store::KnowledgeRow {
+                kind: i.kind.as_str().to_string(),
+                title: i.title.clone(),
+                text: i.text.clone(),
+                source: i.source.clone(),
+            })
+            .collect();
+        let file = self
+            .inner
+            .store
+            .replace_knowledge_file(workspace_id, file_name, file_kind, &rows)
+            .await?;
         self.inner.ai.knowledge_changed(workspace_id);
+        Ok(file)
+    }
+
+    /// Deletes a knowledge file's items (`NotFound` if there is none) and rebuilds the index on
+    /// its next use.
+    pub async fn delete_knowledge_file(
+        &self,
+        workspace_id: &str,
+        file_name: &str,
+    ) -> Result<(), Error> {
+        self.inner
+            .store
+            .delete_knowledge_file(workspace_id, file_name)
+            .await?;
+        self.inner.ai.knowledge_changed(workspace_id);
+        Ok(())
     }
 
     /// The workspace's knowledge items most relevant to `query`, best first (what an AI reply

@@ -26,12 +26,7 @@ pub(crate) async fn parts(
     let mut parts = Vec::new();
     let kind = m.message_type.as_str();
     if !matches!(kind, "image" | "sticker" | "audio" | "document") {
-        let text = if caption.is_empty() {
-            format!("[{kind}]")
-        } else {
-            caption.to_string()
-        };
-        return (vec![Part::Text(text)], None);
+        return (vec![Part::Text(described(m))], None);
     }
     let mime = payload["file"]["mime_type"]
         .as_str()
@@ -124,6 +119,16 @@ pub(crate) async fn parts(
         parts.push(Part::Text(caption.to_string()));
     }
     (parts, Some(note))
+}
+
+/// A message as text: its text (or caption), else what kind of message it was (`[location]`).
+pub(crate) fn described(m: &Message) -> String {
+    let text = m.text.trim();
+    if text.is_empty() {
+        format!("[{}]", m.message_type)
+    } else {
+        text.to_string()
+    }
 }
 
 /// A file name the transcription endpoint recognises by extension.

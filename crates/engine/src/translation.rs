@@ -7,6 +7,7 @@
 //! **Invariant:** translation never stops a reply: without a provider, with an undetectable
 //! language or a failed call, the original text is sent and the log says why.
 
+use crate::ai_service::Lookup;
 use crate::{Error, Inner};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -162,9 +163,11 @@ pub(crate) async fn prepare(inner: &Inner, due: &DueStep) -> Result<Option<Trans
         .provider(inner.store.as_ref(), &run.workspace_id)
         .await?
     {
-        Ok(Some(p)) => p,
-        Ok(None) => return original("no AI provider is configured for translation".into()),
-        Err(e) => return original(e),
+        Lookup::Ready(p) => p,
+        Lookup::NotConfigured => {
+            return original("no AI provider is configured for translation".into())
+        }
+        Lookup::Unusable(e) => return original(e),
     };
     let text_language = match &provider.settings.language {
         Some(l) => l.as_str(),

@@ -1,16 +1,17 @@
 //! Under a burst of inbound messages, the sender hands each queued reply to the channel exactly
 //! once, while its delivery results ride in the intake's transactions.
 
+mod common;
+
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use waflow_channels::{Channel, Channels, Outgoing, Receipt, SendError};
-use waflow_domain::{MessageType, PhoneNumber, WorkflowDocument};
+use waflow_domain::{MessageType, PhoneNumber};
 use waflow_engine::clock::SystemClock;
 use waflow_engine::{Engine, InboundRequest};
-use waflow_store::{Store, WorkflowWrite};
-use waflow_store_sqlite::{Durability, SqliteStore};
+use waflow_store::Store;
 
 /// A sandbox-kind channel that counts how often each message is handed to it.
 #[derive(Default)]
@@ -40,26 +41,8 @@ impl Channel for CountingChannel {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_reply_is_sent_once_under_a_burst() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("t.db"), Durability::Normal)
-        .await
-        .unwrap();
-    let ws = store.ensure_default_workspace().await.unwrap();
-    let number = store.numbers(&ws.id).await.unwrap().remove(0);
-    let doc = WorkflowDocument::parse(&serde_json::json!({
-        "name": "Echo", "trigger": {"type": "message_received"},
-        "steps": [{"type": "send_text", "text": "re: {{message.text}}"}]
-    }))
-    .unwrap();
-    let write = WorkflowWrite {
-        name: doc.name.clone(),
-        active: true,
-        priority: doc.priority,
-        trigger_type: doc.trigger.kind().into(),
-        phrase_key: None,
-        scope_number_id: None,
-        document: doc.to_value(),
-    };
-    store.insert_workflow(&ws.id, &write).await.unwrap();
+    let (store, ws, number) =
+        common::store_with_workflow(dir.path(), common::echo_workflow()).await;
 
     let channel = Arc::new(CountingChannel::default());
     let mut channels = Channels::default();

@@ -2,42 +2,20 @@
 //! conversation as the business's own, once, and counts as a person's reply for the AI step's
 //! pre-send check; it starts no workflow.
 
+mod common;
+
 use std::sync::Arc;
 use waflow_channels::Channels;
-use waflow_domain::{MessageType, PhoneNumber, WorkflowDocument};
+use waflow_domain::{MessageType, PhoneNumber};
 use waflow_engine::clock::SystemClock;
 use waflow_engine::{Engine, InboundRequest, SentElsewhere};
-use waflow_store::{Store, WorkflowWrite};
-use waflow_store_sqlite::{Durability, SqliteStore};
+use waflow_store::Store;
 
 #[tokio::test]
 async fn a_message_from_the_phone_is_the_business_reply_stored_once() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("t.db"), Durability::Normal)
-        .await
-        .unwrap();
-    let ws = store.ensure_default_workspace().await.unwrap();
-    let number = store.numbers(&ws.id).await.unwrap().remove(0);
-    let doc = WorkflowDocument::parse(&serde_json::json!({
-        "name": "Echo", "trigger": {"type": "message_received"},
-        "steps": [{"type": "send_text", "text": "re: {{message.text}}"}]
-    }))
-    .unwrap();
-    store
-        .insert_workflow(
-            &ws.id,
-            &WorkflowWrite {
-                name: doc.name.clone(),
-                active: true,
-                priority: doc.priority,
-                trigger_type: doc.trigger.kind().into(),
-                phrase_key: None,
-                scope_number_id: None,
-                document: doc.to_value(),
-            },
-        )
-        .await
-        .unwrap();
+    let (store, ws, number) =
+        common::store_with_workflow(dir.path(), common::echo_workflow()).await;
     let store: Arc<dyn Store> = Arc::new(store);
     let engine = Engine::start(store.clone(), Arc::new(SystemClock), Channels::builtin());
     let phone = PhoneNumber::parse("+393331280001").unwrap();

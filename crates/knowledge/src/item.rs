@@ -14,6 +14,26 @@ pub enum ItemKind {
     Document,
 }
 
+impl ItemKind {
+    /// The kind's name, as stored and as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Product => "product",
+            Self::Faq => "faq",
+            Self::Document => "document",
+        }
+    }
+
+    /// The kind named `name` (anything unknown reads as a document).
+    pub fn from_stored(name: &str) -> Self {
+        match name {
+            "product" => Self::Product,
+            "faq" => Self::Faq,
+            _ => Self::Document,
+        }
+    }
+}
+
 /// One piece of knowledge, as it goes into a prompt (`title`, then `text`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {

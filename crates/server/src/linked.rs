@@ -445,8 +445,13 @@ async fn take_message(
                 .and(tokio::fs::write(&path, &bytes).await);
             match saved {
                 Ok(()) => {
-                    map.insert("file".into(), json!(path.display().to_string()));
-                    map.insert("size".into(), json!(bytes.len()));
+                    // The Cloud API's shape: the path relative to the data directory.
+                    let relative = format!("media/{}/{name}", number.id);
+                    let mime = map.get("mime_type").cloned().unwrap_or(Value::Null);
+                    map.insert(
+                        "file".into(),
+                        json!({"path": relative, "size": bytes.len(), "mime_type": mime}),
+                    );
                 }
                 Err(e) => {
                     map.insert("media_error".into(), json!(e.to_string()));

@@ -15,17 +15,15 @@
 //! (`{"error":{"message","type","code"}}`); a delayed answer never holds up other requests;
 //! the server stops when the [`FakeAi`] is dropped.
 
+use crate::server::{answer, serve, Serving};
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 /// The largest request body read (images travel inline as base64).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -106,44 +104,23 @@ struct Inner {
     next_id: u64,
 }
 
-struct Shared {
-    base_url: String,
-    // A std mutex: it is never held across an await.
-    inner: Mutex<Inner>,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
+type Shared = crate::server::Shared<Inner>;
 
 /// A fake OpenAI-compatible AI provider on `127.0.0.1`, for tests of the AI client and of the
 /// AI steps of workflows.
 pub struct FakeAi {
     shared: Arc<Shared>,
-    server: JoinHandle<()>,
+    _server: Serving,
 }
 
 impl FakeAi {
     /// Starts the server on a free port of `127.0.0.1`.
     pub async fn start() -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        let shared = Arc::new(Shared {
-            base_url: format!("http://{address}/v1"),
-            inner: Mutex::new(Inner::default()),
-        });
-        let app = Router::new()
-            .fallback(handle)
-            .with_state(Arc::clone(&shared));
-        let server = tokio::spawn(async move {
-            // The server only ends with an I/O error or when the task is aborted on drop.
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Self { shared, server })
+        let (shared, server) = serve("/v1", handle).await?;
+        Ok(Self {
+            shared,
+            _server: server,
+        })
     }
 
     /// The provider's base URL, `http://127.0.0.1:PORT/v1`, to give an AI client.
@@ -241,17 +218,6 @@ impl FakeAi {
     pub fn clear(&self) {
         self.shared.lock().requests.clear();
     }
-}
-
-impl Drop for FakeAi {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-fn answer(status: u16, body: Value) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(body)).into_response()
 }
 
 fn invalid(message: &str) -> Response {

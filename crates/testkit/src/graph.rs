@@ -16,18 +16,16 @@
 //! [`FakeGraph::require_token`] is called), refused with Meta's code 190 otherwise; errors use
 //! Meta's error JSON shape. The server stops when the [`FakeGraph`] is dropped.
 
+use crate::server::{answer, serve, Serving};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 /// How many templates one page of `message_templates` holds.
 pub const TEMPLATES_PER_PAGE: usize = 2;
@@ -77,42 +75,22 @@ struct Inner {
     next_id: u64,
 }
 
-struct Shared {
-    base_url: String,
-    inner: Mutex<Inner>,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
+type Shared = crate::server::Shared<Inner>;
 
 /// A fake of Meta's Graph API on `127.0.0.1`, for tests of the Cloud API channel.
 pub struct FakeGraph {
     shared: Arc<Shared>,
-    server: JoinHandle<()>,
+    _server: Serving,
 }
 
 impl FakeGraph {
     /// Starts the server on a free port of `127.0.0.1`.
     pub async fn start() -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        let shared = Arc::new(Shared {
-            base_url: format!("http://{address}"),
-            inner: Mutex::new(Inner::default()),
-        });
-        let app = Router::new()
-            .fallback(handle)
-            .with_state(Arc::clone(&shared));
-        let server = tokio::spawn(async move {
-            // The server only ends with an I/O error or when the task is aborted on drop.
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Self { shared, server })
+        let (shared, server) = serve("", handle).await?;
+        Ok(Self {
+            shared,
+            _server: server,
+        })
     }
 
     /// The server's base URL, `http://127.0.0.1:PORT`, to give a Graph client.
@@ -189,17 +167,6 @@ impl FakeGraph {
     pub fn sent_with_times(&self) -> Vec<(std::time::Instant, Value)> {
         self.shared.lock().sent.clone()
     }
-}
-
-impl Drop for FakeGraph {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-fn answer(status: u16, body: Value) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(body)).into_response()
 }
 
 fn invalid(message: &str) -> Response {

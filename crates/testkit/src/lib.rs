@@ -9,6 +9,7 @@
 
 pub mod ai;
 pub mod graph;
+mod server;
 
 pub use ai::{openai_error, AiRequest, FakeAi};
 pub use graph::{FakeGraph, RecordedRequest};

@@ -11,7 +11,7 @@ use axum::Json;
 use chrono::Utc;
 use serde_json::{json, Value};
 use waflow_domain::parse::{Obj, Path};
-use waflow_store::{AiSettings, KnowledgeRow};
+use waflow_store::AiSettings;
 
 /// How credits are counted, as the API states it.
 fn credits_formula() -> String {
@@ -273,26 +273,11 @@ pub async fn upload(
             format!("{name} holds no product or text"),
         ));
     }
-    let rows: Vec<KnowledgeRow> = imported
-        .iter()
-        .map(|i| KnowledgeRow {
-            kind: match i.kind {
-                waflow_knowledge::ItemKind::Product => "product",
-                waflow_knowledge::ItemKind::Faq => "faq",
-                waflow_knowledge::ItemKind::Document => "document",
-            }
-            .into(),
-            title: i.title.clone(),
-            text: i.text.clone(),
-            source: i.source.clone(),
-        })
-        .collect();
     let file = state
-        .store
-        .replace_knowledge_file(&caller.workspace_id, &name, kind, &rows)
+        .engine
+        .replace_knowledge_file(&caller.workspace_id, &name, kind, &imported)
         .await?;
-    state.engine.knowledge_changed(&caller.workspace_id);
-    let sample: Vec<&str> = rows.iter().take(3).map(|r| r.title.as_str()).collect();
+    let sample: Vec<&str> = imported.iter().take(3).map(|i| i.title.as_str()).collect();
     Ok((
         StatusCode::CREATED,
         Json(json!({"file": file, "sample": sample})),
@@ -313,14 +298,15 @@ pub async fn remove(
     UrlPath(name): UrlPath<String>,
 ) -> ApiResult<StatusCode> {
     state
-        .store
+        .engine
         .delete_knowledge_file(&caller.workspace_id, &name)
         .await
         .map_err(|e| match e {
-            waflow_store::Error::NotFound { .. } => ApiError::not_found("knowledge file", &name),
+            waflow_engine::Error::Store(waflow_store::Error::NotFound { .. }) => {
+                ApiError::not_found("knowledge file", &name)
+            }
             other => other.into(),
         })?;
-    state.engine.knowledge_changed(&caller.workspace_id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -71,6 +71,15 @@ fn content_text(message: &Value) -> String {
     }
 }
 
+/// The last message of the `i`th chat request the provider received: what was being answered.
+fn answered(ai: &FakeAi, i: usize) -> Value {
+    ai.chat_requests()[i]["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
 /// Log entries of kind `ai` with this outcome.
 async fn ai_logs(app: &TestApp, outcome: &str) -> Vec<Value> {
     app.logs("kind=ai&limit=200")
@@ -231,8 +240,7 @@ async fn three_messages_within_one_second_get_one_reply() {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert_eq!(app.outbox().await.len(), 1, "one reply, not three");
     assert_eq!(ai.chat_count(), 1, "one generation");
-    let req = &ai.chat_requests()[0];
-    let last = req["messages"].as_array().unwrap().last().unwrap().clone();
+    let last = answered(&ai, 0);
     let asked = content_text(&last);
     for text in ["Ciao", "vorrei sapere", "se avete le scarpe da trail in 42"] {
         assert!(asked.contains(text), "{asked}");
@@ -339,12 +347,7 @@ async fn an_agent_reply_during_generation_cancels_the_send() {
     let summary = avoided[0]["summary"].as_str().unwrap();
     assert!(summary.contains("an agent replied"), "{summary}");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let texts: Vec<String> = app
-        .outbox()
-        .await
-        .iter()
-        .map(|m| m["text"].as_str().unwrap().to_string())
-        .collect();
+    let texts = app.outbox_texts().await;
     assert_eq!(
         texts,
         ["Ciao, sono Marta: controllo subito il tuo ordine."],
@@ -508,8 +511,7 @@ async fn images_voice_messages_and_pdfs_reach_the_model() {
         "type": "image", "image": {"caption": "Che modello è questo?", "mime_type": "image/jpeg", "id": "5550001"}})]))
         .await;
     sent(1).await;
-    let req = ai.chat_requests()[0].clone();
-    let last = req["messages"].as_array().unwrap().last().unwrap().clone();
+    let last = answered(&ai, 0);
     let parts = last["content"].as_array().expect("parts");
     let image = parts
         .iter()
@@ -536,8 +538,7 @@ async fn images_voice_messages_and_pdfs_reach_the_model() {
         .unwrap();
     assert_eq!(transcription.body["model"], "whisper-1");
     assert_eq!(transcription.body["file"]["size"], 3_000);
-    let req = ai.chat_requests()[1].clone();
-    let last = req["messages"].as_array().unwrap().last().unwrap().clone();
+    let last = answered(&ai, 1);
     assert!(
         content_text(&last).contains("Vorrei cambiare la taglia del mio ordine"),
         "{last}"
@@ -548,8 +549,7 @@ async fn images_voice_messages_and_pdfs_reach_the_model() {
         "type": "document", "document": {"filename": "condizioni.pdf", "mime_type": "application/pdf", "id": "5550003"}})]))
         .await;
     sent(3).await;
-    let req = ai.chat_requests()[2].clone();
-    let last = req["messages"].as_array().unwrap().last().unwrap().clone();
+    let last = answered(&ai, 2);
     assert!(
         content_text(&last).contains("Il reso e gratuito entro 30 giorni dalla consegna."),
         "{last}"

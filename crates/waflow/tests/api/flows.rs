@@ -254,12 +254,7 @@ async fn a_contact_removed_from_all_runs_gets_nothing_more_from_them() {
     app.running.engine.run_due_steps().await.unwrap();
     app.inject("+393331230009", "Mario").await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let texts: Vec<String> = app
-        .outbox()
-        .await
-        .iter()
-        .map(|m| m["text"].as_str().unwrap().to_string())
-        .collect();
+    let texts = app.outbox_texts().await;
     assert_eq!(texts, ["Come ti chiami?"], "no delayed message, no thanks");
     let missing = app
         .request(

@@ -169,6 +169,15 @@ impl TestApp {
         r.body["data"].as_array().cloned().unwrap_or_default()
     }
 
+    /// The texts of every message sent from the sandbox number so far, oldest first.
+    pub async fn outbox_texts(&self) -> Vec<String> {
+        self.outbox()
+            .await
+            .iter()
+            .map(|m| m["text"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
     /// The texts sent to one phone, oldest first.
     pub async fn texts_to(&self, contact_id: &str) -> Vec<String> {
         self.outbox()
@@ -228,11 +237,7 @@ pub async fn replies(app: &TestApp, n: usize) -> Vec<String> {
         "expected {n} replies, got {:?}",
         app.outbox().await
     );
-    app.outbox()
-        .await
-        .iter()
-        .map(|m| m["text"].as_str().unwrap().to_string())
-        .collect()
+    app.outbox_texts().await
 }
 
 /// Serves `router` on 127.0.0.1 at a free port (a stand-in for another system); its base URL.

@@ -99,12 +99,7 @@ async fn a_draft_is_edited_without_touching_the_live_version_then_published() {
     let again = app.post(&format!("{base}/publish"), json!({})).await;
     assert_eq!(again.status, reqwest::StatusCode::CONFLICT);
     app.inject("+393331270002", "ciao").await;
-    let texts: Vec<String> = app
-        .outbox()
-        .await
-        .iter()
-        .map(|m| m["text"].as_str().unwrap().to_string())
-        .collect();
+    let texts = app.outbox_texts().await;
     assert_eq!(texts, ["Ciao! (v1)", "Ciao! (v2)"]);
 
     let versions = app.get(&format!("{base}/versions")).await;
