@@ -2,9 +2,16 @@
 //! built-in `sandbox` channel.
 //!
 //! **Invariant:** only a channel implementation knows its provider's wire format; the engine sees
-//! [`Outgoing`] and [`Receipt`] only. A channel's `send` may be called again for the same message
-//! after a crash (the outbox is at-least-once towards the provider), so implementations use the
-//! waflow message id as their idempotency key where the provider allows one.
+//! [`Outgoing`] and [`Receipt`] only.
+//!
+//! Sending is two calls: [`Channel::admit`] waits for the number's governor (rate cap, pacing,
+//! quotas) and touches no provider; [`Channel::send`] is the provider call. Between the two the
+//! sender records durably that the attempt starts (unless the channel is
+//! [`Channel::idempotent`]), so a message whose attempt began before a crash is never sent again
+//! blindly: it becomes `uncertain` and is reconciled by the provider's own echo —
+//! [`Channel::send`] hands the provider waflow's message id where it can carry one (the Cloud
+//! API's `biz_opaque_callback_data`), or chooses the provider's message id in advance
+//! ([`Channel::chosen_id`], linked devices).
 
 pub mod cloud_api;
 mod sandbox;
@@ -45,6 +52,10 @@ pub enum SendError {
     /// Permanent (invalid recipient, policy): the message is marked failed.
     #[error("permanent failure: {0}")]
     Permanent(String),
+    /// The request left but its outcome is unknown (a timeout or a connection lost after
+    /// sending): the provider may have acted on it, so it is not sent again blindly.
+    #[error("outcome unknown: {0}")]
+    Uncertain(String),
     /// Not sent yet by the channel's own pacing or quota: the message stays queued until
     /// `retry_after` has passed. Not a failure; attempts are not counted.
     #[error("deferred: {reason}")]
@@ -64,7 +75,28 @@ pub trait Channel: Send + Sync + 'static {
     fn service_window(&self) -> Option<std::time::Duration> {
         None
     }
-    /// Delivers one message.
+    /// Whether sending the same message twice is harmless (the provider dedupes by waflow's
+    /// message id, as the sandbox does): then the sender journals no attempt for it.
+    fn idempotent(&self) -> bool {
+        false
+    }
+    /// How many conversations of one number may have a message in flight at once (waiting for
+    /// the governor or for the provider's answer).
+    fn max_in_flight(&self, _number_id: &str) -> usize {
+        64
+    }
+    /// Waits until the number's governor lets `message` go (rate cap), or answers
+    /// [`SendError::Deferred`] (pacing, quotas: try later) or a permanent refusal (content that
+    /// can never be sent). Touches no provider: a message only admitted was not sent.
+    async fn admit(&self, _message: &Outgoing) -> Result<(), SendError> {
+        Ok(())
+    }
+    /// The provider's id `message` will be sent with, when the channel chooses it before
+    /// sending (so that an interrupted attempt can be recognised by it later).
+    fn chosen_id(&self, _message: &Outgoing) -> Option<String> {
+        None
+    }
+    /// Delivers one admitted message: the provider call, nothing else.
     async fn send(&self, message: &Outgoing) -> Result<Receipt, SendError>;
 }
 

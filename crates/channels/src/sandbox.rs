@@ -17,6 +17,14 @@ impl Channel for SandboxChannel {
         "sandbox"
     }
 
+    fn idempotent(&self) -> bool {
+        true
+    }
+
+    fn max_in_flight(&self, _number_id: &str) -> usize {
+        4096
+    }
+
     async fn send(&self, message: &Outgoing) -> Result<Receipt, SendError> {
         Ok(Receipt {
             channel_message_id: format!("sandbox.{}", message.message_id),

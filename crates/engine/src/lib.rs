@@ -59,6 +59,13 @@ pub(crate) struct Inner {
     pub intake: mpsc::Sender<intake::IntakeJob>,
     pub sender_wake: Notify,
     pub pending: sender::PendingDeliveries,
+    /// Commits send attempts before their provider calls.
+    pub journal: sender::journal::Journal,
+    /// Held while the outbox is read and chains are started (the sender's loop and
+    /// [`Engine::deliver_outbox`] never dispatch the same message twice).
+    pub dispatching: tokio::sync::Mutex<()>,
+    /// `true` once the engine is stopping: no new send starts, no intake is accepted.
+    pub stop: tokio::sync::watch::Sender<bool>,
     pub worker_wake: Notify,
     /// Set when intake scheduled a timer since the worker was last woken.
     pub timers_added: std::sync::atomic::AtomicBool,
@@ -168,6 +175,14 @@ pub struct SentElsewhere {
     pub payload: Option<serde_json::Value>,
 }
 
+/// What [`Engine::shutdown`] left undone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Conversations whose send had not finished by the deadline (their messages will be
+    /// `uncertain` at the next start if the provider call had begun).
+    pub unfinished_sends: usize,
+}
+
 /// A handle to the running engine.
 #[derive(Clone)]
 pub struct Engine {
@@ -188,7 +203,11 @@ impl Engine {
         options: EngineOptions,
     ) -> Self {
         let (tx, rx) = mpsc::channel(4096);
+        let (journal, journal_rx) = sender::journal::Journal::new();
         let inner = Arc::new(Inner {
+            journal,
+            dispatching: tokio::sync::Mutex::new(()),
+            stop: tokio::sync::watch::Sender::new(false),
             store,
             clock,
             channels,
@@ -210,6 +229,7 @@ impl Engine {
         });
         tokio::spawn(intake::intake_loop(inner.clone(), rx));
         tokio::spawn(timers::timer_loop(inner.clone()));
+        tokio::spawn(sender::journal::journal_loop(inner.clone(), journal_rx));
         tokio::spawn(sender::sender_loop(inner.clone()));
         tokio::spawn(date_triggers::date_loop(inner.clone()));
         tokio::spawn(retention_loop(inner.clone()));
@@ -231,6 +251,12 @@ impl Engine {
         &self,
         requests: Vec<InboundRequest>,
     ) -> Vec<Result<IntakeOutcome, Error>> {
+        if self.is_stopping() {
+            return requests
+                .iter()
+                .map(|_| Err(Error::Unavailable("waflow is shutting down".into())))
+                .collect();
+        }
         let mut waiting = Vec::with_capacity(requests.len());
         for request in requests {
             let (reply, rx) = oneshot::channel();
@@ -460,11 +486,46 @@ impl Engine {
         run_retention(&self.inner).await
     }
 
+    /// Stops the engine gracefully: no new intake and no new send from now on; sends in flight
+    /// finish (or, past `timeout`, are left `sending`, to be found `uncertain` at the next
+    /// start); their results and the pending counters are committed.
+    pub async fn shutdown(&self, timeout: std::time::Duration) -> ShutdownReport {
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.inner.stop.send_replace(true);
+        let unfinished = sender::drain(&self.inner, deadline).await;
+        if let Err(e) = self.flush_counters().await {
+            tracing::error!(error = %e, "writing the last counters failed");
+        }
+        ShutdownReport {
+            unfinished_sends: unfinished,
+        }
+    }
+
+    /// Whether [`Self::shutdown`] was called.
+    pub fn is_stopping(&self) -> bool {
+        *self.inner.stop.borrow()
+    }
+
     /// Delivers one batch from the outbox (the sender does this continuously); for tests and tools.
     pub async fn deliver_outbox(&self) -> Result<usize, Error> {
         let n = sender::deliver(&self.inner).await?;
         sender::flush(&self.inner).await?;
         Ok(n)
+    }
+
+    /// Queues an `uncertain` or `failed` outbound message again, at once (the user chose to).
+    pub async fn resend(
+        &self,
+        workspace_id: &str,
+        message_id: &str,
+    ) -> Result<waflow_store::Message, Error> {
+        let message = self
+            .inner
+            .store
+            .resend(workspace_id, message_id, self.inner.clock.now())
+            .await?;
+        self.inner.sender_wake.notify_one();
+        Ok(message)
     }
 
     /// Queues a message written by an agent or an API client in the outbox.

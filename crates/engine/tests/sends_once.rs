@@ -80,7 +80,7 @@ async fn every_reply_is_sent_once_under_a_burst() {
     let mut drained = false;
     for _ in 0..200 {
         let queued = store
-            .outbox(chrono::Utc::now() + chrono::Duration::hours(1), 10)
+            .outbox(chrono::Utc::now() + chrono::Duration::hours(1), 10, &[])
             .await
             .unwrap();
         if queued.is_empty() {

@@ -2,7 +2,8 @@
 //! paced by the [`Governor`].
 //!
 //! **Invariant:** a number that is not connected defers its messages (they stay queued in the
-//! outbox and go when it reconnects); nothing is dropped for being offline.
+//! outbox and go when it reconnects); nothing is dropped for being offline. Every attempt of a
+//! message carries the same WhatsApp id ([`whatsapp_id_of`]), chosen before the first one.
 
 use crate::connection::WaConnection;
 use crate::governor::{Governor, Pacing};
@@ -61,36 +62,89 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// The WhatsApp message id a waflow message is sent with: WhatsApp Web's shape ("3EB0" and 18
+/// upper-case hex digits) from a hash of waflow's id, so that every attempt of one message
+/// carries the same id and a receipt names the message even if the attempt's answer was lost.
+pub fn whatsapp_id_of(message_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(message_id.as_bytes());
+    format!("3EB0{}", hex::encode_upper(&hash[..9]))
+}
+
 #[async_trait]
 impl Channel for LinkedDeviceChannel {
     fn kind(&self) -> &'static str {
         "linked_device"
     }
 
-    async fn send(&self, message: &Outgoing) -> Result<Receipt, SendError> {
+    fn max_in_flight(&self, _number_id: &str) -> usize {
+        // A person sends one message at a time; the governor spaces them.
+        4
+    }
+
+    async fn admit(&self, message: &Outgoing) -> Result<(), SendError> {
         let Some(line) = self.line(&message.number_id) else {
-            return Err(SendError::Deferred {
-                reason: "the linked number is not running (paired? reconnect it)".into(),
-                retry_after: Duration::from_secs(60),
-            });
+            return Err(not_running());
         };
-        let to = chat_of(&message.to_phone);
-        let now = now_ms();
-        let what = plan(message, &to, i64::try_from(now).unwrap_or(i64::MAX))?;
         self.governor
             .admit(
                 &message.number_id,
-                now,
+                now_ms(),
                 line.linked_at_ms,
                 rand::random::<f64>(),
             )
             .map_err(|wait| SendError::Deferred {
                 reason: "paced by the send governor".into(),
                 retry_after: wait,
-            })?;
-        let id = line.connection.send(what, &to).await?;
+            })
+    }
+
+    fn chosen_id(&self, message: &Outgoing) -> Option<String> {
+        Some(whatsapp_id_of(&message.message_id))
+    }
+
+    async fn send(&self, message: &Outgoing) -> Result<Receipt, SendError> {
+        let Some(line) = self.line(&message.number_id) else {
+            return Err(not_running());
+        };
+        let to = chat_of(&message.to_phone);
+        let what = plan(message, &to, i64::try_from(now_ms()).unwrap_or(i64::MAX))?;
+        let id = line
+            .connection
+            .send(what, &to, &whatsapp_id_of(&message.message_id))
+            .await?;
         Ok(Receipt {
             channel_message_id: id,
         })
+    }
+}
+
+fn not_running() -> SendError {
+    SendError::Deferred {
+        reason: "the linked number is not running (paired? reconnect it)".into(),
+        retry_after: Duration::from_secs(60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_attempt_of_a_message_carries_the_same_whatsapp_shaped_id() {
+        let a = whatsapp_id_of("msg_0192a3b4-0000-7000-8000-000000000001");
+        assert_eq!(
+            a,
+            whatsapp_id_of("msg_0192a3b4-0000-7000-8000-000000000001")
+        );
+        assert_ne!(
+            a,
+            whatsapp_id_of("msg_0192a3b4-0000-7000-8000-000000000002")
+        );
+        assert_eq!(a.len(), 22);
+        assert!(a.starts_with("3EB0"));
+        assert!(a[4..]
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
     }
 }

@@ -143,8 +143,9 @@ impl WaConnection {
         self.bot.lock().await.as_ref().map(|b| b.client())
     }
 
-    /// Sends what [`crate::outbound::plan`] decided; returns WhatsApp's message id.
-    pub async fn send(&self, plan: Plan, to: &Jid) -> Result<String, SendError> {
+    /// Sends what [`crate::outbound::plan`] decided, with the message id `id` (chosen by the
+    /// caller, so that an interrupted send is recognisable by it); returns WhatsApp's message id.
+    pub async fn send(&self, plan: Plan, to: &Jid, id: &str) -> Result<String, SendError> {
         let client = self
             .client()
             .await
@@ -171,8 +172,9 @@ impl WaConnection {
                 filename,
             } => media_message(&client, kind, source, caption, filename).await?,
         };
+        let options = whatsapp_rust::send::SendOptions::default().with_message_id(id);
         client
-            .send_message(to.clone(), message)
+            .send_message_with_options(to.clone(), message, options)
             .await
             .map(|r| r.message_id)
             .map_err(|e| SendError::Retryable(format!("send: {e}")))

@@ -16,6 +16,7 @@ pub mod linked;
 mod openapi;
 mod routes;
 pub mod secrets;
+pub mod shutdown;
 mod token;
 
 use axum::extract::DefaultBodyLimit;
@@ -168,13 +169,36 @@ pub struct Running {
     pub engine: Engine,
     pub store: Arc<dyn Store>,
     pub task: tokio::task::JoinHandle<()>,
+    /// Set by [`Running::shutdown`]: writes are refused with 503.
+    pub draining: shutdown::Draining,
+    /// Ends HTTP service (after the connections in progress).
+    stop_http: tokio::sync::watch::Sender<bool>,
 }
 
-/// The API router.
-pub fn router(state: AppState) -> Router {
+impl Running {
+    /// Shuts down gracefully within about `timeout`: writes refused with 503 + `Retry-After`,
+    /// the engine's sends in flight finished or recorded, counters written, then HTTP stopped.
+    pub async fn shutdown(self, timeout: std::time::Duration) -> waflow_engine::ShutdownReport {
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.draining.start();
+        let report = self.engine.shutdown(timeout).await;
+        self.stop_http.send_replace(true);
+        if tokio::time::timeout_at(deadline, self.task).await.is_err() {
+            tracing::warn!("HTTP connections still open at the shutdown deadline; closing");
+        }
+        report
+    }
+}
+
+/// The API router; `draining` refuses writes with 503 while the server shuts down.
+pub fn router(state: AppState, draining: shutdown::Draining) -> Router {
     routes::router()
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            draining,
+            shutdown::refuse_while_draining,
+        ))
 }
 
 /// Opens the store, starts the engine and serves HTTP on `config.listen` until the process ends.
@@ -253,9 +277,17 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
     let addr = listener
         .local_addr()
         .map_err(|e| StartError(e.to_string()))?;
-    let app = router(state);
+    let draining = shutdown::Draining::default();
+    let app = router(state, draining.clone());
+    let (stop_http, mut stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        let stop = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
             tracing::error!(error = %e, "HTTP server stopped");
         }
     });
@@ -264,6 +296,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         engine,
         store,
         task,
+        draining,
+        stop_http,
     })
 }
 

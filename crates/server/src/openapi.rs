@@ -88,6 +88,8 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/api/v1/conversations/{id}", "conversations", "Read a conversation"),
     ("get", "/api/v1/conversations/{id}/messages", "conversations", "List a conversation's messages, oldest first"),
     ("post", "/api/v1/conversations/{id}/messages", "conversations", "Send a text, or rich `content` (buttons, list, media, template, reaction) checked against WhatsApp limits, as an agent or API client"),
+    ("get", "/api/v1/messages", "conversations", "List outbound messages in one state (`status=uncertain`: sends interrupted before the provider answered, with the reason)"),
+    ("post", "/api/v1/conversations/{id}/messages/{message_id}/resend", "conversations", "Send an uncertain or failed outbound message again (its delivery was interrupted or refused; WhatsApp may show it twice)"),
     ("get", "/api/v1/workflows", "workflows", "List workflows by priority (filters: search, active, trigger)"),
     ("post", "/api/v1/workflows", "workflows", "Create a workflow from a JSON or YAML document"),
     ("post", "/api/v1/workflows/bulk", "workflows", "Activate, deactivate or delete several workflows at once"),

@@ -1337,55 +1337,6 @@ impl Store for SqliteStore {
         Ok(next.map(convert::time))
     }
 
-    async fn outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>> {
-        #[allow(clippy::type_complexity)]
-        let rows: Vec<(String, String, String, String, String, String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT m.id, m.workspace_id, m.number_id, n.channel, k.phone, m.body, m.payload, m.attempts, c.last_message_at FROM messages m \
-             JOIN numbers n ON n.id = m.number_id JOIN contacts k ON k.id = m.contact_id \
-             LEFT JOIN conversations c ON c.id = m.conversation_id \
-             WHERE m.status = 'queued' AND m.next_attempt_at <= ? ORDER BY m.next_attempt_at, m.id LIMIT ?",
-        )
-        .bind(ms(now))
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await
-        .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    message_id,
-                    workspace_id,
-                    number_id,
-                    channel,
-                    to_phone,
-                    text,
-                    payload,
-                    attempts,
-                    last,
-                )| {
-                    OutboxItem {
-                        payload: payload.and_then(|p| serde_json::from_str(&p).ok()),
-                        last_inbound_at: last.map(convert::time),
-                        message_id,
-                        workspace_id,
-                        number_id,
-                        channel,
-                        to_phone,
-                        text,
-                        attempts,
-                    }
-                },
-            )
-            .collect())
-    }
-
-    async fn record_deliveries(&self, results: &[Delivery]) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        crate::apply::record_deliveries(&mut tx, results).await?;
-        tx.commit().await
-    }
-
     async fn insert_log(&self, entry: &LogEntry) -> Result<()> {
         let mut conn = self.writer.lock().await?;
         tx::insert_log(&mut conn, entry).await

@@ -2,68 +2,13 @@
 
 use crate::convert::{db, ms};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-use waflow_store::{new_id, Delivery, Error, Result, Writes};
+use waflow_store::{new_id, Error, Result, Writes};
 
 /// Rows per statement; 13 columns at most, well under SQLite's 32766 bound variables.
 const CHUNK: usize = 200;
 
 fn text<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Corrupt(e.to_string()))
-}
-
-/// Records the results of delivery attempts (see [`waflow_store::Store::record_deliveries`]).
-pub(crate) async fn record_deliveries(
-    conn: &mut SqliteConnection,
-    results: &[Delivery],
-) -> Result<()> {
-    let sent: Vec<(&String, &String, i64)> = results
-        .iter()
-        .filter_map(|r| match r {
-            Delivery::Sent {
-                message_id,
-                channel_message_id,
-                at,
-            } => Some((message_id, channel_message_id, ms(*at))),
-            _ => None,
-        })
-        .collect();
-    // One statement for all successful sends: the common case under load.
-    for chunk in sent.chunks(300) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("WITH d (id, cmid, at) AS (");
-        q.push_values(chunk, |mut b, (id, cmid, at)| {
-            b.push_bind(*id).push_bind(*cmid).push_bind(*at);
-        });
-        q.push(
-            ") UPDATE messages SET status = 'sent', channel_message_id = (SELECT cmid FROM d WHERE d.id = messages.id), \
-             sent_at = (SELECT at FROM d WHERE d.id = messages.id), attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM d) AND status = 'queued'",
-        );
-        q.build().execute(&mut *conn).await.map_err(db)?;
-    }
-    for r in results {
-        let q = match r {
-            Delivery::Sent { .. } => continue,
-            Delivery::Retry { message_id, error, next_attempt_at } => sqlx::query(
-                "UPDATE messages SET error = ?, next_attempt_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
-            )
-            .bind(error)
-            .bind(ms(*next_attempt_at))
-            .bind(message_id),
-            Delivery::Deferred { message_id, reason, next_attempt_at } => sqlx::query(
-                "UPDATE messages SET error = ?, next_attempt_at = ? WHERE id = ? AND status = 'queued'",
-            )
-            .bind(reason)
-            .bind(ms(*next_attempt_at))
-            .bind(message_id),
-            Delivery::Failed { message_id, error } => {
-                sqlx::query("UPDATE messages SET status = 'failed', error = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'")
-                    .bind(error)
-                    .bind(message_id)
-            }
-        };
-        q.execute(&mut *conn).await.map_err(db)?;
-    }
-    Ok(())
 }
 
 /// Writes `w` in the documented order (see [`Writes`]).
@@ -274,7 +219,7 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
             .await
             .map_err(db)?;
     }
-    record_deliveries(&mut *conn, &w.deliveries).await?;
+    crate::deliveries::record_deliveries(&mut *conn, &w.deliveries).await?;
     crate::ai::use_credits(&mut *conn, &w.credits_used).await?;
     crate::records::write_lists(&mut *conn, &w.contact_lists, at).await?;
     crate::records::apply_tickets(&mut *conn, &w.tickets, at).await?;

@@ -12,6 +12,7 @@ mod api;
 mod apply;
 mod checkpoint;
 mod convert;
+mod deliveries;
 mod records;
 mod tx;
 mod writer;

@@ -10,12 +10,14 @@
 //! ordering by id is ordering by creation and serves as a pagination cursor.
 
 mod ai;
+mod deliveries;
 mod error;
 mod models;
 mod records;
 mod traits;
 
 pub use ai::{AfterMessage, AiRecords, AiSettings, KnowledgeFile, KnowledgeRow};
+pub use deliveries::{Attempt, Deliveries, Interrupted};
 pub use error::{Error, Result};
 pub use models::*;
 pub use records::{Records, TicketFilter};

@@ -416,6 +416,11 @@ pub enum Delivery {
         message_id: String,
         error: String,
     },
+    /// The provider may or may not have it (no answer came): not sent again blindly.
+    Uncertain {
+        message_id: String,
+        reason: String,
+    },
     /// Held back by the channel's pacing or quota; not an attempt.
     Deferred {
         message_id: String,

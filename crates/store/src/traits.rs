@@ -74,7 +74,9 @@ pub trait Tx: Send {
 
 /// Everything waflow stores.
 #[async_trait]
-pub trait Store: crate::Records + crate::AiRecords + Send + Sync + 'static {
+pub trait Store:
+    crate::Records + crate::AiRecords + crate::Deliveries + Send + Sync + 'static
+{
     /// Opens a transaction for durable work.
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 
@@ -359,12 +361,6 @@ pub trait Store: crate::Records + crate::AiRecords + Send + Sync + 'static {
     ) -> Result<Vec<DueStep>>;
     /// When the earliest pending due step can be claimed (its due time, or the end of its lease).
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>>;
-
-    // Outbox.
-    /// Queued outbound messages ready to send at `now`, oldest first.
-    async fn outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>>;
-    /// Records the results of delivery attempts, all in one transaction.
-    async fn record_deliveries(&self, results: &[Delivery]) -> Result<()>;
 
     // Logs.
     async fn insert_log(&self, entry: &LogEntry) -> Result<()>;

@@ -67,8 +67,12 @@ struct Media {
 struct Inner {
     requests: Vec<RecordedRequest>,
     sent: Vec<(std::time::Instant, Value)>,
+    /// The `wamid` answered for each of `sent`, in the same order.
+    wamids: Vec<String>,
     failures: VecDeque<(u16, Value)>,
     delay: Option<Duration>,
+    /// Delays for one phone number id's requests, over `delay`.
+    delay_for: HashMap<String, Duration>,
     media: HashMap<String, Media>,
     templates: Vec<Value>,
     access_token: Option<String>,
@@ -138,6 +142,16 @@ impl FakeGraph {
         self.shared.lock().delay = delay;
     }
 
+    /// Delays the answers to requests naming `phone_number_id` (its sends) by `delay` instead
+    /// of the common delay; `None` goes back to the common delay.
+    pub fn set_delay_for(&self, phone_number_id: &str, delay: Option<Duration>) {
+        let mut inner = self.shared.lock();
+        match delay {
+            Some(d) => inner.delay_for.insert(phone_number_id.to_string(), d),
+            None => inner.delay_for.remove(phone_number_id),
+        };
+    }
+
     /// Refuses requests whose bearer token is not exactly `token` (Meta's code 190).
     pub fn require_token(&self, token: impl Into<String>) {
         self.shared.lock().access_token = Some(token.into());
@@ -161,6 +175,17 @@ impl FakeGraph {
     /// How many messages were accepted so far (cheap: nothing is copied).
     pub fn sent_count(&self) -> usize {
         self.shared.lock().sent.len()
+    }
+
+    /// The accepted messages with the `wamid` each was given, in order.
+    pub fn sent_with_wamids(&self) -> Vec<(String, Value)> {
+        let inner = self.shared.lock();
+        inner
+            .wamids
+            .iter()
+            .cloned()
+            .zip(inner.sent.iter().map(|(_, v)| v.clone()))
+            .collect()
     }
 
     /// The accepted messages with the moment each arrived, in order (for latency measurements).
@@ -199,12 +224,26 @@ async fn handle(
             authorization: authorization.clone(),
             body: parsed.clone(),
         });
-        inner.delay
+        let number = uri.path().trim_matches('/').split('/').nth(1).unwrap_or("");
+        inner.delay_for.get(number).copied().or(inner.delay)
     };
+    // Like Meta, the request is acted on when it arrives; the delay is the answer's way back
+    // (a caller that gives up waiting does not undo the send).
+    let answer = act(&shared, method, &uri, authorization, parsed, file);
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
+    answer
+}
 
+fn act(
+    shared: &Shared,
+    method: Method,
+    uri: &Uri,
+    authorization: Option<String>,
+    parsed: Option<Value>,
+    file: Option<(String, Vec<u8>)>,
+) -> Response {
     let token = authorization
         .as_deref()
         .and_then(|a| a.strip_prefix("Bearer "))
@@ -228,17 +267,17 @@ async fn handle(
     let path = uri.path().trim_matches('/').to_string();
     let segments: Vec<&str> = path.split('/').collect();
     match (method, segments.as_slice()) {
-        (Method::GET, ["media-bytes", id]) => media_bytes(&shared, id),
+        (Method::GET, ["media-bytes", id]) => media_bytes(shared, id),
         (Method::POST, [version, _, "messages"]) if version.starts_with('v') => {
-            messages(&shared, parsed)
+            messages(shared, parsed)
         }
         (Method::POST, [version, _, "media"]) if version.starts_with('v') => {
-            upload(&shared, parsed, file)
+            upload(shared, parsed, file)
         }
         (Method::GET, [version, waba, "message_templates"]) if version.starts_with('v') => {
-            templates(&shared, version, waba, uri.query())
+            templates(shared, version, waba, uri.query())
         }
-        (Method::GET, [version, id]) if version.starts_with('v') => media_info(&shared, id),
+        (Method::GET, [version, id]) if version.starts_with('v') => media_info(shared, id),
         _ => invalid("Unsupported request: no such endpoint on the fake Graph API"),
     }
 }
@@ -274,6 +313,7 @@ fn messages(shared: &Shared, body: Option<Value>) -> Response {
     inner.next_id += 1;
     let wamid = format!("wamid.FAKE{:016X}", inner.next_id);
     inner.sent.push((std::time::Instant::now(), body));
+    inner.wamids.push(wamid.clone());
     let wa_id: String = to.chars().filter(char::is_ascii_digit).collect();
     answer(
         200,

@@ -134,6 +134,10 @@ struct ServeArgs {
     /// The WebSocket address linked-device numbers connect to (default: WhatsApp Web's).
     #[arg(long, env = "WAFLOW_LINKED_DEVICE_URL")]
     linked_device_url: Option<String>,
+    /// On SIGTERM or SIGINT, wait at most this many seconds for the sends in flight before
+    /// exiting (new webhooks are answered 503 meanwhile).
+    #[arg(long, env = "WAFLOW_SHUTDOWN_TIMEOUT", default_value_t = 10)]
+    shutdown_timeout: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -155,6 +159,19 @@ enum TokenCommand {
         #[arg(long, default_value = "cli")]
         name: String,
     },
+}
+
+/// Waits for SIGTERM or SIGINT; names the one that came.
+async fn stop_signal() -> Result<&'static str, StartError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let listen =
+        |kind| signal(kind).map_err(|e| StartError(format!("cannot listen for signals: {e}")));
+    let mut term = listen(SignalKind::terminate())?;
+    let mut int = listen(SignalKind::interrupt())?;
+    Ok(tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    })
 }
 
 fn main() -> ExitCode {
@@ -208,10 +225,11 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             tracing::info!(%url, data_dir = %config.data_dir.display(), "waflow is ready");
             // Printed on stdout too, for scripts that start waflow and wait for it.
             println!("waflow listening on {url}");
-            tokio::select! {
-                _ = running.task => {}
-                _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
-            }
+            let timeout = std::time::Duration::from_secs(args.shutdown_timeout);
+            let signal = stop_signal().await?;
+            tracing::info!(signal, "shutting down");
+            let report = running.shutdown(timeout).await;
+            tracing::info!(unfinished_sends = report.unfinished_sends, "waflow stopped");
             Ok(())
         }
         Command::Token {

@@ -104,6 +104,9 @@ pub enum ErrorKind {
     Retryable,
     /// Final: invalid content or recipient, policy, expired token, template errors, ...
     Permanent,
+    /// The request left but no answer came (a timeout, or the connection lost after sending):
+    /// Meta may have acted on it. Retryable for reads; a send becomes `uncertain`.
+    Unknown,
 }
 
 /// A failed Graph API call.
@@ -123,7 +126,7 @@ pub struct GraphError {
 impl GraphError {
     /// Whether trying again can help.
     pub fn is_retryable(&self) -> bool {
-        self.kind == ErrorKind::Retryable
+        matches!(self.kind, ErrorKind::Retryable | ErrorKind::Unknown)
     }
 
     pub(crate) fn local(kind: ErrorKind, title: &str, message: impl Into<String>) -> Self {
@@ -140,10 +143,14 @@ impl GraphError {
         }
     }
 
-    /// A transport failure; the URL is stripped (it may carry a token in its query).
+    /// A transport failure; the URL is stripped (it may carry a token in its query). A failed
+    /// connection sent nothing ([`ErrorKind::Retryable`]); a timeout or a failure after the
+    /// connection was made may have reached Meta ([`ErrorKind::Unknown`]).
     fn transport(e: reqwest::Error) -> Self {
-        let kind = if e.is_timeout() || e.is_connect() || e.is_request() {
+        let kind = if e.is_connect() {
             ErrorKind::Retryable
+        } else if e.is_timeout() || e.is_request() || e.is_body() || e.is_decode() {
+            ErrorKind::Unknown
         } else {
             ErrorKind::Permanent
         };
@@ -244,6 +251,7 @@ impl fmt::Display for GraphError {
         let kind = match self.kind {
             ErrorKind::Retryable => "retryable",
             ErrorKind::Permanent => "permanent",
+            ErrorKind::Unknown => "unanswered",
         };
         write!(f, "graph API {kind} error")?;
         if let Some(status) = self.http_status {
@@ -273,6 +281,7 @@ impl From<GraphError> for SendError {
         match e.kind {
             ErrorKind::Retryable => SendError::Retryable(e.to_string()),
             ErrorKind::Permanent => SendError::Permanent(e.to_string()),
+            ErrorKind::Unknown => SendError::Uncertain(e.to_string()),
         }
     }
 }
@@ -377,6 +386,19 @@ impl GraphClient {
         to: &str,
         content: &Content,
     ) -> Result<String, GraphError> {
+        self.send_tagged(creds, to, content, None).await
+    }
+
+    /// [`Self::send`], with `callback_data` (at most 512 characters) as the message's
+    /// `biz_opaque_callback_data`: Meta echoes it in every status webhook of the message, so a
+    /// send whose answer was lost can be recognised later.
+    pub async fn send_tagged(
+        &self,
+        creds: &Credentials,
+        to: &str,
+        content: &Content,
+        callback_data: Option<&str>,
+    ) -> Result<String, GraphError> {
         content.validate().map_err(|e| {
             GraphError::local(ErrorKind::Permanent, "invalid_content", e.to_string())
         })?;
@@ -385,7 +407,10 @@ impl GraphClient {
             return Ok(message_id.clone());
         }
         let url = self.url(&format!("{}/messages", creds.phone_number_id));
-        let body = content.to_graph_json(to);
+        let mut body = content.to_graph_json(to);
+        if let (Some(data), Some(object)) = (callback_data, body.as_object_mut()) {
+            object.insert("biz_opaque_callback_data".into(), Value::from(data));
+        }
         let request = self
             .request(Method::POST, &url, &creds.access_token)
             .json(&body);

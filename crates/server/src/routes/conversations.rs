@@ -78,6 +78,75 @@ pub async fn messages(
     Ok(page(items, limit, |m| m.id.clone()))
 }
 
+/// The states an outbound message can be listed by.
+const OUTBOUND_STATUSES: &[&str] = &[
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "read",
+    "failed",
+    "uncertain",
+];
+
+/// Outbound messages in one state (`?status=`, required), oldest first: e.g. the `uncertain`
+/// ones, each with the reason in `error`, to resend or leave.
+pub async fn outbound(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let status = params
+        .get("status")
+        .ok_or_else(|| ApiError::invalid("status", "is required (e.g. status=uncertain)"))?;
+    if !OUTBOUND_STATUSES.contains(&status) {
+        return Err(ApiError::invalid(
+            "status",
+            format!(
+                "{status:?} is not a message state; use one of {}",
+                OUTBOUND_STATUSES.join(", ")
+            ),
+        ));
+    }
+    let limit = params.limit(100, 1000)?;
+    let assigned = restricted_to(&state, &caller).await?;
+    let items = state
+        .store
+        .outbound_in_status(
+            &caller.workspace_id,
+            status,
+            assigned.as_deref(),
+            params.get("cursor"),
+            limit,
+        )
+        .await?;
+    Ok(page(items, limit, |m| m.id.clone()))
+}
+
+/// Sends an `uncertain` (or `failed`) outbound message of the conversation again: the user
+/// decided, after reading why its delivery is unknown, that it should go (WhatsApp may then
+/// show it twice). 409 naming `status` for a message in any other state.
+pub async fn resend(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath((id, message_id)): UrlPath<(String, String)>,
+) -> ApiResult<Json<waflow_store::Message>> {
+    visible(&state, &caller, &id).await?;
+    let message = state
+        .store
+        .message(&caller.workspace_id, &message_id)
+        .await?;
+    if message.conversation_id != id {
+        return Err(waflow_store::Error::NotFound { what: "message" }.into());
+    }
+    Ok(Json(
+        state
+            .engine
+            .resend(&caller.workspace_id, &message_id)
+            .await?,
+    ))
+}
+
 /// Sends a text into the conversation (`{"text": ..., "agent_id": optional}`).
 pub async fn send(
     State(state): State<AppState>,

@@ -138,6 +138,11 @@ pub fn router() -> Router<AppState> {
             "/conversations/{id}/messages",
             get(conversations::messages).post(conversations::send),
         )
+        .route("/messages", get(conversations::outbound))
+        .route(
+            "/conversations/{id}/messages/{message_id}/resend",
+            post(conversations::resend),
+        )
         .route("/workflows", get(workflows::list).post(workflows::create))
         .route("/workflows/bulk", post(workflows::bulk))
         .route(

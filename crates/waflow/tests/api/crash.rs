@@ -11,12 +11,14 @@ use tokio::process::{Child, Command};
 
 const BIN: &str = env!("CARGO_BIN_EXE_waflow");
 
-struct Server {
-    child: Child,
-    base: String,
+/// The real binary, running.
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
 }
 
-async fn token(dir: &Path) -> String {
+/// A new API token for the data directory.
+pub(crate) async fn token(dir: &Path) -> String {
     let out = Command::new(BIN)
         .args(["token", "create", "--data-dir"])
         .arg(dir)
@@ -32,9 +34,15 @@ async fn token(dir: &Path) -> String {
 }
 
 async fn serve(dir: &Path) -> Server {
+    serve_with(dir, &[]).await
+}
+
+/// Starts `waflow serve` on the data directory with `extra` options; returns once it listens.
+pub(crate) async fn serve_with(dir: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
+        .args(extra)
         .env("WAFLOW_LOG", "warn")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -55,13 +63,18 @@ async fn serve(dir: &Path) -> Server {
 }
 
 async fn kill9(server: &mut Server) {
+    signal(server, "-KILL").await;
+}
+
+/// Sends a signal (`-KILL`, `-TERM`) to the server; returns how it exited.
+pub(crate) async fn signal(server: &mut Server, which: &str) -> std::process::ExitStatus {
     let pid = server.child.id().expect("running") as i32;
     let status = std::process::Command::new("kill")
-        .args(["-9", &pid.to_string()])
+        .args([which, &pid.to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    server.child.wait().await.unwrap();
+    server.child.wait().await.unwrap()
 }
 
 struct Api {

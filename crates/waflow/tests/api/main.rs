@@ -9,6 +9,7 @@ mod cloud_fixtures;
 mod crash;
 mod date_trigger;
 mod engine_order;
+mod exactly_once;
 mod flows;
 mod gallery;
 mod harness;
