@@ -138,6 +138,18 @@ function Thread({ id, agents }: { id: string; agents: Agent[] }) {
     list.current?.lastElementChild?.scrollIntoView({ block: "end" });
   }, [messages?.length]);
 
+  // An uncertain message may or may not have reached WhatsApp; a failed one did not. The user
+  // decides to send it again (WhatsApp may then show an uncertain one twice).
+  const resend = async (m: Message) => {
+    setError(null);
+    try {
+      const again = await api.post<Message>(`/conversations/${encodeURIComponent(id)}/messages/${encodeURIComponent(m.id)}/resend`);
+      setMessages((all) => (all ?? []).map((x) => (x.id === again.id ? again : x)));
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
   const send = async (e: FormEvent) => {
     e.preventDefault();
     if (!text.trim()) return;
@@ -184,6 +196,11 @@ function Thread({ id, agents }: { id: string; agents: Agent[] }) {
                   </span>
                   {m.text || <em className="muted">({m.message_type})</em>}
                   {m.error && <span className="field-error"> {m.error}</span>}
+                  {m.direction === "outbound" && (m.status === "uncertain" || m.status === "failed") && (
+                    <button type="button" className="button-quiet small" onClick={() => void resend(m)}>
+                      Send again
+                    </button>
+                  )}
                 </li>
               ))}
             </ol>
