@@ -260,16 +260,6 @@ impl Deliveries for SqliteStore {
         .await
         .map_err(db)?;
         tx.commit().await?;
-        let sql =
-            format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ? AND workspace_id = ?");
-        convert::one_in_workspace(
-            &self.read,
-            &sql,
-            id,
-            workspace_id,
-            convert::message,
-            "message",
-        )
-        .await
+        waflow_store::Store::message(self, workspace_id, id).await
     }
 }
