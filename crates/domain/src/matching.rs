@@ -11,7 +11,7 @@
 //! `outside_business_hours` workflows.
 
 use crate::calendar::Calendar;
-use crate::condition::{Check, EvalContext};
+use crate::condition::{Check, Condition, EvalContext};
 use crate::contact::ContactView;
 use crate::document::WorkflowDocument;
 use crate::message::InboundView;
@@ -96,8 +96,33 @@ impl Consideration {
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
     pub workflow_id: String,
+    /// The version the matcher held (its conditions are those of that version).
+    pub version: i64,
     /// The condition that cannot hold, e.g. `conditions.all[0]`.
     pub path: String,
+}
+
+impl Skipped {
+    /// The condition that could not hold as a check like an evaluated workflow's (not held,
+    /// described, compared with the message text), and that condition in words with its value;
+    /// `tree` is the conditions of the skipped version. Done when a log is read, so that the
+    /// intake only sets a bit per skipped workflow.
+    pub fn explain(&self, tree: &Condition, text: &str) -> (Vec<Check>, Option<String>) {
+        let mut checks = vec![Check {
+            path: self.path.clone(),
+            held: false,
+            actual: serde_json::Value::Null,
+            condition: None,
+        }];
+        let failed = crate::condition::explain(&mut checks, tree, text);
+        (checks, failed)
+    }
+
+    /// Whether the skipped condition is the first one evaluation would have checked (the root
+    /// or the first of a root `all`); otherwise the conditions before it were not evaluated.
+    pub fn is_first_condition(&self) -> bool {
+        self.path == "conditions" || self.path == "conditions.all[0]"
+    }
 }
 
 /// One member of a stored workflow set (see [`WorkflowSet::members`]).
@@ -120,6 +145,7 @@ pub fn expand_skipped(mask: &str, members: &[SetMember]) -> Vec<Skipped> {
         .filter(|(i, _)| bytes.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0))
         .map(|(_, m)| Skipped {
             workflow_id: m.workflow_id.clone(),
+            version: m.version,
             path: m.keyword_path.clone().unwrap_or_default(),
         })
         .collect()

@@ -7,12 +7,14 @@
 //! that caused them (an inbound message or a due timer), so they commit together or not at all,
 //! and a step is never executed twice.
 
+use crate::compose::{self, failure, queue, say, send_content};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use waflow_domain::calendar::Calendar;
 use waflow_domain::step::Action;
-use waflow_domain::{template, ContactView, WorkflowDocument};
-use waflow_store::{new_id, run_state, Contact, NewOutbound, NewTimer, Run, Writes};
+use waflow_domain::template::OutputLimit;
+use waflow_domain::{ContactView, WorkflowDocument};
+use waflow_store::{new_id, run_state, Contact, NewTimer, Run, Writes};
 
 /// The most steps one event may execute in a row; protects against `next` loops.
 const MAX_STEPS_PER_EVENT: usize = 100;
@@ -103,20 +105,6 @@ pub(crate) fn contact_view(c: &Contact) -> ContactView {
     }
 }
 
-/// Renders a step's template with the contact, the run's variables and the message; a plain
-/// text skips building the contact's template value.
-fn render(text: &str, contact: &Contact, run: &Run, burst: &Burst<'_>) -> Result<String, String> {
-    if template::is_plain(text) {
-        return Ok(text.to_string());
-    }
-    template::render(
-        text,
-        &contact_view(contact).template_value(),
-        &run.variables,
-        burst.message_text,
-    )
-}
-
 /// Adds a name (a tag, a list) unless present, comparing case-insensitively; whether it was
 /// added.
 pub(crate) fn add_name(names: &mut Vec<String>, name: &str) -> bool {
@@ -148,6 +136,16 @@ pub(crate) fn list_added(
         number_id: number_id.map(str::to_string),
         detail: json!({ "list": list }),
     }
+}
+
+/// Ends a burst on a failed step: the entry notes the error, the run fails.
+fn fail(run: &mut Run, mut exec: Execution, mut entry: Value, error: String) -> Execution {
+    entry["result"] = json!("failed");
+    entry["error"] = json!(error);
+    record(run, &mut exec, entry);
+    run.state = run_state::FAILED.into();
+    exec.error = Some(error);
+    exec
 }
 
 fn record(run: &mut Run, exec: &mut Execution, entry: Value) {
@@ -264,7 +262,12 @@ fn advance_steps(
                 };
                 // A translation whose placeholders no longer render falls back to the original.
                 let text = match translated {
-                    Some(t) if render(t, contact, run, burst).is_ok() => t,
+                    Some(t)
+                        if compose::render(t, contact, run, burst, OutputLimit::MESSAGE_TEXT)
+                            .is_ok() =>
+                    {
+                        t
+                    }
                     _ => text.as_str(),
                 };
                 if let Err(error) = say(
@@ -351,7 +354,7 @@ fn advance_steps(
                 field,
                 value: Some(value),
                 ..
-            } => match render(value, contact, run, burst) {
+            } => match compose::render(value, contact, run, burst, OutputLimit::STORED_TEXT) {
                 Ok(v) => {
                     contact.fields.insert(field.clone(), json!(v));
                     writes
@@ -359,15 +362,7 @@ fn advance_steps(
                         .insert(contact.id.clone(), contact.fields.clone());
                     entry["result"] = json!(format!("field {field} set to {v:?}"));
                 }
-                Err(e) => {
-                    let error = format!("template failed to render: {e}");
-                    entry["result"] = json!("failed");
-                    entry["error"] = json!(error);
-                    record(run, &mut exec, entry);
-                    run.state = run_state::FAILED.into();
-                    exec.error = Some(error);
-                    return exec;
-                }
+                Err(e) => return fail(run, exec, entry, failure(&step.id, None, &e)),
             },
             Action::SetField { field, .. } => {
                 entry["result"] =
@@ -393,7 +388,16 @@ fn advance_steps(
                 }
             }
             Action::NotifyAgent { agent, text } => {
-                let rendered = render(text, contact, run, burst).unwrap_or_else(|_| text.clone());
+                let rendered = match compose::render_or_raw(
+                    text,
+                    contact,
+                    run,
+                    burst,
+                    OutputLimit::STORED_TEXT,
+                ) {
+                    Ok(rendered) => rendered,
+                    Err(e) => return fail(run, exec, entry, failure(&step.id, None, &e)),
+                };
                 let to = agent.clone().or_else(|| contact.assigned_agent_id.clone());
                 writes.notifications.push(waflow_store::Notification {
                     id: new_id("ntf"),
@@ -471,8 +475,16 @@ fn advance_steps(
                 entry["result"] = json!(format!("removed from list {list:?}"));
             }
             Action::OpenTicket { subject } => {
-                let subject =
-                    render(subject, contact, run, burst).unwrap_or_else(|_| subject.clone());
+                let subject = match compose::render_or_raw(
+                    subject,
+                    contact,
+                    run,
+                    burst,
+                    OutputLimit::STORED_TEXT,
+                ) {
+                    Ok(subject) => subject,
+                    Err(e) => return fail(run, exec, entry, failure(&step.id, None, &e)),
+                };
                 entry["result"] = json!(format!(
                     "ticket {subject:?} opened (unless one is open already)"
                 ));
@@ -594,137 +606,6 @@ pub(crate) fn schedule(
     };
     writes.timers.push(timer.clone());
     exec.timers.push(timer);
-}
-
-/// The stored form of a text's template fallback: `{"fallback": <template content>}`, with the
-/// body parameters rendered now (they were checked when the workflow was saved; should one still
-/// fail to render, its raw text is sent).
-fn fallback_payload(
-    f: &waflow_domain::step::TemplateFallback,
-    contact: &Contact,
-    vars: &Value,
-    message_text: &str,
-) -> Value {
-    let view = contact_view(contact).template_value();
-    let body: Vec<Value> = f
-        .body
-        .iter()
-        .map(|p| {
-            let text = template::render(p, &view, vars, message_text).unwrap_or_else(|_| p.clone());
-            json!({"type": "text", "text": text})
-        })
-        .collect();
-    json!({"fallback": {"type": "template", "name": f.name, "language": f.language, "body": body}})
-}
-
-/// Renders `text` and queues it for the run's contact (skipped for a blocked contact), noting
-/// the result in `entry`; an error is a template that failed to render.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn say(
-    writes: &mut Writes,
-    exec: &mut Execution,
-    run: &Run,
-    contact: &Contact,
-    burst: &Burst<'_>,
-    text: &str,
-    fallback: Option<&waflow_domain::step::TemplateFallback>,
-    entry: &mut Value,
-) -> Result<(), String> {
-    if contact.blocked {
-        entry["result"] = json!("skipped: the contact is blocked");
-        return Ok(());
-    }
-    let vars = run.variables.clone();
-    let body = render(text, contact, run, burst).map_err(|e| {
-        let error = format!("template failed to render: {e}");
-        entry["result"] = json!("failed");
-        entry["error"] = json!(error);
-        error
-    })?;
-    let payload = fallback.map(|f| fallback_payload(f, contact, &vars, burst.message_text));
-    queue(
-        writes,
-        exec,
-        run,
-        burst,
-        "text",
-        body.clone(),
-        payload,
-        entry,
-    );
-    entry["text"] = json!(body);
-    Ok(())
-}
-
-/// Queues a message of the run in the outbox and notes it in `entry`.
-#[allow(clippy::too_many_arguments)]
-fn queue(
-    writes: &mut Writes,
-    exec: &mut Execution,
-    run: &Run,
-    burst: &Burst<'_>,
-    message_type: &str,
-    text: String,
-    payload: Option<Value>,
-    entry: &mut Value,
-) {
-    let id = new_id("msg");
-    writes.outbound.push(NewOutbound {
-        id: id.clone(),
-        workspace_id: run.workspace_id.clone(),
-        conversation_id: run.conversation_id.clone(),
-        number_id: run.number_id.clone(),
-        contact_id: run.contact_id.clone(),
-        message_type: message_type.to_string(),
-        text,
-        payload,
-        sender_kind: "workflow",
-        sender_ref: Some(run.id.clone()),
-        at: burst.now,
-    });
-    entry["result"] = json!("queued");
-    entry["message_id"] = json!(id);
-    exec.sent.push(id);
-}
-
-/// Renders rich content's text fields and queues it (skipped for a blocked contact).
-fn send_content(
-    writes: &mut Writes,
-    exec: &mut Execution,
-    run: &Run,
-    contact: &Contact,
-    burst: &Burst<'_>,
-    content: &Value,
-    entry: &mut Value,
-) -> Result<(), String> {
-    if contact.blocked {
-        entry["result"] = json!("skipped: the contact is blocked");
-        return Ok(());
-    }
-    let view = contact_view(contact).template_value();
-    let mut rendered = content.clone();
-    for key in waflow_domain::step::CONTENT_TEMPLATE_KEYS {
-        if let Some(Value::String(s)) = content.get(key) {
-            let text = template::render(s, &view, &run.variables, burst.message_text)
-                .map_err(|e| format!("template failed to render: {e}"))?;
-            rendered[key] = json!(text);
-        }
-    }
-    let parsed: waflow_channels::cloud_api::content::Content =
-        serde_json::from_value(rendered.clone())
-            .map_err(|e| format!("the content cannot be sent: {e}"))?;
-    queue(
-        writes,
-        exec,
-        run,
-        burst,
-        parsed.kind(),
-        parsed.summary(),
-        Some(rendered),
-        entry,
-    );
-    entry["content"] = json!(parsed.kind());
-    Ok(())
 }
 
 /// The options of a buttons or list content: (id, title), in order.

@@ -10,7 +10,8 @@ use crate::{Error, Inner};
 use serde_json::{json, Value};
 use std::time::Duration;
 use waflow_domain::step::Action;
-use waflow_domain::{template, WorkflowDocument};
+use waflow_domain::template::{self, OutputLimit};
+use waflow_domain::WorkflowDocument;
 use waflow_outbound_http::{Outcome, Request};
 use waflow_store::{DueStep, Run};
 
@@ -21,9 +22,14 @@ pub(crate) struct Call {
     pub outcome: Outcome,
 }
 
-fn render_body(value: &Value, contact: &Value, vars: &Value) -> Result<Value, String> {
+/// Renders one templated part of the request.
+fn render_part(source: &str, contact: &Value, vars: &Value) -> Result<String, template::Error> {
+    template::render(source, contact, vars, "", OutputLimit::HTTP_REQUEST_PART)
+}
+
+fn render_body(value: &Value, contact: &Value, vars: &Value) -> Result<Value, template::Error> {
     Ok(match value {
-        Value::String(s) => Value::String(template::render(s, contact, vars, "")?),
+        Value::String(s) => Value::String(render_part(s, contact, vars)?),
         Value::Array(items) => Value::Array(
             items
                 .iter()
@@ -33,7 +39,7 @@ fn render_body(value: &Value, contact: &Value, vars: &Value) -> Result<Value, St
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| Ok((k.clone(), render_body(v, contact, vars)?)))
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, template::Error>>()?,
         ),
         other => other.clone(),
     })
@@ -62,14 +68,14 @@ pub(crate) async fn call(inner: &Inner, due: &DueStep) -> Result<Option<Call>, E
         .await?;
     let view = contact_view(&contact).template_value();
     let vars = &run.variables;
-    let rendered = (|| -> Result<Request, String> {
+    let rendered = (|| -> Result<Request, template::Error> {
         let mut request = Request {
             method: method.clone(),
-            url: template::render(url, &view, vars, "")?,
+            url: render_part(url, &view, vars)?,
             headers: headers
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), template::render(v, &view, vars, "")?)))
-                .collect::<Result<_, String>>()?,
+                .map(|(k, v)| Ok((k.clone(), render_part(v, &view, vars)?)))
+                .collect::<Result<_, template::Error>>()?,
             body: body
                 .as_ref()
                 .map(|b| render_body(b, &view, vars).map(|v| v.to_string()))
@@ -106,7 +112,10 @@ pub(crate) async fn call(inner: &Inner, due: &DueStep) -> Result<Option<Call>, E
         Err(e) => Call {
             method: method.clone(),
             url: url.clone(),
-            outcome: Outcome::Failed(format!("the request could not be rendered: {e}")),
+            outcome: Outcome::Failed(format!(
+                "the request could not be rendered: {}",
+                crate::compose::failure(&due.step_id, None, &e)
+            )),
         },
     }))
 }

@@ -11,6 +11,7 @@ mod ai_service;
 mod ai_step;
 pub mod cache;
 pub mod clock;
+mod compose;
 mod counters;
 mod date_triggers;
 mod events;

@@ -4,6 +4,7 @@
 //! transaction that moves the run on; an invalid one is retried at most `max_retries` times, the
 //! count kept in the run's variables (`_retries`), so a restart does not reset it.
 
+use crate::compose;
 use crate::executor::{self, Burst, Execution};
 use serde_json::{json, Value};
 use waflow_domain::step::Action;
@@ -131,7 +132,7 @@ pub(crate) fn answer(
             let mut entry = json!({"step": step.id, "type": "question", "at": burst.now,
                                    "invalid": reason, "retry": tried + 1});
             let again = retry_text.as_deref().unwrap_or(text);
-            if let Err(e) = executor::say(
+            if let Err(e) = compose::say(
                 writes, &mut exec, run, contact, burst, again, None, &mut entry,
             ) {
                 exec.error = Some(e);

@@ -157,3 +157,57 @@ fn keyword_index_skips_without_evaluating_and_says_which_condition() {
     assert_eq!(named[0].path, "conditions.all[0]");
     assert!(named.iter().all(|s| s.workflow_id != "w42"));
 }
+
+#[test]
+fn a_skipped_workflow_explains_its_keyword_condition_with_the_message_text() {
+    let cal = calendar();
+    let docs = vec![
+        wf(
+            "first",
+            json!({"trigger": {"type": "message_received"},
+            "conditions": {"type": "text", "op": "contains", "values": ["Ordine", "order"]}}),
+        ),
+        wf(
+            "later",
+            json!({"trigger": {"type": "message_received"},
+            "conditions": {"all": [{"type": "tags", "tags": ["vip"]},
+                                   {"type": "text", "op": "equals", "values": ["menu"]}]}}),
+        ),
+    ];
+    let set = WorkflowSet::new(docs);
+    let text = "buongiorno";
+    let (started, eval) = run(&set, text, false, &cal, MONDAY_NOON);
+    assert!(started.is_empty());
+    let named = expand_skipped(&set.skipped_mask(&eval.skipped), &set.members());
+    assert_eq!(named.len(), 2);
+
+    let first = &named[0];
+    assert_eq!((first.workflow_id.as_str(), first.version), ("first", 1));
+    assert!(first.is_first_condition());
+    let tree = set.workflows[0].document.conditions.as_ref().unwrap();
+    let (checks, failed) = first.explain(tree, text);
+    assert_eq!(
+        checks,
+        vec![Check {
+            path: "conditions".into(),
+            held: false,
+            actual: json!(text),
+            condition: Some("text contains any of [\"Ordine\", \"order\"] (ignoring case)".into()),
+        }]
+    );
+    assert_eq!(
+        failed.as_deref(),
+        Some("conditions = text contains any of [\"Ordine\", \"order\"] (ignoring case) (\"buongiorno\")")
+    );
+
+    let later = &named[1];
+    assert_eq!(later.path, "conditions.all[1]");
+    assert!(!later.is_first_condition());
+    let tree = set.workflows[1].document.conditions.as_ref().unwrap();
+    let (checks, _) = later.explain(tree, text);
+    assert_eq!(checks[0].actual, json!(text));
+    assert_eq!(
+        checks[0].condition.as_deref(),
+        Some("text equals any of [\"menu\"] (ignoring case)")
+    );
+}

@@ -12,7 +12,7 @@ use serde_json::json;
 use serde_json::Value;
 use std::collections::HashMap;
 use waflow_domain::condition;
-use waflow_domain::matching::{expand_skipped, Consideration, SetMember};
+use waflow_domain::matching::{expand_skipped, Consideration, SetMember, Skipped};
 use waflow_domain::WorkflowDocument;
 use waflow_engine::cache::calendar_of;
 use waflow_store::{LogEntry, LogFilter};
@@ -118,8 +118,8 @@ pub async fn show(
 
 /// Spells out an inbound evaluation, which is stored compactly: each considered workflow gets its
 /// id, name and version (from the stored workflow set), its checks their descriptions (and text
-/// checks the message text), and a `reason`; `skipped` names each workflow the keyword index skipped
-/// with the condition that could not hold. All of it is derived from immutable data: the workflow
+/// checks the message text), and a `reason`; `skipped` gives each workflow the keyword index skipped
+/// the same (the condition that could not hold, compared with the message text) and its `path`. All of it is derived from immutable data: the workflow
 /// versions and the workflow set the matcher used. Caches both for one request.
 pub(crate) struct Explainer<'a> {
     state: &'a AppState,
@@ -213,12 +213,47 @@ impl<'a> Explainer<'a> {
             considered.push(json!({"workflow_id": member.workflow_id, "workflow_name": name, "version": member.version,
                                    "matched": c.matched, "checks": c.checks, "reason": reason}));
         }
+        let mut skipped = Vec::new();
+        if let Some(mask) = entry.detail["evaluation"]["skipped_mask"].as_str() {
+            for item in expand_skipped(mask, &members) {
+                skipped.push(self.explain_skipped(item, &text).await?);
+            }
+        }
         let evaluation = &mut entry.detail["evaluation"];
         evaluation["considered"] = Value::Array(considered);
-        if let Some(mask) = evaluation["skipped_mask"].as_str() {
-            evaluation["skipped"] =
-                serde_json::to_value(expand_skipped(mask, &members)).unwrap_or_default();
+        if evaluation["skipped_mask"].is_string() {
+            evaluation["skipped"] = Value::Array(skipped);
         }
         Ok(())
+    }
+
+    /// A workflow the keyword index skipped, in the shape of a considered one (name, version,
+    /// `matched: false`, its failing condition as a check compared with the message text, a
+    /// `reason`), plus the `path` of that condition.
+    async fn explain_skipped(&mut self, item: Skipped, text: &str) -> ApiResult<Value> {
+        let doc = self.document(&item.workflow_id, item.version).await?;
+        let name = doc.map(|d| d.name.clone());
+        let (checks, reason) = match doc.and_then(|d| d.conditions.as_ref()) {
+            None => (
+                Vec::new(),
+                "the workflow has since been deleted".to_string(),
+            ),
+            Some(tree) => {
+                let (checks, failed) = item.explain(tree, text);
+                let failed = failed.unwrap_or_else(|| item.path.clone());
+                let reason = if item.is_first_condition() {
+                    format!(
+                        "none of its keywords is in the message; first failing condition: {failed}"
+                    )
+                } else {
+                    format!("none of its keywords is in the message; failing condition: {failed} (the conditions before it were not evaluated)")
+                };
+                (checks, reason)
+            }
+        };
+        Ok(
+            json!({"workflow_id": item.workflow_id, "workflow_name": name, "version": item.version,
+                  "path": item.path, "matched": false, "checks": checks, "reason": reason}),
+        )
     }
 }

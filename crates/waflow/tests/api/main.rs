@@ -18,5 +18,7 @@ mod linked_device;
 mod resources;
 mod shipping;
 mod sign_in;
+mod template_limits;
 mod validation;
 mod versions;
+mod why_not;
