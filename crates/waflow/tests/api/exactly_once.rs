@@ -338,16 +338,41 @@ async fn sigkill_at_three_points_sends_nothing_twice_and_echoes_settle_the_uncer
 
     // The user may resend an uncertain message (WhatsApp may then show it twice); a sent one
     // cannot be resent.
-    let chosen = by["uncertain"].first().expect("a SIGKILL under load leaves uncertain sends");
-    let (id, conversation) = (chosen["id"].as_str().unwrap(), chosen["conversation_id"].as_str().unwrap());
-    let before = h.graph.sent_with_wamids().iter().filter(|(_, b)| b["biz_opaque_callback_data"] == id).count();
+    let chosen = by["uncertain"]
+        .first()
+        .expect("a SIGKILL under load leaves uncertain sends");
+    let (id, conversation) = (
+        chosen["id"].as_str().unwrap(),
+        chosen["conversation_id"].as_str().unwrap(),
+    );
+    let before = h
+        .graph
+        .sent_with_wamids()
+        .iter()
+        .filter(|(_, b)| b["biz_opaque_callback_data"] == id)
+        .count();
     let resent = h
-        .api(&server, reqwest::Method::POST, &format!("/api/v1/conversations/{conversation}/messages/{id}/resend"), None)
+        .api(
+            &server,
+            reqwest::Method::POST,
+            &format!("/api/v1/conversations/{conversation}/messages/{id}/resend"),
+            None,
+        )
         .await;
     assert_eq!(resent["status"], "queued", "{resent}");
     let deadline = Instant::now() + Duration::from_secs(10);
-    while h.graph.sent_with_wamids().iter().filter(|(_, b)| b["biz_opaque_callback_data"] == id).count() == before {
-        assert!(Instant::now() < deadline, "the resent message reaches the Graph API");
+    while h
+        .graph
+        .sent_with_wamids()
+        .iter()
+        .filter(|(_, b)| b["biz_opaque_callback_data"] == id)
+        .count()
+        == before
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the resent message reaches the Graph API"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let sent = &by["sent"][0];
@@ -355,7 +380,9 @@ async fn sigkill_at_three_points_sends_nothing_twice_and_echoes_settle_the_uncer
         .client
         .post(format!(
             "{}/api/v1/conversations/{}/messages/{}/resend",
-            server.base, sent["conversation_id"].as_str().unwrap(), sent["id"].as_str().unwrap()
+            server.base,
+            sent["conversation_id"].as_str().unwrap(),
+            sent["id"].as_str().unwrap()
         ))
         .bearer_auth(&h.token)
         .send()
