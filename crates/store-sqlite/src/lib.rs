@@ -12,6 +12,8 @@ mod api;
 mod apply;
 mod checkpoint;
 mod convert;
+mod merge;
+mod notices;
 mod records;
 mod tx;
 mod writer;
