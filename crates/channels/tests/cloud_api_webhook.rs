@@ -2,11 +2,11 @@
 //! waflow's events: every field checked exactly, one test per fixture, plus the refusals.
 
 use serde_json::{json, Value};
-use waflow_channels::cloud_api::webhook::{parse, WebhookError};
+use waflow_channels::cloud_api::webhook::{parse, Delivery, WebhookError};
 use waflow_channels::cloud_api::{
     signature, InboundMessage, ProviderError, StatusUpdate, WebhookEvent,
 };
-use waflow_domain::MessageType;
+use waflow_domain::{MessageType, UserId};
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -21,9 +21,14 @@ const OUR_WAMID: &str = "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI3RjQ4QjUzMkQyQ0YxMDg2O
 
 fn events(body: &[u8]) -> Vec<WebhookEvent> {
     match parse(body) {
-        Ok(events) => events,
+        Ok(Delivery { events, refused }) if refused.is_empty() => events,
+        Ok(Delivery { refused, .. }) => panic!("fixture partly refused: {refused:?}"),
         Err(e) => panic!("fixture refused: {e}"),
     }
+}
+
+fn user_id(id: &str) -> Option<UserId> {
+    Some(UserId::parse(id).expect("a user id"))
 }
 
 fn only_message(body: &[u8]) -> InboundMessage {
@@ -59,7 +64,14 @@ fn from_sheena(
         text: text.to_string(),
         payload,
         reply_to: None,
+        notice: None,
     }
+}
+
+/// `message` as stored against `wamid` (a reaction is about the message it reacts to).
+fn about(mut message: InboundMessage, wamid: &str) -> InboundMessage {
+    message.reply_to = Some(wamid.to_string());
+    message
 }
 
 fn keys(payload: &Value) -> Vec<&str> {
@@ -317,12 +329,15 @@ fn template_quick_reply_button() {
 fn reaction() {
     assert_eq!(
         only_message(fixture!("reaction")),
-        from_sheena(
-            "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUU3MjA5QjYxRjRDMjNCMEE5RQA=",
-            1739322385,
-            MessageType::Reaction,
-            "\u{1F44D}",
-            json!({"message_id": OUR_WAMID, "emoji": "\u{1F44D}", "removed": false}),
+        about(
+            from_sheena(
+                "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUU3MjA5QjYxRjRDMjNCMEE5RQA=",
+                1739322385,
+                MessageType::Reaction,
+                "\u{1F44D}",
+                json!({"message_id": OUR_WAMID, "emoji": "\u{1F44D}", "removed": false}),
+            ),
+            OUR_WAMID
         )
     );
 }
@@ -331,12 +346,15 @@ fn reaction() {
 fn reaction_removed() {
     assert_eq!(
         only_message(fixture!("reaction_removed")),
-        from_sheena(
-            "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTBDOEQ0RTE5QTVCNjJGM0Q3QgA=",
-            1739322444,
-            MessageType::Reaction,
-            "",
-            json!({"message_id": OUR_WAMID, "emoji": "", "removed": true}),
+        about(
+            from_sheena(
+                "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTBDOEQ0RTE5QTVCNjJGM0Q3QgA=",
+                1739322444,
+                MessageType::Reaction,
+                "",
+                json!({"message_id": OUR_WAMID, "emoji": "", "removed": true}),
+            ),
+            OUR_WAMID
         )
     );
 }
@@ -398,13 +416,14 @@ fn user_id_only() {
             wamid: "wamid.HBgXVVMuMTM0OTEyMDg2NTUzMDI3NDE5MTgVAgASGBQzQTVBNkI3QzhEOUUwRjFBMkIzQwA="
                 .to_string(),
             from: None,
-            user_id: Some("US.13491208655302741918".to_string()),
+            user_id: user_id("US.13491208655302741918"),
             profile_name: "Marco Rossi".to_string(),
             timestamp: 1775040318,
             message_type: MessageType::Text,
             text: "Hello, I found you through your ad".to_string(),
             payload: json!({}),
             reply_to: None,
+            notice: None,
         }
     );
 }
@@ -418,13 +437,14 @@ fn text_with_phone_and_user_id() {
             wamid: "wamid.HBgMOTE5ODEwMDEyMzQ1FQIAEhggQUM4Q0I2MzlGQzA0NDhFOUIwOTJGMjVERTZCRDY3MTMA"
                 .to_string(),
             from: Some("919810012345".to_string()),
-            user_id: Some("IN.1410018717833190".to_string()),
+            user_id: user_id("IN.1410018717833190"),
             profile_name: "Priya Sharma".to_string(),
             timestamp: 1775041200,
             message_type: MessageType::Text,
             text: "Is my order shipped?".to_string(),
             payload: json!({}),
             reply_to: None,
+            notice: None,
         }
     );
 }
@@ -437,7 +457,7 @@ fn a_user_id_spelled_user_id_on_the_message_is_read() {
     let id = message["from_user_id"].take();
     message["user_id"] = id;
     let m = only_message(root.to_string().as_bytes());
-    assert_eq!(m.user_id.as_deref(), Some("US.13491208655302741918"));
+    assert_eq!(m.user_id, user_id("US.13491208655302741918"));
     assert_eq!(m.from, None);
     assert_eq!(m.profile_name, "Marco Rossi");
 }
@@ -451,6 +471,7 @@ fn status_sent() {
             wamid: OUR_WAMID.to_string(),
             status: "sent".to_string(),
             recipient: Some(SHEENA.to_string()),
+            callback_data: None,
             timestamp: 1739322700,
             errors: vec![],
         }
@@ -466,6 +487,7 @@ fn status_delivered() {
             wamid: OUR_WAMID.to_string(),
             status: "delivered".to_string(),
             recipient: Some(SHEENA.to_string()),
+            callback_data: None,
             timestamp: 1739322702,
             errors: vec![],
         }
@@ -481,6 +503,7 @@ fn status_read() {
             wamid: OUR_WAMID.to_string(),
             status: "read".to_string(),
             recipient: Some(SHEENA.to_string()),
+            callback_data: None,
             timestamp: 1739322761,
             errors: vec![],
         }
@@ -496,6 +519,7 @@ fn status_failed() {
             wamid: "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJEQzg2RjMyQTY1N0I5RTE0MjcA".to_string(),
             status: "failed".to_string(),
             recipient: Some(SHEENA.to_string()),
+            callback_data: None,
             timestamp: 1739495530,
             errors: vec![ProviderError {
                 code: 131047,
@@ -520,6 +544,7 @@ fn status_failed_undeliverable() {
             wamid: "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI2QjFFMEU5RjdBNzRDNTU4RDAA".to_string(),
             status: "failed".to_string(),
             recipient: Some(SHEENA.to_string()),
+            callback_data: None,
             timestamp: 1739495611,
             errors: vec![ProviderError {
                 code: 131026,
@@ -561,13 +586,14 @@ fn multiple_messages_in_one_delivery() {
             phone_number_id: PHONE_NUMBER_ID.to_string(),
             wamid: "wamid.HBgMMjMzMjQxMjM0NTY3FQIAEhgUM0FCMjIyMjIyMjIyMjIyMjIyMjIA".to_string(),
             from: Some("233241234567".to_string()),
-            user_id: Some("GH.1502576394655843".to_string()),
+            user_id: user_id("GH.1502576394655843"),
             profile_name: "Kwame Mensah".to_string(),
             timestamp: 1739323002,
             message_type: MessageType::Text,
             text: "Second".to_string(),
             payload: json!({}),
             reply_to: None,
+            notice: None,
         }
     );
 
@@ -597,6 +623,7 @@ fn multiple_messages_in_one_delivery() {
             wamid: OUR_WAMID.to_string(),
             status: "read".to_string(),
             recipient: Some(SHEENA.to_string()),
+            callback_data: None,
             timestamp: 1739323004,
             errors: vec![],
         })
@@ -616,6 +643,7 @@ fn multiple_messages_in_one_delivery() {
             text: "Third, to another number".to_string(),
             payload: json!({}),
             reply_to: None,
+            notice: None,
         })
     );
 }
@@ -663,7 +691,7 @@ fn unknown_extra_fields_are_ignored() {
         let mut root: Value = serde_json::from_slice(body).expect("fixture is JSON");
         sprinkle_unknown_fields(&mut root);
         let padded = match parse(root.to_string().as_bytes()) {
-            Ok(events) => events,
+            Ok(delivery) => delivery.events,
             Err(e) => panic!("{name}: extra fields refused: {e}"),
         };
         assert_eq!(padded, plain, "{name}");
@@ -719,23 +747,40 @@ fn a_field_other_than_messages_yields_no_events() {
     assert_eq!(events(body.as_bytes()), vec![]);
 }
 
+/// The refusals of a body that parsed, as sentences, and how many events it kept.
+fn refusals(body: &[u8]) -> (Vec<String>, usize) {
+    let delivery = parse(body).expect("the body as a whole is usable");
+    let refused = delivery.refused.iter().map(ToString::to_string).collect();
+    (refused, delivery.events.len())
+}
+
 #[test]
-fn a_bad_timestamp_is_refused_naming_the_field() {
+fn a_bad_timestamp_refuses_its_message_alone_naming_the_field() {
     let mut root: Value =
         serde_json::from_slice(fixture!("multiple_messages_in_one_delivery")).expect("JSON");
     root["entry"][0]["changes"][0]["value"]["messages"][1]["timestamp"] = json!("abc");
     assert_eq!(
-        parse(root.to_string().as_bytes()).map_err(|e| e.to_string()),
-        Err(
-            r#"entry[0].changes[0].value.messages[1].timestamp: "abc" is not a number"#.to_string()
+        refusals(root.to_string().as_bytes()),
+        (
+            vec![
+                r#"entry[0].changes[0].value.messages[1].timestamp: "abc" is not a number"#
+                    .to_string()
+            ],
+            4
         )
     );
 
     let mut root: Value = serde_json::from_slice(fixture!("status_read")).expect("JSON");
     root["entry"][0]["changes"][0]["value"]["statuses"][0]["timestamp"] = json!("");
     assert_eq!(
-        parse(root.to_string().as_bytes()).map_err(|e| e.to_string()),
-        Err(r#"entry[0].changes[0].value.statuses[0].timestamp: "" is not a number"#.to_string())
+        refusals(root.to_string().as_bytes()),
+        (
+            vec![
+                r#"entry[0].changes[0].value.statuses[0].timestamp: "" is not a number"#
+                    .to_string()
+            ],
+            0
+        )
     );
 }
 
@@ -746,13 +791,12 @@ fn a_message_with_neither_phone_nor_user_id_is_refused() {
         .as_object_mut()
         .expect("message is an object")
         .remove("from_user_id");
-    let err = parse(root.to_string().as_bytes()).map_err(|e| e.to_string());
-    let Err(message) = err else {
-        panic!("accepted a message without a sender");
-    };
+    let (refused, kept) = refusals(root.to_string().as_bytes());
+    assert_eq!(kept, 0);
     assert!(
-        message.starts_with("entry[0].changes[0].value.messages[0].from: missing"),
-        "{message}"
+        refused.len() == 1
+            && refused[0].starts_with("entry[0].changes[0].value.messages[0].from: missing"),
+        "{refused:?}"
     );
 }
 

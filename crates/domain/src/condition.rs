@@ -1003,4 +1003,18 @@ impl Condition {
             Condition::Leaf(leaf) => leaf.test.needs_conversation(),
         }
     }
+
+    /// Whether some `message_type` test of this tree (negated or not) names `kind`: the way a
+    /// workflow asks for notice messages (reactions, edits, revokes, system notices).
+    pub fn names_message_type(&self, kind: MessageType) -> bool {
+        match self {
+            Condition::All(items) | Condition::Any(items) => {
+                items.iter().any(|c| c.names_message_type(kind))
+            }
+            Condition::Not(inner) => inner.names_message_type(kind),
+            Condition::Leaf(leaf) => {
+                matches!(&leaf.test, Test::MessageType { types } if types.contains(&kind))
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //! (`DateTime<Utc>`), never read from the system clock, so every rule here is deterministic and
 //! testable across daylight-saving changes.
 
+pub mod address;
 pub mod ai_reply;
 pub mod calendar;
 pub mod condition;
@@ -22,10 +23,11 @@ pub mod template;
 pub mod trigger;
 pub mod when;
 
+pub use address::{ContactAddress, UserId};
 pub use calendar::Calendar;
 pub use contact::{ContactView, ConversationStats};
 pub use document::{Scope, WorkflowDocument, SCHEMA_VERSION};
-pub use message::{InboundView, MessageType};
+pub use message::{InboundView, MessageType, Notice};
 pub use parse::FieldError;
 pub use phone::PhoneNumber;
 pub use when::When;

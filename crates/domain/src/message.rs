@@ -18,12 +18,18 @@ pub enum MessageType {
     InteractiveReply,
     Reaction,
     Template,
+    /// The contact edited one of their earlier messages (see [`Notice::Edited`]).
+    Edit,
+    /// The contact deleted one of their earlier messages (see [`Notice::Revoked`]).
+    Revoke,
+    /// A notice from WhatsApp about the contact, e.g. a changed phone number.
+    System,
     Unknown,
 }
 
 impl MessageType {
     /// All types, in the order the API documents them.
-    pub const ALL: [MessageType; 12] = [
+    pub const ALL: [MessageType; 15] = [
         Self::Text,
         Self::Image,
         Self::Audio,
@@ -35,6 +41,9 @@ impl MessageType {
         Self::InteractiveReply,
         Self::Reaction,
         Self::Template,
+        Self::Edit,
+        Self::Revoke,
+        Self::System,
         Self::Unknown,
     ];
 
@@ -52,8 +61,22 @@ impl MessageType {
             Self::InteractiveReply => "interactive_reply",
             Self::Reaction => "reaction",
             Self::Template => "template",
+            Self::Edit => "edit",
+            Self::Revoke => "revoke",
+            Self::System => "system",
             Self::Unknown => "unknown",
         }
+    }
+
+    /// Whether this type reports something about another message or the contact rather than
+    /// saying something new: reactions, edits, revokes and system notices. Such a message starts
+    /// only workflows whose conditions name its type (a `message_type` test), and never resumes
+    /// a run waiting for a reply.
+    pub fn is_notice(&self) -> bool {
+        matches!(
+            self,
+            Self::Reaction | Self::Edit | Self::Revoke | Self::System
+        )
     }
 
     /// Parses a wire name.
@@ -66,6 +89,20 @@ impl fmt::Display for MessageType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// What a notice message does to what waflow has stored, beyond being stored itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// The contact edited their message `original` (a provider message id): its text becomes
+    /// `text`; the previous text is kept in the message's edit history.
+    Edited { original: String, text: String },
+    /// The contact deleted their message `original` (a provider message id): it is marked
+    /// deleted, its text kept.
+    Revoked { original: String },
+    /// The contact's WhatsApp account moved to another phone number.
+    NumberChanged { new_phone: crate::PhoneNumber },
 }
 
 /// An inbound message as conditions see it.

@@ -10,15 +10,61 @@ use std::sync::{Arc, RwLock};
 use waflow_domain::calendar::{Calendar, WeeklySchedule};
 use waflow_domain::matching::{ActiveWorkflow, WorkflowSet};
 use waflow_domain::parse::Path;
-use waflow_domain::WorkflowDocument;
+use waflow_domain::{MessageType, WorkflowDocument};
 use waflow_store::Store;
 
 /// What the engine knows about a workspace between changes.
 pub struct WorkspaceState {
     pub calendar: Calendar,
     pub workflows: WorkflowSet,
-    /// The id under which `workflows`' members are stored, for logs.
+    /// The same workflows, at the same indices, for notice messages (reactions, edits, revokes,
+    /// system notices): only those whose conditions name a notice type are active in it, so a
+    /// notice starts nothing else (see [`waflow_domain::MessageType::is_notice`]).
+    pub notice_workflows: WorkflowSet,
+    /// The id under which `workflows`' members are stored, for logs (the notice set's members
+    /// are the same).
     pub set_id: String,
+}
+
+/// The notice set of `active`: each workflow kept at its index, and those that do not ask for
+/// a notice type replaced by an inactive stand-in that the matcher skips.
+fn notice_set(active: &[ActiveWorkflow]) -> WorkflowSet {
+    let asks = |doc: &WorkflowDocument| {
+        doc.conditions.as_ref().is_some_and(|c| {
+            MessageType::ALL
+                .into_iter()
+                .filter(MessageType::is_notice)
+                .any(|t| c.names_message_type(t))
+        })
+    };
+    let members = active
+        .iter()
+        .map(|wf| {
+            if asks(&wf.document) {
+                return wf.clone();
+            }
+            let doc = &wf.document;
+            let stand_in = WorkflowDocument {
+                schema: doc.schema,
+                name: doc.name.clone(),
+                description: None,
+                active: false,
+                priority: doc.priority,
+                scope: doc.scope.clone(),
+                stop_on_match: doc.stop_on_match,
+                trigger: doc.trigger.clone(),
+                conditions: None,
+                steps: Vec::new(),
+                ui: None,
+            };
+            ActiveWorkflow {
+                id: wf.id.clone(),
+                version: wf.version,
+                document: Arc::new(stand_in),
+            }
+        })
+        .collect();
+    WorkflowSet::new(members)
 }
 
 /// Builds the calendar of a stored workspace.
@@ -87,6 +133,7 @@ impl WorkspaceCache {
                 v.insert((wf.id.clone(), wf.version), wf.document.clone());
             }
         }
+        let notice_workflows = notice_set(&active);
         let workflows = WorkflowSet::new(active);
         let set_id = waflow_store::new_id("wset");
         let members = serde_json::to_value(workflows.members()).unwrap_or_default();
@@ -96,6 +143,7 @@ impl WorkspaceCache {
         let state = Arc::new(WorkspaceState {
             calendar,
             workflows,
+            notice_workflows,
             set_id,
         });
         if let Ok(mut m) = self.states.write() {

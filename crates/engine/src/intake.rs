@@ -20,8 +20,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use waflow_domain::matching::Inbound;
-use waflow_domain::{InboundView, MessageType, PhoneNumber, WorkflowDocument};
-use waflow_store::{Contact, ContactKey, ConversationKey, NewInbound, Run, Tx, Writes};
+use waflow_domain::{ContactAddress, InboundView, MessageType, Notice, WorkflowDocument};
+use waflow_store::{
+    Contact, ContactKey, ConversationKey, NewInbound, NoticeWrite, Run, Tx, Writes,
+};
 
 /// The most messages committed in one transaction.
 const MAX_BATCH: usize = 256;
@@ -33,7 +35,9 @@ pub struct InboundRequest {
     pub number_id: String,
     /// Whether the number's `automation` module is on.
     pub automation: bool,
-    pub from: PhoneNumber,
+    /// The sender: a phone number, or a business-scoped user id for a WhatsApp user known only
+    /// by username (the contact's address either way).
+    pub from: ContactAddress,
     pub contact_name: String,
     /// The provider's message id: the deduplication key.
     pub channel_message_id: String,
@@ -41,8 +45,12 @@ pub struct InboundRequest {
     pub text: String,
     /// Structured details (media, location, reply ids, ...), stored with the message.
     pub payload: Option<Value>,
-    /// The provider id of the message this one replies to.
+    /// The provider id of the message this one replies to (for a reaction, edit or revoke: the
+    /// message it is about).
     pub reply_to: Option<String>,
+    /// What an edit, revoke or changed-number notice does to what is stored; applied in the
+    /// transaction that stores the notice, once.
+    pub notice: Option<Notice>,
 }
 
 /// What happened to an inbound message.
@@ -225,6 +233,21 @@ async fn process_sub_batch(
         })
         .collect();
     let message_ids = tx.insert_inbound(&inbound).await?;
+    // Notices act on what is stored only when they are new: a redelivery changes nothing.
+    let mut notice_effects: Vec<Option<String>> = vec![None; reqs.len()];
+    for (i, ((r, (c, _)), id)) in reqs.iter().zip(&contacts).zip(&message_ids).enumerate() {
+        if let (Some(notice), Some(message_id)) = (&r.notice, id) {
+            let write = NoticeWrite {
+                workspace_id: r.workspace_id.clone(),
+                number_id: r.number_id.clone(),
+                contact_id: c.id.clone(),
+                message_id: message_id.clone(),
+                at: now,
+                notice: notice.clone(),
+            };
+            notice_effects[i] = Some(tx.apply_notice(&write).await?);
+        }
+    }
     let live: Vec<String> = contacts
         .iter()
         .zip(&message_ids)
@@ -242,11 +265,12 @@ async fn process_sub_batch(
         ..Default::default()
     };
     let mut outcomes = Vec::with_capacity(reqs.len());
-    for (((req, (contact, created)), conversation_id), message_id) in reqs
+    for ((((req, (contact, created)), conversation_id), message_id), notice_effect) in reqs
         .iter()
         .zip(contacts)
         .zip(conversations)
         .zip(message_ids)
+        .zip(notice_effects)
     {
         let state = states
             .get(req.workspace_id.as_str())
@@ -270,6 +294,7 @@ async fn process_sub_batch(
             conversation_id,
             message_id,
             waiting_run,
+            notice_effect,
         };
         outcomes.push(decide(inner, &mut writes, state, message, now).await?);
     }
@@ -296,6 +321,8 @@ struct Received<'a> {
     waiting_run: Option<Run>,
     /// The conversation's counts, when a condition needs them.
     stats: Option<waflow_domain::ConversationStats>,
+    /// What the message's notice did to stored messages or the contact, in words.
+    notice_effect: Option<String>,
 }
 
 /// Decides what a stored message does (SPEC §6) and buffers the effects in `writes`.
@@ -314,6 +341,7 @@ async fn decide(
         message_id,
         waiting_run,
         stats,
+        notice_effect,
     } = m;
     let contact_id = contact.id.clone();
     let mut out = IntakeOutcome {
@@ -350,7 +378,10 @@ async fn decide(
         );
         return Ok(out);
     }
-    let base = json!({"text": req.text, "message_type": req.message_type, "from": req.from, "contact_created": created});
+    let mut base = json!({"text": req.text, "message_type": req.message_type, "from": req.from, "contact_created": created});
+    if let Some(effect) = &notice_effect {
+        base["notice"] = json!(effect);
+    }
     let skip = if contact.blocked {
         Some((
             "blocked",
@@ -380,12 +411,20 @@ async fn decide(
         text: req.text.clone(),
     };
     let cview = contact_view(&contact);
-    let eval = state.workflows.evaluate(&Inbound {
+    // A reaction, edit, revoke or system notice says nothing new: it starts only workflows that
+    // ask for its type, and a run waiting for a reply keeps waiting.
+    let notice = req.message_type.is_notice();
+    let set = if notice {
+        &state.notice_workflows
+    } else {
+        &state.workflows
+    };
+    let eval = set.evaluate(&Inbound {
         number_id: &req.number_id,
         message: &view,
         contact: &cview,
         contact_is_new: created,
-        has_waiting_run: waiting_run.is_some(),
+        has_waiting_run: waiting_run.is_some() && !notice,
         calendar: &state.calendar,
         now,
         conversation: stats.as_ref(),
@@ -403,7 +442,7 @@ async fn decide(
         }
     }
     for &i in &eval.start {
-        let wf = &state.workflows.workflows[i];
+        let wf = &set.workflows[i];
         started_names.push(wf.document.name.clone());
         let ctx = StartContext {
             workflow_id: &wf.id,
@@ -422,6 +461,16 @@ async fn decide(
             "a run waiting for this contact's reply took the message; no other workflow started"
                 .to_string(),
         )
+    } else if started_names.is_empty() && notice {
+        let n = eval.considered.len() + eval.skipped.len();
+        let effect = notice_effect.map(|e| format!("{e}; ")).unwrap_or_default();
+        (
+            "no_match",
+            format!(
+                "a {} notice: {effect}no workflow asks for it ({n} considered)",
+                req.message_type
+            ),
+        )
     } else if started_names.is_empty() {
         let n = eval.considered.len() + eval.skipped.len();
         ("no_match", format!("no workflow matched ({n} considered)"))
@@ -436,7 +485,7 @@ async fn decide(
     detail["evaluation"] = serde_json::to_value(&eval).unwrap_or(Value::Null);
     detail["evaluation"]["workflow_set"] = json!(state.set_id);
     if !eval.skipped.is_empty() {
-        detail["evaluation"]["skipped_mask"] = json!(state.workflows.skipped_mask(&eval.skipped));
+        detail["evaluation"]["skipped_mask"] = json!(set.skipped_mask(&eval.skipped));
     }
     out.log_id = log.write(writes, entry("inbound", outcome, summary, detail));
     Ok(out)

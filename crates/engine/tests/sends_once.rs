@@ -60,13 +60,16 @@ async fn every_reply_is_sent_once_under_a_burst() {
                     workspace_id: ws.clone(),
                     number_id: number.clone(),
                     automation: true,
-                    from: PhoneNumber::parse(&format!("+3933310{client:05}")).unwrap(),
+                    from: PhoneNumber::parse(&format!("+3933310{client:05}"))
+                        .unwrap()
+                        .into(),
                     contact_name: String::new(),
                     channel_message_id: format!("m-{client}-{i}"),
                     message_type: MessageType::Text,
                     text: format!("hello {i}"),
                     payload: None,
                     reply_to: None,
+                    notice: None,
                 };
                 let out = engine.inbound(request).await.unwrap();
                 assert_eq!(out.queued.len(), 1);

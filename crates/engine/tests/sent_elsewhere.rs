@@ -24,13 +24,14 @@ async fn a_message_from_the_phone_is_the_business_reply_stored_once() {
             workspace_id: ws.id.clone(),
             number_id: number.id.clone(),
             automation: true,
-            from: phone.clone(),
+            from: phone.clone().into(),
             contact_name: "Giulia".into(),
             channel_message_id: "wa.in.1".into(),
             message_type: MessageType::Text,
             text: "Avete la giacca in rosso?".into(),
             payload: None,
             reply_to: None,
+            notice: None,
         })
         .await
         .unwrap();

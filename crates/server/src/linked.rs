@@ -367,7 +367,7 @@ async fn received(
                         number_id: number.id.clone(),
                         channel_message_id: id,
                         status: status.into(),
-                        error: None,
+                        ..Default::default()
                     })
                     .collect();
                 if let Err(e) = state.store.apply_message_statuses(&changes).await {
@@ -471,13 +471,14 @@ async fn take_message(
             workspace_id: number.workspace_id.clone(),
             number_id: number.id.clone(),
             automation: number.automation,
-            from,
+            from: from.into(),
             contact_name: m.push_name.clone(),
             channel_message_id: m.id.clone(),
             message_type: m.message_type,
             text: m.text.clone(),
             payload: Some(payload),
             reply_to: m.reply_to.clone(),
+            notice: None,
         })
         .await
         .map_err(|e| e.to_string())?;

@@ -382,6 +382,19 @@ impl Store for SqliteStore {
             .map_err(db)
     }
 
+    async fn join_user_id(
+        &self,
+        workspace_id: &str,
+        phone: &str,
+        user_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<UserIdJoin> {
+        let mut tx = self.writer.begin().await?;
+        let joined = crate::merge::join_user_id(&mut tx, workspace_id, phone, user_id, at).await?;
+        tx.commit().await?;
+        Ok(joined)
+    }
+
     async fn link_user_id(
         &self,
         workspace_id: &str,
@@ -568,36 +581,11 @@ impl Store for SqliteStore {
     async fn apply_message_statuses(
         &self,
         changes: &[StatusChange],
-    ) -> Result<Vec<Option<Message>>> {
-        // Statuses arrive out of order (Meta does not guarantee order): only move forward.
-        let update = "UPDATE messages SET status = ?1, error = COALESCE(?2, error) \
-             WHERE number_id = ?3 AND channel_message_id = ?4 AND direction = 'outbound' \
-             AND (?1 = 'failed' OR (CASE status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END) \
-                  < (CASE ?1 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 0 END))";
-        let select = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE number_id = ? AND channel_message_id = ? AND direction = 'outbound'"
-        );
+    ) -> Result<Vec<Option<AppliedStatus>>> {
         let mut tx = self.writer.begin().await?;
-        let mut messages = Vec::with_capacity(changes.len());
-        for c in changes {
-            sqlx::query(update)
-                .bind(&c.status)
-                .bind(&c.error)
-                .bind(&c.number_id)
-                .bind(&c.channel_message_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            let row = sqlx::query(&select)
-                .bind(&c.number_id)
-                .bind(&c.channel_message_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
-            messages.push(row.as_ref().map(convert::message).transpose()?);
-        }
+        let applied = crate::notices::apply_statuses(&mut tx, changes, Utc::now()).await?;
         tx.commit().await?;
-        Ok(messages)
+        Ok(applied)
     }
 
     async fn active_workflows_with_trigger(&self, trigger_type: &str) -> Result<Vec<Workflow>> {

@@ -13,6 +13,8 @@ mod apply;
 mod checkpoint;
 mod convert;
 mod deliveries;
+mod merge;
+mod notices;
 mod records;
 mod tx;
 mod writer;

@@ -8,8 +8,8 @@ use sqlx::QueryBuilder;
 use sqlx::{Sqlite, SqliteConnection};
 use std::collections::{HashMap, HashSet};
 use waflow_store::{
-    new_id, Contact, ContactKey, ConversationKey, Error, LogEntry, NewInbound, Result, Run, Tx,
-    Writes,
+    new_id, Contact, ContactKey, ConversationKey, Error, LogEntry, NewInbound, NoticeWrite, Result,
+    Run, Tx, Writes,
 };
 
 /// A write transaction. Dropping it without [`Tx::commit`] rolls everything back.
@@ -167,6 +167,10 @@ impl Tx for SqliteTx {
                 Ok((c, is_new))
             })
             .collect()
+    }
+
+    async fn apply_notice(&mut self, notice: &NoticeWrite) -> Result<String> {
+        crate::notices::apply_notice(&mut self.tx, notice).await
     }
 
     async fn contact(&mut self, workspace_id: &str, contact_id: &str) -> Result<Contact> {

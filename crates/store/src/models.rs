@@ -109,12 +109,57 @@ pub struct NewWebhookDelivery {
 }
 
 /// A provider's delivery status for one of our messages.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct StatusChange {
     pub number_id: String,
     pub channel_message_id: String,
     pub status: String,
     pub error: Option<String>,
+    /// waflow's id of the message, when the provider echoes it (the Cloud API's
+    /// `biz_opaque_callback_data`): a message whose send result was lost (`uncertain`, or still
+    /// `sending`) is recorded as sent with `channel_message_id` before the status applies.
+    pub callback_message_id: Option<String>,
+    /// When the provider says the status happened; the reconciled message's `sent_at`.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// What applying one [`StatusChange`] did to the message it names.
+#[derive(Debug, Clone)]
+pub struct AppliedStatus {
+    /// The message, as it is after the change.
+    pub message: Message,
+    /// The status moved (a redelivered or older status changes nothing and reports `false`).
+    pub changed: bool,
+    /// The message was `uncertain` or `sending` and is now recorded as sent, found through its
+    /// callback id.
+    pub reconciled: bool,
+}
+
+/// What an inbound notice (an edit, a revoke, a changed number) does, to be applied in the
+/// transaction that stores the notice itself, so that a redelivered notice changes nothing.
+#[derive(Debug, Clone)]
+pub struct NoticeWrite {
+    pub workspace_id: String,
+    pub number_id: String,
+    pub contact_id: String,
+    /// The stored notice message.
+    pub message_id: String,
+    pub at: DateTime<Utc>,
+    pub notice: waflow_domain::Notice,
+}
+
+/// What a message carrying both a phone number and a business-scoped user id did to contacts
+/// (see [`crate::Store::join_user_id`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserIdJoin {
+    /// Nothing to do: no contact has the user id yet, or it already is the phone's contact.
+    Unchanged,
+    /// The user id was recorded on the phone's contact.
+    Linked { contact_id: String },
+    /// The contact known only by the user id now has the phone as its address.
+    GainedPhone { contact_id: String },
+    /// The user id's contact was merged into the phone's contact (`survivor`) and deleted.
+    Merged { survivor: String, merged: String },
 }
 
 /// A stored webhook delivery not yet processed.

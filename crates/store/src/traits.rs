@@ -66,6 +66,11 @@ pub trait Tx: Send {
     async fn take_event(&mut self, seq: i64) -> Result<bool>;
     /// The contact's open (not closed) tickets' ids.
     async fn open_tickets(&mut self, contact_id: &str) -> Result<Vec<String>>;
+    /// Applies what an inbound notice does: an edit replaces the original inbound message's text
+    /// (the previous text and payload go to its edit history), a revoke marks it `deleted`, a
+    /// changed number moves the contact to its new phone (unless another contact has it).
+    /// Returns a sentence saying what changed, or why nothing did (the original is unknown).
+    async fn apply_notice(&mut self, notice: &NoticeWrite) -> Result<String>;
     /// Writes buffered effects (see [`Writes`] for the order).
     async fn apply(&mut self, writes: &Writes) -> Result<()>;
     /// Commits everything written through this transaction.
@@ -198,6 +203,23 @@ pub trait Store:
     /// holding it is left as it is).
     async fn link_user_id(&self, workspace_id: &str, contact_id: &str, user_id: &str)
         -> Result<()>;
+    /// Makes the contact of a phone and the contact of a business-scoped user id one contact,
+    /// in one transaction (a message carried both). The rule: the phone's contact survives
+    /// (a phone is the address Meta recommends sending to); a contact known only by the user id
+    /// is merged into it — its conversations (with their messages; two conversations on the
+    /// same number become one), messages, runs, tickets, notifications, logs and date-trigger
+    /// fires move to the survivor; tags and lists are united; fields the survivor lacks are
+    /// copied, the survivor's own values win; name and agent are the survivor's unless it has
+    /// none; blocked or excluded if either was — then the user id is the survivor's. If no contact has the
+    /// phone, the user id's contact simply takes the phone as its address. A user id already
+    /// on a contact with another phone is left where it is.
+    async fn join_user_id(
+        &self,
+        workspace_id: &str,
+        phone: &str,
+        user_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<UserIdJoin>;
     /// Replaces the stored message templates of a number (one transaction).
     async fn replace_templates(
         &self,
@@ -219,11 +241,14 @@ pub trait Store:
     async fn finish_webhook_deliveries(&self, done: &[(String, Option<String>)]) -> Result<()>;
     /// Applies providers' delivery statuses (`sent`, `delivered`, `read`, `failed`) to the
     /// outbound messages they name, in one transaction. Statuses only move forward (sent →
-    /// delivered → read; failed from any); returns each message if it exists.
+    /// delivered → read; failed from any but failed); a status naming an unknown channel id but
+    /// carrying a callback id of an `uncertain` or `sending` message first records that message
+    /// as sent with the channel id. Returns, for each change, its message if it exists and
+    /// whether anything changed.
     async fn apply_message_statuses(
         &self,
         changes: &[StatusChange],
-    ) -> Result<Vec<Option<Message>>>;
+    ) -> Result<Vec<Option<AppliedStatus>>>;
 
     // Contacts.
     async fn insert_contact(

@@ -299,10 +299,20 @@ fn messages(shared: &Shared, body: Option<Value>) -> Response {
         }
         return answer(200, json!({ "success": true }));
     }
-    let to = match body.get("to").and_then(Value::as_str) {
-        Some(to) if !to.is_empty() => to.to_string(),
-        _ => return invalid("The parameter to is required"),
+    // Meta takes a phone in `to` or a business-scoped user id in `recipient`; `to` wins.
+    let phone = body
+        .get("to")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty());
+    let user_id = body
+        .get("recipient")
+        .and_then(Value::as_str)
+        .filter(|r| !r.is_empty());
+    let to = match phone.or(user_id) {
+        Some(to) => to.to_string(),
+        None => return invalid("The parameter to is required"),
     };
+    let by_phone = phone.is_some();
     let kind = match body.get("type").and_then(Value::as_str) {
         Some(kind) => kind.to_string(),
         None => return invalid("The parameter type is required"),
@@ -314,12 +324,17 @@ fn messages(shared: &Shared, body: Option<Value>) -> Response {
     let wamid = format!("wamid.FAKE{:016X}", inner.next_id);
     inner.sent.push((std::time::Instant::now(), body));
     inner.wamids.push(wamid.clone());
-    let wa_id: String = to.chars().filter(char::is_ascii_digit).collect();
+    let contact = if by_phone {
+        let wa_id: String = to.chars().filter(char::is_ascii_digit).collect();
+        json!({ "input": to, "wa_id": wa_id })
+    } else {
+        json!({ "input": to, "user_id": to })
+    };
     answer(
         200,
         json!({
             "messaging_product": "whatsapp",
-            "contacts": [{ "input": to, "wa_id": wa_id }],
+            "contacts": [contact],
             "messages": [{ "id": wamid }],
         }),
     )

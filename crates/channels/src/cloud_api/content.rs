@@ -451,7 +451,8 @@ impl Content {
     }
 
     /// The exact Graph API `POST /{phone_number_id}/messages` request body sending this content
-    /// to `to` (digits or E.164). Does not validate: call [`Content::validate`] first.
+    /// to `to` (digits or E.164), or to a business-scoped user id (`US.1349…`), which Meta takes
+    /// in `recipient` instead of `to`. Does not validate: call [`Content::validate`] first.
     pub fn to_graph_json(&self, to: &str) -> Value {
         let (kind, object) = match self {
             Content::MarkRead { message_id } => {
@@ -541,7 +542,13 @@ impl Content {
         let mut message = Map::new();
         message.insert("messaging_product".into(), json!("whatsapp"));
         message.insert("recipient_type".into(), json!("individual"));
-        message.insert("to".into(), json!(to));
+        // A contact known only by username is addressed by user id; a phone keeps `to`.
+        let field = if waflow_domain::UserId::parse(to).is_ok() {
+            "recipient"
+        } else {
+            "to"
+        };
+        message.insert(field.into(), json!(to));
         message.insert("type".into(), json!(kind));
         message.insert(kind.into(), object);
         Value::Object(message)

@@ -19,7 +19,7 @@ pub mod templates;
 pub mod webhook;
 
 use serde::Serialize;
-use waflow_domain::MessageType;
+use waflow_domain::{MessageType, Notice, UserId};
 
 /// One thing a webhook delivery reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,8 +38,9 @@ pub struct InboundMessage {
     pub wamid: String,
     /// The sender's phone number as digits (`from` / `wa_id`), when Meta sends one.
     pub from: Option<String>,
-    /// The sender's business-scoped user id, when Meta sends one (`user_id` / `from_user_id`).
-    pub user_id: Option<String>,
+    /// The sender's business-scoped user id, when Meta sends one (`from_user_id` / `user_id`, or
+    /// the sender's `contacts[].user_id`). A username-only sender has this and no `from`.
+    pub user_id: Option<UserId>,
     /// The contact's profile name (`contacts[].profile.name`), empty if absent.
     pub profile_name: String,
     /// Seconds since the epoch, from `timestamp`.
@@ -52,8 +53,11 @@ pub struct InboundMessage {
     /// The type's structured details (media id and mime type, location, contacts, the reply id,
     /// the reacted message, ...), and for an unknown type the raw message object.
     pub payload: serde_json::Value,
-    /// `context.id`: the message this one replies to.
+    /// `context.id`: the message this one replies to; for a reaction, edit or revoke, the
+    /// message it is about.
     pub reply_to: Option<String>,
+    /// What an edit, revoke or number-changed notice does to what is stored.
+    pub notice: Option<Notice>,
 }
 
 /// A delivery status of a message we sent.
@@ -67,6 +71,10 @@ pub struct StatusUpdate {
     pub recipient: Option<String>,
     pub timestamp: i64,
     pub errors: Vec<ProviderError>,
+    /// `biz_opaque_callback_data`: what the business attached to the send, echoed back. waflow
+    /// sends its own message id (`msg_…`) there, so a status can name a message whose `wamid`
+    /// was never recorded (a send whose result was lost in a crash).
+    pub callback_data: Option<String>,
 }
 
 /// An error as Meta reports it, on a status or a Graph API answer.

@@ -6,6 +6,7 @@
 //! after it is acknowledged; processing is idempotent (messages are deduplicated by `wamid`,
 //! statuses only move forward), so a crash in between, or Meta's redeliveries, change nothing.
 
+mod identity;
 pub mod ingest;
 pub mod processor;
 pub mod webhook;

@@ -5,12 +5,14 @@
 //! refused for good with the reason stored on it; if the engine is unavailable the delivery stays
 //! pending and is tried again, so nothing accepted is lost.
 
+use super::identity;
 use crate::AppState;
+use chrono::DateTime;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
 use waflow_channels::cloud_api::{webhook, InboundMessage, StatusUpdate, WebhookEvent};
-use waflow_domain::PhoneNumber;
+use waflow_domain::{ContactAddress, UserId};
 use waflow_engine::InboundRequest;
 use waflow_store::{new_id, ChannelNumber, LogEntry, StatusChange};
 
@@ -51,10 +53,10 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
     let mut requests = Vec::new();
     let mut statuses: Vec<(StatusChange, StatusUpdate)> = Vec::new();
     // Messages that carry a business-scoped user id: (index in `requests`, user id).
-    let mut links: Vec<(usize, String)> = Vec::new();
+    let mut links: Vec<(usize, UserId)> = Vec::new();
     for (k, delivery) in pending.iter().enumerate() {
-        let events = match webhook::parse(delivery.body.as_bytes()) {
-            Ok(events) => events,
+        let parsed = match webhook::parse(delivery.body.as_bytes()) {
+            Ok(parsed) => parsed,
             Err(e) => {
                 problems[k].push(e.to_string());
                 continue;
@@ -64,26 +66,32 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
             problems[k].push("the number was deleted".into());
             continue;
         };
-        for event in events {
+        // One bad message is refused alone; its siblings go on.
+        for refused in &parsed.refused {
+            refuse(state, &number, &delivery.id, &refused.to_string()).await?;
+            problems[k].push(refused.to_string());
+        }
+        for event in parsed.events {
             match event {
-                WebhookEvent::Message(mut m) => {
+                WebhookEvent::Message(m) => {
                     let user_id = m.user_id.clone();
-                    if let (None, Some(uid)) = (&m.from, &user_id) {
-                        // Only a user id: the contact it was linked to, if any.
-                        m.from = state
-                            .store
-                            .phone_of_user_id(&number.number.workspace_id, uid)
-                            .await
-                            .map_err(|e| e.to_string())?;
-                    }
-                    match inbound_request(&number, m) {
+                    let wamid = m.wamid.clone();
+                    let request = match identity::address_of(state, &number, &m).await? {
+                        Ok(from) => inbound_request(&number, from, m),
+                        Err(problem) => Err(problem),
+                    };
+                    match request {
                         Ok(r) => {
                             if let Some(uid) = user_id {
                                 links.push((requests.len(), uid));
                             }
                             requests.push(r);
                         }
-                        Err(p) => problems[k].push(p),
+                        Err(p) => {
+                            let p = format!("message {wamid}: {p}");
+                            refuse(state, &number, &delivery.id, &p).await?;
+                            problems[k].push(p);
+                        }
                     }
                 }
                 WebhookEvent::Status(s) => statuses.push((
@@ -95,6 +103,13 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
                             .errors
                             .first()
                             .map(|e| format!("{} {}: {}", e.code, e.title, e.message)),
+                        // waflow sends its message id as the callback data; anything else is
+                        // someone else's and names no message of ours.
+                        callback_message_id: s
+                            .callback_data
+                            .clone()
+                            .filter(|d| d.starts_with("msg_")),
+                        at: DateTime::from_timestamp(s.timestamp, 0),
                     },
                     s,
                 )),
@@ -111,10 +126,9 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
         .iter()
         .map(|r| (r.number_id.clone(), r.channel_message_id.clone()))
         .collect();
-    let workspaces: Vec<String> = requests.iter().map(|r| r.workspace_id.clone()).collect();
-    let phones: Vec<String> = requests
+    let senders: Vec<(String, String, ContactAddress)> = requests
         .iter()
-        .map(|r| r.from.as_str().to_string())
+        .map(|r| (r.workspace_id.clone(), r.number_id.clone(), r.from.clone()))
         .collect();
     let mut contacts = Vec::with_capacity(requests.len());
     for outcome in state.engine.inbound_many(requests).await {
@@ -123,7 +137,8 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
     }
     mark_read(state, &numbers, &read_receipts);
     for (i, uid) in links {
-        link_user_id(state, &workspaces[i], &contacts[i], &phones[i], &uid).await?;
+        let (workspace_id, number_id, from) = &senders[i];
+        identity::link_user_id(state, workspace_id, number_id, &contacts[i], from, &uid).await?;
     }
     let done: Vec<(String, Option<String>)> = pending
         .iter()
@@ -142,6 +157,36 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
         .await
         .map_err(|e| e.to_string())?;
     Ok(pending.len())
+}
+
+/// Logs a message (or status) refused alone, with its path and reason, so that the user sees
+/// it in the log while its siblings are processed.
+async fn refuse(
+    state: &AppState,
+    number: &ChannelNumber,
+    delivery_id: &str,
+    reason: &str,
+) -> Result<(), String> {
+    tracing::warn!(delivery = %delivery_id, %reason, "webhook message refused");
+    let entry = LogEntry {
+        id: new_id("log"),
+        workspace_id: number.number.workspace_id.clone(),
+        created_at: state.engine.now(),
+        kind: "inbound".into(),
+        outcome: "refused".into(),
+        summary: format!("a message of webhook delivery {delivery_id} was refused: {reason}"),
+        number_id: Some(number.number.id.clone()),
+        contact_id: None,
+        message_id: None,
+        workflow_id: None,
+        run_id: None,
+        detail: json!({"delivery": delivery_id, "reason": reason}),
+    };
+    state
+        .store
+        .insert_log(&entry)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Downloads a received media file into the data directory and notes where it is (or why it
@@ -240,30 +285,6 @@ fn mark_read(
     });
 }
 
-/// Links a business-scoped user id to the contact its message was stored under, unless it is
-/// linked already (a read, so that the common case writes nothing).
-async fn link_user_id(
-    state: &AppState,
-    workspace_id: &str,
-    contact_id: &str,
-    phone: &str,
-    user_id: &str,
-) -> Result<(), String> {
-    let known = state
-        .store
-        .phone_of_user_id(workspace_id, user_id)
-        .await
-        .map_err(|e| e.to_string())?;
-    if known.as_deref() == Some(phone) {
-        return Ok(());
-    }
-    state
-        .store
-        .link_user_id(workspace_id, contact_id, user_id)
-        .await
-        .map_err(|e| e.to_string())
-}
-
 /// The number a delivery arrived on, read once per round; `None` if it was deleted.
 async fn number_of(
     state: &AppState,
@@ -282,27 +303,18 @@ async fn number_of(
     Ok(n)
 }
 
-fn inbound_request(number: &ChannelNumber, m: InboundMessage) -> Result<InboundRequest, String> {
+fn inbound_request(
+    number: &ChannelNumber,
+    from: ContactAddress,
+    m: InboundMessage,
+) -> Result<InboundRequest, String> {
     let n = &number.number;
     if n.external_id.as_deref() != Some(m.phone_number_id.as_str()) {
         return Err(format!(
-            "message {} is for phone_number_id {}, not this number's; skipped",
-            m.wamid, m.phone_number_id
+            "for phone_number_id {}, not this number's; skipped",
+            m.phone_number_id
         ));
     }
-    let from = match &m.from {
-        Some(digits) => {
-            PhoneNumber::parse(digits).map_err(|e| format!("message {}: from: {e}", m.wamid))?
-        }
-        None => {
-            return Err(format!(
-                "message {} comes from business-scoped user id {} without a phone number; \
-                 such contacts are not supported yet",
-                m.wamid,
-                m.user_id.as_deref().unwrap_or("?")
-            ))
-        }
-    };
     let mut payload = m.payload;
     if let (Some(user_id), Value::Object(map)) = (&m.user_id, &mut payload) {
         map.insert("user_id".into(), json!(user_id));
@@ -318,48 +330,70 @@ fn inbound_request(number: &ChannelNumber, m: InboundMessage) -> Result<InboundR
         text: m.text,
         payload: Some(payload),
         reply_to: m.reply_to,
+        notice: m.notice,
     })
 }
 
-/// Applies statuses in one transaction, and logs each failure with Meta's codes.
+/// Applies statuses in one transaction, and logs what changed: a send confirmed by the
+/// provider's echo of our message id (`reconciled`), and each new failure with Meta's codes. A
+/// redelivered status changes nothing and logs nothing.
 async fn apply_statuses(
     state: &AppState,
     statuses: &[(StatusChange, StatusUpdate)],
 ) -> Result<(), String> {
     let changes: Vec<StatusChange> = statuses.iter().map(|(c, _)| c.clone()).collect();
-    let messages = state
+    let applied = state
         .store
         .apply_message_statuses(&changes)
         .await
         .map_err(|e| e.to_string())?;
-    for ((change, s), message) in statuses.iter().zip(messages) {
-        let (Some(message), "failed") = (message, s.status.as_str()) else {
+    for ((change, s), applied) in statuses.iter().zip(applied) {
+        let Some(applied) = applied else {
             continue;
         };
-        let codes: Vec<i64> = s.errors.iter().map(|e| e.code).collect();
-        let entry = LogEntry {
+        let message = &applied.message;
+        let entry = |outcome: &str, summary: String, detail: Value| LogEntry {
             id: new_id("log"),
             workspace_id: message.workspace_id.clone(),
             created_at: state.engine.now(),
             kind: "send".into(),
-            outcome: "failed".into(),
-            summary: format!(
-                "WhatsApp could not deliver message {}: {}",
-                message.id,
-                change.error.as_deref().unwrap_or("no reason given")
-            ),
+            outcome: outcome.into(),
+            summary,
             number_id: Some(change.number_id.clone()),
             contact_id: Some(message.contact_id.clone()),
             message_id: Some(message.id.clone()),
             workflow_id: None,
             run_id: None,
-            detail: json!({"wamid": s.wamid, "errors": s.errors, "codes": codes}),
+            detail,
         };
-        state
-            .store
-            .insert_log(&entry)
-            .await
-            .map_err(|e| e.to_string())?;
+        if applied.reconciled {
+            let summary = format!(
+                "WhatsApp confirmed message {} (its send result was unknown): recorded as sent \
+                 with id {}",
+                message.id, s.wamid
+            );
+            let detail =
+                json!({"wamid": s.wamid, "status": s.status, "callback_data": s.callback_data});
+            insert_log(state, &entry("reconciled", summary, detail)).await?;
+        }
+        if applied.changed && s.status == "failed" {
+            let codes: Vec<i64> = s.errors.iter().map(|e| e.code).collect();
+            let summary = format!(
+                "WhatsApp could not deliver message {}: {}",
+                message.id,
+                change.error.as_deref().unwrap_or("no reason given")
+            );
+            let detail = json!({"wamid": s.wamid, "errors": s.errors, "codes": codes});
+            insert_log(state, &entry("failed", summary, detail)).await?;
+        }
     }
     Ok(())
+}
+
+async fn insert_log(state: &AppState, entry: &LogEntry) -> Result<(), String> {
+    state
+        .store
+        .insert_log(entry)
+        .await
+        .map_err(|e| e.to_string())
 }

@@ -339,13 +339,14 @@ pub async fn sandbox_inbound(
         workspace_id: caller.workspace_id.clone(),
         number_id: number.id,
         automation: number.automation,
-        from,
+        from: from.into(),
         contact_name: obj.opt_str("name")?.unwrap_or("").trim().to_string(),
         channel_message_id: message_id,
         message_type,
         text,
         payload: None,
         reply_to: None,
+        notice: None,
     };
     Ok(Json(state.engine.inbound(request).await?))
 }

@@ -6,7 +6,8 @@ use crate::cloud_api::{CloudApp, PHONE_NUMBER_ID};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-fn fixture(name: &str) -> Value {
+/// A fixture with its `phone_number_id` set to the test number's.
+pub(crate) fn fixture(name: &str) -> Value {
     let path = format!(
         "{}/../channels/tests/fixtures/cloud_api/{name}.json",
         env!("CARGO_MANIFEST_DIR")
@@ -143,8 +144,6 @@ message_fixtures! {
     fixture_interactive_button_reply: "interactive_button_reply" => [("+16505551234", "interactive_reply")],
     fixture_interactive_list_reply: "interactive_list_reply" => [("+16505551234", "interactive_reply")],
     fixture_template_quick_reply_button: "template_quick_reply_button" => [("+16505551234", "interactive_reply")],
-    fixture_reaction: "reaction" => [("+16505551234", "reaction")],
-    fixture_reaction_removed: "reaction_removed" => [("+16505551234", "reaction")],
     fixture_unsupported_type: "unsupported_type" => [("+16505551234", "unknown")],
     fixture_multiple_messages_in_one_delivery: "multiple_messages_in_one_delivery" =>
         [("+16505551234", "text"), ("+233241234567", "text"), ("+16505551234", "image")],
@@ -173,19 +172,6 @@ async fn fixture_status_failed() {
 #[tokio::test]
 async fn fixture_status_failed_undeliverable() {
     status_fixture("status_failed_undeliverable", "failed", Some("131026")).await;
-}
-
-/// A business-scoped user id without a phone number cannot be stored as a contact yet: the
-/// delivery is accepted (so Meta does not redeliver for days) and nothing half-made is stored.
-#[tokio::test]
-async fn fixture_user_id_only_is_accepted_but_not_stored() {
-    let c = CloudApp::start().await;
-    c.echo_workflow().await;
-    c.deliver(&fixture("user_id_only")).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let contacts = c.app.get("/api/v1/contacts").await;
-    assert_eq!(contacts.body["data"], serde_json::json!([]));
-    assert!(c.graph.sent_messages().is_empty());
 }
 
 /// A change that is not about messages (a template status update) is accepted and ignored.

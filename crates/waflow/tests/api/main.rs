@@ -15,6 +15,7 @@ mod gallery;
 mod harness;
 mod http_step;
 mod linked_device;
+mod real_payloads;
 mod resources;
 mod shipping;
 mod sign_in;
