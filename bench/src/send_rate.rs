@@ -241,7 +241,7 @@ async fn run(o: Options, graph: &FakeGraph) -> Result<()> {
     wait_for(graph, total, Duration::from_secs(600)).await?;
     let rates = phase_report(
         "phase 1: every number answered after the latency",
-        &graph,
+        graph,
         0,
         &lines,
         &owner,
@@ -260,7 +260,7 @@ async fn run(o: Options, graph: &FakeGraph) -> Result<()> {
     wait_for(graph, offset + total, Duration::from_secs(600)).await?;
     let rates = phase_report(
         "phase 2: number 0's answers delayed 2 s",
-        &graph,
+        graph,
         offset,
         &lines,
         &owner,
