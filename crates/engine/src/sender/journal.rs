@@ -41,7 +41,7 @@ pub(crate) async fn journal_loop(inner: Arc<Inner>, mut rx: mpsc::UnboundedRecei
         while let Ok(next) = rx.try_recv() {
             batch.push(next);
         }
-        let attempts: Vec<Attempt> = batch.iter().map(|(a, _)| a.clone()).collect();
+        let (attempts, answers): (Vec<Attempt>, Vec<_>) = batch.into_iter().unzip();
         let results = inner.pending.take();
         let now = inner.clock.now();
         let begun: HashSet<String> = match inner
@@ -59,7 +59,7 @@ pub(crate) async fn journal_loop(inner: Arc<Inner>, mut rx: mpsc::UnboundedRecei
                 HashSet::new()
             }
         };
-        for (attempt, done) in batch {
+        for (attempt, done) in attempts.iter().zip(answers) {
             let _ = done.send(begun.contains(&attempt.message_id));
         }
     }
