@@ -41,6 +41,7 @@ pub use ai_service::{AiOptions, KeyOpener};
 pub use ai_step::{credits_for, CHARS_PER_CREDIT};
 pub use intake::{InboundRequest, IntakeOutcome};
 pub use integration::{IntegrationOutcome, IntegrationStart};
+pub use sender::ShutdownReport;
 
 /// Engine errors.
 #[derive(Debug, thiserror::Error)]
@@ -174,14 +175,6 @@ pub struct SentElsewhere {
     pub message_type: String,
     pub text: String,
     pub payload: Option<serde_json::Value>,
-}
-
-/// What [`Engine::shutdown`] left undone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShutdownReport {
-    /// Conversations whose send had not finished by the deadline (their messages will be
-    /// `uncertain` at the next start if the provider call had begun).
-    pub unfinished_sends: usize,
 }
 
 /// A handle to the running engine.
@@ -485,48 +478,6 @@ impl Engine {
     /// tools. Returns how many.
     pub async fn run_retention(&self) -> Result<u64, Error> {
         run_retention(&self.inner).await
-    }
-
-    /// Stops the engine gracefully: no new intake and no new send from now on; sends in flight
-    /// finish (or, past `timeout`, are left `sending`, to be found `uncertain` at the next
-    /// start); their results and the pending counters are committed.
-    pub async fn shutdown(&self, timeout: std::time::Duration) -> ShutdownReport {
-        let deadline = tokio::time::Instant::now() + timeout;
-        self.inner.stop.send_replace(true);
-        let unfinished = sender::drain(&self.inner, deadline).await;
-        if let Err(e) = self.flush_counters().await {
-            tracing::error!(error = %e, "writing the last counters failed");
-        }
-        ShutdownReport {
-            unfinished_sends: unfinished,
-        }
-    }
-
-    /// Whether [`Self::shutdown`] was called.
-    pub fn is_stopping(&self) -> bool {
-        *self.inner.stop.borrow()
-    }
-
-    /// Delivers one batch from the outbox (the sender does this continuously); for tests and tools.
-    pub async fn deliver_outbox(&self) -> Result<usize, Error> {
-        let n = sender::deliver(&self.inner).await?;
-        sender::flush(&self.inner).await?;
-        Ok(n)
-    }
-
-    /// Queues an `uncertain` or `failed` outbound message again, at once (the user chose to).
-    pub async fn resend(
-        &self,
-        workspace_id: &str,
-        message_id: &str,
-    ) -> Result<waflow_store::Message, Error> {
-        let message = self
-            .inner
-            .store
-            .resend(workspace_id, message_id, self.inner.clock.now())
-            .await?;
-        self.inner.sender_wake.notify_one();
-        Ok(message)
     }
 
     /// Queues a message written by an agent or an API client in the outbox.

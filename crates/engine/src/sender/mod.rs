@@ -19,6 +19,7 @@
 
 mod attempt;
 mod flight;
+mod handle;
 pub(crate) mod journal;
 
 use crate::{Error, Inner};
@@ -31,6 +32,7 @@ use waflow_store::{new_id, Delivery, LogEntry, OutboxItem};
 
 pub(crate) use flight::PendingDeliveries;
 use flight::{conversation_key, Snapshot};
+pub use handle::ShutdownReport;
 
 /// How long the sender waits between rounds, so that the intake can record its results and the
 /// next round sends many messages at once.
