@@ -12,6 +12,7 @@ mod dashboard;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod limits;
 pub mod linked;
 mod openapi;
 mod routes;
@@ -60,6 +61,8 @@ pub struct AppState {
     pub linked: Arc<LinkedService>,
     /// Signed event webhooks to the workspaces' event URLs.
     pub events: events::EventHooks,
+    /// How large uploads may be.
+    pub limits: limits::UploadLimits,
 }
 
 impl AppState {
@@ -111,6 +114,8 @@ pub struct Config {
     /// The WebSocket address linked devices connect to (`None`: WhatsApp Web's). Tests point it
     /// at a closed port.
     pub linked_device_url: Option<String>,
+    /// Upload limits (CSV and knowledge file sizes, rows, knowledge items).
+    pub limits: limits::UploadLimits,
 }
 
 /// Meta's Graph API.
@@ -131,6 +136,7 @@ impl Config {
             allow_private_http: false,
             log_retention_days: 90,
             linked_device_url: None,
+            limits: limits::UploadLimits::default(),
         }
     }
 }
@@ -280,6 +286,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         cloud,
         linked: linked.clone(),
         events,
+        limits: config.limits,
     };
     linked.load().await.map_err(|e| StartError(e.to_string()))?;
     let listener = TcpListener::bind(config.listen)

@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use waflow_server::limits::UploadLimits;
 use waflow_server::Durability;
 use waflow_server::{Config, StartError};
 
@@ -138,6 +139,18 @@ struct ServeArgs {
     /// exiting (new webhooks are answered 503 meanwhile).
     #[arg(long, env = "WAFLOW_SHUTDOWN_TIMEOUT", default_value_t = 10)]
     shutdown_timeout: u64,
+    /// The largest CSV (or JSON list) that starts an outbound workflow, in bytes.
+    #[arg(long, env = "WAFLOW_MAX_CSV_BYTES", default_value_t = UploadLimits::default().csv_bytes)]
+    max_csv_bytes: usize,
+    /// The most contacts one start of an outbound workflow takes (CSV rows).
+    #[arg(long, env = "WAFLOW_MAX_CSV_ROWS", default_value_t = UploadLimits::default().csv_rows)]
+    max_csv_rows: usize,
+    /// The largest knowledge file, in bytes.
+    #[arg(long, env = "WAFLOW_MAX_KNOWLEDGE_BYTES", default_value_t = UploadLimits::default().knowledge_bytes)]
+    max_knowledge_bytes: usize,
+    /// The most knowledge items a workspace holds, all files together.
+    #[arg(long, env = "WAFLOW_MAX_KNOWLEDGE_ITEMS", default_value_t = UploadLimits::default().knowledge_items)]
+    max_knowledge_items: usize,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -218,6 +231,12 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                 allow_private_http: args.allow_private_http,
                 log_retention_days: args.log_retention_days,
                 linked_device_url: args.linked_device_url,
+                limits: UploadLimits {
+                    csv_bytes: args.max_csv_bytes,
+                    csv_rows: args.max_csv_rows,
+                    knowledge_bytes: args.max_knowledge_bytes,
+                    knowledge_items: args.max_knowledge_items,
+                },
                 ..Config::new(args.listen, args.data.data_dir)
             };
             let running = waflow_server::start_with_system_clock(&config).await?;

@@ -250,9 +250,16 @@ pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(name): UrlPath<String>,
-    body: bytes::Bytes,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let kind = file_kind(&name)?;
+    let limit = crate::limits::ByteLimit {
+        what: "the knowledge file",
+        bytes: state.limits.knowledge_bytes,
+        flag: "--max-knowledge-bytes",
+    };
+    let body = crate::limits::read_body(&headers, body, limit).await?;
     if body.is_empty() {
         return Err(ApiError::invalid("body", "the file is empty"));
     }
@@ -271,6 +278,28 @@ pub async fn upload(
         return Err(ApiError::invalid(
             "body",
             format!("{name} holds no product or text"),
+        ));
+    }
+    let held: i64 = state
+        .store
+        .knowledge_files(&caller.workspace_id)
+        .await?
+        .iter()
+        .filter(|f| f.name != name)
+        .map(|f| f.items)
+        .sum();
+    let max = state.limits.knowledge_items;
+    let total = usize::try_from(held)
+        .unwrap_or(usize::MAX)
+        .saturating_add(imported.len());
+    if total > max {
+        return Err(ApiError::invalid(
+            "items",
+            format!(
+                "{name} gives {} items and the workspace holds {held} in its other files: {total} \
+                 is more than the limit of {max} knowledge items (--max-knowledge-items sets it)",
+                imported.len()
+            ),
         ));
     }
     let file = state

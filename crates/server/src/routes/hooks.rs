@@ -7,6 +7,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody};
+use crate::limits::{read_body, ByteLimit};
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -155,7 +156,9 @@ struct Target {
 
 /// Reads a CSV with a `phone` column (and optionally `name`); other columns become contact
 /// fields. Any bad row refuses the whole upload, naming the row and column.
-fn csv_targets(body: &[u8]) -> ApiResult<Vec<Target>> {
+/// The contacts of a CSV upload, at most `max_rows` (422 naming the limit beyond it, without
+/// reading further).
+fn csv_targets(body: &[u8], max_rows: usize) -> ApiResult<Vec<Target>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(body);
@@ -169,6 +172,9 @@ fn csv_targets(body: &[u8]) -> ApiResult<Vec<Target>> {
         .ok_or_else(|| ApiError::invalid("csv", "needs a \"phone\" column"))?;
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
+        if i == max_rows {
+            return Err(too_many_targets(max_rows));
+        }
         let row = i + 2;
         let record =
             record.map_err(|e| ApiError::invalid(format!("csv.row[{row}]"), e.to_string()))?;
@@ -196,6 +202,16 @@ fn csv_targets(body: &[u8]) -> ApiResult<Vec<Target>> {
     Ok(out)
 }
 
+fn too_many_targets(limit: usize) -> ApiError {
+    ApiError::invalid(
+        "rows",
+        format!(
+            "more than {limit} contacts; one start of an outbound workflow takes at most {limit} \
+             (the limit --max-csv-rows sets): split the list"
+        ),
+    )
+}
+
 /// Starts an `outbound` workflow for the contacts given: `{"phones": [...]}`,
 /// `{"contact_ids": [...]}` or `{"filter": {"tag": ...}}` (with optional `vars`), or a CSV upload
 /// (`Content-Type: text/csv`, a `phone` column, other columns as contact fields). Everything is
@@ -205,7 +221,7 @@ pub async fn start_outbound(
     caller: Caller,
     UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
-    body: bytes::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<Json<Value>> {
     let wf = state.store.workflow(&caller.workspace_id, &id).await?;
     if wf.trigger_type != "outbound" {
@@ -227,8 +243,14 @@ pub async fn start_outbound(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    let limit = ByteLimit {
+        what: "the list of contacts",
+        bytes: state.limits.csv_bytes,
+        flag: "--max-csv-bytes",
+    };
+    let body = read_body(&headers, body, limit).await?;
     let (targets, vars) = if content_type.contains("csv") {
-        (csv_targets(&body)?, Map::new())
+        (csv_targets(&body, state.limits.csv_rows)?, Map::new())
     } else {
         let value: Value = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
             field: None,
@@ -236,6 +258,9 @@ pub async fn start_outbound(
         })?;
         json_targets(&state, &caller, &value).await?
     };
+    if targets.len() > state.limits.csv_rows {
+        return Err(too_many_targets(state.limits.csv_rows));
+    }
     let mut runs = Vec::new();
     let mut skipped = 0;
     for t in targets {

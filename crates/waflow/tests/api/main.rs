@@ -20,6 +20,7 @@ mod resources;
 mod shipping;
 mod sign_in;
 mod template_limits;
+mod uploads;
 mod validation;
 mod versions;
 mod why_not;
