@@ -14,6 +14,7 @@ pub mod events;
 pub mod extract;
 pub mod linked;
 mod openapi;
+pub mod roles;
 mod routes;
 pub mod secrets;
 pub mod shutdown;
@@ -190,9 +191,14 @@ impl Running {
     }
 }
 
-/// The API router; `draining` refuses writes with 503 while the server shuts down.
+/// The API router; `draining` refuses writes with 503 while the server shuts down, and
+/// [`roles::enforce`] checks the role table before any route's handler runs.
 pub fn router(state: AppState, draining: shutdown::Draining) -> Router {
     routes::router()
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            roles::enforce,
+        ))
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
