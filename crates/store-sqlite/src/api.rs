@@ -1072,7 +1072,8 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         let done = sqlx::query(
             "UPDATE notifications SET read_at = COALESCE(read_at, ?1) WHERE id = ?2 AND workspace_id = ?3 \
-             AND (?4 IS NULL OR contact_id IN (SELECT id FROM contacts WHERE workspace_id = ?3 AND assigned_agent_id = ?4))",
+             AND (?4 IS NULL OR ((agent_id IS NULL OR agent_id = ?4) \
+             AND contact_id IN (SELECT id FROM contacts WHERE workspace_id = ?3 AND assigned_agent_id = ?4)))",
         )
         .bind(ms(now()))
         .bind(id)

@@ -324,8 +324,8 @@ pub trait Store:
         assigned_to: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Notification>>;
-    /// Marks a notification read; with `assigned_to`, one about a contact assigned to another
-    /// agent (or to none) is not found.
+    /// Marks a notification read; with `assigned_to`, one that agent would not list (for
+    /// someone else, or about a contact not assigned to them) is not found.
     async fn read_notification(
         &self,
         workspace_id: &str,
