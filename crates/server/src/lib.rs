@@ -15,6 +15,7 @@ pub mod extract;
 pub mod limits;
 pub mod linked;
 mod openapi;
+pub mod roles;
 mod routes;
 pub mod secrets;
 pub mod shutdown;
@@ -199,9 +200,14 @@ impl Running {
     }
 }
 
-/// The API router; `draining` refuses writes with 503 while the server shuts down.
+/// The API router; `draining` refuses writes with 503 while the server shuts down, and
+/// [`roles::enforce`] checks the role table before any route's handler runs.
 pub fn router(state: AppState, draining: shutdown::Draining) -> Router {
     routes::router()
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            roles::enforce,
+        ))
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(

@@ -130,14 +130,13 @@ impl Store for SqliteStore {
     async fn update_workspace_settings(
         &self,
         id: &str,
-        time_zone: &str,
-        business_hours: &Value,
-        holidays: &Value,
+        settings: &WorkspaceSettings,
     ) -> Result<Workspace> {
-        let row = sqlx::query("UPDATE workspaces SET time_zone = ?, business_hours = ?, holidays = ? WHERE id = ? RETURNING *")
-            .bind(time_zone)
-            .bind(business_hours.to_string())
-            .bind(holidays.to_string())
+        let row = sqlx::query("UPDATE workspaces SET time_zone = ?, business_hours = ?, holidays = ?, agents_may_self_assign = ? WHERE id = ? RETURNING *")
+            .bind(&settings.time_zone)
+            .bind(settings.business_hours.to_string())
+            .bind(settings.holidays.to_string())
+            .bind(settings.agents_may_self_assign)
             .bind(id)
             .fetch_optional(&mut *self.writer.lock().await?)
             .await
@@ -273,36 +272,11 @@ impl Store for SqliteStore {
         name: Option<&str>,
         role: Option<&str>,
     ) -> Result<Agent> {
-        let row = sqlx::query("UPDATE agents SET name = COALESCE(?, name), role = COALESCE(?, role) WHERE id = ? AND workspace_id = ? RETURNING *")
-            .bind(name)
-            .bind(role)
-            .bind(id)
-            .bind(workspace_id)
-            .fetch_optional(&mut *self.writer.lock().await?)
-            .await
-            .map_err(db)?;
-        convert::found(row, convert::agent, "agent")
+        crate::owners::update_agent(&self.writer, workspace_id, id, name, role).await
     }
 
     async fn delete_agent(&self, workspace_id: &str, id: &str) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        let n = sqlx::query("DELETE FROM agents WHERE id = ? AND workspace_id = ?")
-            .bind(id)
-            .bind(workspace_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
-        if n == 0 {
-            return Err(not_found("agent"));
-        }
-        sqlx::query("UPDATE contacts SET assigned_agent_id = NULL WHERE workspace_id = ? AND assigned_agent_id = ?")
-            .bind(workspace_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        tx.commit().await
+        crate::owners::delete_agent(&self.writer, workspace_id, id).await
     }
 
     async fn insert_number(
@@ -753,6 +727,9 @@ impl Store for SqliteStore {
             "SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = "
         ));
         q.push_bind(workspace_id);
+        if let Some(agent) = &f.assigned_to {
+            q.push(" AND assigned_agent_id = ").push_bind(agent);
+        }
         if let Some(after) = &f.after_id {
             q.push(" AND id > ").push_bind(after);
         }
@@ -1053,15 +1030,19 @@ impl Store for SqliteStore {
         &self,
         workspace_id: &str,
         agent_id: Option<&str>,
+        assigned_to: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Notification>> {
         #[allow(clippy::type_complexity)]
         let rows: Vec<(String, Option<String>, String, Option<String>, String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT id, agent_id, contact_id, run_id, text, created_at, read_at FROM notifications \
-             WHERE workspace_id = ?1 AND (?2 IS NULL OR agent_id = ?2 OR agent_id IS NULL) ORDER BY id DESC LIMIT ?3",
+             WHERE workspace_id = ?1 AND (?2 IS NULL OR agent_id = ?2 OR agent_id IS NULL) \
+             AND (?3 IS NULL OR contact_id IN (SELECT id FROM contacts WHERE workspace_id = ?1 AND assigned_agent_id = ?3)) \
+             ORDER BY id DESC LIMIT ?4",
         )
         .bind(workspace_id)
         .bind(agent_id)
+        .bind(assigned_to)
         .bind(limit)
         .fetch_all(&self.read)
         .await
@@ -1083,13 +1064,21 @@ impl Store for SqliteStore {
             .collect())
     }
 
-    async fn read_notification(&self, workspace_id: &str, id: &str) -> Result<()> {
+    async fn read_notification(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        assigned_to: Option<&str>,
+    ) -> Result<()> {
         let done = sqlx::query(
-            "UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE id = ? AND workspace_id = ?",
+            "UPDATE notifications SET read_at = COALESCE(read_at, ?1) WHERE id = ?2 AND workspace_id = ?3 \
+             AND (?4 IS NULL OR ((agent_id IS NULL OR agent_id = ?4) \
+             AND contact_id IN (SELECT id FROM contacts WHERE workspace_id = ?3 AND assigned_agent_id = ?4)))",
         )
         .bind(ms(now()))
         .bind(id)
         .bind(workspace_id)
+        .bind(assigned_to)
         .execute(&mut *self.writer.lock().await?)
         .await
         .map_err(db)?;
@@ -1351,6 +1340,13 @@ impl Store for SqliteStore {
             if let Some(v) = value {
                 q.push(format!(" AND {col} = ")).push_bind(v.clone());
             }
+        }
+        if let Some(agent) = &f.assigned_to {
+            q.push(" AND contact_id IN (SELECT id FROM contacts WHERE workspace_id = ")
+                .push_bind(workspace_id)
+                .push(" AND assigned_agent_id = ")
+                .push_bind(agent.clone())
+                .push(")");
         }
         if let Some(b) = &f.before_id {
             q.push(" AND id < ").push_bind(b.clone());

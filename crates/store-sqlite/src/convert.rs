@@ -85,6 +85,7 @@ pub(crate) fn workspace(row: &SqliteRow) -> Result<Workspace, Error> {
         business_hours: json(row, "business_hours")?,
         holidays: json(row, "holidays")?,
         events_url: get!(row, "events_url"),
+        agents_may_self_assign: get!(row, "agents_may_self_assign"),
         created_at: time(get!(row, "created_at")),
     })
 }

@@ -15,6 +15,7 @@ mod convert;
 mod deliveries;
 mod merge;
 mod notices;
+mod owners;
 mod records;
 mod tx;
 mod writer;

@@ -218,13 +218,16 @@ impl Records for SqliteStore {
     async fn tickets(&self, workspace_id: &str, f: &TicketFilter) -> Result<Vec<Ticket>> {
         let sql = format!(
             "SELECT {TICKET_COLUMNS} FROM tickets WHERE workspace_id = ?1 AND (?2 IS NULL OR contact_id = ?2) \
-             AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR id > ?4) ORDER BY id LIMIT ?5"
+             AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR id > ?4) \
+             AND (?5 IS NULL OR contact_id IN (SELECT id FROM contacts WHERE workspace_id = ?1 AND assigned_agent_id = ?5)) \
+             ORDER BY id LIMIT ?6"
         );
         let rows = sqlx::query(&sql)
             .bind(workspace_id)
             .bind(&f.contact_id)
             .bind(&f.status)
             .bind(&f.after_id)
+            .bind(&f.assigned_to)
             .bind(f.limit)
             .fetch_all(&self.read)
             .await

@@ -17,6 +17,20 @@ pub struct Workspace {
     pub created_at: DateTime<Utc>,
     /// Where signed event webhooks (number status changes) are posted; `None`: nowhere.
     pub events_url: Option<String>,
+    /// Whether agents may assign unassigned contacts to themselves (off by default).
+    pub agents_may_self_assign: bool,
+}
+
+/// A workspace's settings, written together by [`crate::Store::update_workspace_settings`].
+#[derive(Debug, Clone)]
+pub struct WorkspaceSettings {
+    pub time_zone: String,
+    /// Weekly schedule JSON, as [`Workspace::business_hours`].
+    pub business_hours: Value,
+    /// Holiday list JSON, as [`Workspace::holidays`].
+    pub holidays: Value,
+    /// As [`Workspace::agents_may_self_assign`].
+    pub agents_may_self_assign: bool,
 }
 
 /// A dashboard user of a workspace.
@@ -406,6 +420,8 @@ pub struct LogFilter {
     pub kind: Option<String>,
     /// Return entries older than this id.
     pub before_id: Option<String>,
+    /// Only entries about contacts assigned to this agent (entries about no contact are left out).
+    pub assigned_to: Option<String>,
     pub limit: i64,
 }
 
@@ -417,6 +433,8 @@ pub struct ContactFilter {
     pub list: Option<String>,
     pub search: Option<String>,
     pub after_id: Option<String>,
+    /// Only contacts assigned to this agent.
+    pub assigned_to: Option<String>,
     pub limit: i64,
 }
 

@@ -12,6 +12,8 @@ pub struct TicketFilter {
     pub contact_id: Option<String>,
     pub status: Option<String>,
     pub after_id: Option<String>,
+    /// Only tickets of contacts assigned to this agent.
+    pub assigned_to: Option<String>,
     pub limit: i64,
 }
 

@@ -94,13 +94,11 @@ pub trait Store:
     async fn workspace(&self, id: &str) -> Result<Workspace>;
     /// All workspaces.
     async fn workspaces(&self) -> Result<Vec<Workspace>>;
-    /// Writes a workspace's time zone, business hours and holidays.
+    /// Writes a workspace's settings, all in one statement.
     async fn update_workspace_settings(
         &self,
         id: &str,
-        time_zone: &str,
-        business_hours: &Value,
-        holidays: &Value,
+        settings: &WorkspaceSettings,
     ) -> Result<Workspace>;
     /// Sets (or clears) where the workspace's signed event webhooks go.
     async fn set_events_url(&self, id: &str, url: Option<&str>) -> Result<Workspace>;
@@ -137,6 +135,9 @@ pub trait Store:
     ) -> Result<Agent>;
     async fn agents(&self, workspace_id: &str) -> Result<Vec<Agent>>;
     async fn agent(&self, workspace_id: &str, id: &str) -> Result<Agent>;
+    /// Changes an agent's name and/or role. Demoting the workspace's last owner is a conflict
+    /// naming `role`, decided in the same statement as the change (two demotions at once cannot
+    /// leave a workspace without an owner).
     async fn update_agent(
         &self,
         workspace_id: &str,
@@ -144,7 +145,8 @@ pub trait Store:
         name: Option<&str>,
         role: Option<&str>,
     ) -> Result<Agent>;
-    /// Deletes an agent and unassigns their contacts.
+    /// Deletes an agent and unassigns their contacts. Deleting the workspace's last owner is a
+    /// conflict saying so, decided in the same transaction.
     async fn delete_agent(&self, workspace_id: &str, id: &str) -> Result<()>;
 
     // Numbers.
@@ -313,15 +315,23 @@ pub trait Store:
     /// A workflow by id alone: for its integration URL, which carries its own secret instead of
     /// an API token.
     async fn workflow_by_id(&self, id: &str) -> Result<Workflow>;
-    /// Notifications, newest first: every one, or those of one agent (including those for all).
+    /// Notifications, newest first: every one, or those of one agent (including those for all);
+    /// with `assigned_to`, only those about contacts assigned to that agent.
     async fn notifications(
         &self,
         workspace_id: &str,
         agent_id: Option<&str>,
+        assigned_to: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Notification>>;
-    /// Marks a notification read.
-    async fn read_notification(&self, workspace_id: &str, id: &str) -> Result<()>;
+    /// Marks a notification read; with `assigned_to`, one that agent would not list (for
+    /// someone else, or about a contact not assigned to them) is not found.
+    async fn read_notification(
+        &self,
+        workspace_id: &str,
+        id: &str,
+        assigned_to: Option<&str>,
+    ) -> Result<()>;
     /// A workflow's counters: (step id or "" for the workflow, counter, value).
     async fn workflow_counters(
         &self,

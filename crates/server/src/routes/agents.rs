@@ -2,6 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody};
+use crate::roles::Signed;
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
@@ -82,12 +83,15 @@ pub async fn show(
     Ok(Json(state.store.agent(&caller.workspace_id, &id).await?))
 }
 
+/// Changes an agent's name or role. Nobody changes their own role (403); the store refuses to
+/// demote the workspace's last owner (409).
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Agent>> {
+    let caller = &who.caller;
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["name", "role"])?;
     let name = if obj.has("name") {
@@ -96,6 +100,14 @@ pub async fn update(
         None
     };
     let role = role(&obj)?;
+    if let (Some(new), Some(me)) = (&role, &caller.agent_id) {
+        if *me == id && new != who.role.name() {
+            return Err(ApiError::Forbidden(format!(
+                "role: nobody changes their own role (you are {}); another owner can",
+                who.role.name()
+            )));
+        }
+    }
     Ok(Json(
         state
             .store
@@ -114,15 +126,18 @@ pub async fn remove(
 }
 
 /// Notifications for agents, newest first; `?agent_id=` keeps one agent's (and those for all).
+/// An agent gets theirs (and those for all) about the contacts assigned to them.
 pub async fn notifications(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     params: crate::extract::Params,
 ) -> ApiResult<Json<serde_json::Value>> {
     let limit = params.limit(50, 500)?;
+    let assigned = who.assigned_only();
+    let agent = assigned.or(params.get("agent_id"));
     let items = state
         .store
-        .notifications(&caller.workspace_id, params.get("agent_id"), limit)
+        .notifications(who.workspace(), agent, assigned, limit)
         .await?;
     Ok(Json(serde_json::json!({ "data": items })))
 }
@@ -130,12 +145,12 @@ pub async fn notifications(
 /// Marks a notification read.
 pub async fn read_notification(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<axum::http::StatusCode> {
     state
         .store
-        .read_notification(&caller.workspace_id, &id)
+        .read_notification(who.workspace(), &id, who.assigned_only())
         .await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -2,6 +2,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody, Params};
+use crate::roles::Signed;
 use crate::routes::page;
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
@@ -94,9 +95,11 @@ const FIELDS: [&str; 8] = [
     "number_id",
 ];
 
+/// Contacts, oldest first (`tag`, `list`, `search`, `cursor`); an agent's are those assigned to
+/// them.
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     params: Params,
 ) -> ApiResult<Json<Value>> {
     let limit = params.limit(50, 500)?;
@@ -105,10 +108,11 @@ pub async fn list(
         list: params.get("list").map(str::to_string),
         search: params.get("search").map(str::to_string),
         after_id: params.get("cursor").map(str::to_string),
+        assigned_to: who.assigned_only().map(str::to_string),
         limit,
     };
     Ok(page(
-        state.store.contacts(&caller.workspace_id, &filter).await?,
+        state.store.contacts(who.workspace(), &filter).await?,
         limit,
         |c| c.id.clone(),
     ))
@@ -165,30 +169,92 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(out)))
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    caller: Caller,
-    UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Contact>> {
-    Ok(Json(state.store.contact(&caller.workspace_id, &id).await?))
+/// The contact, if the caller may see it (else 404, as if it did not exist).
+async fn visible(state: &AppState, who: &Signed, id: &str) -> ApiResult<Contact> {
+    let contact = state.store.contact(who.workspace(), id).await?;
+    if who.sees(contact.assigned_agent_id.as_deref()) {
+        Ok(contact)
+    } else {
+        Err(ApiError::not_found("contact", id))
+    }
 }
 
+/// One contact (404 for an agent's colleague's).
+pub async fn show(
+    State(state): State<AppState>,
+    who: Signed,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Contact>> {
+    Ok(Json(visible(&state, &who, &id).await?))
+}
+
+/// Changes a contact; what an agent may change is [`agent_may_change`]'s to say.
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Contact>> {
+    let caller = &who.caller;
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&FIELDS[1..7])?;
-    state.store.contact(&caller.workspace_id, &id).await?;
-    let patch = patch_from(&state, &caller, &obj).await?;
+    let contact = state.store.contact(&caller.workspace_id, &id).await?;
+    let mine = who.sees(contact.assigned_agent_id.as_deref());
+    if !mine {
+        let takeable =
+            contact.assigned_agent_id.is_none() && self_assign_allowed(&state, &who).await?;
+        if !takeable {
+            return Err(ApiError::not_found("contact", &id));
+        }
+    }
+    let patch = patch_from(&state, caller, &obj).await?;
+    if let Some(me) = who.assigned_only() {
+        agent_may_change(me, mine, &patch, &id)?;
+    }
     Ok(Json(
         state
             .store
             .update_contact(&caller.workspace_id, &id, &patch)
             .await?,
     ))
+}
+
+/// Whether the workspace lets agents assign unassigned contacts to themselves.
+async fn self_assign_allowed(state: &AppState, who: &Signed) -> ApiResult<bool> {
+    Ok(state
+        .store
+        .workspace(who.workspace())
+        .await?
+        .agents_may_self_assign)
+}
+
+/// What agent `me` may change: on a contact assigned to them (`mine`) anything but whom it is
+/// assigned to; on an unassigned one (when the workspace allows it) only taking it,
+/// `{"assigned_agent_id": <themselves>}` alone — anything else of it answers 404.
+fn agent_may_change(me: &str, mine: bool, patch: &ContactPatch, id: &str) -> ApiResult<()> {
+    let takes = patch
+        .assigned_agent_id
+        .as_ref()
+        .map(|a| a.as_deref() == Some(me));
+    if mine {
+        return match takes {
+            Some(false) => Err(ApiError::Forbidden(
+                "assigned_agent_id: an agent cannot give their contacts to someone else or unassign them; an admin can".into(),
+            )),
+            _ => Ok(()),
+        };
+    }
+    let only_takes = takes == Some(true)
+        && patch.name.is_none()
+        && patch.tags.is_none()
+        && patch.fields.is_none()
+        && patch.blocked.is_none()
+        && patch.excluded_from_automation.is_none();
+    if only_takes {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("contact", id))
+    }
 }
 
 pub async fn remove(
@@ -206,14 +272,14 @@ pub async fn remove(
 /// Adds tags (`{"tags": [...]}`) to a contact, keeping the ones it has.
 pub async fn add_tags(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Contact>> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["tags"])?;
     let new = tags(&obj, "tags")?;
-    edit_tags(&state, &caller, &id, |tags| {
+    edit_tags(&state, &who, &id, |tags| {
         for t in new {
             if !tags.iter().any(|o| o.eq_ignore_ascii_case(&t)) {
                 tags.push(t);
@@ -225,10 +291,10 @@ pub async fn add_tags(
 
 pub async fn remove_tag(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath((id, tag)): UrlPath<(String, String)>,
 ) -> ApiResult<Json<Contact>> {
-    edit_tags(&state, &caller, &id, |tags| {
+    edit_tags(&state, &who, &id, |tags| {
         tags.retain(|t| !t.eq_ignore_ascii_case(&tag))
     })
     .await
@@ -237,11 +303,12 @@ pub async fn remove_tag(
 /// Reads a contact's tags, edits them and writes them back.
 async fn edit_tags(
     state: &AppState,
-    caller: &Caller,
+    who: &Signed,
     id: &str,
     edit: impl FnOnce(&mut Vec<String>),
 ) -> ApiResult<Json<Contact>> {
-    let mut contact = state.store.contact(&caller.workspace_id, id).await?;
+    let caller = &who.caller;
+    let mut contact = visible(state, who, id).await?;
     edit(&mut contact.tags);
     let patch = ContactPatch {
         tags: Some(contact.tags),
@@ -255,12 +322,14 @@ async fn edit_tags(
     ))
 }
 
+/// The runs of a contact the caller may see.
 pub async fn runs(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<Json<Value>> {
-    state.store.contact(&caller.workspace_id, &id).await?;
+    let caller = &who.caller;
+    visible(&state, &who, &id).await?;
     Ok(Json(
         json!({"data": state.store.runs_of_contact(&caller.workspace_id, &id).await?}),
     ))
@@ -269,10 +338,11 @@ pub async fn runs(
 /// Removes the contact from every run it is in (active or waiting): they end, their timers go.
 pub async fn remove_from_runs(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<Json<Value>> {
-    state.store.contact(&caller.workspace_id, &id).await?;
+    let caller = &who.caller;
+    visible(&state, &who, &id).await?;
     let ended = state
         .store
         .end_contact_runs(
@@ -284,11 +354,20 @@ pub async fn remove_from_runs(
     Ok(Json(json!({"ended": ended})))
 }
 
-/// A run: state, current step, variables and history.
+/// A run: state, current step, variables and history (404 for a run of a contact the caller may
+/// not see).
 pub async fn run(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<Json<Run>> {
-    Ok(Json(state.store.run(&caller.workspace_id, &id).await?))
+    let run = state.store.run(who.workspace(), &id).await?;
+    who.check_contact(&state, Some(&run.contact_id), "run", &id)
+        .await?;
+    Ok(Json(run))
+}
+
+/// `Ok` if the caller may see contact `id` (else its 404): for routes about one contact.
+pub(super) async fn check_visible(state: &AppState, who: &Signed, id: &str) -> ApiResult<()> {
+    visible(state, who, id).await.map(|_| ())
 }

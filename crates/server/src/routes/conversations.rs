@@ -2,7 +2,8 @@
 //! agent or API client.
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, JsonBody, Params};
+use crate::extract::{JsonBody, Params};
+use crate::roles::Signed;
 use crate::routes::page;
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
@@ -13,9 +14,10 @@ use waflow_channels::cloud_api::content::Content;
 use waflow_domain::parse::{Obj, Path};
 use waflow_store::{new_id, Conversation, ConversationFilter, NewOutbound};
 
+/// Conversations, most recent first; an agent's are those of the contacts assigned to them.
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     params: Params,
 ) -> ApiResult<Json<Value>> {
     let limit = params.limit(50, 500)?;
@@ -23,53 +25,41 @@ pub async fn list(
         before_id: params.get("cursor").map(str::to_string),
         contact_id: params.get("contact_id").map(str::to_string),
         number_id: params.get("number_id").map(str::to_string),
-        assigned_to: restricted_to(&state, &caller).await?,
+        assigned_to: who.assigned_only().map(str::to_string),
         limit,
     };
-    let items = state
-        .store
-        .conversations(&caller.workspace_id, &filter)
-        .await?;
+    let items = state.store.conversations(who.workspace(), &filter).await?;
     Ok(page(items, limit, |c| c.id.clone()))
 }
 
-/// For a caller signed in as an agent with the role `agent`: their id (they see only the
-/// conversations assigned to them). Owners, admins and API tokens see all.
-async fn restricted_to(state: &AppState, caller: &Caller) -> ApiResult<Option<String>> {
-    let Some(id) = &caller.agent_id else {
-        return Ok(None);
-    };
-    let agent = state.store.agent(&caller.workspace_id, id).await?;
-    Ok((agent.role == "agent").then_some(agent.id))
-}
-
 /// The conversation, if the caller may see it (else 404, as if it did not exist).
-async fn visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Conversation> {
-    let conversation = state.store.conversation(&caller.workspace_id, id).await?;
-    match restricted_to(state, caller).await? {
-        Some(agent) if conversation.assigned_agent_id.as_deref() != Some(agent.as_str()) => {
-            Err(ApiError::not_found("conversation", id))
-        }
-        _ => Ok(conversation),
+async fn visible(state: &AppState, who: &Signed, id: &str) -> ApiResult<Conversation> {
+    let conversation = state.store.conversation(who.workspace(), id).await?;
+    if who.sees(conversation.assigned_agent_id.as_deref()) {
+        Ok(conversation)
+    } else {
+        Err(ApiError::not_found("conversation", id))
     }
 }
 
+/// One conversation (404 for an agent's colleague's).
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<Json<Conversation>> {
-    Ok(Json(visible(&state, &caller, &id).await?))
+    Ok(Json(visible(&state, &who, &id).await?))
 }
 
 /// Messages oldest first; `cursor` is the last message id already seen.
 pub async fn messages(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
     params: Params,
 ) -> ApiResult<Json<Value>> {
-    visible(&state, &caller, &id).await?;
+    let caller = &who.caller;
+    visible(&state, &who, &id).await?;
     let limit = params.limit(100, 1000)?;
     let items = state
         .store
@@ -93,9 +83,10 @@ const OUTBOUND_STATUSES: &[&str] = &[
 /// ones, each with the reason in `error`, to resend or leave.
 pub async fn outbound(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     params: Params,
 ) -> ApiResult<Json<Value>> {
+    let caller = &who.caller;
     let status = params
         .get("status")
         .ok_or_else(|| ApiError::invalid("status", "is required (e.g. status=uncertain)"))?;
@@ -109,13 +100,12 @@ pub async fn outbound(
         ));
     }
     let limit = params.limit(100, 1000)?;
-    let assigned = restricted_to(&state, &caller).await?;
     let items = state
         .store
         .outbound_in_status(
             &caller.workspace_id,
             status,
-            assigned.as_deref(),
+            who.assigned_only(),
             params.get("cursor"),
             limit,
         )
@@ -128,10 +118,11 @@ pub async fn outbound(
 /// show it twice). 409 naming `status` for a message in any other state.
 pub async fn resend(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath((id, message_id)): UrlPath<(String, String)>,
 ) -> ApiResult<Json<waflow_store::Message>> {
-    visible(&state, &caller, &id).await?;
+    let caller = &who.caller;
+    visible(&state, &who, &id).await?;
     let message = state
         .store
         .message(&caller.workspace_id, &message_id)
@@ -147,16 +138,18 @@ pub async fn resend(
     ))
 }
 
-/// Sends a text into the conversation (`{"text": ..., "agent_id": optional}`).
+/// Sends a text into the conversation (`{"text": ..., "agent_id": optional}`); an agent sends
+/// as themselves only.
 pub async fn send(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    let caller = &who.caller;
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["text", "content", "agent_id"])?;
-    let conversation = visible(&state, &caller, &id).await?;
+    let conversation = visible(&state, &who, &id).await?;
     let (message_type, text, payload) = match obj.opt("content") {
         Some(_) if obj.has("text") => {
             return Err(ApiError::invalid(
@@ -189,6 +182,13 @@ pub async fn send(
     };
     // The sender is the agent named, else the agent signed in (an API token sends as `api`).
     let agent = obj.opt_str("agent_id")?.or(caller.agent_id.as_deref());
+    if let (Some(me), Some(a)) = (who.assigned_only(), agent) {
+        if a != me {
+            return Err(ApiError::Forbidden(format!(
+                "agent_id: {a:?} is not you; an agent sends as themselves"
+            )));
+        }
+    }
     if let Some(a) = agent {
         if state.store.agent(&caller.workspace_id, a).await.is_err() {
             return Err(ApiError::invalid(

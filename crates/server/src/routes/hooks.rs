@@ -369,6 +369,7 @@ async fn json_targets(
                         list: list.clone(),
                         search: None,
                         after_id: after.clone(),
+                        assigned_to: None,
                         limit: 500,
                     },
                 )

@@ -2,7 +2,8 @@
 //! outcome, paginated by cursor.
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, Params};
+use crate::extract::Params;
+use crate::roles::Signed;
 use crate::routes::page;
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
@@ -42,11 +43,14 @@ fn instant(
     ))
 }
 
+/// Log entries, newest first, as the query says; an agent's are those about the contacts
+/// assigned to them.
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     params: Params,
 ) -> ApiResult<Json<Value>> {
+    let caller = &who.caller;
     let limit = params.limit(50, 500)?;
     let ws = state.store.workspace(&caller.workspace_id).await?;
     let calendar = calendar_of(&ws)?;
@@ -93,6 +97,7 @@ pub async fn list(
         outcome: params.get("outcome").map(str::to_string),
         kind: params.get("kind").map(str::to_string),
         before_id: params.get("cursor").map(str::to_string),
+        assigned_to: who.assigned_only().map(str::to_string),
         limit,
     };
     let mut entries = state.store.logs(&caller.workspace_id, &filter).await?;
@@ -106,11 +111,13 @@ pub async fn list(
 /// One entry with its reasoning spelled out (see [`Explainer`]).
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<Json<LogEntry>> {
-    let mut entry = state.store.log(&caller.workspace_id, &id).await?;
-    Explainer::new(&state, &caller.workspace_id)
+    let mut entry = state.store.log(who.workspace(), &id).await?;
+    who.check_contact(&state, entry.contact_id.as_deref(), "log entry", &id)
+        .await?;
+    Explainer::new(&state, who.workspace())
         .explain(&mut entry)
         .await?;
     Ok(Json(entry))

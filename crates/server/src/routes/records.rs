@@ -8,6 +8,7 @@
 use super::contacts::tags as names;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody, Params};
+use crate::roles::Signed;
 use crate::routes::page;
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
@@ -33,10 +34,12 @@ pub async fn lists(State(state): State<AppState>, caller: Caller) -> ApiResult<J
 /// `{"add": [...], "remove": [...]}`: changes the lists of a contact.
 pub async fn change_contact_lists(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Contact>> {
+    super::contacts::check_visible(&state, &who, &id).await?;
+    let caller = &who.caller;
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["add", "remove"])?;
     if !obj.has("add") && !obj.has("remove") {
@@ -109,9 +112,10 @@ fn status_of(obj: &Obj<'_>) -> Result<String, ApiError> {
 /// Tickets, oldest first; `?status=`, `?contact_id=`, `?cursor=`, `?limit=`.
 pub async fn tickets(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     params: Params,
 ) -> ApiResult<Json<Value>> {
+    let caller = &who.caller;
     let limit = params.limit(50, 500)?;
     let status = params.get("status").map(str::to_string);
     if let Some(s) = &status {
@@ -126,6 +130,7 @@ pub async fn tickets(
         contact_id: params.get("contact_id").map(str::to_string),
         status,
         after_id: params.get("cursor").map(str::to_string),
+        assigned_to: who.assigned_only().map(str::to_string),
         limit,
     };
     Ok(page(
@@ -138,15 +143,14 @@ pub async fn tickets(
 /// `{"contact_id", "subject", "number_id"?}`: opens a ticket; 409 if the contact has one open.
 pub async fn open_ticket(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Ticket>)> {
+    let caller = &who.caller;
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["contact_id", "subject", "number_id"])?;
     let contact_id = obj.str("contact_id")?;
-    if state
-        .store
-        .contact(&caller.workspace_id, contact_id)
+    if super::contacts::check_visible(&state, &who, contact_id)
         .await
         .is_err()
     {
@@ -187,26 +191,35 @@ pub async fn open_ticket(
     Ok((StatusCode::CREATED, Json(ticket)))
 }
 
+/// A ticket the caller may see (else 404, as if it did not exist).
+async fn visible(state: &AppState, who: &Signed, id: &str) -> ApiResult<Ticket> {
+    let ticket = state.store.ticket(who.workspace(), id).await?;
+    who.check_contact(state, Some(&ticket.contact_id), "ticket", id)
+        .await?;
+    Ok(ticket)
+}
+
 /// One ticket with its status history.
 pub async fn ticket(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<Json<Ticket>> {
-    Ok(Json(state.store.ticket(&caller.workspace_id, &id).await?))
+    Ok(Json(visible(&state, &who, &id).await?))
 }
 
 /// `{"status": "open" | "pending" | "closed"}`: changes a ticket's status.
 pub async fn update_ticket(
     State(state): State<AppState>,
-    caller: Caller,
+    who: Signed,
     UrlPath(id): UrlPath<String>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Ticket>> {
+    let caller = &who.caller;
+    let ticket = visible(&state, &who, &id).await?;
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["status"])?;
     let status = status_of(&obj)?;
-    let ticket = state.store.ticket(&caller.workspace_id, &id).await?;
     state
         .engine
         .set_ticket_status(&caller.workspace_id, &ticket.contact_id, &id, &status)

@@ -1,4 +1,5 @@
-//! `GET/PUT /workspace`: the caller's workspace settings (time zone, business hours, holidays).
+//! `GET/PUT /workspace`: the caller's workspace settings (time zone, business hours, holidays,
+//! whether agents may assign unassigned contacts to themselves).
 
 use crate::error::ApiResult;
 use crate::extract::{Caller, JsonBody};
@@ -8,12 +9,13 @@ use axum::Json;
 use serde_json::{json, Value};
 use waflow_domain::calendar::{Calendar, WeeklySchedule};
 use waflow_domain::parse::{Obj, Path};
-use waflow_store::Workspace;
+use waflow_store::{Workspace, WorkspaceSettings};
 
 fn view(ws: &Workspace) -> Json<Value> {
     Json(
         json!({"id": ws.id, "name": ws.name, "time_zone": ws.time_zone, "business_hours": ws.business_hours,
-                "holidays": ws.holidays, "created_at": ws.created_at}),
+                "holidays": ws.holidays, "agents_may_self_assign": ws.agents_may_self_assign,
+                "created_at": ws.created_at}),
     )
 }
 
@@ -29,7 +31,12 @@ pub async fn update(
 ) -> ApiResult<Json<Value>> {
     let current = state.store.workspace(&caller.workspace_id).await?;
     let obj = Obj::new(&body, Path::root(""))?;
-    obj.only(&["time_zone", "business_hours", "holidays"])?;
+    obj.only(&[
+        "time_zone",
+        "business_hours",
+        "holidays",
+        "agents_may_self_assign",
+    ])?;
     let time_zone = match obj.opt("time_zone") {
         Some((v, p)) => Calendar::parse_time_zone(v, &p)?.name().to_string(),
         None => current.time_zone.clone(),
@@ -49,9 +56,16 @@ pub async fn update(
         }
         None => current.holidays.clone(),
     };
+    let settings = WorkspaceSettings {
+        time_zone,
+        business_hours,
+        holidays,
+        agents_may_self_assign: obj
+            .bool_or("agents_may_self_assign", current.agents_may_self_assign)?,
+    };
     let ws = state
         .store
-        .update_workspace_settings(&caller.workspace_id, &time_zone, &business_hours, &holidays)
+        .update_workspace_settings(&caller.workspace_id, &settings)
         .await?;
     state.engine.invalidate(&caller.workspace_id);
     Ok(view(&ws))

@@ -17,6 +17,7 @@ mod http_step;
 mod linked_device;
 mod real_payloads;
 mod resources;
+mod roles;
 mod shipping;
 mod sign_in;
 mod template_limits;
