@@ -100,8 +100,9 @@ pub struct Config {
     pub graph_url: String,
     /// The Graph API version, e.g. `v23.0`.
     pub graph_version: String,
-    /// Let HTTP request steps reach loopback, private and link-local addresses (off: the SSRF
-    /// guard refuses them).
+    /// Let every outbound request (HTTP and webhook steps, the AI provider, media links, the
+    /// events webhook) reach loopback, private and link-local addresses (off: the SSRF guard
+    /// refuses them).
     pub allow_private_http: bool,
     /// Log entries older than this many days are deleted.
     pub log_retention_days: u32,
@@ -232,19 +233,20 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         .load(store.as_ref())
         .await
         .map_err(|e| StartError(e.to_string()))?;
+    let http_policy = waflow_outbound_http::Policy {
+        allow_private: config.allow_private_http,
+    };
     let linked_channel = Arc::new(LinkedDeviceChannel::new(Pacing::default()));
     let linked = Arc::new(linked::Linked::new(
         session_key,
         &config.data_dir,
         config.linked_device_url.clone(),
         linked_channel.clone(),
+        http_policy,
     ));
     let mut channels = Channels::builtin();
     channels.register(cloud_channel);
     channels.register(linked_channel);
-    let http_policy = waflow_outbound_http::Policy {
-        allow_private: config.allow_private_http,
-    };
     let events = events::EventHooks::new(store.clone(), webhook_key.clone(), http_policy);
     let engine = Engine::start_with(
         store.clone(),

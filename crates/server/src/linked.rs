@@ -57,12 +57,14 @@ pub struct Linked {
 }
 
 impl Linked {
-    /// `key` seals the sessions; `url` overrides WhatsApp Web's WebSocket address.
+    /// `key` seals the sessions; `url` overrides WhatsApp Web's WebSocket address; `http` is
+    /// where media links may be downloaded from.
     pub fn new(
         key: [u8; 32],
         data_dir: &std::path::Path,
         url: Option<String>,
         channel: Arc<LinkedDeviceChannel>,
+        http: waflow_outbound_http::Policy,
     ) -> Self {
         Self {
             key,
@@ -70,6 +72,7 @@ impl Linked {
             media_dir: data_dir.join("media"),
             options: LinkOptions {
                 url,
+                http,
                 ..Default::default()
             },
             channel,

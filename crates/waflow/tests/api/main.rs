@@ -19,6 +19,7 @@ mod real_payloads;
 mod resources;
 mod shipping;
 mod sign_in;
+mod ssrf;
 mod template_limits;
 mod validation;
 mod versions;
