@@ -40,7 +40,8 @@ pub enum Refused {
     },
     /// The host is `localhost` or a `*.localhost` name: this machine, whatever DNS says.
     #[error(
-        "requests to {host} are refused: the name means this machine (loopback); {ALLOW_HINT}"
+        "requests to {host} are refused: the name means this machine (a loopback address, \
+         127.0.0.1 or ::1); {ALLOW_HINT}"
     )]
     LocalName {
         /// The name.
@@ -48,7 +49,8 @@ pub enum Refused {
     },
     /// A host the operator configured, on a port it did not configure.
     #[error(
-        "requests to {host}:{port} are refused: only the configured port of {host} is trusted"
+        "requests to {host}:{port} are refused: only the configured port of {host} is trusted; \
+         {ALLOW_HINT}"
     )]
     UntrustedPort {
         /// The configured host.
