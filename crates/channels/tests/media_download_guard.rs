@@ -96,3 +96,34 @@ async fn a_declared_size_over_the_limit_is_refused_before_the_body() {
     assert_eq!(error.error.title, "too_large", "{error}");
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
 }
+
+/// The channel's media lookup then download: the URL Meta answers with meets the guard, and the
+/// operator's switch (given to the channel) lets a private one through.
+#[tokio::test]
+async fn the_channel_downloads_received_media_under_the_operator_policy() {
+    use waflow_channels::cloud_api::channel::{CloudApiChannel, Limits};
+    let (elsewhere, reached) =
+        server("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".into()).await;
+    let lookup = format!(r#"{{"url": "{elsewhere}/m", "mime_type": "image/jpeg"}}"#);
+    let (graph, _) = server(format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{lookup}",
+        lookup.len()
+    ))
+    .await;
+    let strict = CloudApiChannel::new(&graph, "v23.0");
+    strict.set_line("n1", creds(), Limits::default());
+    let error = strict.fetch_media("n1", "123").await.unwrap_err();
+    assert_eq!(error.error.title, "refused", "{error}");
+    assert_eq!(reached.load(SeqCst), 0);
+
+    let allowed = CloudApiChannel::new(&graph, "v23.0").with_media_policy(Policy {
+        allow_private: true,
+    });
+    allowed.set_line("n1", creds(), Limits::default());
+    let (info, bytes) = allowed.fetch_media("n1", "123").await.unwrap();
+    assert_eq!(
+        (info.mime_type.as_str(), bytes.as_slice()),
+        ("image/jpeg", &b"ok"[..])
+    );
+    assert_eq!(reached.load(SeqCst), 1);
+}

@@ -210,10 +210,13 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         None => secrets::MasterKey::load_or_create(&config.data_dir),
     }
     .map_err(|e| StartError(e.to_string()))?;
-    let cloud_channel = Arc::new(CloudApiChannel::new(
-        &config.graph_url,
-        &config.graph_version,
-    ));
+    let http_policy = waflow_outbound_http::Policy {
+        allow_private: config.allow_private_http,
+    };
+    let cloud_channel = Arc::new(
+        CloudApiChannel::new(&config.graph_url, &config.graph_version)
+            .with_media_policy(http_policy),
+    );
     let webhook_key = key.derive("webhooks");
     let opener_key = key.clone();
     let ai = waflow_engine::AiOptions {
@@ -233,9 +236,6 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         .load(store.as_ref())
         .await
         .map_err(|e| StartError(e.to_string()))?;
-    let http_policy = waflow_outbound_http::Policy {
-        allow_private: config.allow_private_http,
-    };
     let linked_channel = Arc::new(LinkedDeviceChannel::new(Pacing::default()));
     let linked = Arc::new(linked::Linked::new(
         session_key,
