@@ -365,7 +365,7 @@ async fn a_body_over_the_limit_is_stopped_as_soon_as_it_passes() {
         matches!(result, Err(FetchError::TooLarge { limit: 100_000, .. })),
         "{result:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(started.elapsed() < Duration::from_secs(2));
     // The connection is dropped: the server's writes fail long before its 256 MiB.
     let deadline = Instant::now() + Duration::from_secs(5);
     while finished.load(SeqCst) == 0 && Instant::now() < deadline {

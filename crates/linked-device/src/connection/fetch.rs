@@ -138,7 +138,7 @@ mod tests {
         let started = Instant::now();
         let why = permanent(fetch_media(&format!("{base}/big.jpg"), &allow, LIMITS).await);
         assert!(why.contains("larger than 65536 bytes"), "{why}");
-        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(started.elapsed() < Duration::from_secs(2));
         tokio::time::sleep(Duration::from_millis(200)).await;
         let sent = written.load(SeqCst);
         assert!(
@@ -178,6 +178,6 @@ mod tests {
             Err(SendError::Retryable(why)) => assert!(why.contains("300 ms"), "{why}"),
             other => panic!("{other:?}"),
         }
-        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 }
