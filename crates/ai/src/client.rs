@@ -2,7 +2,10 @@
 //! transcriptions — with one bound on each whole request and errors an operator can read.
 //!
 //! **Invariants:** the API key is only ever put in a request header, never in a log line or an
-//! error; no provider answer can make this module panic.
+//! error; no provider answer can make this module panic; every request goes through the SSRF
+//! guard (`waflow_outbound_http::Guard`: a provider on a private address needs
+//! `--allow-private-http`), follows no redirect, and its answer is read within
+//! [`MAX_ANSWER_BYTES`] and the settings' timeout.
 
 use crate::error::AiError;
 use crate::message::{ChatMessage, Completion};
@@ -10,12 +13,19 @@ use crate::settings::{Auth, ProviderSettings};
 use crate::wire;
 use reqwest::{RequestBuilder, StatusCode};
 use std::time::{Duration, Instant};
+use waflow_outbound_http::{read_body, refusal, BodyError, Guard, Policy};
+
+/// The largest answer read from a provider; a longer one is [`AiError::Malformed`].
+pub const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
 
 /// The client of OpenAI-compatible providers; one connection pool for all of them, cheap to
 /// clone. Each call takes the provider's settings, so one client serves every workspace.
 #[derive(Debug, Clone)]
 pub struct AiClient {
-    http: reqwest::Client,
+    /// The guarded client, or why it could not be built (reported on each call: never an
+    /// unguarded fallback).
+    http: Result<reqwest::Client, String>,
+    guard: Guard,
 }
 
 impl Default for AiClient {
@@ -25,19 +35,36 @@ impl Default for AiClient {
 }
 
 impl AiClient {
-    /// A client with its own connection pool (https through rustls with the Mozilla roots).
+    /// A client under the default policy: providers on private addresses are refused.
     pub fn new() -> AiClient {
-        let http = reqwest::Client::builder()
+        Self::with_policy(Policy::default())
+    }
+
+    /// A client under the operator's `policy` (`allow_private` for a local Ollama).
+    pub fn with_policy(policy: Policy) -> AiClient {
+        Self::guarded(Guard::new(policy))
+    }
+
+    /// A client whose requests all go through `guard`, with its own connection pool (https
+    /// through rustls with the Mozilla roots).
+    pub fn guarded(guard: Guard) -> AiClient {
+        let http = guard
+            .client_builder(0)
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("waflow/", env!("CARGO_PKG_VERSION")))
             .build()
-            .unwrap_or_else(|error| {
-                // Only a broken TLS backend makes the builder fail; the plain client then
-                // reports the same problem on each call instead of aborting the server.
-                tracing::warn!(%error, "cannot configure the AI HTTP client, using defaults");
-                reqwest::Client::new()
+            .map_err(|error| {
+                // Only a broken TLS backend makes the builder fail: each call reports it.
+                tracing::warn!(%error, "cannot configure the AI HTTP client");
+                error.without_url().to_string()
             });
-        Self { http }
+        Self { http, guard }
+    }
+
+    fn http(&self, url: &str) -> Result<&reqwest::Client, AiError> {
+        self.http
+            .as_ref()
+            .map_err(|e| AiError::Unreachable(format!("{}: {e}", without_query(url))))
     }
 
     /// Asks the model for the reply to `messages` (`POST {base}/chat/completions`).
@@ -62,7 +89,7 @@ impl AiClient {
             messages = messages.len(),
             "AI chat request"
         );
-        let request = authorized(self.http.post(&url), settings).json(&body);
+        let request = authorized(self.http(&url)?.post(&url), settings).json(&body);
         let body = self.exchange(settings, &url, request).await?;
         let completion = wire::parse_completion(&body, &settings.model)?;
         tracing::debug!(
@@ -110,25 +137,27 @@ impl AiClient {
             .part("file", file)
             .text("model", settings.transcription_model.clone())
             .text("response_format", "json");
-        let request = authorized(self.http.post(&url), settings).multipart(form);
+        let request = authorized(self.http(&url)?.post(&url), settings).multipart(form);
         let body = self.exchange(settings, &url, request).await?;
         wire::parse_transcription(&body)
     }
 
-    /// Sends `request` and reads the whole answer within the settings' timeout; a non-success
-    /// status becomes [`AiError::Status`].
+    /// Checks `url` with the guard, sends `request` and reads the answer (at most
+    /// [`MAX_ANSWER_BYTES`]) within the settings' timeout; a non-success status becomes
+    /// [`AiError::Status`].
     async fn exchange(
         &self,
         settings: &ProviderSettings,
         url: &str,
         request: RequestBuilder,
     ) -> Result<Vec<u8>, AiError> {
+        self.guard.check_url(url).map_err(AiError::Refused)?;
         let started = Instant::now();
         let call = async {
-            let response = request.send().await?;
+            let mut response = request.send().await?;
             let status = response.status();
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, body))
+            let body = read_body(&mut response, MAX_ANSWER_BYTES).await?;
+            Ok::<_, BodyError>((status, body))
         };
         let (status, body) = match tokio::time::timeout(settings.timeout, call).await {
             Err(_) => {
@@ -136,7 +165,14 @@ impl AiClient {
                     after: settings.timeout,
                 })
             }
-            Ok(Err(error)) => return Err(transport_error(error, url, settings.timeout)),
+            Ok(Err(BodyError::TooLarge { limit })) => {
+                return Err(AiError::Malformed(format!(
+                    "the answer is larger than {limit} bytes"
+                )))
+            }
+            Ok(Err(BodyError::Transport(error))) => {
+                return Err(transport_error(error, url, settings.timeout))
+            }
             Ok(Ok(answer)) => answer,
         };
         tracing::debug!(
@@ -148,7 +184,7 @@ impl AiClient {
         if !status.is_success() {
             return Err(status_error(status, &body));
         }
-        Ok(body.to_vec())
+        Ok(body)
     }
 }
 
@@ -169,6 +205,9 @@ fn status_error(status: StatusCode, body: &[u8]) -> AiError {
 }
 
 fn transport_error(error: reqwest::Error, url: &str, timeout: Duration) -> AiError {
+    if let Some(refused) = refusal(&error) {
+        return AiError::Refused(refused);
+    }
     if error.is_timeout() {
         return AiError::Timeout { after: timeout };
     }

@@ -31,6 +31,10 @@ pub enum AiError {
     /// The answer holds no text (empty, blank or `null` content).
     #[error("the AI provider answered with an empty text")]
     Empty,
+    /// The SSRF guard refused the provider's address (e.g. loopback without
+    /// `--allow-private-http`): nothing was sent.
+    #[error("the AI provider's address is refused: {0}")]
+    Refused(waflow_outbound_http::Refused),
 }
 
 impl AiError {
@@ -39,7 +43,7 @@ impl AiError {
         match self {
             AiError::Timeout { .. } | AiError::Unreachable(_) => true,
             AiError::Status { status, .. } => matches!(status, 408 | 409 | 429 | 500..=599),
-            AiError::Malformed(_) | AiError::Empty => false,
+            AiError::Malformed(_) | AiError::Empty | AiError::Refused(_) => false,
         }
     }
 }

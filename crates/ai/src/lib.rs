@@ -8,7 +8,7 @@
 //!
 //! **Invariants:** only this crate knows the providers' JSON (in `wire`); the API key never
 //! appears in logs, errors or `Debug` output; no provider answer makes it panic — every failure
-//! is an [`AiError`].
+//! is an [`AiError`]; every request goes through the SSRF guard of `waflow-outbound-http`.
 
 mod client;
 mod error;
@@ -18,7 +18,7 @@ mod settings;
 mod translate;
 mod wire;
 
-pub use client::AiClient;
+pub use client::{AiClient, MAX_ANSWER_BYTES};
 pub use error::AiError;
 pub use message::{ChatMessage, Completion, Part};
 pub use settings::{Auth, ProviderSettings};

@@ -6,6 +6,14 @@ use std::time::{Duration, Instant};
 use waflow_ai::{AiClient, AiError, Auth, ChatMessage, Part, ProviderSettings};
 use waflow_testkit::{openai_error, FakeAi};
 
+/// A client allowed to reach a provider on this machine (what `--allow-private-http` does for a
+/// local Ollama): the fake listens on 127.0.0.1.
+fn local() -> AiClient {
+    AiClient::with_policy(waflow_outbound_http::Policy {
+        allow_private: true,
+    })
+}
+
 async fn fake() -> FakeAi {
     FakeAi::start().await.expect("the fake AI provider starts")
 }
@@ -37,7 +45,7 @@ async fn a_text_chat_sends_openai_json_and_reads_the_reply() {
         ChatMessage::User(vec![Part::Text("Open today?".into())]),
     ];
 
-    let completion = AiClient::new().chat(&settings, &messages).await.unwrap();
+    let completion = local().chat(&settings, &messages).await.unwrap();
 
     assert_eq!(completion.text, "Ciao! Come posso aiutarti?");
     assert_eq!(completion.model, "gpt-test");
@@ -68,10 +76,7 @@ async fn a_text_chat_sends_openai_json_and_reads_the_reply() {
 #[tokio::test]
 async fn without_temperature_the_field_is_absent_and_the_default_reply_echoes() {
     let fake = fake().await;
-    let completion = AiClient::new()
-        .chat(&settings(&fake), &hello())
-        .await
-        .unwrap();
+    let completion = local().chat(&settings(&fake), &hello()).await.unwrap();
     assert_eq!(completion.text, "Fake reply to: Hello");
     let body = &fake.chat_requests()[0];
     assert!(body.get("temperature").is_none(), "{body}");
@@ -89,10 +94,7 @@ async fn an_image_travels_as_a_data_url_part() {
         },
     ])];
 
-    AiClient::new()
-        .chat(&settings(&fake), &messages)
-        .await
-        .unwrap();
+    local().chat(&settings(&fake), &messages).await.unwrap();
 
     let body = &fake.chat_requests()[0];
     assert_eq!(
@@ -108,7 +110,7 @@ async fn an_image_travels_as_a_data_url_part() {
 async fn the_key_goes_in_a_bearer_or_an_api_key_header() {
     let fake = fake().await;
     fake.require_key("sk-test");
-    let client = AiClient::new();
+    let client = local();
     let mut settings = settings(&fake);
     settings.api_key = Some("sk-test".into());
 
@@ -127,7 +129,7 @@ async fn the_key_goes_in_a_bearer_or_an_api_key_header() {
 async fn a_wrong_or_missing_key_is_a_401_naming_it() {
     let fake = fake().await;
     fake.require_key("sk-right");
-    let client = AiClient::new();
+    let client = local();
     let mut settings = settings(&fake);
 
     let missing = client.chat(&settings, &hello()).await.unwrap_err();
@@ -153,7 +155,7 @@ async fn an_azure_base_url_keeps_its_query_after_the_endpoint() {
     let mut settings = settings(&fake);
     settings.base_url = format!("{}?api-version=2024-06-01", fake.base_url());
 
-    AiClient::new().chat(&settings, &hello()).await.unwrap();
+    local().chat(&settings, &hello()).await.unwrap();
 
     let request = &fake.requests()[0];
     assert_eq!(request.path, "/v1/chat/completions");
@@ -170,10 +172,7 @@ async fn a_rate_limit_carries_the_message_of_openai_error_json() {
         openai_error(message, "requests", "rate_limit_exceeded"),
     );
 
-    let error = AiClient::new()
-        .chat(&settings(&fake), &hello())
-        .await
-        .unwrap_err();
+    let error = local().chat(&settings(&fake), &hello()).await.unwrap_err();
 
     assert_eq!(
         error,
@@ -196,10 +195,7 @@ async fn a_server_error_with_a_non_json_body_shows_a_preview() {
         "<html><body>\n<h1>Internal Server Error</h1>\n</body></html>",
     );
 
-    let error = AiClient::new()
-        .chat(&settings(&fake), &hello())
-        .await
-        .unwrap_err();
+    let error = local().chat(&settings(&fake), &hello()).await.unwrap_err();
 
     assert_eq!(
         error,
@@ -218,7 +214,7 @@ async fn a_slow_provider_times_out_quickly() {
     settings.timeout = Duration::from_millis(300);
 
     let started = Instant::now();
-    let error = AiClient::new().chat(&settings, &hello()).await.unwrap_err();
+    let error = local().chat(&settings, &hello()).await.unwrap_err();
 
     assert_eq!(
         error,
@@ -237,7 +233,7 @@ async fn a_slow_provider_times_out_quickly() {
 async fn a_delayed_answer_does_not_hold_up_other_requests() {
     let fake = fake().await;
     fake.set_delay(Some(Duration::from_secs(2)));
-    let client = AiClient::new();
+    let client = local();
     let slow_settings = settings(&fake);
     let slow = tokio::spawn({
         let client = client.clone();
@@ -265,7 +261,7 @@ async fn a_closed_port_is_unreachable() {
     let mut settings = ProviderSettings::new(format!("http://127.0.0.1:{port}/v1"), "m");
     settings.api_key = Some("sk-secret".into());
 
-    let error = AiClient::new().chat(&settings, &hello()).await.unwrap_err();
+    let error = local().chat(&settings, &hello()).await.unwrap_err();
 
     let AiError::Unreachable(detail) = &error else {
         panic!("not unreachable: {error:?}");
@@ -285,7 +281,7 @@ async fn answers_that_are_not_openai_json_are_malformed() {
     fake.raw_next(200, "{\"choices\": [");
     fake.raw_next(200, "<html>ok</html>");
     fake.raw_next(200, "{\"object\":\"chat.completion\",\"choices\":[]}");
-    let client = AiClient::new();
+    let client = local();
     let settings = settings(&fake);
 
     for _ in 0..3 {
@@ -302,7 +298,7 @@ async fn blank_or_null_content_is_empty() {
         200,
         r#"{"choices":[{"index":0,"message":{"role":"assistant","content":null},"finish_reason":"length"}]}"#,
     );
-    let client = AiClient::new();
+    let client = local();
     let settings = settings(&fake);
 
     assert_eq!(client.chat(&settings, &hello()).await, Err(AiError::Empty));
@@ -318,7 +314,7 @@ async fn a_transcription_sends_the_file_and_the_model_as_multipart() {
     settings.api_key = Some("sk-test".into());
     let audio = vec![7u8; 1234];
 
-    let text = AiClient::new()
+    let text = local()
         .transcribe(&settings, audio, "voice.ogg", "audio/ogg")
         .await
         .unwrap();
@@ -353,7 +349,7 @@ async fn a_failed_transcription_is_a_status_error() {
             "invalid_file",
         ),
     );
-    let error = AiClient::new()
+    let error = local()
         .transcribe(&settings(&fake), vec![1, 2], "x.bin", "not a mime")
         .await
         .unwrap_err();
@@ -373,7 +369,7 @@ async fn a_translation_names_the_language_and_carries_the_text() {
     let fake = fake().await;
     fake.queue_reply("Bonjour {{name}} ! 👋");
 
-    let text = AiClient::new()
+    let text = local()
         .translate(&settings(&fake), "Ciao {{name}}! 👋", "fr")
         .await
         .unwrap();

@@ -36,6 +36,8 @@ pub struct AiOptions {
 pub(crate) struct AiService {
     /// Built on first use: a process that never calls a provider does not load a TLS stack.
     client: std::sync::OnceLock<AiClient>,
+    /// The SSRF guard's policy, which the provider's address must pass.
+    http_policy: waflow_outbound_http::Policy,
     pub options: AiOptions,
     // std RwLock: held only to clone an Arc, never across an await.
     indexes: RwLock<HashMap<String, Arc<Index>>>,
@@ -57,17 +59,19 @@ pub(crate) struct Provider {
 }
 
 impl AiService {
-    pub fn new(options: AiOptions) -> Self {
+    pub fn new(options: AiOptions, http_policy: waflow_outbound_http::Policy) -> Self {
         Self {
             client: std::sync::OnceLock::new(),
+            http_policy,
             options,
             indexes: RwLock::new(HashMap::new()),
         }
     }
 
-    /// The provider client.
+    /// The provider client, behind the SSRF guard with the operator's policy.
     pub fn client(&self) -> &AiClient {
-        self.client.get_or_init(AiClient::new)
+        self.client
+            .get_or_init(|| AiClient::with_policy(self.http_policy))
     }
 
     /// The workspace's provider, ready to call, or why there is none.

@@ -173,6 +173,11 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// Where outbound requests (steps, the AI provider) may go: the SSRF guard's policy.
+    pub fn http_policy(&self) -> waflow_outbound_http::Policy {
+        self.inner.http_policy
+    }
+
     /// Starts the engine's tasks on the current Tokio runtime.
     pub fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, channels: Channels) -> Self {
         Self::start_with(store, clock, channels, Default::default())
@@ -207,7 +212,7 @@ impl Engine {
             log_retention: chrono::Duration::days(i64::from(options.log_retention_days.max(1))),
             counters: Default::default(),
             webhook_key: options.webhook_key,
-            ai: ai_service::AiService::new(options.ai),
+            ai: ai_service::AiService::new(options.ai, options.http_policy),
             in_flight: Default::default(),
         });
         tokio::spawn(intake::intake_loop(inner.clone(), rx));

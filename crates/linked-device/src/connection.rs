@@ -31,8 +31,14 @@ use whatsapp_rust::wacore::proto_helpers::MessageExt;
 use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::{Client, Jid};
 
-/// Largest inbound media file downloaded (bigger ones are stored without their file).
+mod fetch;
+
+/// Largest media file downloaded: inbound (bigger ones are stored without their file) or from
+/// a link to send (bigger ones are refused, the download stopped as soon as it passes).
 pub const MEDIA_MAX: usize = 32 * 1024 * 1024;
+
+/// The most time a media link's download takes, redirects and body included.
+pub const MEDIA_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where and how a linked number connects.
 #[derive(Debug, Clone)]
@@ -43,6 +49,9 @@ pub struct LinkOptions {
     pub connect_timeout: Duration,
     /// Pair by a code typed on the phone (this phone number, digits) instead of a QR scan.
     pub pair_phone: Option<String>,
+    /// Where media links may be downloaded from (the SSRF guard's policy; private addresses
+    /// refused by default).
+    pub http: waflow_outbound_http::Policy,
 }
 
 impl Default for LinkOptions {
@@ -51,6 +60,7 @@ impl Default for LinkOptions {
             url: None,
             connect_timeout: Duration::from_secs(20),
             pair_phone: None,
+            http: Default::default(),
         }
     }
 }
@@ -170,7 +180,10 @@ impl WaConnection {
                 source,
                 caption,
                 filename,
-            } => media_message(&client, kind, source, caption, filename).await?,
+            } => {
+                let guard = waflow_outbound_http::Guard::new(self.options.http);
+                media_message(&client, &guard, kind, source, caption, filename).await?
+            }
         };
         let options = whatsapp_rust::send::SendOptions::default().with_message_id(id);
         client
@@ -371,6 +384,7 @@ fn media_type(kind: MediaKind) -> MediaType {
 /// Fetches a media link, uploads it to WhatsApp and builds the media message.
 async fn media_message(
     client: &Arc<Client>,
+    guard: &waflow_outbound_http::Guard,
     kind: MediaKind,
     source: MediaSource,
     caption: Option<String>,
@@ -382,7 +396,11 @@ async fn media_message(
                 .into(),
         ));
     };
-    let (bytes, mime) = fetch_media(&url).await?;
+    let limits = waflow_outbound_http::Limits {
+        max_bytes: MEDIA_MAX,
+        timeout: MEDIA_TIMEOUT,
+    };
+    let (bytes, mime) = fetch::fetch_media(&url, guard, limits).await?;
     let uploaded = client
         .upload(bytes, media_type(kind), UploadOptions::default())
         .await
@@ -452,43 +470,6 @@ impl MediaFields {
         }
         m
     }
-}
-
-/// Downloads a media link for sending (at most [`MEDIA_MAX`] bytes); returns the bytes and the
-/// content type.
-async fn fetch_media(url: &str) -> Result<(Vec<u8>, String), SendError> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .map_err(|e| SendError::Retryable(format!("media download: {e}")))?;
-    let answer = client
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| SendError::Retryable(format!("media download from {url}: {e}")))?;
-    if !answer.status().is_success() {
-        return Err(SendError::Permanent(format!(
-            "media download from {url}: HTTP {}",
-            answer.status()
-        )));
-    }
-    let mime = answer
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_string();
-    let bytes = answer
-        .bytes()
-        .await
-        .map_err(|e| SendError::Retryable(format!("media download from {url}: {e}")))?;
-    if bytes.len() > MEDIA_MAX {
-        return Err(SendError::Permanent(format!(
-            "media at {url} is {} bytes; the limit is {MEDIA_MAX}",
-            bytes.len()
-        )));
-    }
-    Ok((bytes.to_vec(), mime))
 }
 
 /// Downloads the media of an inbound message.

@@ -48,6 +48,8 @@ pub struct Setup {
     pub data_dir: PathBuf,
     /// WhatsApp Web's WebSocket address, overridden (tests point it at a closed port).
     pub url: Option<String>,
+    /// Where media links may be downloaded from (the SSRF guard's policy).
+    pub http: waflow_outbound_http::Policy,
     pub channel: Arc<LinkedDeviceChannel>,
     pub store: Arc<dyn Store>,
     pub inbox: Arc<dyn Inbox>,
@@ -82,6 +84,7 @@ impl LinkedService {
             media_dir: setup.data_dir.join("media"),
             options: LinkOptions {
                 url: setup.url,
+                http: setup.http,
                 ..Default::default()
             },
             channel: setup.channel,

@@ -4,7 +4,9 @@
 //!
 //! **Invariant:** events are posted by one background task, in the order they were sent, never
 //! on the path that produced them; a failed post is tried three times with backoff and then
-//! logged.
+//! logged. Every post goes through the SSRF guard (`waflow_outbound_http::send`: the events URL
+//! is checked, redirects are not followed, the answer is read within its limit and the 10 s
+//! timeout); a refused URL is logged once, not retried.
 
 use serde_json::Value;
 use std::sync::Arc;
@@ -16,7 +18,15 @@ use waflow_store::Store;
 /// Posts events to the workspaces' event URLs.
 #[derive(Clone)]
 pub struct EventHooks {
-    queue: mpsc::UnboundedSender<(String, Value)>,
+    queue: mpsc::UnboundedSender<Job>,
+}
+
+/// What the posting task is given.
+enum Job {
+    /// An event for a workspace.
+    Event(String, Value),
+    /// Answered once every job before it is done.
+    Idle(tokio::sync::oneshot::Sender<()>),
 }
 
 /// The task that posts the queued events, one after the other.
@@ -33,15 +43,20 @@ const ATTEMPTS: u32 = 3;
 impl EventHooks {
     /// Starts the posting task.
     pub fn new(store: Arc<dyn Store>, webhook_key: String, policy: Policy) -> Self {
-        let (queue, mut events) = mpsc::unbounded_channel::<(String, Value)>();
+        let (queue, mut jobs) = mpsc::unbounded_channel::<Job>();
         let poster = Poster {
             store,
             webhook_key,
             policy,
         };
         tokio::spawn(async move {
-            while let Some((workspace_id, event)) = events.recv().await {
-                poster.deliver(&workspace_id, event).await;
+            while let Some(job) = jobs.recv().await {
+                match job {
+                    Job::Event(workspace_id, event) => poster.deliver(&workspace_id, event).await,
+                    Job::Idle(done) => {
+                        let _ = done.send(());
+                    }
+                }
             }
         });
         Self { queue }
@@ -50,7 +65,15 @@ impl EventHooks {
     /// Queues `event` for the workspace's event URL, if it has one.
     pub fn send(&self, workspace_id: &str, event: Value) {
         // The task ends only with the process.
-        let _ = self.queue.send((workspace_id.to_string(), event));
+        let _ = self.queue.send(Job::Event(workspace_id.to_string(), event));
+    }
+
+    /// Returns once every event queued before the call has been posted, refused or given up.
+    pub async fn idle(&self) {
+        let (done, finished) = tokio::sync::oneshot::channel();
+        if self.queue.send(Job::Idle(done)).is_ok() {
+            let _ = finished.await;
+        }
     }
 }
 

@@ -107,8 +107,9 @@ pub struct Config {
     pub graph_url: String,
     /// The Graph API version, e.g. `v23.0`.
     pub graph_version: String,
-    /// Let HTTP request steps reach loopback, private and link-local addresses (off: the SSRF
-    /// guard refuses them).
+    /// Let every outbound request (HTTP and webhook steps, the AI provider, media links, the
+    /// events webhook) reach loopback, private and link-local addresses (off: the SSRF guard
+    /// refuses them).
     pub allow_private_http: bool,
     /// Log entries older than this many days are deleted.
     pub log_retention_days: u32,
@@ -224,10 +225,13 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         None => secrets::MasterKey::load_or_create(&config.data_dir),
     }
     .map_err(|e| StartError(e.to_string()))?;
-    let cloud_channel = Arc::new(CloudApiChannel::new(
-        &config.graph_url,
-        &config.graph_version,
-    ));
+    let http_policy = waflow_outbound_http::Policy {
+        allow_private: config.allow_private_http,
+    };
+    let cloud_channel = Arc::new(
+        CloudApiChannel::new(&config.graph_url, &config.graph_version)
+            .with_media_policy(http_policy),
+    );
     let webhook_key = key.derive("webhooks");
     let opener_key = key.clone();
     let ai = waflow_engine::AiOptions {
@@ -251,9 +255,6 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
     let mut channels = Channels::builtin();
     channels.register(cloud_channel);
     channels.register(linked_channel.clone());
-    let http_policy = waflow_outbound_http::Policy {
-        allow_private: config.allow_private_http,
-    };
     let events = events::EventHooks::new(store.clone(), webhook_key.clone(), http_policy);
     let engine = Engine::start_with(
         store.clone(),
@@ -279,6 +280,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         key: session_key,
         data_dir: config.data_dir.clone(),
         url: config.linked_device_url.clone(),
+        http: http_policy,
         channel: linked_channel,
         store: store.clone(),
         inbox,

@@ -122,8 +122,9 @@ struct ServeArgs {
     /// The Graph API base URL for Cloud API numbers.
     #[arg(long, env = "WAFLOW_GRAPH_URL", default_value = waflow_server::DEFAULT_GRAPH_URL)]
     graph_url: String,
-    /// Let workflow HTTP requests reach loopback, private and link-local addresses (refused by
-    /// default: the SSRF guard).
+    /// Let outbound requests (HTTP and webhook steps, the AI provider — e.g. a local Ollama —,
+    /// media links, the events webhook) reach loopback, private and link-local addresses
+    /// (refused by default: the SSRF guard).
     #[arg(long, env = "WAFLOW_ALLOW_PRIVATE_HTTP")]
     allow_private_http: bool,
     /// Keep log entries this many days (older ones are deleted hourly).

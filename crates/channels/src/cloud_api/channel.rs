@@ -51,6 +51,8 @@ pub struct CloudApiChannel {
     graph: std::sync::OnceLock<Result<GraphClient, GraphError>>,
     graph_url: String,
     graph_version: String,
+    /// Where received media may be downloaded from, besides the Graph API's own origin.
+    media_policy: waflow_outbound_http::Policy,
     lines: RwLock<HashMap<String, Arc<Line>>>,
 }
 
@@ -169,8 +171,16 @@ impl CloudApiChannel {
             graph: std::sync::OnceLock::new(),
             graph_url: base_url.to_string(),
             graph_version: version.to_string(),
+            media_policy: Default::default(),
             lines: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// The same channel, downloading received media under the operator's SSRF `policy` (see
+    /// [`GraphClient::with_media_policy`]).
+    pub fn with_media_policy(mut self, policy: waflow_outbound_http::Policy) -> Self {
+        self.media_policy = policy;
+        self
     }
 
     /// Adds or replaces the credentials and limits of a waflow number.
@@ -201,7 +211,10 @@ impl CloudApiChannel {
     /// The Graph client, built on first use.
     pub fn graph(&self) -> Result<&GraphClient, GraphError> {
         self.graph
-            .get_or_init(|| GraphClient::new(self.graph_url.clone(), self.graph_version.clone()))
+            .get_or_init(|| {
+                GraphClient::new(self.graph_url.clone(), self.graph_version.clone())
+                    .map(|graph| graph.with_media_policy(self.media_policy))
+            })
             .as_ref()
             .map_err(Clone::clone)
     }

@@ -17,6 +17,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
 use std::time::Duration;
+use waflow_outbound_http::{FetchError, Fetcher, Guard, Limits, Policy, MAX_REDIRECTS};
+
+/// The guarded downloader of media URLs: `policy`, plus the configured base URL's origin.
+fn media_fetcher(base_url: &str, policy: Policy) -> Fetcher {
+    Fetcher::new(Guard::new(policy).trusting(base_url), MAX_REDIRECTS)
+}
 
 /// Meta's Graph API host.
 pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
@@ -292,6 +298,9 @@ pub struct GraphClient {
     http: reqwest::Client,
     base_url: String,
     version: String,
+    /// Downloads the media URLs Meta answers with, through the SSRF guard (see
+    /// [`GraphClient::download`]).
+    media: Fetcher,
 }
 
 impl GraphClient {
@@ -326,11 +335,21 @@ impl GraphClient {
     ) -> Self {
         let base_url = base_url.into().trim_end_matches('/').to_string();
         let version = version.into().trim_matches('/').to_string();
+        let media = media_fetcher(&base_url, Policy::default());
         Self {
             http,
             base_url,
             version,
+            media,
         }
+    }
+
+    /// The same client, downloading media under the operator's `policy` (`allow_private`: media
+    /// URLs on private addresses are fetched too). The configured base URL's own origin is
+    /// always trusted.
+    pub fn with_media_policy(mut self, policy: Policy) -> Self {
+        self.media = media_fetcher(&self.base_url, policy);
+        self
     }
 
     /// The base URL, without a trailing slash.
@@ -454,31 +473,46 @@ impl GraphClient {
     }
 
     /// Downloads a media file from the URL [`GraphClient::media_url`] returned (the token is
-    /// sent as a bearer); files over [`MAX_DOWNLOAD_BYTES`] are refused.
+    /// sent as a bearer, and not on to another host after a redirect). The URL and every
+    /// redirect hop go through the SSRF guard: the configured base URL's origin is trusted,
+    /// any other private address is refused unless allowed ([`GraphClient::with_media_policy`]);
+    /// the file is read in chunks and the download stopped as soon as it passes
+    /// [`MAX_DOWNLOAD_BYTES`], or at the 60 s limit.
     pub async fn download(&self, creds: &Credentials, url: &str) -> Result<Vec<u8>, GraphError> {
-        let request = self.request(Method::GET, url, &creds.access_token);
-        let mut response = self.execute(request).await?;
-        let too_big = || {
-            GraphError::local(
-                ErrorKind::Permanent,
-                "too_large",
-                format!("the media file is larger than {MAX_DOWNLOAD_BYTES} bytes"),
-            )
+        let limits = Limits {
+            max_bytes: MAX_DOWNLOAD_BYTES,
+            timeout: Duration::from_secs(60),
         };
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_DOWNLOAD_BYTES as u64)
-        {
-            return Err(too_big());
+        let fetched = self
+            .media
+            .get(url, Some(&creds.access_token), limits)
+            .await
+            .map_err(|e| match e {
+                FetchError::Refused { refused, .. } => GraphError::local(
+                    ErrorKind::Permanent,
+                    "refused",
+                    format!("the media URL is refused: {refused}"),
+                ),
+                FetchError::TooLarge { .. } => GraphError::local(
+                    ErrorKind::Permanent,
+                    "too_large",
+                    format!("the media file is larger than {MAX_DOWNLOAD_BYTES} bytes"),
+                ),
+                FetchError::TimedOut { .. } => GraphError::local(
+                    ErrorKind::Unknown,
+                    "timeout",
+                    format!(
+                        "the media file did not arrive within {} s",
+                        limits.timeout.as_secs()
+                    ),
+                ),
+                FetchError::Transport { source, .. } => GraphError::transport(source),
+                FetchError::Client(why) => GraphError::local(ErrorKind::Permanent, "client", why),
+            })?;
+        if !(200..300).contains(&fetched.status) {
+            return Err(GraphError::from_answer(fetched.status, &fetched.body));
         }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(GraphError::transport)? {
-            if bytes.len() + chunk.len() > MAX_DOWNLOAD_BYTES {
-                return Err(too_big());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(bytes)
+        Ok(fetched.body)
     }
 
     /// Uploads a media file for this phone number; returns its media id, usable in

@@ -7,6 +7,7 @@ use crate::harness::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
+use waflow_engine::clock::SystemClock;
 use waflow_testkit::{openai_error, FakeAi};
 
 const KEY: &str = "sk-test-123";
@@ -17,6 +18,15 @@ fn fixture(name: &str) -> Vec<u8> {
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The server as a local provider (a local Ollama) needs it: `FakeAi` listens on 127.0.0.1,
+/// which the SSRF guard refuses without `--allow-private-http`.
+async fn local_provider_app() -> TestApp {
+    TestApp::spawn_configured(std::sync::Arc::new(SystemClock), |c| {
+        c.allow_private_http = true
+    })
+    .await
 }
 
 /// Points the workspace at the fake provider, with `extra` settings.
@@ -114,7 +124,7 @@ fn unrelated_catalogue(n: usize) -> Vec<u8> {
 /// items relevant to the question reach the model; the prompt stays small with 10,000 products.
 #[tokio::test]
 async fn scenario_step_ai_reply() {
-    let app = TestApp::spawn().await;
+    let app = local_provider_app().await;
     let ai = FakeAi::start().await.unwrap();
     configure(&app, &ai, json!({})).await;
     let r = upload(&app, "shopify.csv", fixture("shopify_products.csv")).await;
@@ -223,7 +233,7 @@ async fn scenario_step_ai_reply() {
 /// that reply answers all three.
 #[tokio::test]
 async fn three_messages_within_one_second_get_one_reply() {
-    let app = TestApp::spawn().await;
+    let app = local_provider_app().await;
     let ai = FakeAi::start().await.unwrap();
     configure(&app, &ai, json!({})).await;
     app.create_workflow(ai_workflow(json!({}))).await;
@@ -265,7 +275,7 @@ async fn generations(ai: &FakeAi, n: usize) {
 /// answered instead, and the log says a collision was avoided.
 #[tokio::test]
 async fn a_message_during_generation_cancels_the_send() {
-    let app = TestApp::spawn().await;
+    let app = local_provider_app().await;
     let ai = FakeAi::start().await.unwrap();
     configure(&app, &ai, json!({})).await;
     app.create_workflow(ai_workflow(json!({"debounce_ms": 200})))
@@ -291,7 +301,7 @@ async fn a_message_during_generation_cancels_the_send() {
 /// An agent replying while the reply is generated cancels its sending.
 #[tokio::test]
 async fn an_agent_reply_during_generation_cancels_the_send() {
-    let app = TestApp::spawn().await;
+    let app = local_provider_app().await;
     let ai = FakeAi::start().await.unwrap();
     configure(&app, &ai, json!({})).await;
     app.create_workflow(ai_workflow(json!({"debounce_ms": 200})))
@@ -361,7 +371,7 @@ async fn an_agent_reply_during_generation_cancels_the_send() {
 /// conversations (nor other timers).
 #[tokio::test]
 async fn replies_to_different_contacts_are_generated_side_by_side() {
-    let app = TestApp::spawn().await;
+    let app = local_provider_app().await;
     let ai = FakeAi::start().await.unwrap();
     configure(&app, &ai, json!({})).await;
     app.create_workflow(ai_workflow(json!({"debounce_ms": 100})))
@@ -390,7 +400,7 @@ async fn replies_to_different_contacts_are_generated_side_by_side() {
 /// AI reply (no provider call), a log entry, and the fallback edge.
 #[tokio::test]
 async fn out_of_credits_no_ai_reply_and_the_fallback_edge_runs() {
-    let app = TestApp::spawn().await;
+    let app = local_provider_app().await;
     let ai = FakeAi::start().await.unwrap();
     configure(&app, &ai, json!({"credits": 2})).await;
     app.create_workflow(ai_workflow(json!({"debounce_ms": 100})))
@@ -425,7 +435,7 @@ async fn out_of_credits_no_ai_reply_and_the_fallback_edge_runs() {
 /// clear log entry; without a fallback edge the run fails.
 #[tokio::test]
 async fn a_provider_timeout_or_error_takes_the_fallback_edge() {
-    let app = TestApp::spawn().await;
+    let app = local_provider_app().await;
     let ai = FakeAi::start().await.unwrap();
     configure(&app, &ai, json!({"timeout_ms": 1000})).await;
     app.create_workflow(ai_workflow(json!({"debounce_ms": 100})))
@@ -482,7 +492,7 @@ async fn a_provider_timeout_or_error_takes_the_fallback_edge() {
 /// from the fake Graph API).
 #[tokio::test]
 async fn images_voice_messages_and_pdfs_reach_the_model() {
-    let c = CloudApp::start().await;
+    let c = CloudApp::start_configured(|c| c.allow_private_http = true).await;
     let ai = FakeAi::start().await.unwrap();
     configure(&c.app, &ai, json!({})).await;
     c.app
@@ -575,7 +585,7 @@ async fn images_voice_messages_and_pdfs_reach_the_model() {
 /// the text's own language gets it as written.
 #[tokio::test]
 async fn fixed_replies_are_translated_once_and_cached() {
-    let app = TestApp::spawn().await;
+    let app = local_provider_app().await;
     let ai = FakeAi::start().await.unwrap();
     configure(&app, &ai, json!({"language": "it"})).await;
     app.create_workflow(
@@ -630,7 +640,7 @@ async fn fixed_replies_are_translated_once_and_cached() {
 /// Bad settings and files are refused naming the field; nothing stored changes.
 #[tokio::test]
 async fn bad_ai_settings_and_knowledge_files_are_refused_by_name() {
-    let app = TestApp::spawn().await;
+    let app = local_provider_app().await;
     let r = app
         .put("/api/v1/workspace/ai", json!({"model": "gpt-test"}))
         .await;

@@ -33,9 +33,27 @@ impl CloudApp {
 
     /// With extra `cloud_api` settings (limits) for the number.
     pub async fn start_with_settings(clock: Arc<dyn Clock>, settings: Value) -> Self {
+        Self::start_full(clock, settings, |_| {}).await
+    }
+
+    /// With the server's configuration adjusted by `adjust` (e.g. `--allow-private-http`).
+    pub async fn start_configured(adjust: impl FnOnce(&mut waflow_server::Config)) -> Self {
+        let settings = json!({ "send_per_second": 80 });
+        Self::start_full(Arc::new(SystemClock), settings, adjust).await
+    }
+
+    async fn start_full(
+        clock: Arc<dyn Clock>,
+        settings: Value,
+        adjust: impl FnOnce(&mut waflow_server::Config),
+    ) -> Self {
         let graph = FakeGraph::start().await.expect("fake graph");
         let url = graph.base_url().to_string();
-        let app = TestApp::spawn_configured(clock, |c| c.graph_url = url).await;
+        let app = TestApp::spawn_configured(clock, |c| {
+            c.graph_url = url;
+            adjust(c);
+        })
+        .await;
         let mut creds = json!({
             "phone_number_id": PHONE_NUMBER_ID, "waba_id": "102290129340398",
             "access_token": ACCESS_TOKEN, "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN});

@@ -20,6 +20,7 @@ mod resources;
 mod roles;
 mod shipping;
 mod sign_in;
+mod ssrf;
 mod template_limits;
 mod uploads;
 mod validation;
