@@ -16,6 +16,7 @@ mod deliveries;
 mod merge;
 mod notices;
 mod records;
+mod tokens;
 mod tx;
 mod writer;
 
