@@ -14,12 +14,14 @@
 //! ([`Channel::chosen_id`], linked devices).
 
 pub mod cloud_api;
+mod inbox;
 mod sandbox;
 
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+pub use inbox::{Inbox, InboxError, Received};
 pub use sandbox::SandboxChannel;
 
 /// A message to deliver.

@@ -79,6 +79,14 @@ impl MessageType {
         )
     }
 
+    /// Whether the message carries a file: image, audio, video, document or sticker.
+    pub fn is_media(&self) -> bool {
+        matches!(
+            self,
+            Self::Image | Self::Audio | Self::Video | Self::Document | Self::Sticker
+        )
+    }
+
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == name)

@@ -135,10 +135,13 @@ impl AiService {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The stored inbound media file named in a message's payload (`file.path`, relative to
-    /// the data directory, as every channel stores it).
-    pub fn media_path(&self, payload: &serde_json::Value) -> Option<PathBuf> {
-        let path = payload.get("file")?.get("path")?.as_str()?;
-        Some(self.options.data_dir.as_ref()?.join(path))
+    /// Where a stored inbound media file is (its path is relative to the data directory);
+    /// `None` without a data directory or for a path that would leave it.
+    pub fn media_path(&self, file: &waflow_domain::StoredFile) -> Option<PathBuf> {
+        let relative = std::path::Path::new(&file.path);
+        let inside = relative
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        inside.then(|| self.options.data_dir.as_ref().map(|d| d.join(relative)))?
     }
 }

@@ -20,38 +20,13 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use waflow_domain::matching::Inbound;
-use waflow_domain::{ContactAddress, InboundView, MessageType, Notice, WorkflowDocument};
+use waflow_domain::{InboundEvent, InboundView, WorkflowDocument};
 use waflow_store::{
     Contact, ContactKey, ConversationKey, NewInbound, NoticeWrite, Run, Tx, Writes,
 };
 
 /// The most messages committed in one transaction.
 const MAX_BATCH: usize = 256;
-
-/// An inbound message as a channel delivers it, already parsed.
-#[derive(Debug, Clone)]
-pub struct InboundRequest {
-    pub workspace_id: String,
-    pub number_id: String,
-    /// Whether the number's `automation` module is on.
-    pub automation: bool,
-    /// The sender: a phone number, or a business-scoped user id for a WhatsApp user known only
-    /// by username (the contact's address either way).
-    pub from: ContactAddress,
-    pub contact_name: String,
-    /// The provider's message id: the deduplication key.
-    pub channel_message_id: String,
-    pub message_type: MessageType,
-    pub text: String,
-    /// Structured details (media, location, reply ids, ...), stored with the message.
-    pub payload: Option<Value>,
-    /// The provider id of the message this one replies to (for a reaction, edit or revoke: the
-    /// message it is about).
-    pub reply_to: Option<String>,
-    /// What an edit, revoke or changed-number notice does to what is stored; applied in the
-    /// transaction that stores the notice, once.
-    pub notice: Option<Notice>,
-}
 
 /// What happened to an inbound message.
 #[derive(Debug, Clone, Serialize)]
@@ -72,7 +47,7 @@ pub struct IntakeOutcome {
 }
 
 pub(crate) struct IntakeJob {
-    pub request: InboundRequest,
+    pub request: InboundEvent,
     pub reply: oneshot::Sender<Result<IntakeOutcome, Error>>,
 }
 
@@ -86,7 +61,7 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
                 Err(_) => break,
             }
         }
-        let requests: Vec<&InboundRequest> = jobs.iter().map(|j| &j.request).collect();
+        let requests: Vec<&InboundEvent> = jobs.iter().map(|j| &j.request).collect();
         let results = match process_batch(&inner, &requests).await {
             Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
             Err(batch_error) if jobs.len() > 1 => {
@@ -123,7 +98,7 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
 
 async fn process_batch(
     inner: &Inner,
-    requests: &[&InboundRequest],
+    requests: &[&InboundEvent],
 ) -> Result<Vec<IntakeOutcome>, Error> {
     let now = inner.clock.now();
     // Workspace state may have to be loaded (and its workflow set stored) through the write
@@ -193,7 +168,7 @@ async fn process_sub_batch(
     inner: &Inner,
     tx: &mut Box<dyn Tx>,
     states: &HashMap<&str, Arc<WorkspaceState>>,
-    reqs: &[&InboundRequest],
+    reqs: &[&InboundEvent],
     now: DateTime<Utc>,
 ) -> Result<Vec<IntakeOutcome>, Error> {
     let keys: Vec<ContactKey> = reqs
@@ -224,10 +199,10 @@ async fn process_sub_batch(
             conversation_id: conv.clone(),
             number_id: r.number_id.clone(),
             contact_id: c.id.clone(),
-            message_type: r.message_type.as_str().to_string(),
-            text: r.text.clone(),
+            message_type: r.content.kind.as_str().to_string(),
+            text: r.content.text.clone(),
             channel_message_id: r.channel_message_id.clone(),
-            payload: r.payload.clone(),
+            payload: r.content.stored_payload(r.user_id.as_ref()),
             reply_to: r.reply_to.clone(),
             at: now,
         })
@@ -312,7 +287,7 @@ async fn process_sub_batch(
 
 /// An inbound message after it was stored.
 struct Received<'a> {
-    req: &'a InboundRequest,
+    req: &'a InboundEvent,
     contact: Contact,
     created: bool,
     conversation_id: String,
@@ -378,7 +353,7 @@ async fn decide(
         );
         return Ok(out);
     }
-    let mut base = json!({"text": req.text, "message_type": req.message_type, "from": req.from, "contact_created": created});
+    let mut base = json!({"text": req.content.text, "message_type": req.content.kind, "from": req.from, "contact_created": created});
     if let Some(effect) = &notice_effect {
         base["notice"] = json!(effect);
     }
@@ -407,13 +382,13 @@ async fn decide(
     }
 
     let view = InboundView {
-        message_type: req.message_type,
-        text: req.text.clone(),
+        message_type: req.content.kind,
+        text: req.content.text.clone(),
     };
     let cview = contact_view(&contact);
     // A reaction, edit, revoke or system notice says nothing new: it starts only workflows that
     // ask for its type, and a run waiting for a reply keeps waiting.
-    let notice = req.message_type.is_notice();
+    let notice = req.content.kind.is_notice();
     let set = if notice {
         &state.notice_workflows
     } else {
@@ -468,7 +443,7 @@ async fn decide(
             "no_match",
             format!(
                 "a {} notice: {effect}no workflow asks for it ({n} considered)",
-                req.message_type
+                req.content.kind
             ),
         )
     } else if started_names.is_empty() {
@@ -503,7 +478,7 @@ fn start_run(
     state: &WorkspaceState,
     ctx: &StartContext<'_>,
     contact: &mut Contact,
-    req: &InboundRequest,
+    req: &InboundEvent,
     log: &Log<'_>,
     now: DateTime<Utc>,
 ) -> (String, Vec<String>) {
@@ -520,7 +495,7 @@ fn start_run(
         doc: ctx.doc,
         calendar: &state.calendar,
         now,
-        message_text: &req.text,
+        message_text: &req.content.text,
         prepared: None,
     };
     let exec = executor::advance(writes, &mut run, contact, &burst, Some(0), false);
@@ -549,7 +524,7 @@ fn resume(
     doc: &WorkflowDocument,
     mut run: Run,
     contact: &mut Contact,
-    req: &InboundRequest,
+    req: &InboundEvent,
     log: &Log<'_>,
     now: DateTime<Utc>,
 ) -> (String, Vec<String>) {
@@ -559,7 +534,7 @@ fn resume(
         .and_then(|id| doc.step_index(id));
     writes.cleared_timers.push(run.id.clone());
     if let Value::Object(vars) = &mut run.variables {
-        vars.insert("last_reply".into(), json!(req.text));
+        vars.insert("last_reply".into(), json!(req.content.text));
     }
     let waiting_step = run.current_step.clone().unwrap_or_default();
     executor::count(writes, &run.workflow_id, "", "replied");
@@ -568,7 +543,7 @@ fn resume(
         doc,
         calendar: &state.calendar,
         now,
-        message_text: &req.text,
+        message_text: &req.content.text,
         prepared: None,
     };
     let next = match index {
@@ -578,10 +553,7 @@ fn resume(
             contact,
             &burst,
             i,
-            req.payload
-                .as_ref()
-                .and_then(|p| p.get("id"))
-                .and_then(Value::as_str),
+            req.content.choice_id.as_deref(),
         ) {
             crate::question::Answer::NotAQuestion | crate::question::Answer::Valid => {
                 doc.next_after(i)
@@ -591,7 +563,7 @@ fn resume(
                     "{}: the answer to {} was not valid; asked again",
                     doc.name, doc.steps[i].id
                 );
-                let detail = json!({"workflow": doc.name, "version": run.workflow_version, "reply": req.text, "steps": exec.steps, "state": run.state});
+                let detail = json!({"workflow": doc.name, "version": run.workflow_version, "reply": req.content.text, "steps": exec.steps, "state": run.state});
                 log.write_run(writes, &run, entry("run", "resumed", summary, detail));
                 let id = run.id.clone();
                 writes.updated_runs.push(run);
@@ -607,7 +579,7 @@ fn resume(
         doc.name,
         crate::log::describe(&run, &exec)
     );
-    let detail = json!({"workflow": doc.name, "version": run.workflow_version, "reply": req.text, "steps": exec.steps, "state": run.state});
+    let detail = json!({"workflow": doc.name, "version": run.workflow_version, "reply": req.content.text, "steps": exec.steps, "state": run.state});
     log.write_run(writes, &run, entry("run", "resumed", summary, detail));
     let id = run.id.clone();
     writes.updated_runs.push(run);

@@ -17,6 +17,7 @@ mod date_triggers;
 mod events;
 mod executor;
 mod http_step;
+mod inbox;
 mod intake;
 mod integration;
 mod launch;
@@ -39,9 +40,10 @@ use waflow_store::{new_id, Store, Writes};
 
 pub use ai_service::{AiOptions, KeyOpener};
 pub use ai_step::{credits_for, CHARS_PER_CREDIT};
-pub use intake::{InboundRequest, IntakeOutcome};
+pub use intake::IntakeOutcome;
 pub use integration::{IntegrationOutcome, IntegrationStart};
 pub use sender::ShutdownReport;
+pub use waflow_domain::{InboundContent, InboundEvent, InboundMedia, SentElsewhere};
 
 /// Engine errors.
 #[derive(Debug, thiserror::Error)]
@@ -164,19 +166,6 @@ impl Inner {
     }
 }
 
-/// A message the business sent outside waflow (see [`Engine::record_sent_elsewhere`]).
-#[derive(Debug, Clone)]
-pub struct SentElsewhere {
-    pub workspace_id: String,
-    pub number_id: String,
-    /// The contact it was sent to.
-    pub to: waflow_domain::PhoneNumber,
-    pub channel_message_id: String,
-    pub message_type: String,
-    pub text: String,
-    pub payload: Option<serde_json::Value>,
-}
-
 /// A handle to the running engine.
 #[derive(Clone)]
 pub struct Engine {
@@ -232,7 +221,7 @@ impl Engine {
     }
 
     /// Accepts an inbound message: returns once it is durably stored and evaluated.
-    pub async fn inbound(&self, request: InboundRequest) -> Result<IntakeOutcome, Error> {
+    pub async fn inbound(&self, request: InboundEvent) -> Result<IntakeOutcome, Error> {
         self.inbound_many(vec![request])
             .await
             .pop()
@@ -243,7 +232,7 @@ impl Engine {
     /// queued, in order, before the first answer is awaited, so they can share one transaction.
     pub async fn inbound_many(
         &self,
-        requests: Vec<InboundRequest>,
+        requests: Vec<InboundEvent>,
     ) -> Vec<Result<IntakeOutcome, Error>> {
         if self.is_stopping() {
             return requests
@@ -533,9 +522,9 @@ impl Engine {
             conversation_id,
             number_id: sent.number_id,
             contact_id: contact.id,
-            message_type: sent.message_type,
-            text: sent.text,
-            payload: sent.payload,
+            message_type: sent.content.kind.as_str().to_string(),
+            text: sent.content.text.clone(),
+            payload: sent.content.stored_payload(None),
             sender_kind: "phone",
             sender_ref: None,
             at: now,

@@ -7,6 +7,7 @@
 use crate::Inner;
 use serde_json::{json, Value};
 use waflow_ai::{Part, ProviderSettings};
+use waflow_domain::InboundMedia;
 use waflow_store::Message;
 
 /// The largest image sent to the model, and the largest audio or document read.
@@ -21,29 +22,25 @@ pub(crate) async fn parts(
     provider: &ProviderSettings,
     m: &Message,
 ) -> (Vec<Part>, Option<Value>) {
-    let payload = m.payload.clone().unwrap_or(Value::Null);
     let caption = m.text.trim();
     let mut parts = Vec::new();
     let kind = m.message_type.as_str();
     if !matches!(kind, "image" | "sticker" | "audio" | "document") {
         return (vec![Part::Text(described(m))], None);
     }
-    let mime = payload["file"]["mime_type"]
-        .as_str()
-        .or(payload["mime_type"].as_str())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    let file_name = payload["filename"].as_str().unwrap_or("file").to_string();
+    let media = m
+        .payload
+        .as_ref()
+        .and_then(InboundMedia::from_stored)
+        .unwrap_or_default();
+    let mime = media.essence();
+    let file_name = media.file_name.clone().unwrap_or_else(|| "file".into());
     let limit = if kind == "image" || kind == "sticker" {
         MAX_IMAGE_BYTES
     } else {
         MAX_FILE_BYTES
     };
-    let bytes = match read(inner, &payload, limit).await {
+    let bytes = match read(inner, &media, limit).await {
         Ok(b) => b,
         Err(e) => {
             parts.push(Part::Text(format!("[a {kind} that could not be read]")));
@@ -144,13 +141,15 @@ fn audio_name(mime: &str) -> String {
 }
 
 /// Reads the stored file of a message, refusing files larger than `limit`.
-async fn read(inner: &Inner, payload: &Value, limit: u64) -> Result<Vec<u8>, String> {
-    if let Some(e) = payload.get("media_error").and_then(|e| e.as_str()) {
-        return Err(format!("the medium was not downloaded: {e}"));
-    }
+async fn read(inner: &Inner, media: &InboundMedia, limit: u64) -> Result<Vec<u8>, String> {
+    let file = match &media.stored {
+        Some(Ok(file)) => file,
+        Some(Err(e)) => return Err(format!("the medium was not downloaded: {e}")),
+        None => return Err("the message has no stored file".to_string()),
+    };
     let path = inner
         .ai
-        .media_path(payload)
+        .media_path(file)
         .ok_or_else(|| "the message has no stored file".to_string())?;
     let meta = tokio::fs::metadata(&path)
         .await

@@ -10,7 +10,7 @@ use std::time::Duration;
 use waflow_channels::{Channel, Channels, Outgoing, Receipt, SendError};
 use waflow_domain::{MessageType, PhoneNumber};
 use waflow_engine::clock::SystemClock;
-use waflow_engine::{Engine, InboundRequest};
+use waflow_engine::{Engine, InboundContent, InboundEvent};
 use waflow_store::Store;
 
 /// A sandbox-kind channel that counts how often each message is handed to it.
@@ -56,7 +56,7 @@ async fn every_reply_is_sent_once_under_a_burst() {
         let (ws, number) = (ws.id.clone(), number.id.clone());
         tasks.push(tokio::spawn(async move {
             for i in 0..150 {
-                let request = InboundRequest {
+                let request = InboundEvent {
                     workspace_id: ws.clone(),
                     number_id: number.clone(),
                     automation: true,
@@ -65,9 +65,8 @@ async fn every_reply_is_sent_once_under_a_burst() {
                         .into(),
                     contact_name: String::new(),
                     channel_message_id: format!("m-{client}-{i}"),
-                    message_type: MessageType::Text,
-                    text: format!("hello {i}"),
-                    payload: None,
+                    user_id: None,
+                    content: InboundContent::text(MessageType::Text, format!("hello {i}")),
                     reply_to: None,
                     notice: None,
                 };

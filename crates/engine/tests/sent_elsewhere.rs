@@ -8,7 +8,7 @@ use std::sync::Arc;
 use waflow_channels::Channels;
 use waflow_domain::{MessageType, PhoneNumber};
 use waflow_engine::clock::SystemClock;
-use waflow_engine::{Engine, InboundRequest, SentElsewhere};
+use waflow_engine::{Engine, InboundContent, InboundEvent, SentElsewhere};
 use waflow_store::Store;
 
 #[tokio::test]
@@ -20,16 +20,15 @@ async fn a_message_from_the_phone_is_the_business_reply_stored_once() {
     let engine = Engine::start(store.clone(), Arc::new(SystemClock), Channels::builtin());
     let phone = PhoneNumber::parse("+393331280001").unwrap();
     let inbound = engine
-        .inbound(InboundRequest {
+        .inbound(InboundEvent {
             workspace_id: ws.id.clone(),
             number_id: number.id.clone(),
             automation: true,
             from: phone.clone().into(),
             contact_name: "Giulia".into(),
             channel_message_id: "wa.in.1".into(),
-            message_type: MessageType::Text,
-            text: "Avete la giacca in rosso?".into(),
-            payload: None,
+            user_id: None,
+            content: InboundContent::text(MessageType::Text, "Avete la giacca in rosso?"),
             reply_to: None,
             notice: None,
         })
@@ -40,9 +39,7 @@ async fn a_message_from_the_phone_is_the_business_reply_stored_once() {
         number_id: number.id.clone(),
         to: phone,
         channel_message_id: "wa.phone.1".into(),
-        message_type: "text".into(),
-        text: "Sì, ce l'abbiamo: passa in negozio!".into(),
-        payload: None,
+        content: InboundContent::text(MessageType::Text, "Sì, ce l'abbiamo: passa in negozio!"),
     };
     engine.record_sent_elsewhere(sent.clone()).await.unwrap();
     engine.record_sent_elsewhere(sent).await.unwrap(); // delivered twice by WhatsApp

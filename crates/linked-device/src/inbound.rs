@@ -6,7 +6,7 @@
 //! newsletters are not conversations with a contact and are ignored here.
 
 use serde_json::{json, Value};
-use waflow_domain::MessageType;
+use waflow_domain::{InboundContent, MessageType};
 use whatsapp_rust::types::events::InboundMessage;
 use whatsapp_rust::types::message::MessageSource;
 use whatsapp_rust::wacore::proto_helpers::MessageExt;
@@ -211,6 +211,27 @@ fn selected_display_text(b: &wa::message::ButtonsResponseMessage) -> Option<&str
     match &b.response {
         Some(Response::SelectedDisplayText(t)) => Some(t.as_str()),
         _ => None,
+    }
+}
+
+impl Inbound {
+    /// The message's content in waflow's terms (the medium typed, without its file yet; a
+    /// button or list reply's chosen id).
+    pub fn content(&self) -> InboundContent {
+        let choice_id = match self.message_type {
+            MessageType::InteractiveReply => self
+                .payload
+                .get("reply_id")
+                .and_then(Value::as_str)
+                .map(String::from),
+            _ => None,
+        };
+        InboundContent::from_details(
+            self.message_type,
+            self.text.clone(),
+            self.payload.clone(),
+            choice_id,
+        )
     }
 }
 

@@ -8,6 +8,9 @@
 //! - [`status`]: the statuses a linked number can be in, and which of the crate's events move it.
 //! - [`inbound`] / [`outbound`]: the crate's messages in waflow's terms and back (buttons and
 //!   lists as numbered text menus).
+//! - [`service`]: the numbers' sessions as a service with a handle; what a session receives
+//!   becomes typed inbound events for the engine's inbox (`received`), what it reports goes to
+//!   the server's reporter.
 //! - [`supervisor`]: watches each session — reports every status change, detects a silent
 //!   socket, stops on logout and waits out a temporary ban.
 //!
@@ -18,6 +21,8 @@ pub mod connection;
 pub mod governor;
 pub mod inbound;
 pub mod outbound;
+mod received;
+pub mod service;
 pub mod session_store;
 pub mod status;
 pub mod supervisor;

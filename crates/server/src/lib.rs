@@ -28,11 +28,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
 use waflow_channels::cloud_api::channel::CloudApiChannel;
+use waflow_channels::cloud_api::service::CloudApiService;
 use waflow_channels::Channels;
+use waflow_channels::Inbox;
 use waflow_engine::clock::{Clock, SystemClock};
 use waflow_engine::Engine;
 use waflow_linked_device::channel::LinkedDeviceChannel;
 use waflow_linked_device::governor::Pacing;
+use waflow_linked_device::service::{LinkedService, Setup};
 use waflow_store::Store;
 use waflow_store_sqlite::SqliteStore;
 
@@ -54,7 +57,7 @@ pub struct AppState {
     /// Cloud API numbers: their webhook secrets and the channel that sends for them.
     pub cloud: Arc<cloud::CloudApi>,
     /// Linked-device numbers: their supervised sessions.
-    pub linked: Arc<linked::Linked>,
+    pub linked: Arc<LinkedService>,
     /// Signed event webhooks to the workspaces' event URLs.
     pub events: events::EventHooks,
 }
@@ -223,23 +226,17 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
     let cloud = Arc::new(cloud::CloudApi::new(
         key,
         cloud_channel.clone(),
-        store.clone(),
-        &config.data_dir,
+        CloudApiService::new(store.clone(), cloud_channel.clone(), &config.data_dir),
     ));
+    // Registered before the engine starts, so its sender finds every number's line.
     cloud
         .load(store.as_ref())
         .await
         .map_err(|e| StartError(e.to_string()))?;
     let linked_channel = Arc::new(LinkedDeviceChannel::new(Pacing::default()));
-    let linked = Arc::new(linked::Linked::new(
-        session_key,
-        &config.data_dir,
-        config.linked_device_url.clone(),
-        linked_channel.clone(),
-    ));
     let mut channels = Channels::builtin();
     channels.register(cloud_channel);
-    channels.register(linked_channel);
+    channels.register(linked_channel.clone());
     let http_policy = waflow_outbound_http::Policy {
         allow_private: config.allow_private_http,
     };
@@ -255,21 +252,35 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
             ai,
         },
     );
+    let inbox: Arc<dyn Inbox> = Arc::new(engine.clone());
+    cloud.service.process_into(inbox.clone());
+    let numbers: Arc<RwLock<HashMap<String, waflow_store::Number>>> = Default::default();
+    let reports = linked::Reports {
+        store: store.clone(),
+        engine: engine.clone(),
+        events: events.clone(),
+        numbers: numbers.clone(),
+    };
+    let linked = Arc::new(LinkedService::new(Setup {
+        key: session_key,
+        data_dir: config.data_dir.clone(),
+        url: config.linked_device_url.clone(),
+        channel: linked_channel,
+        store: store.clone(),
+        inbox,
+        reporter: reports.reporter(),
+    }));
     let state = AppState {
         store: store.clone(),
         engine: engine.clone(),
         tokens: Default::default(),
         sign_in: Arc::new(auth::SignIn::new(config.sign_in.clone())),
-        numbers: Default::default(),
+        numbers,
         cloud,
         linked: linked.clone(),
         events,
     };
-    cloud::processor::spawn(state.clone());
-    linked
-        .load(&state)
-        .await
-        .map_err(|e| StartError(e.to_string()))?;
+    linked.load().await.map_err(|e| StartError(e.to_string()))?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| StartError(format!("cannot listen on {}: {e}", config.listen)))?;

@@ -64,3 +64,54 @@ fn no_unwrap_or_expect_outside_tests() {
         offenders.join("\n")
     );
 }
+
+#[test]
+fn provider_pipelines_live_in_their_channel_crates() {
+    // The server checks a webhook's signature and hands over the bytes; the engine receives
+    // typed inbound events and reads stored media through `InboundMedia`, never by JSON key.
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let rules: [(&str, &[&str]); 2] = [
+        (
+            "server",
+            &[
+                "webhook::parse",
+                "InboundMessage",
+                "fetch_media",
+                "Delivery::Message",
+                "webhook_deliveries",
+                "whatsapp_rust",
+                "phone_of_user_id",
+            ],
+        ),
+        (
+            "engine",
+            &[
+                "webhook::parse",
+                "InboundMessage",
+                "\"media_id\"",
+                "\"media_error\"",
+                "[\"file\"]",
+                "get(\"file\")",
+                "\"mime_type\"",
+            ],
+        ),
+    ];
+    let mut offenders = Vec::new();
+    for (krate, words) in rules {
+        let mut files = Vec::new();
+        rust_files(&crates.join(krate).join("src"), &mut files);
+        assert!(files.len() > 5, "found the {krate} sources");
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (i, line) in text.lines().enumerate() {
+                if let Some(w) = words.iter().find(|w| line.contains(*w)) {
+                    offenders.push(format!("{}:{}: {w}", path.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "provider details outside their channel crate: {offenders:#?}"
+    );
+}

@@ -6,6 +6,8 @@
 //!   limits checked before anything is sent.
 //! - [`channel`]: the [`crate::Channel`] that sends through the Graph API, paced per number.
 //! - [`templates`]: a template message checked against its approved template's components.
+//! - [`service`]: the receiving pipeline — webhook deliveries stored, then turned into typed
+//!   inbound events for the engine's inbox and statuses on our messages.
 //! - [`graph`]: the Graph API client (send, mark as read, media, templates) and the
 //!   classification of its errors into retryable and permanent.
 //!
@@ -14,6 +16,8 @@
 pub mod channel;
 pub mod content;
 pub mod graph;
+mod inbound;
+pub mod service;
 pub mod signature;
 pub mod templates;
 pub mod webhook;

@@ -11,8 +11,8 @@ use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
 use std::collections::HashMap;
+use waflow_channels::cloud_api::service::AcceptError;
 use waflow_channels::cloud_api::signature;
-use waflow_store::NewWebhookDelivery;
 
 fn unknown_number(id: &str) -> ApiError {
     ApiError::NotFound(format!("no Cloud API number {id:?} on this server"))
@@ -24,7 +24,11 @@ pub async fn verify(
     UrlPath(id): UrlPath<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<String, ApiError> {
-    let line = state.cloud.line(&id).ok_or_else(|| unknown_number(&id))?;
+    let line = state
+        .cloud
+        .service
+        .line(&id)
+        .ok_or_else(|| unknown_number(&id))?;
     let mode = query.get("hub.mode").map(String::as_str);
     let token = query.get("hub.verify_token").map(String::as_str);
     match (mode, token, query.get("hub.challenge")) {
@@ -49,7 +53,11 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let line = state.cloud.line(&id).ok_or_else(|| unknown_number(&id))?;
+    let line = state
+        .cloud
+        .service
+        .line(&id)
+        .ok_or_else(|| unknown_number(&id))?;
     let header = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
@@ -57,19 +65,18 @@ pub async fn receive(
         tracing::warn!(number = %id, error = %e, "webhook delivery refused");
         ApiError::Unauthorized(format!("X-Hub-Signature-256: {e}"))
     })?;
-    let text = std::str::from_utf8(&body).map_err(|_| ApiError::BadRequest {
-        field: None,
-        message: "the body is not UTF-8 JSON".into(),
-    })?;
     state
         .cloud
-        .ingest
-        .store(NewWebhookDelivery {
-            workspace_id: line.workspace_id,
-            number_id: id,
-            body: text.to_string(),
-        })
+        .service
+        .accept(&id, &body)
         .await
-        .map_err(ApiError::Unavailable)?;
+        .map_err(|e| match e {
+            AcceptError::UnknownNumber(_) => unknown_number(&id),
+            AcceptError::NotUtf8 => ApiError::BadRequest {
+                field: None,
+                message: e.to_string(),
+            },
+            AcceptError::Unavailable(m) => ApiError::Unavailable(m),
+        })?;
     Ok(StatusCode::OK)
 }

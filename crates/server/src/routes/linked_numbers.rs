@@ -31,7 +31,7 @@ pub(crate) async fn create(
         .await?;
     state
         .linked
-        .start(state, &number, LinkStatus::Pairing, pair_phone)
+        .start(&number, LinkStatus::Pairing, pair_phone)
         .await
         .map_err(|e| ApiError::Conflict {
             field: None,
@@ -154,7 +154,7 @@ pub async fn reconnect(
     let number = linked_number(&state, &caller, &id).await?;
     state
         .linked
-        .repair(&state, &number)
+        .repair(&number)
         .await
         .map_err(|e| ApiError::Conflict {
             field: None,

@@ -10,7 +10,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use waflow_domain::parse::{Obj, Path};
 use waflow_domain::{MessageType, PhoneNumber};
-use waflow_engine::{InboundRequest, IntakeOutcome};
+use waflow_engine::{InboundContent, InboundEvent, IntakeOutcome};
 use waflow_store::{new_id, Number, NumberPatch};
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
@@ -164,7 +164,7 @@ async fn connect_cloud_api(
     };
     let phone_number_id = digits("phone_number_id")?;
     let waba_id = digits("waba_id")?;
-    let secrets = crate::cloud::Secrets {
+    let secrets = waflow_channels::cloud_api::service::Secrets {
         access_token: secret("access_token")?,
         app_secret: secret("app_secret")?,
         verify_token: secret("verify_token")?,
@@ -335,16 +335,15 @@ pub async fn sandbox_inbound(
         None => new_id("sbx"),
     };
     let number = sandbox_number(&state, &caller, &id).await?;
-    let request = InboundRequest {
+    let request = InboundEvent {
         workspace_id: caller.workspace_id.clone(),
         number_id: number.id,
         automation: number.automation,
         from: from.into(),
+        user_id: None,
         contact_name: obj.opt_str("name")?.unwrap_or("").trim().to_string(),
         channel_message_id: message_id,
-        message_type,
-        text,
-        payload: None,
+        content: InboundContent::text(message_type, text),
         reply_to: None,
         notice: None,
     };

@@ -2,9 +2,9 @@
 //! by username their business-scoped user id; and one contact per person when a message
 //! carries both (see [`waflow_store::Store::join_user_id`] for the merge rule).
 
-use crate::AppState;
+use super::Shared;
+use crate::cloud_api::InboundMessage;
 use serde_json::json;
-use waflow_channels::cloud_api::InboundMessage;
 use waflow_domain::{ContactAddress, PhoneNumber, UserId};
 use waflow_store::{new_id, ChannelNumber, LogEntry, UserIdJoin};
 
@@ -13,7 +13,7 @@ use waflow_store::{new_id, ChannelNumber, LogEntry, UserIdJoin};
 /// to; else the user id itself (a new contact known only by username). The inner `Err` refuses
 /// the message alone.
 pub(super) async fn address_of(
-    state: &AppState,
+    state: &Shared,
     number: &ChannelNumber,
     m: &InboundMessage,
 ) -> Result<Result<ContactAddress, String>, String> {
@@ -52,7 +52,7 @@ pub(super) async fn address_of(
 /// Joins the contacts of a phone and of a user id ([`waflow_store::Store::join_user_id`]) and
 /// logs a merge or a contact that gained its phone.
 async fn join(
-    state: &AppState,
+    state: &Shared,
     workspace_id: &str,
     number_id: &str,
     phone: &PhoneNumber,
@@ -64,7 +64,7 @@ async fn join(
             workspace_id,
             phone.as_str(),
             uid.as_str(),
-            state.engine.now(),
+            state.inbox.now(),
         )
         .await
         .map_err(|e| e.to_string())?;
@@ -87,7 +87,7 @@ async fn join(
     let entry = LogEntry {
         id: new_id("log"),
         workspace_id: workspace_id.to_string(),
-        created_at: state.engine.now(),
+        created_at: state.inbox.now(),
         kind: "contact".into(),
         outcome: outcome.into(),
         summary,
@@ -110,7 +110,7 @@ async fn join(
 /// the phone's are joined — which also catches a username-only contact created in the same
 /// round as the first message carrying both.
 pub(super) async fn link_user_id(
-    state: &AppState,
+    state: &Shared,
     workspace_id: &str,
     number_id: &str,
     contact_id: &str,

@@ -17,7 +17,7 @@ struct Job {
 
 /// The handle of the ingest task.
 #[derive(Clone)]
-pub struct Ingest {
+pub(super) struct Ingest {
     tx: mpsc::Sender<Job>,
 }
 

@@ -5,31 +5,30 @@
 //! refused for good with the reason stored on it; if the engine is unavailable the delivery stays
 //! pending and is tried again, so nothing accepted is lost.
 
-use super::identity;
-use crate::AppState;
+use super::{identity, media, Shared};
+use crate::cloud_api::{webhook, InboundMessage, StatusUpdate, WebhookEvent};
 use chrono::DateTime;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
-use waflow_channels::cloud_api::{webhook, InboundMessage, StatusUpdate, WebhookEvent};
-use waflow_domain::{ContactAddress, UserId};
-use waflow_engine::InboundRequest;
+use waflow_domain::{ContactAddress, InboundEvent, UserId};
 use waflow_store::{new_id, ChannelNumber, LogEntry, StatusChange};
 
 /// Deliveries taken per round.
 const ROUND: i64 = 200;
 
 /// Starts the processor; it runs for the life of the process.
-pub fn spawn(state: AppState) {
+pub(super) fn spawn(shared: Arc<Shared>) {
     tokio::spawn(async move {
         loop {
-            match process_pending(&state).await {
+            match process_pending(&shared).await {
                 Ok(n) if n as i64 == ROUND => continue,
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "webhook processing failed; retrying"),
             }
             tokio::select! {
-                _ = state.cloud.wake.notified() => {}
+                _ = shared.wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
         }
@@ -39,7 +38,7 @@ pub fn spawn(state: AppState) {
 /// Processes the pending deliveries once, together: their statuses in one transaction, their
 /// messages through the engine in one batch, their completion in one transaction. Returns how
 /// many were taken; an error leaves them all pending, to be tried again.
-pub async fn process_pending(state: &AppState) -> Result<usize, String> {
+pub(super) async fn process_pending(state: &Shared) -> Result<usize, String> {
     let pending = state
         .store
         .pending_webhook_deliveries(ROUND)
@@ -120,7 +119,7 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
         apply_statuses(state, &statuses).await?;
     }
     for request in &mut requests {
-        download_media(state, request).await;
+        media::download(state, request).await;
     }
     let read_receipts: Vec<(String, String)> = requests
         .iter()
@@ -131,7 +130,7 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
         .map(|r| (r.workspace_id.clone(), r.number_id.clone(), r.from.clone()))
         .collect();
     let mut contacts = Vec::with_capacity(requests.len());
-    for outcome in state.engine.inbound_many(requests).await {
+    for outcome in state.inbox.receive(requests).await {
         // Stored messages are deduplicated, so a retry re-applies only what is missing.
         contacts.push(outcome.map_err(|e| e.to_string())?.contact_id);
     }
@@ -162,7 +161,7 @@ pub async fn process_pending(state: &AppState) -> Result<usize, String> {
 /// Logs a message (or status) refused alone, with its path and reason, so that the user sees
 /// it in the log while its siblings are processed.
 async fn refuse(
-    state: &AppState,
+    state: &Shared,
     number: &ChannelNumber,
     delivery_id: &str,
     reason: &str,
@@ -171,7 +170,7 @@ async fn refuse(
     let entry = LogEntry {
         id: new_id("log"),
         workspace_id: number.number.workspace_id.clone(),
-        created_at: state.engine.now(),
+        created_at: state.inbox.now(),
         kind: "inbound".into(),
         outcome: "refused".into(),
         summary: format!("a message of webhook delivery {delivery_id} was refused: {reason}"),
@@ -189,76 +188,10 @@ async fn refuse(
         .map_err(|e| e.to_string())
 }
 
-/// Downloads a received media file into the data directory and notes where it is (or why it
-/// could not be fetched) in the message's payload. A file already there is not fetched again.
-async fn download_media(state: &AppState, request: &mut InboundRequest) {
-    let Some(payload) = request.payload.as_mut().and_then(Value::as_object_mut) else {
-        return;
-    };
-    let Some(media_id) = payload
-        .get("media_id")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-    else {
-        return;
-    };
-    // Meta's media ids are digits; anything else is not used as a file name.
-    if media_id.is_empty() || !media_id.chars().all(|c| c.is_ascii_alphanumeric()) {
-        payload.insert(
-            "media_error".into(),
-            json!("the media id is not a plain id"),
-        );
-        return;
-    }
-    let dir = state.cloud.media_dir.join(&request.number_id);
-    let path = dir.join(&media_id);
-    let relative = format!("media/{}/{media_id}", request.number_id);
-    if let Ok(meta) = tokio::fs::metadata(&path).await {
-        payload.insert("file".into(), json!({"path": relative, "size": meta.len()}));
-        return;
-    }
-    let fetched = state
-        .cloud
-        .channel
-        .fetch_media(&request.number_id, &media_id)
-        .await;
-    match fetched {
-        Ok((info, bytes)) => {
-            let tmp = dir.join(format!("{media_id}.part"));
-            let written = async {
-                tokio::fs::create_dir_all(&dir).await?;
-                tokio::fs::write(&tmp, &bytes).await?;
-                tokio::fs::rename(&tmp, &path).await
-            }
-            .await;
-            match written {
-                Ok(()) => {
-                    payload.insert(
-                        "file".into(),
-                        json!({"path": relative, "size": bytes.len(),
-                               "mime_type": info.mime_type, "sha256": info.sha256}),
-                    );
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, path = %path.display(), "cannot store media");
-                    payload.insert(
-                        "media_error".into(),
-                        json!(format!("cannot store the file: {e}")),
-                    );
-                }
-            }
-        }
-        Err(e) => {
-            tracing::warn!(media = %media_id, error = %e, "media download failed");
-            payload.insert("media_error".into(), json!(e.to_string()));
-        }
-    }
-}
-
 /// Sends read receipts for stored messages on numbers with `mark_read` on. Best effort, in the
 /// background: a lost receipt only leaves grey ticks.
 fn mark_read(
-    state: &AppState,
+    state: &Shared,
     numbers: &HashMap<String, Option<ChannelNumber>>,
     messages: &[(String, String)],
 ) {
@@ -275,7 +208,7 @@ fn mark_read(
     if wanted.is_empty() {
         return;
     }
-    let channel = state.cloud.channel.clone();
+    let channel = state.channel.clone();
     tokio::spawn(async move {
         for (number_id, wamid) in wanted {
             if let Err(e) = channel.mark_read(&number_id, &wamid).await {
@@ -287,7 +220,7 @@ fn mark_read(
 
 /// The number a delivery arrived on, read once per round; `None` if it was deleted.
 async fn number_of(
-    state: &AppState,
+    state: &Shared,
     cache: &mut HashMap<String, Option<ChannelNumber>>,
     id: &str,
 ) -> Result<Option<ChannelNumber>, String> {
@@ -307,7 +240,7 @@ fn inbound_request(
     number: &ChannelNumber,
     from: ContactAddress,
     m: InboundMessage,
-) -> Result<InboundRequest, String> {
+) -> Result<InboundEvent, String> {
     let n = &number.number;
     if n.external_id.as_deref() != Some(m.phone_number_id.as_str()) {
         return Err(format!(
@@ -315,22 +248,17 @@ fn inbound_request(
             m.phone_number_id
         ));
     }
-    let mut payload = m.payload;
-    if let (Some(user_id), Value::Object(map)) = (&m.user_id, &mut payload) {
-        map.insert("user_id".into(), json!(user_id));
-    }
-    Ok(InboundRequest {
+    Ok(InboundEvent {
         workspace_id: n.workspace_id.clone(),
         number_id: n.id.clone(),
         automation: n.automation,
         from,
-        contact_name: m.profile_name,
-        channel_message_id: m.wamid,
-        message_type: m.message_type,
-        text: m.text,
-        payload: Some(payload),
-        reply_to: m.reply_to,
-        notice: m.notice,
+        user_id: m.user_id.clone(),
+        contact_name: m.profile_name.clone(),
+        channel_message_id: m.wamid.clone(),
+        reply_to: m.reply_to.clone(),
+        notice: m.notice.clone(),
+        content: m.content(),
     })
 }
 
@@ -338,7 +266,7 @@ fn inbound_request(
 /// provider's echo of our message id (`reconciled`), and each new failure with Meta's codes. A
 /// redelivered status changes nothing and logs nothing.
 async fn apply_statuses(
-    state: &AppState,
+    state: &Shared,
     statuses: &[(StatusChange, StatusUpdate)],
 ) -> Result<(), String> {
     let changes: Vec<StatusChange> = statuses.iter().map(|(c, _)| c.clone()).collect();
@@ -355,7 +283,7 @@ async fn apply_statuses(
         let entry = |outcome: &str, summary: String, detail: Value| LogEntry {
             id: new_id("log"),
             workspace_id: message.workspace_id.clone(),
-            created_at: state.engine.now(),
+            created_at: state.inbox.now(),
             kind: "send".into(),
             outcome: outcome.into(),
             summary,
@@ -390,7 +318,7 @@ async fn apply_statuses(
     Ok(())
 }
 
-async fn insert_log(state: &AppState, entry: &LogEntry) -> Result<(), String> {
+async fn insert_log(state: &Shared, entry: &LogEntry) -> Result<(), String> {
     state
         .store
         .insert_log(entry)
