@@ -1,9 +1,11 @@
 //! The API's one error type, and its mapping to HTTP status codes.
 //!
-//! Every error leaves as `{"error": {"code", "message", "field"}}`. Store and internal faults
+//! Every error leaves as `{"error": {"code", "message", "field"}}` (a 429 adds `limit` and
+//! `retry_after`, and the `Retry-After` header). Store and internal faults
 //! become a logged 500 whose body says nothing about internals.
 
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -45,6 +47,14 @@ pub enum ApiError {
     /// 422: the request was read but a field is invalid.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// 429: too many attempts; answered with `Retry-After: <retry_after>` and the `limit` reached
+    /// named in the body.
+    #[error("{message}")]
+    TooManyRequests {
+        limit: &'static str,
+        retry_after: u64,
+        message: String,
+    },
     /// 503: the engine is not accepting work.
     #[error("{0}")]
     Unavailable(String),
@@ -92,6 +102,9 @@ impl ApiError {
                 "invalid",
                 Some(field.as_str()).filter(|f| !f.is_empty()),
             ),
+            ApiError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", None)
+            }
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         }
@@ -113,11 +126,21 @@ impl IntoResponse for ApiError {
             ApiError::Invalid { message, .. } => format!("the body {message}"),
             other => other.to_string(),
         };
-        (
-            status,
-            Json(json!({"error": {"code": code, "message": message, "field": field}})),
-        )
-            .into_response()
+        let mut error = json!({"code": code, "message": message, "field": field});
+        if let ApiError::TooManyRequests {
+            limit, retry_after, ..
+        } = &self
+        {
+            error["limit"] = json!(limit);
+            error["retry_after"] = json!(retry_after);
+        }
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if let ApiError::TooManyRequests { retry_after, .. } = &self {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        response
     }
 }
 

@@ -6,6 +6,7 @@ use crate::AppState;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -32,39 +33,24 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| ApiError::Unauthorized("missing Authorization header; send \"Authorization: Bearer <token>\" (create one with `waflow token create`)".into()))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::Unauthorized("the Authorization header must be \"Bearer <token>\"".into())
-            })?;
-        let hash = hash_token(token);
-        if let Some((ws, agent)) = state.tokens.read().ok().and_then(|m| m.get(&hash).cloned()) {
-            return Ok(Caller {
-                workspace_id: ws,
-                agent_id: agent,
-            });
-        }
-        match state.store.workspace_of_token(&hash).await? {
-            Some((ws, agent)) => {
-                if let Ok(mut m) = state.tokens.write() {
-                    m.insert(hash, (ws.clone(), agent.clone()));
-                }
-                Ok(Caller {
-                    workspace_id: ws,
-                    agent_id: agent,
-                })
-            }
-            None => Err(ApiError::Unauthorized("unknown API token".into())),
-        }
+        crate::token::resolve(&state, bearer(&parts.headers)?).await
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let header = headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized("missing Authorization header; send \"Authorization: Bearer <token>\" (create one with `waflow token create`)".into()))?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::Unauthorized("the Authorization header must be \"Bearer <token>\"".into())
+        })
 }
 
 /// A JSON request body, parsed to a value (fields are then read with path-tracking parsers).

@@ -12,6 +12,7 @@ mod dashboard;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod files;
 pub mod limits;
 pub mod linked;
 mod openapi;
@@ -40,19 +41,18 @@ use waflow_linked_device::service::{LinkedService, Setup};
 use waflow_store::Store;
 use waflow_store_sqlite::SqliteStore;
 
-pub use token::{create_token, issue_token};
+pub use token::{create_token, create_token_with_ttl, issue_token, TokenCache, TokenOwner};
 pub use waflow_store_sqlite::Durability;
-
-/// A token's workspace and the agent it was issued to at sign-in.
-pub type TokenOwner = (String, Option<String>);
 
 /// Shared state of the handlers.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub engine: Engine,
-    /// Token hash → (workspace, agent signed in with it).
-    pub tokens: Arc<RwLock<HashMap<String, TokenOwner>>>,
+    /// Resolved tokens by hash (revocation clears them).
+    pub tokens: Arc<TokenCache>,
+    /// Sign-in limits and password hashing.
+    pub sign_in: Arc<auth::SignIn>,
     /// Number id → number, filled on first use and dropped when the number changes, so that
     /// inbound messages do not read the number's row each time.
     pub numbers: Arc<RwLock<HashMap<String, waflow_store::Number>>>,
@@ -118,6 +118,8 @@ pub struct Config {
     pub linked_device_url: Option<String>,
     /// Upload limits (CSV and knowledge file sizes, rows, knowledge items).
     pub limits: limits::UploadLimits,
+    /// Sign-in limits, password cost and how long a sign-in lasts.
+    pub sign_in: auth::SignInOptions,
 }
 
 /// Meta's Graph API.
@@ -139,6 +141,7 @@ impl Config {
             log_retention_days: 90,
             linked_device_url: None,
             limits: limits::UploadLimits::default(),
+            sign_in: auth::SignInOptions::default(),
         }
     }
 }
@@ -153,12 +156,7 @@ pub async fn open_store(
     data_dir: &Path,
     durability: Durability,
 ) -> Result<SqliteStore, StartError> {
-    std::fs::create_dir_all(data_dir).map_err(|e| {
-        StartError(format!(
-            "cannot create data directory {}: {e}",
-            data_dir.display()
-        ))
-    })?;
+    files::prepare_data_dir(data_dir).map_err(|e| StartError(e.to_string()))?;
     let store = SqliteStore::open(&database_path(data_dir), durability)
         .await
         .map_err(|e| StartError(e.to_string()))?;
@@ -290,6 +288,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         store: store.clone(),
         engine: engine.clone(),
         tokens: Default::default(),
+        sign_in: Arc::new(auth::SignIn::new(config.sign_in.clone())),
         numbers,
         cloud,
         linked: linked.clone(),
@@ -310,6 +309,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         let stop = async move {
             let _ = stopped.wait_for(|s| *s).await;
         };
+        // The peer's address: sign-in is limited per address.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(stop)
             .await

@@ -2,17 +2,23 @@
 //!
 //! The table is the one list of our endpoints with their summaries; a test checks that every
 //! route it names answers (with 401 without a token), so the document cannot drift from the router.
+//! Routes with typed bodies ([`typed`]) name their request and answer schemas.
 
 use axum::Json;
 use std::collections::BTreeMap;
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItemBuilder,
 };
+use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Required,
 };
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Schema};
+use utoipa::ToSchema;
 
 /// (method, path, tag, summary) of every API endpoint.
 pub const ROUTES: &[(&str, &str, &str, &str)] = &[
@@ -28,6 +34,9 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/api/v1/workspace/webhook-secret", "workspace", "The secret that signs the workspace's webhook steps (X-Waflow-Signature)"),
     ("post", "/api/v1/auth/login", "agents", "Sign in to the dashboard (email, password); answers a token tied to the agent"),
     ("get", "/api/v1/auth/me", "agents", "The agent signed in with this token (null for an API token)"),
+    ("post", "/api/v1/auth/logout", "agents", "Sign out: revoke the token this request is made with (401 from then on)"),
+    ("get", "/api/v1/auth/tokens", "agents", "The workspace's tokens without their secrets (an agent who is not owner: their own sign-ins)"),
+    ("delete", "/api/v1/auth/tokens/{id}", "agents", "Revoke a token (an agent who is not owner: one of their own sign-ins)"),
     ("get", "/api/v1/agents", "agents", "List agents"),
     ("get", "/api/v1/notifications", "agents", "Notifications for agents (notify_agent steps), newest first; ?agent_id="),
     ("post", "/api/v1/notifications/{id}/read", "agents", "Mark a notification read"),
@@ -113,14 +122,94 @@ fn method(name: &str) -> HttpMethod {
     }
 }
 
+/// A JSON body: the name of its schema, and that schema with those it refers to.
+struct Body {
+    name: String,
+    schemas: Vec<(String, RefOr<Schema>)>,
+}
+
+fn body<T: ToSchema>() -> Body {
+    let name = T::name().into_owned();
+    let mut schemas = vec![(name.clone(), T::schema())];
+    T::schemas(&mut schemas);
+    Body { name, schemas }
+}
+
+/// A route's typed bodies: what it reads, the status it answers on success and with what.
+struct Typed {
+    method: &'static str,
+    path: &'static str,
+    request: Option<Body>,
+    status: &'static str,
+    answer: Option<Body>,
+}
+
+/// The routes whose bodies are typed.
+fn typed() -> Vec<Typed> {
+    let route = |method, path, request, status, answer| Typed {
+        method,
+        path,
+        request,
+        status,
+        answer,
+    };
+    vec![
+        route(
+            "post",
+            "/api/v1/auth/login",
+            Some(body::<crate::auth::LoginRequest>()),
+            "200",
+            Some(body::<crate::auth::LoginAnswer>()),
+        ),
+        route("post", "/api/v1/auth/logout", None, "204", None),
+        route(
+            "get",
+            "/api/v1/auth/tokens",
+            None,
+            "200",
+            Some(body::<crate::routes::tokens::TokenList>()),
+        ),
+        route("delete", "/api/v1/auth/tokens/{id}", None, "204", None),
+    ]
+}
+
+fn json_content(body: &Body) -> utoipa::openapi::Content {
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name(body.name.clone())))
+        .build()
+}
+
+/// The 429 that sign-in answers past a limit.
+fn too_many() -> ResponseBuilder {
+    let seconds = HeaderBuilder::new()
+        .schema(Object::with_type(Type::Integer))
+        .description(Some("Seconds to wait before trying again"))
+        .build();
+    ResponseBuilder::new()
+        .description("Too many failed sign-ins for the email or from the address: `error.limit` names which (`sign_in_per_account`, `sign_in_per_address`)")
+        .header("Retry-After", seconds)
+}
+
 /// Builds the document.
 pub fn build() -> OpenApi {
     let mut items: BTreeMap<&str, PathItemBuilder> = BTreeMap::new();
+    let typed = typed();
+    let mut components = ComponentsBuilder::new();
+    for body in typed.iter().flat_map(|t| t.request.iter().chain(&t.answer)) {
+        for (name, schema) in &body.schemas {
+            components = components.schema(name.clone(), schema.clone());
+        }
+    }
     for (verb, path, tag, summary) in ROUTES {
+        let types = typed.iter().find(|t| t.method == *verb && t.path == *path);
+        let mut success = ResponseBuilder::new().description("Success");
+        if let Some(answer) = types.and_then(|t| t.answer.as_ref()) {
+            success = success.content("application/json", json_content(answer));
+        }
         let mut op = OperationBuilder::new()
             .summary(Some(*summary))
             .tag(*tag)
-            .response("200", ResponseBuilder::new().description("Success"))
+            .response(types.map_or("200", |t| t.status), success)
             .response(
                 "401",
                 ResponseBuilder::new().description("Missing or unknown API token"),
@@ -131,6 +220,15 @@ pub fn build() -> OpenApi {
                     "{\"error\": {\"code\", \"message\", \"field\"}} naming the bad field",
                 ),
             );
+        if let Some(request) = types.and_then(|t| t.request.as_ref()) {
+            let request = RequestBodyBuilder::new()
+                .content("application/json", json_content(request))
+                .required(Some(Required::True));
+            op = op.request_body(Some(request.build()));
+        }
+        if *path == "/api/v1/auth/login" {
+            op = op.response("429", too_many());
+        }
         for part in path.split('/').filter(|p| p.starts_with('{')) {
             let name = part.trim_matches(|c| c == '{' || c == '}');
             op = op.parameter(
@@ -161,11 +259,7 @@ pub fn build() -> OpenApi {
                 .description(Some("Self-hosted WhatsApp automation server")),
         )
         .paths(paths)
-        .components(Some(
-            ComponentsBuilder::new()
-                .security_scheme("bearer", bearer)
-                .build(),
-        ))
+        .components(Some(components.security_scheme("bearer", bearer).build()))
         .security(Some(vec![SecurityRequirement::new(
             "bearer",
             Vec::<String>::new(),
@@ -176,4 +270,42 @@ pub fn build() -> OpenApi {
 /// `GET /api/v1/openapi.json`.
 pub async fn document() -> Json<OpenApi> {
     Json(build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_routes_are_routes_and_their_schemas_are_in_the_document() {
+        for t in typed() {
+            assert!(
+                ROUTES.iter().any(|r| r.0 == t.method && r.1 == t.path),
+                "{} {} has types but is not in ROUTES",
+                t.method,
+                t.path
+            );
+        }
+        let doc = serde_json::to_value(build()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        for name in ["LoginRequest", "LoginAnswer", "TokenList", "TokenItem"] {
+            assert!(schemas[name].is_object(), "{name} missing: {schemas}");
+        }
+        let item = &schemas["TokenItem"]["properties"];
+        assert!(
+            item["expires_at"].is_object() && item["token"].is_null(),
+            "{item}"
+        );
+        let login = &doc["paths"]["/api/v1/auth/login"]["post"];
+        assert_eq!(
+            login["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/LoginRequest"
+        );
+        assert!(login["responses"]["429"]["headers"]["Retry-After"].is_object());
+        let logout = &doc["paths"]["/api/v1/auth/logout"]["post"]["responses"];
+        assert!(
+            logout["204"].is_object() && logout["200"].is_null(),
+            "{logout}"
+        );
+    }
 }

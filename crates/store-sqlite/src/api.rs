@@ -154,38 +154,6 @@ impl Store for SqliteStore {
         convert::found(row, convert::workspace, "workspace")
     }
 
-    async fn insert_token(
-        &self,
-        workspace_id: &str,
-        name: &str,
-        token_hash: &str,
-        agent_id: Option<&str>,
-    ) -> Result<String> {
-        let id = new_id("tok");
-        sqlx::query("INSERT INTO api_tokens (id, workspace_id, name, token_hash, created_at, agent_id) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&id)
-            .bind(workspace_id)
-            .bind(name)
-            .bind(token_hash)
-            .bind(ms(now()))
-            .bind(agent_id)
-            .execute(&mut *self.writer.lock().await?)
-            .await
-            .map_err(db)?;
-        Ok(id)
-    }
-
-    async fn workspace_of_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<(String, Option<String>)>> {
-        sqlx::query_as("SELECT workspace_id, agent_id FROM api_tokens WHERE token_hash = ?")
-            .bind(token_hash)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)
-    }
-
     async fn set_agent_password(
         &self,
         workspace_id: &str,

@@ -17,6 +17,7 @@ mod merge;
 mod notices;
 mod owners;
 mod records;
+mod tokens;
 mod tx;
 mod writer;
 

@@ -14,6 +14,7 @@ mod deliveries;
 mod error;
 mod models;
 mod records;
+mod tokens;
 mod traits;
 
 pub use ai::{AfterMessage, AiRecords, AiSettings, KnowledgeFile, KnowledgeRow};
@@ -21,6 +22,7 @@ pub use deliveries::{Attempt, Deliveries, Interrupted};
 pub use error::{Error, Result};
 pub use models::*;
 pub use records::{Records, TicketFilter};
+pub use tokens::{NewToken, TokenGrant, TokenInfo, Tokens};
 pub use traits::{Store, Tx};
 
 /// A new time-ordered id with a short prefix naming its kind, e.g. `ct_0190f3...`.

@@ -80,12 +80,12 @@ pub trait Tx: Send {
 /// Everything waflow stores.
 #[async_trait]
 pub trait Store:
-    crate::Records + crate::AiRecords + crate::Deliveries + Send + Sync + 'static
+    crate::Records + crate::AiRecords + crate::Deliveries + crate::Tokens + Send + Sync + 'static
 {
     /// Opens a transaction for durable work.
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 
-    // Workspaces and tokens.
+    // Workspaces (tokens: `Tokens`).
     /// The default workspace, created (with its sandbox number) on first call.
     async fn ensure_default_workspace(&self) -> Result<Workspace>;
     /// Finds a workspace by name or creates it (with its sandbox number).
@@ -102,19 +102,6 @@ pub trait Store:
     ) -> Result<Workspace>;
     /// Sets (or clears) where the workspace's signed event webhooks go.
     async fn set_events_url(&self, id: &str, url: Option<&str>) -> Result<Workspace>;
-    /// Stores a token's hash; `agent_id` when it was issued to an agent signing in.
-    async fn insert_token(
-        &self,
-        workspace_id: &str,
-        name: &str,
-        token_hash: &str,
-        agent_id: Option<&str>,
-    ) -> Result<String>;
-    /// The workspace of the token with this hash, and the agent it was issued to.
-    async fn workspace_of_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<(String, Option<String>)>>;
     /// Sets an agent's password hash (a PHC string).
     async fn set_agent_password(
         &self,

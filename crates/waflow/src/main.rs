@@ -5,6 +5,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+use waflow_server::auth::SignInOptions;
 use waflow_server::limits::UploadLimits;
 use waflow_server::Durability;
 use waflow_server::{Config, StartError};
@@ -152,6 +154,61 @@ struct ServeArgs {
     /// The most knowledge items a workspace holds, all files together.
     #[arg(long, env = "WAFLOW_MAX_KNOWLEDGE_ITEMS", default_value_t = UploadLimits::default().knowledge_items)]
     max_knowledge_items: usize,
+    #[command(flatten)]
+    sign_in: SignInArgs,
+}
+
+#[derive(Args)]
+struct SignInArgs {
+    /// How long a dashboard sign-in lasts (e.g. 30d, 12h; `never`: until signed out or revoked).
+    #[arg(long, env = "WAFLOW_SESSION_TTL", default_value = "30d", value_parser = lifetime)]
+    session_ttl: Lifetime,
+    /// The window failed sign-ins are counted in; also the first lockout, which doubles with each
+    /// next one (at most 60 windows).
+    #[arg(long, env = "WAFLOW_SIGN_IN_WINDOW", default_value = "60s", value_parser = duration)]
+    sign_in_window: Duration,
+    /// Failed sign-ins for one email within the window; the next attempt answers 429.
+    #[arg(long, env = "WAFLOW_SIGN_IN_PER_ACCOUNT", default_value_t = 60)]
+    sign_in_per_account: u32,
+    /// Failed sign-ins from one client address (IPv6: its /64) within the window.
+    #[arg(long, env = "WAFLOW_SIGN_IN_PER_ADDRESS", default_value_t = 100)]
+    sign_in_per_address: u32,
+}
+
+/// A lifetime: a duration, or `never`.
+type Lifetime = Option<Duration>;
+
+/// `90s`, `15m`, `12h`, `30d`.
+fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "{text:?} is not a duration like 90s, 15m, 12h or 30d"
+            ))
+        }
+    };
+    match number.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Duration::from_secs(n.saturating_mul(seconds))),
+        _ => Err(format!(
+            "{text:?} is not a positive duration like 90s, 15m, 12h or 30d"
+        )),
+    }
+}
+
+fn lifetime(text: &str) -> Result<Lifetime, String> {
+    match text.trim() {
+        "never" => Ok(None),
+        other => duration(other).map(Some),
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -172,6 +229,10 @@ enum TokenCommand {
         /// A name to recognise the token by.
         #[arg(long, default_value = "cli")]
         name: String,
+        /// How long the token works (e.g. 90d); by default until revoked
+        /// (`DELETE /api/v1/auth/tokens/{id}`).
+        #[arg(long, default_value = "never", value_parser = lifetime)]
+        expires_in: Lifetime,
     },
 }
 
@@ -189,6 +250,13 @@ async fn stop_signal() -> Result<&'static str, StartError> {
 }
 
 fn main() -> ExitCode {
+    // Everything waflow writes (the database, keys, linked-device sessions, media) is for its own
+    // user only, whatever umask it was started with.
+    // SAFETY: umask only sets the process's file-creation mask; no threads exist yet.
+    #[cfg(unix)]
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -238,6 +306,14 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                     knowledge_bytes: args.max_knowledge_bytes,
                     knowledge_items: args.max_knowledge_items,
                 },
+                sign_in: SignInOptions {
+                    window: args.sign_in.sign_in_window,
+                    per_account: args.sign_in.sign_in_per_account,
+                    per_address: args.sign_in.sign_in_per_address,
+                    max_lockout: args.sign_in.sign_in_window.saturating_mul(60),
+                    token_ttl: args.sign_in.session_ttl,
+                    ..SignInOptions::default()
+                },
                 ..Config::new(args.listen, args.data.data_dir)
             };
             let running = waflow_server::start_with_system_clock(&config).await?;
@@ -258,10 +334,11 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                     data,
                     workspace,
                     name,
+                    expires_in,
                 },
         } => {
             let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
-            let token = waflow_server::create_token(&store, &workspace, &name)
+            let token = waflow_server::create_token_with_ttl(&store, &workspace, &name, expires_in)
                 .await
                 .map_err(|e| StartError(e.to_string()))?;
             println!("{token}");

@@ -68,7 +68,7 @@ pub async fn create(
             .set_agent_password(
                 &caller.workspace_id,
                 &agent.id,
-                &crate::auth::hash_password(p)?,
+                &state.sign_in.passwords.hash(p).await?,
             )
             .await?;
     }
@@ -122,6 +122,8 @@ pub async fn remove(
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<StatusCode> {
     state.store.delete_agent(&caller.workspace_id, &id).await?;
+    // The store deleted the agent's tokens with it; the cache must not keep them working.
+    crate::token::forget_agent(&state, &id);
     Ok(StatusCode::NO_CONTENT)
 }
 

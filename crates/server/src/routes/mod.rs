@@ -11,6 +11,7 @@ mod logs;
 mod numbers;
 mod records;
 mod templates;
+pub(crate) mod tokens;
 mod versions;
 mod workflows;
 mod workspace;
@@ -40,6 +41,9 @@ pub fn router() -> Router<AppState> {
         .route("/openapi.json", get(crate::openapi::document))
         .route("/auth/login", post(crate::auth::login))
         .route("/auth/me", get(crate::auth::me))
+        .route("/auth/logout", post(crate::auth::logout))
+        .route("/auth/tokens", get(tokens::list))
+        .route("/auth/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route(
             "/workspace",
             get(workspace::show)

@@ -104,7 +104,7 @@ pub async fn signed_in(app: &TestApp, workspace: &str, name: &str, role: &str) -
         .insert_agent(workspace, name, &email, role)
         .await
         .unwrap();
-    let token = waflow_server::issue_token(store, workspace, "dashboard", Some(&agent.id))
+    let token = waflow_server::issue_token(store, workspace, "dashboard", Some(&agent.id), None)
         .await
         .unwrap();
     (agent.id, token)
