@@ -4,7 +4,7 @@
 use super::team::{noting_workflow, signed_in, Team};
 use super::{THEIR_NAME, THEIR_PHONE, THEIR_SUBJECT, THEIR_TEXT};
 use crate::harness::*;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 /// A contact's resources to put into paths: the same names as the path segments before `{id}`.
@@ -179,6 +179,51 @@ impl World {
         }
     }
 
+    /// The token `who` calls `method path` with: for signing out, a spare one of the same
+    /// caller, so that the caller's usual token stays valid for the next routes.
+    pub async fn token_for(&self, method: &str, path: &str, who: Who) -> Option<String> {
+        if (method, path) != ("POST", "/api/v1/auth/logout") {
+            return self.token(who);
+        }
+        let t = &self.team;
+        let store = t.app.running.store.as_ref();
+        let (workspace, agent) = match who {
+            Who::Nobody => return None,
+            Who::OtherWorkspace => return Some(t.app.token_for("elsewhere").await),
+            Who::AgentTheirs | Who::AgentMine => (&t.workspace, &t.agent_id),
+            Who::Admin => (&t.workspace, &t.admin_id),
+            Who::Owner => (&t.workspace, &t.owner_id),
+        };
+        let token = waflow_server::issue_token(store, workspace, "dashboard", Some(agent), None)
+            .await
+            .unwrap();
+        Some(token)
+    }
+
+    /// A new token of `who`'s own (anybody may revoke their own; another workspace's caller
+    /// gets one of this workspace's owner), as its id.
+    async fn own_token(&self, who: Who) -> Option<String> {
+        let t = &self.team;
+        let agent = match who {
+            Who::AgentTheirs | Who::AgentMine => &t.agent_id,
+            Who::Admin => &t.admin_id,
+            Who::Owner | Who::Nobody | Who::OtherWorkspace => &t.owner_id,
+        };
+        let store = t.app.running.store.as_ref();
+        let name = format!("spare{}", self.next());
+        waflow_server::issue_token(store, &t.workspace, &name, Some(agent), None)
+            .await
+            .unwrap();
+        let list = t
+            .call(&t.owner, Method::GET, "/api/v1/auth/tokens", None)
+            .await;
+        let items = list.body["data"].as_array().cloned().unwrap_or_default();
+        let found = items.iter().find(|i| i["name"] == name.as_str());
+        let id = found.and_then(|i| i["id"].as_str()).map(str::to_string);
+        assert!(id.is_some(), "the spare token is listed: {}", list.body);
+        id
+    }
+
     /// The URL of `path` for `who`, with real ids of the first workspace and the query some
     /// routes need.
     pub async fn url(&self, method: &str, path: &str, who: Who) -> String {
@@ -187,10 +232,10 @@ impl World {
         } else {
             &self.theirs
         };
-        let fresh = if method == "DELETE" {
-            self.fresh(path).await
-        } else {
-            None
+        let fresh = match (method, path) {
+            ("DELETE", "/api/v1/auth/tokens/{id}") => self.own_token(who).await,
+            ("DELETE", _) => self.fresh(path).await,
+            _ => None,
         };
         let mut out = String::new();
         let mut previous = "";
