@@ -65,7 +65,9 @@ export async function startWaflow() {
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
   mkdirSync(OUTPUT, { recursive: true });
-  const child = spawn(bin, ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], {
+  // The fake AI provider listens on loopback, which the SSRF guard refuses unless allowed.
+  const args = ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--allow-private-http"];
+  const child = spawn(bin, args, {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });
