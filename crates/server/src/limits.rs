@@ -50,11 +50,11 @@ pub struct ByteLimit {
 impl ByteLimit {
     fn refusal(&self, found: Option<u64>) -> ApiError {
         let size = match found {
-            Some(n) => format!("{n} bytes"),
-            None => "more".to_string(),
+            Some(n) => format!("is {n} bytes"),
+            None => "passed it before it ended".to_string(),
         };
         ApiError::TooLarge(format!(
-            "{} is {size}; the limit is {} bytes ({}; {} changes it)",
+            "{} may be at most {} bytes ({}; {} changes it) and {size}",
             self.what,
             self.bytes,
             megabytes(self.bytes),
