@@ -16,6 +16,7 @@ pub mod files;
 pub mod limits;
 pub mod linked;
 mod openapi;
+mod outbound;
 pub mod roles;
 mod routes;
 pub mod secrets;

@@ -70,40 +70,6 @@ fn int_in(
     Ok(v)
 }
 
-/// Refuses a `base_url` the SSRF guard would refuse when the provider is called: written as a
-/// refused address, a name of this machine, or a name resolving to a refused address. A name
-/// that does not resolve (now, or within 3 s) is accepted: the call will say what it is.
-async fn check_address(
-    base_url: &str,
-    policy: waflow_outbound_http::Policy,
-) -> Result<(), ApiError> {
-    if policy.allow_private {
-        return Ok(());
-    }
-    let guard = waflow_outbound_http::Guard::new(policy);
-    let vetted = tokio::time::timeout(std::time::Duration::from_secs(3), guard.vet(base_url)).await;
-    match vetted {
-        Ok(Err(
-            refused @ (waflow_outbound_http::Refused::Forbidden { .. }
-            | waflow_outbound_http::Refused::LocalName { .. }),
-        )) => Err(ApiError::invalid(
-            "base_url",
-            format!(
-                "{base_url:?}: {refused} (a provider on this machine or network, e.g. a local \
-                 Ollama, needs it)"
-            ),
-        )),
-        Ok(Err(
-            refused @ (waflow_outbound_http::Refused::BadUrl(_)
-            | waflow_outbound_http::Refused::Scheme(_)),
-        )) => Err(ApiError::invalid(
-            "base_url",
-            format!("{base_url:?}: {refused}"),
-        )),
-        Ok(_) | Err(_) => Ok(()),
-    }
-}
-
 /// `PUT /workspace/ai`: changes the given fields (the first time, `base_url` and `model` are
 /// required). Every field is checked before anything is stored.
 pub async fn update(
@@ -148,7 +114,7 @@ pub async fn update(
             format!("{base_url:?} is not an http:// or https:// URL"),
         ));
     }
-    check_address(&base_url, state.engine.http_policy()).await?;
+    crate::outbound::check_url("base_url", &base_url, state.engine.http_policy()).await?;
     let model = text("model", current.as_ref().map(|c| c.model.as_str()))?;
     if model.is_empty() || model.len() > 200 {
         return Err(ApiError::invalid(

@@ -182,6 +182,7 @@ pub async fn set_events_webhook(
                 format!("{u:?} is not an http(s) URL"),
             ));
         }
+        crate::outbound::check_url("url", u, state.engine.http_policy()).await?;
     }
     let w = state
         .store

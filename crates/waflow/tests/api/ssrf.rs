@@ -265,10 +265,23 @@ async fn the_events_webhook_refuses_every_form() {
         waflow_outbound_http::Policy::default(),
     );
     for (url, what) in web_forms(counter.port) {
+        // Refused when saved, naming the field...
         let r = app
             .put("/api/v1/workspace/events-webhook", json!({"url": url}))
             .await;
-        assert_eq!(r.status, StatusCode::OK, "{what}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{what}: {}",
+            r.body
+        );
+        assert_eq!(r.body["error"]["field"], "url", "{what}");
+        // ...and when posted, had it been stored before the check existed.
+        app.running
+            .store
+            .set_events_url(&workspace.id, Some(&url))
+            .await
+            .unwrap();
         hooks.send(&workspace.id, json!({"event": "test", "form": what}));
         // Refused at once: a post that was tried would be retried for seconds.
         tokio::time::timeout(Duration::from_secs(1), hooks.idle())
@@ -284,7 +297,18 @@ async fn the_events_webhook_refuses_every_form() {
     let r = app
         .put("/api/v1/workspace/events-webhook", json!({"url": url}))
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let workspace = app
+        .running
+        .store
+        .workspace_by_name_or_create("default")
+        .await
+        .unwrap();
+    app.running
+        .store
+        .set_events_url(&workspace.id, Some(&url))
+        .await
+        .unwrap();
     let created = app
         .post(
             "/api/v1/numbers",
