@@ -144,7 +144,8 @@ export async function launchBrowser() {
 
 /** A fresh page; records console errors and failed requests so tests can assert on them. */
 export async function newPage(browser, { width = 1280, height = 860, token = null, baseUrl }) {
-  const context = await browser.newContext({ viewport: { width, height }, baseURL: baseUrl });
+  // English: the tests look for the dashboard's English words (it also speaks it, fr and es).
+  const context = await browser.newContext({ viewport: { width, height }, baseURL: baseUrl, locale: "en-US" });
   if (token) await context.addInitScript((t) => localStorage.setItem("waflow.token", t), token);
   const page = await context.newPage();
   page.setDefaultTimeout(10000);

@@ -282,4 +282,83 @@ export const PAGE_TESTS = [
       await shot(page, "conversations-as-agent");
     },
   },
+  {
+    name: "roles: an agent lands on conversations, sees only its pages, and signing out revokes the token",
+    fresh: true,
+    run: async ({ page, env }) => {
+      await seed(env);
+      if (!env.canLogIn) {
+        env.failLater("no login on this server: an agent cannot sign in");
+        return;
+      }
+      await page.goto("/");
+      await page.getByLabel("Email").fill(AGENT.email);
+      await page.getByLabel("Password").fill(AGENT.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page.getByRole("heading", { name: "Conversations" })).visible();
+      if (new URL(page.url()).pathname !== "/conversations") throw new Error(`an agent landed on ${page.url()}, not /conversations`);
+      const nav = page.getByRole("navigation", { name: "Main" });
+      await expect(nav.getByRole("link", { name: "Conversations" })).visible();
+      await expect(nav.getByRole("link", { name: "Contacts" })).visible();
+      await expect(nav.getByRole("link", { name: "Logs" })).visible();
+      for (const hidden of ["Workflows", "Numbers", "Settings"]) await expect(nav.getByRole("link", { name: hidden })).count(0);
+      // A page the role cannot use says so in words, without asking the server (no 403).
+      const refused = [];
+      page.on("response", (r) => {
+        if (r.status() === 403) refused.push(r.url());
+      });
+      for (const path of ["/workflows", "/workflows/anything", "/numbers", "/settings"]) {
+        await page.evaluate((p) => {
+          history.pushState(null, "", p);
+          dispatchEvent(new PopStateEvent("popstate"));
+        }, path);
+        await expect(page.getByRole("heading", { name: "Not available to you" })).visible();
+        await expect(page.getByText(/As agent you cannot use the \w+ page/)).visible();
+      }
+      await shot(page, "forbidden-as-agent");
+      await page.getByRole("button", { name: "Go to Conversations" }).click();
+      await expect(page.getByRole("heading", { name: "Conversations" })).visible();
+      if (refused.length) throw new Error(`the dashboard asked for what an agent may not: ${refused.join(", ")}`);
+      // Signing out revokes the token on the server, then forgets it here.
+      const token = await page.evaluate(() => localStorage.getItem("waflow.token"));
+      if (!token) throw new Error("no token in localStorage after signing in");
+      const logout = page.waitForResponse((r) => r.url().endsWith("/api/v1/auth/logout") && r.request().method() === "POST");
+      await page.getByRole("button", { name: "Sign out" }).click();
+      if ((await logout).status() !== 204) throw new Error(`POST /auth/logout answered ${(await logout).status()}`);
+      await expect(page.getByRole("heading", { name: "Sign in to waflow" })).visible();
+      await expect(page.getByText("Your session has ended")).count(0);
+      if (await page.evaluate(() => localStorage.getItem("waflow.token"))) throw new Error("the token is still in localStorage after signing out");
+      const me = await fetch(`${env.apiUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+      if (me.status !== 401) throw new Error(`the old token got ${me.status} from /auth/me after signing out, not 401`);
+    },
+  },
+  {
+    name: "roles: an admin lands on workflows, without Numbers, and Settings shows AI replies only",
+    fresh: true,
+    run: async ({ page, env }) => {
+      const { api } = await seed(env);
+      if (!env.canLogIn) {
+        env.failLater("no login on this server: an admin cannot sign in");
+        return;
+      }
+      const admin = { email: "ali@example.com", password: "ali-password-1" };
+      await api.post("/agents", { name: "Ali Admin", email: admin.email, role: "admin", password: admin.password });
+      await page.goto("/login");
+      await page.getByLabel("Email").fill(admin.email);
+      await page.getByLabel("Password").fill(admin.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page.getByRole("heading", { name: "Workflows" })).visible();
+      if (new URL(page.url()).pathname !== "/workflows") throw new Error(`an admin landed on ${page.url()}, not /workflows`);
+      const nav = page.getByRole("navigation", { name: "Main" });
+      for (const shown of ["Workflows", "Conversations", "Contacts", "Logs", "Settings"]) await expect(nav.getByRole("link", { name: shown })).visible();
+      await expect(nav.getByRole("link", { name: "Numbers" })).count(0);
+      await nav.getByRole("link", { name: "Settings" }).click();
+      await expect(page.getByRole("heading", { name: "AI replies" })).visible();
+      await expect(page.getByRole("heading", { name: "Agents" })).count(0);
+      await expect(page.getByRole("heading", { name: /^Workspace/ })).count(0);
+      await page.goto("/numbers");
+      await expect(page.getByRole("heading", { name: "Not available to you" })).visible();
+      await expect(page.getByText("As admin you cannot use the Numbers page.")).visible();
+    },
+  },
 ];

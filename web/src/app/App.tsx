@@ -1,9 +1,11 @@
 // The app: sign-in gate, then one page per route.
 
 import { lazy, Suspense, useEffect, type ReactNode } from "react";
+import { canUse, landingPath, pageOf, PAGES, roleOf, type PageId, type Role } from "./access";
 import { useAuth } from "./auth";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { Layout } from "./Layout";
+import { t } from "./i18n";
 import { match, navigate, useLocation } from "./router";
 import { LoginPage } from "../pages/LoginPage";
 import { WorkflowsPage } from "../pages/WorkflowsPage";
@@ -17,7 +19,7 @@ const ContactsPage = lazy(() => import("../pages/ContactsPage"));
 const LogsPage = lazy(() => import("../pages/LogsPage"));
 const SettingsPage = lazy(() => import("../pages/SettingsPage"));
 
-function route(path: string): { page: ReactNode; wide?: boolean } {
+function route(path: string): { page: ReactNode | null; wide?: boolean } {
   let m: Record<string, string> | null;
   if ((m = match("/workflows/:id", path))) return { page: <BuilderPage id={m.id ?? ""} />, wide: true };
   if (match("/workflows", path)) return { page: <WorkflowsPage /> };
@@ -27,7 +29,7 @@ function route(path: string): { page: ReactNode; wide?: boolean } {
   if (match("/contacts", path)) return { page: <ContactsPage /> };
   if (match("/logs", path)) return { page: <LogsPage /> };
   if (match("/settings", path)) return { page: <SettingsPage /> };
-  return { page: <NotFound /> };
+  return { page: null };
 }
 
 function Redirect({ to }: { to: string }) {
@@ -35,30 +37,55 @@ function Redirect({ to }: { to: string }) {
   return null;
 }
 
-function NotFound() {
+function GoTo({ path }: { path: string }) {
+  const target = PAGES.find((p) => p.path === path);
+  return (
+    <p>
+      <button type="button" className="button" onClick={() => navigate(path)}>
+        {t("app.goTo", { page: target ? t(target.label) : path })}
+      </button>
+    </p>
+  );
+}
+
+function NotFound({ home }: { home: string }) {
   return (
     <div className="empty">
-      <h1>Page not found</h1>
-      <p>
-        <button type="button" className="button" onClick={() => navigate("/workflows")}>
-          Go to workflows
-        </button>
-      </p>
+      <h1>{t("app.notFound")}</h1>
+      <GoTo path={home} />
+    </div>
+  );
+}
+
+/** A page the signed-in role cannot use: said in words instead of the server's 403. */
+function Forbidden({ role, page, home }: { role: Role; page: PageId; home: string }) {
+  const label = PAGES.find((p) => p.id === page)?.label ?? "page.workflows";
+  return (
+    <div className="empty" role="alert">
+      <h1>{t("app.forbiddenTitle")}</h1>
+      <p>{t("app.forbiddenText", { role: t(`role.${role}`), page: t(label) })}</p>
+      <GoTo path={home} />
     </div>
   );
 }
 
 export function App() {
-  const { status } = useAuth();
+  const { status, agent } = useAuth();
   const { path } = useLocation();
-  if (status === "checking") return <Loading label="Checking your session…" height={240} />;
+  if (status === "checking") return <Loading label={t("app.checking")} height={240} />;
   if (status === "signed_out") return <LoginPage />;
-  if (path === "/" || path === "/login") return <Redirect to="/workflows" />;
+  const role = roleOf(agent);
+  const home = landingPath(role);
+  if (path === "/" || path === "/login") return <Redirect to={home} />;
+  const id = pageOf(path);
   const { page, wide } = route(path);
+  let shown: ReactNode;
+  if (id && !canUse(role, id)) shown = <Forbidden role={role} page={id} home={home} />;
+  else shown = page ?? <NotFound home={home} />;
   return (
-    <Layout wide={wide}>
+    <Layout wide={wide && shown === page}>
       <ErrorBoundary resetKey={path}>
-        <Suspense fallback={<Loading height={320} />}>{page}</Suspense>
+        <Suspense fallback={<Loading height={320} />}>{shown}</Suspense>
       </ErrorBoundary>
     </Layout>
   );

@@ -1,38 +1,34 @@
-// The frame of every signed-in page: the brand, the main navigation and who is signed in.
+// The frame of every signed-in page: the brand, the main navigation (only the pages the signed-in
+// role may use, see access.ts) and who is signed in.
 
 import type { ReactNode } from "react";
+import { ALLOWED, landingPath, PAGES, roleOf } from "./access";
 import { Link, useLocation } from "./router";
 import { useAuth } from "./auth";
-
-const NAV: Array<[string, string]> = [
-  ["/workflows", "Workflows"],
-  ["/conversations", "Conversations"],
-  ["/numbers", "Numbers"],
-  ["/contacts", "Contacts"],
-  ["/logs", "Logs"],
-  ["/settings", "Settings"],
-];
+import { t } from "./i18n";
 
 export function Layout({ children, wide }: { children: ReactNode; wide?: boolean }) {
   const { path } = useLocation();
   const { agent, logout } = useAuth();
+  const role = roleOf(agent);
+  const nav = PAGES.filter((p) => ALLOWED[role].includes(p.id));
   return (
     <div className="app">
       <a className="skip-link" href="#main">
-        Skip to content
+        {t("nav.skip")}
       </a>
       <header className="topbar">
-        <Link to="/workflows" className="brand" aria-label="waflow home">
+        <Link to={landingPath(role)} className="brand" aria-label={t("nav.home")}>
           waflow
         </Link>
-        <nav aria-label="Main" className="nav">
+        <nav aria-label={t("nav.main")} className="nav">
           <ul>
-            {NAV.map(([to, label]) => {
+            {nav.map(({ path: to, label }) => {
               const current = path === to || path.startsWith(`${to}/`);
               return (
                 <li key={to}>
                   <Link to={to} aria-current={current ? "page" : undefined}>
-                    {label}
+                    {t(label)}
                   </Link>
                 </li>
               );
@@ -41,8 +37,8 @@ export function Layout({ children, wide }: { children: ReactNode; wide?: boolean
         </nav>
         <div className="who">
           {agent && <span className="who-name" title={agent.email}>{agent.name || agent.email}</span>}
-          <button type="button" className="button-quiet" onClick={logout}>
-            Sign out
+          <button type="button" className="button-quiet" onClick={() => void logout()}>
+            {t("nav.signOut")}
           </button>
         </div>
       </header>

@@ -1,9 +1,10 @@
 // Who is signed in: the token (localStorage), the agent it belongs to, sign-in and sign-out.
 //
-// Contract: POST /auth/login {email, password} → {token, agent}; GET /auth/me → {agent | null}.
+// Contract: POST /auth/login {email, password} → {token, agent}; GET /auth/me → {agent | null};
+// POST /auth/logout revokes the token on the server (signing out calls it, then forgets the token).
 // An API token made with `waflow token create` also works (its agent is null).
 
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, ApiError, getToken, onUnauthorized, setToken } from "../api/client";
 import type { Agent } from "../api/types";
 
@@ -13,7 +14,8 @@ interface AuthState {
   /** Why the last session ended, if it ended by itself. */
   notice: string | null;
   login: (email: string, password: string) => Promise<void>;
-  logout: () => void;
+  /** Revokes the token on the server (a failure is ignored), then forgets it here. */
+  logout: () => Promise<void>;
 }
 
 const AuthContext = createContext<AuthState | null>(null);
@@ -23,19 +25,39 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [agent, setAgent] = useState<Agent | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const logout = useCallback(() => {
+  /** Forgets the token in the browser only. */
+  const forget = useCallback(() => {
     setToken(null);
     setAgent(null);
     setStatus("signed_out");
   }, []);
 
+  // While signing out, a 401 from the logout call itself is no "session ended" notice.
+  const signingOut = useRef(false);
+
+  const logout = useCallback(async () => {
+    if (getToken()) {
+      signingOut.current = true;
+      try {
+        await api.post("/auth/logout");
+      } catch {
+        // Already revoked or expired, or the server is unreachable: forget the token anyway.
+      } finally {
+        signingOut.current = false;
+      }
+    }
+    setNotice(null);
+    forget();
+  }, [forget]);
+
   useEffect(() => {
     onUnauthorized(() => {
+      if (signingOut.current) return;
       setNotice("Your session has ended; please sign in again.");
-      logout();
+      forget();
     });
     return () => onUnauthorized(null);
-  }, [logout]);
+  }, [forget]);
 
   useEffect(() => {
     if (status !== "checking") return;
@@ -51,13 +73,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         if (cancelled) return;
         // A server without /auth/me yet still accepts the token for everything else.
         if (e instanceof ApiError && e.status === 404) setStatus("signed_in");
-        else if (e instanceof ApiError && e.status === 401) logout();
+        else if (e instanceof ApiError && e.status === 401) forget();
         else setStatus("signed_in");
       });
     return () => {
       cancelled = true;
     };
-  }, [status, logout]);
+  }, [status, forget]);
 
   const login = useCallback(async (email: string, password: string) => {
     const answer = await api.post<{ token: string; agent: Agent }>("/auth/login", { email, password });

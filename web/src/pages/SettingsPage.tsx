@@ -1,9 +1,11 @@
 // Settings: the workspace's time zone, business hours and holidays; AI replies (provider and
-// knowledge, in AiSettings.tsx); and the agents.
+// knowledge, in AiSettings.tsx); and the agents. The workspace and the agents are the owner's
+// (app/access.ts): an admin sees AI replies and knowledge only.
 
 import { useEffect, useState, type FormEvent } from "react";
 import { api, ApiError, errorText } from "../api/client";
 import type { Agent, Page, Workspace } from "../api/types";
+import { ownsWorkspace, roleOf } from "../app/access";
 import { useAuth } from "../app/auth";
 import { useLoad } from "../ui/useLoad";
 import { SelectField, TextField } from "../ui/fields";
@@ -17,14 +19,24 @@ function timeZones(): string[] {
 }
 
 export default function SettingsPage() {
-  const workspace = useLoad(() => api.get<Workspace>("/workspace"), []);
+  const { agent } = useAuth();
+  const owner = ownsWorkspace(roleOf(agent));
   return (
     <>
       <PageHeader title="Settings" />
+      {owner && <WorkspaceSection />}
+      <AiSection />
+      {owner && <Agents />}
+    </>
+  );
+}
+
+function WorkspaceSection() {
+  const workspace = useLoad(() => api.get<Workspace>("/workspace"), []);
+  return (
+    <>
       <ErrorBanner error={workspace.error} />
       {workspace.data ? <WorkspaceForm workspace={workspace.data} onSaved={workspace.set} /> : !workspace.error && <Loading height={420} />}
-      <AiSection />
-      <Agents />
     </>
   );
 }
