@@ -77,14 +77,17 @@ impl InboundContent {
 
     /// A content from a channel's details in waflow's stored shape: for a medium's kind, the
     /// medium's keys (those [`InboundContent::stored_payload`] writes) become the typed
-    /// [`InboundMedia`]; the rest stay details. A details value that is not an object is kept
-    /// under `raw`.
-    pub fn from_details(
-        kind: MessageType,
-        text: String,
-        details: Value,
-        choice_id: Option<String>,
-    ) -> Self {
+    /// [`InboundMedia`]; for a button or list reply, the string at `choice_key` (where the channel
+    /// writes the chosen option's id) becomes [`InboundContent::choice_id`]; the rest stay
+    /// details. A details value that is not an object is kept under `raw`.
+    pub fn from_details(kind: MessageType, text: String, details: Value, choice_key: &str) -> Self {
+        let choice_id = match kind {
+            MessageType::InteractiveReply => details
+                .get(choice_key)
+                .and_then(Value::as_str)
+                .map(String::from),
+            _ => None,
+        };
         let mut details = match details {
             Value::Object(map) => map,
             Value::Null => Map::new(),

@@ -216,21 +216,13 @@ fn selected_display_text(b: &wa::message::ButtonsResponseMessage) -> Option<&str
 
 impl Inbound {
     /// The message's content in waflow's terms (the medium typed, without its file yet; a
-    /// button or list reply's chosen id).
+    /// button or list reply's chosen id, which [`content`] writes at `reply_id`).
     pub fn content(&self) -> InboundContent {
-        let choice_id = match self.message_type {
-            MessageType::InteractiveReply => self
-                .payload
-                .get("reply_id")
-                .and_then(Value::as_str)
-                .map(String::from),
-            _ => None,
-        };
         InboundContent::from_details(
             self.message_type,
             self.text.clone(),
             self.payload.clone(),
-            choice_id,
+            "reply_id",
         )
     }
 }

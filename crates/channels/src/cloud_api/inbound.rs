@@ -2,26 +2,17 @@
 //! a reply's chosen option named, everything else kept as display details.
 
 use super::InboundMessage;
-use serde_json::Value;
-use waflow_domain::{InboundContent, MessageType};
+use waflow_domain::InboundContent;
 
 impl InboundMessage {
-    /// The message's content in waflow's terms.
+    /// The message's content in waflow's terms (a button or list reply's id is at `id`; a
+    /// quick-reply button has a `payload` instead, and no chosen id).
     pub fn content(&self) -> InboundContent {
-        // A button or list reply's id; a quick-reply button has a `payload` instead.
-        let choice_id = match self.message_type {
-            MessageType::InteractiveReply => self
-                .payload
-                .get("id")
-                .and_then(Value::as_str)
-                .map(String::from),
-            _ => None,
-        };
         InboundContent::from_details(
             self.message_type,
             self.text.clone(),
             self.payload.clone(),
-            choice_id,
+            "id",
         )
     }
 }
