@@ -116,7 +116,12 @@ async fn setup() -> (H, Vec<String>) {
                 "app_secret": SECRET, "verify_token": "v", "send_per_second": 400, "messaging_limit": "unlimited"}})))
             .await;
         let id = n["id"].as_str().unwrap().to_string();
-        h.ok(Method::PATCH, &format!("/numbers/{id}"), Some(json!({"marketing": true}))).await;
+        h.ok(
+            Method::PATCH,
+            &format!("/numbers/{id}"),
+            Some(json!({"marketing": true})),
+        )
+        .await;
         numbers.push(id);
     }
     // 10,000 contacts tagged "promo", created from 16 connections.

@@ -17,6 +17,7 @@ mod gallery;
 mod harness;
 mod http_step;
 mod linked_device;
+mod outreach;
 mod real_payloads;
 mod resources;
 mod roles;

@@ -122,7 +122,10 @@ impl World {
         assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
         let scheduled = made.body["id"].as_str().unwrap().to_string();
         team.app
-            .patch(&format!("/api/v1/numbers/{sandbox}"), json!({"marketing": true}))
+            .patch(
+                &format!("/api/v1/numbers/{sandbox}"),
+                json!({"marketing": true}),
+            )
             .await;
         let made = team
             .app
