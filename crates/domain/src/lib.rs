@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod condition;
 pub mod contact;
 pub mod document;
+pub mod import;
 pub mod inbound;
 pub mod json_path;
 pub mod matching;

@@ -13,6 +13,7 @@ mod apply;
 mod checkpoint;
 mod convert;
 mod deliveries;
+mod imports;
 mod merge;
 mod notices;
 mod owners;

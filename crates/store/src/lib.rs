@@ -12,6 +12,7 @@
 mod ai;
 mod deliveries;
 mod error;
+mod imports;
 mod models;
 mod records;
 mod tokens;
@@ -20,6 +21,9 @@ mod traits;
 pub use ai::{AfterMessage, AiRecords, AiSettings, KnowledgeFile, KnowledgeRow};
 pub use deliveries::{Attempt, Deliveries, Interrupted};
 pub use error::{Error, Result};
+pub use imports::{
+    BadRow, ContactImport, ContactImports, ImportCounts, ImportEnd, MAX_BAD_ROWS,
+};
 pub use models::*;
 pub use records::{Records, TicketFilter};
 pub use tokens::{NewToken, TokenGrant, TokenInfo, Tokens};

@@ -80,7 +80,14 @@ pub trait Tx: Send {
 /// Everything waflow stores.
 #[async_trait]
 pub trait Store:
-    crate::Records + crate::AiRecords + crate::Deliveries + crate::Tokens + Send + Sync + 'static
+    crate::Records
+    + crate::AiRecords
+    + crate::Deliveries
+    + crate::Tokens
+    + crate::ContactImports
+    + Send
+    + Sync
+    + 'static
 {
     /// Opens a transaction for durable work.
     async fn begin(&self) -> Result<Box<dyn Tx>>;
