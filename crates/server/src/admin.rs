@@ -123,7 +123,7 @@ pub async fn import_contacts(
         .map_err(|e| ApiError::invalid("file", format!("cannot read {}: {e}", file.display())))?
         .len();
     let now: crate::imports::Now = std::sync::Arc::new(chrono::Utc::now);
-    let job = crate::imports::prepare(store, &ws.id, file.to_path_buf(), bytes, options, now())
-        .await?;
+    let job =
+        crate::imports::prepare(store, &ws.id, file.to_path_buf(), bytes, options, now()).await?;
     Ok(crate::imports::run(store, &now, job, progress).await)
 }

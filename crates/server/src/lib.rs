@@ -252,7 +252,10 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         .await
         .map_err(|e| StartError(e.to_string()))?;
     if interrupted > 0 {
-        tracing::warn!(imports = interrupted, "contact imports interrupted by the last stop marked failed");
+        tracing::warn!(
+            imports = interrupted,
+            "contact imports interrupted by the last stop marked failed"
+        );
     }
     let cloud = Arc::new(cloud::CloudApi::new(
         key,

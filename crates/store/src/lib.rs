@@ -21,9 +21,7 @@ mod traits;
 pub use ai::{AfterMessage, AiRecords, AiSettings, KnowledgeFile, KnowledgeRow};
 pub use deliveries::{Attempt, Deliveries, Interrupted};
 pub use error::{Error, Result};
-pub use imports::{
-    BadRow, ContactImport, ContactImports, ImportCounts, ImportEnd, MAX_BAD_ROWS,
-};
+pub use imports::{BadRow, ContactImport, ContactImports, ImportCounts, ImportEnd, MAX_BAD_ROWS};
 pub use models::*;
 pub use records::{Records, TicketFilter};
 pub use tokens::{NewToken, TokenGrant, TokenInfo, Tokens};

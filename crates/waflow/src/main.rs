@@ -476,26 +476,25 @@ async fn contacts(command: ContactsCommand) -> Result<(), StartError> {
     .map_err(fail)?;
     let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
     let mut last = std::time::Instant::now();
-    let import =
-        waflow_server::admin::import_contacts(&store, &workspace, &file, options, |i| {
-            // At most one line a second, and the last one.
-            if i.state == "running" && last.elapsed() < Duration::from_secs(1) {
-                return;
-            }
-            last = std::time::Instant::now();
-            eprintln!(
-                "{}: {} of {} bytes read, {} rows: {} created, {} updated, {} bad",
-                i.state,
-                i.counts.bytes_read,
-                i.file_bytes,
-                i.counts.rows,
-                i.counts.created,
-                i.counts.updated,
-                i.counts.bad
-            );
-        })
-        .await
-        .map_err(fail)?;
+    let import = waflow_server::admin::import_contacts(&store, &workspace, &file, options, |i| {
+        // At most one line a second, and the last one.
+        if i.state == "running" && last.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        last = std::time::Instant::now();
+        eprintln!(
+            "{}: {} of {} bytes read, {} rows: {} created, {} updated, {} bad",
+            i.state,
+            i.counts.bytes_read,
+            i.file_bytes,
+            i.counts.rows,
+            i.counts.created,
+            i.counts.updated,
+            i.counts.bad
+        );
+    })
+    .await
+    .map_err(fail)?;
     let c = import.counts;
     println!(
         "import {} {}: {} rows, {} created, {} updated, {} bad",
@@ -505,7 +504,10 @@ async fn contacts(command: ContactsCommand) -> Result<(), StartError> {
         println!("line {}: {}", bad.line, bad.reason);
     }
     if c.bad > import.bad_rows.len() as u64 {
-        println!("(and {} more bad rows)", c.bad - import.bad_rows.len() as u64);
+        println!(
+            "(and {} more bad rows)",
+            c.bad - import.bad_rows.len() as u64
+        );
     }
     match import.error {
         Some(why) => Err(StartError(format!("the import failed: {why}"))),

@@ -254,7 +254,10 @@ mod tests {
     fn a_calling_code_stands_for_its_country() {
         let plus33 = DefaultCountry::parse("+33").unwrap();
         assert_eq!(plus33.calling_code(), "33");
-        assert_eq!(plus33.phone("06 12 34 56 78").unwrap().as_str(), "+33612345678");
+        assert_eq!(
+            plus33.phone("06 12 34 56 78").unwrap().as_str(),
+            "+33612345678"
+        );
         // A code outside the table drops a leading 0.
         let unknown = DefaultCountry::parse("+999").unwrap();
         assert_eq!(unknown.phone("0123 4567").unwrap().as_str(), "+9991234567");

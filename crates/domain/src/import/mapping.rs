@@ -42,12 +42,16 @@ pub enum Target {
     /// Lists, like tags.
     Lists,
     /// A custom field of that name and kind; set (other fields are kept).
-    Field { name: String, kind: FieldKind },
+    Field {
+        name: String,
+        kind: FieldKind,
+    },
     /// Not read.
     Ignore,
 }
 
-const TARGETS: &str = "phone, name, tags, lists, field:<name>, field:<name>:<text|number|date|bool>, ignore";
+const TARGETS: &str =
+    "phone, name, tags, lists, field:<name>, field:<name>:<text|number|date|bool>, ignore";
 
 /// The longest field, tag or list name.
 pub const MAX_NAME_CHARS: usize = 64;
@@ -68,11 +72,9 @@ impl Target {
                 let (name, kind) = match rest.rsplit_once(':') {
                     Some((name, kind)) => match FieldKind::parse(kind) {
                         Some(k) => (name, k),
-                        None => {
-                            return Err(format!(
-                                "\"{text}\": \"{kind}\" is not a field kind (text, number, date, bool)"
-                            ))
-                        }
+                        None => return Err(format!(
+                            "\"{text}\": \"{kind}\" is not a field kind (text, number, date, bool)"
+                        )),
                     },
                     None => (rest, FieldKind::Text),
                 };
@@ -128,7 +130,10 @@ impl Mapping {
             let text = target
                 .as_str()
                 .ok_or_else(|| at.error(target, &format!("is not a target ({TARGETS})")))?;
-            out.push((header.trim().to_string(), Target::parse(text).map_err(|m| at.message(m))?));
+            out.push((
+                header.trim().to_string(),
+                Target::parse(text).map_err(|m| at.message(m))?,
+            ));
         }
         Ok(Self(out))
     }
@@ -157,7 +162,11 @@ impl Columns {
             .map(|(i, h)| {
                 let h = h.trim();
                 // A byte-order mark before the first header (Excel's "CSV UTF-8").
-                let h = if i == 0 { h.trim_start_matches('\u{feff}') } else { h };
+                let h = if i == 0 {
+                    h.trim_start_matches('\u{feff}')
+                } else {
+                    h
+                };
                 h.to_string()
             })
             .collect();
@@ -266,15 +275,25 @@ mod tests {
         assert_eq!(Target::parse("phone").unwrap(), Target::Phone);
         assert_eq!(
             Target::parse("field:birthday:date").unwrap(),
-            Target::Field { name: "birthday".into(), kind: FieldKind::Date }
+            Target::Field {
+                name: "birthday".into(),
+                kind: FieldKind::Date
+            }
         );
         assert_eq!(
             Target::parse("field:city").unwrap(),
-            Target::Field { name: "city".into(), kind: FieldKind::Text }
+            Target::Field {
+                name: "city".into(),
+                kind: FieldKind::Text
+            }
         );
         assert!(Target::parse("field:").unwrap_err().contains("field name"));
-        assert!(Target::parse("field:age:integer").unwrap_err().contains("\"integer\""));
-        assert!(Target::parse("phon").unwrap_err().contains("\"phon\" is not a target"));
+        assert!(Target::parse("field:age:integer")
+            .unwrap_err()
+            .contains("\"integer\""));
+        assert!(Target::parse("phon")
+            .unwrap_err()
+            .contains("\"phon\" is not a target"));
     }
 
     #[test]
@@ -286,7 +305,10 @@ mod tests {
             vec![
                 Target::Phone,
                 Target::Name,
-                Target::Field { name: "Città".into(), kind: FieldKind::Text },
+                Target::Field {
+                    name: "Città".into(),
+                    kind: FieldKind::Text
+                },
                 Target::Tags
             ]
         );

@@ -213,7 +213,15 @@ mod tests {
             Some("IT"),
         );
         let row = p
-            .row(&["333 123 4567", " Anna Rossi ", "vip; Clienti|vip", "42", "30/03/1990", "sì", ""])
+            .row(&[
+                "333 123 4567",
+                " Anna Rossi ",
+                "vip; Clienti|vip",
+                "42",
+                "30/03/1990",
+                "sì",
+                "",
+            ])
             .unwrap();
         assert_eq!(row.phone.as_str(), "+393331234567");
         assert_eq!(row.name.as_deref(), Some("Anna Rossi"));
@@ -222,25 +230,49 @@ mod tests {
             Value::Object(row.fields),
             json!({"age": 42, "born": "1990-03-30", "vip": true})
         );
-        let p = plan(&["phone", "score"], Some(json!({"phone": "phone", "score": "field:score:number"})), None);
-        assert_eq!(p.row(&["+33612345678", "2,5"]).unwrap().fields["score"], json!(2.5));
+        let p = plan(
+            &["phone", "score"],
+            Some(json!({"phone": "phone", "score": "field:score:number"})),
+            None,
+        );
+        assert_eq!(
+            p.row(&["+33612345678", "2,5"]).unwrap().fields["score"],
+            json!(2.5)
+        );
     }
 
     #[test]
     fn bad_rows_name_the_column_and_the_value() {
         let p = plan(
             &["phone", "age", "born", "ok"],
-            Some(json!({"phone": "phone", "age": "field:age:number", "born": "field:born:date",
-                "ok": "field:ok:bool"})),
+            Some(
+                json!({"phone": "phone", "age": "field:age:number", "born": "field:born:date",
+                "ok": "field:ok:bool"}),
+            ),
             Some("IT"),
         );
         let cases = [
-            (vec!["abc", "1", "", ""], "phone: \"abc\" is not a phone number"),
+            (
+                vec!["abc", "1", "", ""],
+                "phone: \"abc\" is not a phone number",
+            ),
             (vec!["", "1", "", ""], "phone: the phone is empty"),
-            (vec!["3331234567", "tanti", "", ""], "age: \"tanti\" is not a number"),
-            (vec!["3331234567", "", "31/02/2020", ""], "born: \"31/02/2020\" is not a date"),
-            (vec!["3331234567", "", "", "forse"], "ok: \"forse\" is not yes or no"),
-            (vec!["3331234567", ""], "the row has 2 columns, the header has 4"),
+            (
+                vec!["3331234567", "tanti", "", ""],
+                "age: \"tanti\" is not a number",
+            ),
+            (
+                vec!["3331234567", "", "31/02/2020", ""],
+                "born: \"31/02/2020\" is not a date",
+            ),
+            (
+                vec!["3331234567", "", "", "forse"],
+                "ok: \"forse\" is not yes or no",
+            ),
+            (
+                vec!["3331234567", ""],
+                "the row has 2 columns, the header has 4",
+            ),
         ];
         for (cells, reason) in cases {
             let e = p.row(&cells).unwrap_err();
@@ -256,13 +288,19 @@ mod tests {
             name: "Anna".into(),
             tags: vec!["Imported".into()],
             lists: vec!["vip".into()],
-            fields: json!({"city": "Milano", "age": 3}).as_object().unwrap().clone(),
+            fields: json!({"city": "Milano", "age": 3})
+                .as_object()
+                .unwrap()
+                .clone(),
         };
         assert!(row.apply(&mut parts));
         assert_eq!(parts.name, "Anna", "an empty name keeps the old one");
         assert_eq!(parts.tags, vec!["Imported"]);
         assert_eq!(parts.lists, vec!["vip", "nuovi"]);
-        assert_eq!(Value::Object(parts.fields.clone()), json!({"city": "Roma", "age": 3}));
+        assert_eq!(
+            Value::Object(parts.fields.clone()),
+            json!({"city": "Roma", "age": 3})
+        );
         assert!(!row.apply(&mut parts), "applying twice changes nothing");
     }
 }

@@ -131,7 +131,10 @@ impl Options {
                 let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
                     ApiError::invalid("mapping", format!("{text:?} is not JSON: {e}"))
                 })?;
-                Some(Mapping::parse(&value, &waflow_domain::parse::Path::root("mapping"))?)
+                Some(Mapping::parse(
+                    &value,
+                    &waflow_domain::parse::Path::root("mapping"),
+                )?)
             }
         };
         let country = country

@@ -167,7 +167,10 @@ mod tests {
     #[test]
     fn the_delimiter_is_guessed_from_the_header() {
         assert_eq!(sniff_delimiter(b"phone,name,city\n"), b',');
-        assert_eq!(sniff_delimiter(b"telefono;nome;\"citt\xc3\xa0, provincia\"\n"), b';');
+        assert_eq!(
+            sniff_delimiter(b"telefono;nome;\"citt\xc3\xa0, provincia\"\n"),
+            b';'
+        );
         assert_eq!(sniff_delimiter(b"phone\tname\n"), b'\t');
         assert_eq!(sniff_delimiter(b"phone\n"), b',');
     }
@@ -198,7 +201,11 @@ mod tests {
         assert_eq!(chunk.rows.len(), 1);
         let lines: Vec<u64> = chunk.bad.iter().map(|b| b.line).collect();
         assert_eq!(lines, vec![4, 5], "{:?}", chunk.bad);
-        assert!(chunk.bad[0].reason.starts_with("phone: \"abc\""), "{:?}", chunk.bad);
+        assert!(
+            chunk.bad[0].reason.starts_with("phone: \"abc\""),
+            "{:?}",
+            chunk.bad
+        );
         assert!(chunk.bad[1].reason.contains("2 columns"), "{:?}", chunk.bad);
         assert!(rx.recv().await.is_none());
     }

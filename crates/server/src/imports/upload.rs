@@ -58,9 +58,7 @@ impl RecordCounter {
             input = &input[read..];
             match result {
                 csv_core::ReadRecordResult::Record => self.records += 1,
-                csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::End => {
-                    return
-                }
+                csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::End => return,
                 // Only counting: the scratch buffers are reused.
                 csv_core::ReadRecordResult::OutputFull
                 | csv_core::ReadRecordResult::OutputEndsFull => {}

@@ -30,8 +30,12 @@ fn check_content_type(headers: &HeaderMap) -> ApiResult<()> {
     let text = value.to_str().unwrap_or_default().to_ascii_lowercase();
     let essence = text.split(';').next().unwrap_or_default().trim();
     match essence {
-        "text/csv" | "application/csv" | "text/plain" | "application/octet-stream"
-        | "text/tab-separated-values" | "" => Ok(()),
+        "text/csv"
+        | "application/csv"
+        | "text/plain"
+        | "application/octet-stream"
+        | "text/tab-separated-values"
+        | "" => Ok(()),
         spreadsheet if spreadsheet.contains("spreadsheet") || spreadsheet.contains("excel") => {
             Err(ApiError::UnsupportedMedia(format!(
                 "Content-Type: {essence:?}: spreadsheets are not read; save the sheet as CSV \
@@ -55,14 +59,25 @@ pub async fn create(
     if let Some(unknown) = params.0.keys().find(|k| !OPTIONS.contains(&k.as_str())) {
         return Err(ApiError::invalid(
             unknown.clone(),
-            format!("is not a parameter of an import (they are: {})", OPTIONS.join(", ")),
+            format!(
+                "is not a parameter of an import (they are: {})",
+                OPTIONS.join(", ")
+            ),
         ));
     }
     let options = Options::parse(
         params.get("mapping"),
         params.get("default_country"),
-        &params.get("list").map(str::to_string).into_iter().collect::<Vec<_>>(),
-        &params.get("tag").map(str::to_string).into_iter().collect::<Vec<_>>(),
+        &params
+            .get("list")
+            .map(str::to_string)
+            .into_iter()
+            .collect::<Vec<_>>(),
+        &params
+            .get("tag")
+            .map(str::to_string)
+            .into_iter()
+            .collect::<Vec<_>>(),
     )?;
     check_content_type(&headers)?;
     let limit = ByteLimit {
@@ -71,8 +86,7 @@ pub async fn create(
         flag: "--max-csv-bytes",
     };
     let file = state.imports.new_file();
-    let received =
-        upload::receive(&headers, body, limit, state.limits.import_rows, &file).await?;
+    let received = upload::receive(&headers, body, limit, state.limits.import_rows, &file).await?;
     let job = match prepare(
         state.store.as_ref(),
         who.workspace(),
@@ -115,10 +129,7 @@ pub async fn show(
 
 /// `GET /contacts/imports`: the workspace's last 100 imports, newest first.
 pub async fn list(State(state): State<AppState>, who: Signed) -> ApiResult<Json<Value>> {
-    let stored = state
-        .store
-        .contact_imports(who.workspace(), LISTED)
-        .await?;
+    let stored = state.store.contact_imports(who.workspace(), LISTED).await?;
     let data: Vec<ContactImport> = stored
         .into_iter()
         .map(|i| state.imports.live(who.workspace(), &i.id).unwrap_or(i))

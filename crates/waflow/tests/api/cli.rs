@@ -293,13 +293,22 @@ async fn contacts_import_reads_a_csv_into_the_data_directory_and_prints_the_bad_
     };
     let (ok, out, err) = run(args(&[])).await;
     assert!(ok, "{err}");
-    assert!(out.contains("done: 4 rows, 2 created, 0 updated, 2 bad"), "{out}");
+    assert!(
+        out.contains("done: 4 rows, 2 created, 0 updated, 2 bad"),
+        "{out}"
+    );
     assert!(out.contains("line 3: Anni: \"x\" is not a number"), "{out}");
-    assert!(out.contains("line 4: Cellulare: \"abc\" is not a phone number"), "{out}");
+    assert!(
+        out.contains("line 4: Cellulare: \"abc\" is not a phone number"),
+        "{out}"
+    );
     assert!(err.contains("done:"), "progress on stderr: {err}");
     let (ok, out, err) = run(args(&["--tag", "vip"])).await;
     assert!(ok, "{err}");
-    assert!(out.contains("done: 4 rows, 0 created, 2 updated, 2 bad"), "{out}");
+    assert!(
+        out.contains("done: 4 rows, 0 created, 2 updated, 2 bad"),
+        "{out}"
+    );
 
     // A mapping that does not fit the file is refused naming the field; nothing is stored.
     let (ok, _, err) = waflow(&[
@@ -313,5 +322,8 @@ async fn contacts_import_reads_a_csv_into_the_data_directory_and_prints_the_bad_
     ])
     .await;
     assert!(!ok);
-    assert!(err.contains("mapping.Telefono") && err.contains("\"Cellulare\""), "{err}");
+    assert!(
+        err.contains("mapping.Telefono") && err.contains("\"Cellulare\""),
+        "{err}"
+    );
 }

@@ -36,7 +36,10 @@ fn big_csv() -> (String, BTreeSet<u64>) {
             (true, _) => format!("{phone},Short Row\n"),
             (false, _) if i % 1000 == 500 => {
                 line += 1;
-                format!("{phone},\"Cliente\n{i}\",{},30/03/1990,sì,\"clienti;nord\"\n", i % 90)
+                format!(
+                    "{phone},\"Cliente\n{i}\",{},30/03/1990,sì,\"clienti;nord\"\n",
+                    i % 90
+                )
             }
             (false, _) => format!("{phone},Cliente {i},{},1990-03-30,no,clienti\n", i % 90),
         };
@@ -125,7 +128,10 @@ async fn a_big_file_reports_exactly_its_bad_lines_and_importing_it_again_duplica
 
     // Progress: the counters only grow, and some state was seen between start and end.
     let rows: Vec<u64> = seen.iter().map(|s| s["rows"].as_u64().unwrap()).collect();
-    let bytes: Vec<u64> = seen.iter().map(|s| s["bytes_read"].as_u64().unwrap()).collect();
+    let bytes: Vec<u64> = seen
+        .iter()
+        .map(|s| s["bytes_read"].as_u64().unwrap())
+        .collect();
     assert!(rows.windows(2).all(|w| w[0] <= w[1]), "{rows:?}");
     assert!(bytes.windows(2).all(|w| w[0] <= w[1]), "{bytes:?}");
     assert!(
@@ -140,7 +146,10 @@ async fn a_big_file_reports_exactly_its_bad_lines_and_importing_it_again_duplica
     assert_eq!(done["updated"], 0);
     assert_eq!(done["bad"], 50);
     assert_eq!(done["bytes_read"], csv.len() as u64);
-    assert!(done["finished_at"].is_string() && done["error"].is_null(), "{done}");
+    assert!(
+        done["finished_at"].is_string() && done["error"].is_null(),
+        "{done}"
+    );
     assert_eq!(lines_of(done), bad_lines);
     let reasons: Vec<&str> = done["bad_rows"]
         .as_array()
@@ -167,7 +176,10 @@ async fn a_big_file_reports_exactly_its_bad_lines_and_importing_it_again_duplica
     let c = &found.body["data"][0];
     assert_eq!(c["phone"], "+393330000500", "{}", found.body);
     assert_eq!(c["name"], "Cliente\n500");
-    assert_eq!(c["fields"], json!({"age": 50, "born": "1990-03-30", "vip": true}));
+    assert_eq!(
+        c["fields"],
+        json!({"age": 50, "born": "1990-03-30", "vip": true})
+    );
     assert_eq!(c["tags"], json!(["clienti", "nord"]));
     assert_eq!(c["lists"], json!(["fiera-2026"]));
     let lists = app.get("/api/v1/lists").await;
@@ -207,53 +219,100 @@ async fn mapping_errors_are_422_naming_the_field_and_store_nothing() {
     let app = TestApp::spawn().await;
     let csv = "Numero,Nome\n3331234567,Anna\n";
     let cases: [(&[(&str, &str)], &str, &str); 6] = [
-        (&[("mapping", r#"{"Numero": "phon"}"#)], "mapping.Numero", "\"phon\""),
-        (&[("mapping", r#"{"Nome": "name"}"#)], "mapping", "no column is the phone"),
+        (
+            &[("mapping", r#"{"Numero": "phon"}"#)],
+            "mapping.Numero",
+            "\"phon\"",
+        ),
+        (
+            &[("mapping", r#"{"Nome": "name"}"#)],
+            "mapping",
+            "no column is the phone",
+        ),
         (&[], "mapping", "\"Numero\", \"Nome\""),
-        (&[("mapping", r#"{"Tel": "phone"}"#)], "mapping.Tel", "no column \"Tel\""),
+        (
+            &[("mapping", r#"{"Tel": "phone"}"#)],
+            "mapping.Tel",
+            "no column \"Tel\"",
+        ),
         (&[("mapping", "{phone")], "mapping", "not JSON"),
         (
-            &[("mapping", r#"{"Numero": "phone"}"#), ("default_country", "Italia")],
+            &[
+                ("mapping", r#"{"Numero": "phone"}"#),
+                ("default_country", "Italia"),
+            ],
             "default_country",
             "\"Italia\"",
         ),
     ];
     for (query, field, says) in cases {
         let r = post_import(&app, Some(&app.token), query, csv).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query:?}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query:?}: {}",
+            r.body
+        );
         assert_eq!(r.body["error"]["field"], field, "{query:?}: {}", r.body);
         let message = r.body["error"]["message"].as_str().unwrap();
         assert!(message.contains(says), "{query:?}: {message}");
     }
     let r = post_import(&app, Some(&app.token), &[("lists", "x")], csv).await;
     assert_eq!(r.body["error"]["field"], "lists", "{}", r.body);
-    let json = app.post("/api/v1/contacts/imports", json!({"phone": "+39333"})).await;
-    assert_eq!(json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", json.body);
-    assert_eq!(app.get("/api/v1/contacts/imports").await.body["data"], json!([]));
+    let json = app
+        .post("/api/v1/contacts/imports", json!({"phone": "+39333"}))
+        .await;
+    assert_eq!(
+        json.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "{}",
+        json.body
+    );
+    assert_eq!(
+        app.get("/api/v1/contacts/imports").await.body["data"],
+        json!([])
+    );
     assert_eq!(app.get("/api/v1/contacts").await.body["data"], json!([]));
-    let files = std::fs::read_dir(app._dir.path().join("imports")).unwrap().count();
+    let files = std::fs::read_dir(app._dir.path().join("imports"))
+        .unwrap()
+        .count();
     assert_eq!(files, 0, "refused uploads leave no file");
 
     // The same file with the right mapping and country goes in.
-    let query = [("mapping", r#"{"Numero": "phone", "Nome": "name"}"#), ("default_country", "IT")];
+    let query = [
+        ("mapping", r#"{"Numero": "phone", "Nome": "name"}"#),
+        ("default_country", "IT"),
+    ];
     let r = post_import(&app, Some(&app.token), &query, csv).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
-    let done = follow(&app, r.body["id"].as_str().unwrap()).await.pop().unwrap();
-    assert_eq!((done["created"].as_u64(), done["bad"].as_u64()), (Some(1), Some(0)), "{done}");
+    let done = follow(&app, r.body["id"].as_str().unwrap())
+        .await
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (done["created"].as_u64(), done["bad"].as_u64()),
+        (Some(1), Some(0)),
+        "{done}"
+    );
 }
 
 #[tokio::test]
 async fn only_admins_import_and_see_imports() {
     let app = TestApp::spawn().await;
     let store = app.running.store.as_ref();
-    let workspace = store.workspace_by_name_or_create("default").await.unwrap().id;
+    let workspace = store
+        .workspace_by_name_or_create("default")
+        .await
+        .unwrap()
+        .id;
     let agent = store
         .insert_agent(&workspace, "Sara", "sara@shop.example", "agent")
         .await
         .unwrap();
-    let agent_token = waflow_server::issue_token(store, &workspace, "dashboard", Some(&agent.id), None)
-        .await
-        .unwrap();
+    let agent_token =
+        waflow_server::issue_token(store, &workspace, "dashboard", Some(&agent.id), None)
+            .await
+            .unwrap();
     let csv = "phone\n+393331234567\n";
     let r = post_import(&app, Some(&agent_token), &[], csv).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -265,8 +324,13 @@ async fn only_admins_import_and_see_imports() {
     assert_eq!(ok.status, StatusCode::ACCEPTED, "{}", ok.body);
     let id = ok.body["id"].as_str().unwrap();
     follow(&app, id).await;
-    for path in ["/api/v1/contacts/imports".to_string(), format!("/api/v1/contacts/imports/{id}")] {
-        let r = app.request_as(Some(&agent_token), Method::GET, &path, None).await;
+    for path in [
+        "/api/v1/contacts/imports".to_string(),
+        format!("/api/v1/contacts/imports/{id}"),
+    ] {
+        let r = app
+            .request_as(Some(&agent_token), Method::GET, &path, None)
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.body);
         assert!(!r.body.to_string().contains("+39333"), "{}", r.body);
         let r = app.request_as(None, Method::GET, &path, None).await;
@@ -274,7 +338,9 @@ async fn only_admins_import_and_see_imports() {
     }
     let elsewhere = app.token_for("elsewhere").await;
     let path = format!("/api/v1/contacts/imports/{id}");
-    let r = app.request_as(Some(&elsewhere), Method::GET, &path, None).await;
+    let r = app
+        .request_as(Some(&elsewhere), Method::GET, &path, None)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
 }
 
@@ -285,16 +351,38 @@ async fn the_row_limit_is_named_and_an_interrupted_import_fails_saying_how_far_i
         c.limits.import_rows = 3;
     })
     .await;
-    let r = post_import(&app, Some(&app.token), &[], "phone\n+393331000001\n+393331000002\n+393331000003\n+393331000004\n").await;
+    let r = post_import(
+        &app,
+        Some(&app.token),
+        &[],
+        "phone\n+393331000001\n+393331000002\n+393331000003\n+393331000004\n",
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(r.body["error"]["field"], "rows");
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("--max-import-rows"));
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("--max-import-rows"));
 
     // An import left running (as by a kill) is failed by the next start.
     let store = app.running.store.clone();
-    let workspace = store.workspace_by_name_or_create("default").await.unwrap().id;
-    let import = store.insert_import(&workspace, 2048, chrono::Utc::now()).await.unwrap();
-    let counts = waflow_store::ImportCounts { bytes_read: 1024, rows: 2, created: 0, updated: 0, bad: 0 };
+    let workspace = store
+        .workspace_by_name_or_create("default")
+        .await
+        .unwrap()
+        .id;
+    let import = store
+        .insert_import(&workspace, 2048, chrono::Utc::now())
+        .await
+        .unwrap();
+    let counts = waflow_store::ImportCounts {
+        bytes_read: 1024,
+        rows: 2,
+        created: 0,
+        updated: 0,
+        bad: 0,
+    };
     let rows = vec![waflow_domain::import::ContactRow {
         phone: waflow_domain::PhoneNumber::parse("+393331000009").unwrap(),
         name: Some("Anna".into()),
@@ -302,15 +390,30 @@ async fn the_row_limit_is_named_and_an_interrupted_import_fails_saying_how_far_i
         lists: vec![],
         fields: Default::default(),
     }];
-    store.import_chunk(&workspace, &import.id, &rows, counts, chrono::Utc::now()).await.unwrap();
+    store
+        .import_chunk(&workspace, &import.id, &rows, counts, chrono::Utc::now())
+        .await
+        .unwrap();
     let config = waflow_server::Config {
         durability: waflow_server::Durability::Normal,
         linked_device_url: Some("ws://127.0.0.1:1/ws/chat".into()),
-        ..waflow_server::Config::new("127.0.0.1:0".parse().unwrap(), app._dir.path().to_path_buf())
+        ..waflow_server::Config::new(
+            "127.0.0.1:0".parse().unwrap(),
+            app._dir.path().to_path_buf(),
+        )
     };
-    let second = waflow_server::start_with_system_clock(&config).await.unwrap();
-    let stored = second.store.contact_import(&workspace, &import.id).await.unwrap();
+    let second = waflow_server::start_with_system_clock(&config)
+        .await
+        .unwrap();
+    let stored = second
+        .store
+        .contact_import(&workspace, &import.id)
+        .await
+        .unwrap();
     assert_eq!(stored.state, "failed");
     let why = stored.error.unwrap();
-    assert!(why.contains("read 2 rows") && why.contains("1 contacts created"), "{why}");
+    assert!(
+        why.contains("read 2 rows") && why.contains("1 contacts created"),
+        "{why}"
+    );
 }

@@ -25,6 +25,8 @@ pub struct World {
     other_workspace: String,
     workflow: String,
     template: String,
+    /// A contact import.
+    import: String,
     theirs: Resources,
     mine: Resources,
     serial: std::sync::atomic::AtomicUsize,
@@ -73,6 +75,19 @@ impl World {
         assert_eq!(t.status, StatusCode::CREATED, "{}", t.body);
         let knowledge = upload_knowledge(app, "faq.md").await;
         assert_eq!(knowledge, StatusCode::CREATED);
+        let import: Value = app
+            .client
+            .post(format!("{}/api/v1/contacts/imports", app.base))
+            .bearer_auth(&app.token)
+            .header("content-type", "text/csv")
+            .body("phone\n+393330000909\n")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let import = import["id"].as_str().expect("an import").to_string();
         let resources = |[contact, conversation, message, run, log]: [String; 5],
                          subject: &'static str| {
             let notes = notes.clone();
@@ -112,6 +127,7 @@ impl World {
         World {
             other_workspace,
             template,
+            import,
             workflow,
             theirs,
             mine,
@@ -253,6 +269,7 @@ impl World {
                     "logs" => res.log.clone(),
                     "workflows" | "hooks" => self.workflow.clone(),
                     "workflow-templates" => self.template.clone(),
+                    "imports" => self.import.clone(),
                     other => panic!("no id for {path} (after {other})"),
                 },
                 "{message_id}" => res.message.clone(),
