@@ -72,9 +72,11 @@ impl Target {
                 let (name, kind) = match rest.rsplit_once(':') {
                     Some((name, kind)) => match FieldKind::parse(kind) {
                         Some(k) => (name, k),
-                        None => return Err(format!(
+                        None => {
+                            return Err(format!(
                             "\"{text}\": \"{kind}\" is not a field kind (text, number, date, bool)"
-                        )),
+                        ))
+                        }
                     },
                     None => (rest, FieldKind::Text),
                 };
