@@ -27,6 +27,8 @@ pub struct World {
     template: String,
     scheduled: String,
     campaign: String,
+    /// A contact import.
+    import: String,
     theirs: Resources,
     mine: Resources,
     serial: std::sync::atomic::AtomicUsize,
@@ -75,6 +77,19 @@ impl World {
         assert_eq!(t.status, StatusCode::CREATED, "{}", t.body);
         let knowledge = upload_knowledge(app, "faq.md").await;
         assert_eq!(knowledge, StatusCode::CREATED);
+        let import: Value = app
+            .client
+            .post(format!("{}/api/v1/contacts/imports", app.base))
+            .bearer_auth(&app.token)
+            .header("content-type", "text/csv")
+            .body("phone\n+393330000909\n")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let import = import["id"].as_str().expect("an import").to_string();
         let resources = |[contact, conversation, message, run, log]: [String; 5],
                          subject: &'static str| {
             let notes = notes.clone();
@@ -142,6 +157,7 @@ impl World {
             campaign,
             other_workspace,
             template,
+            import,
             workflow,
             theirs,
             mine,
@@ -285,6 +301,7 @@ impl World {
                     "workflow-templates" => self.template.clone(),
                     "scheduled" => self.scheduled.clone(),
                     "campaigns" => self.campaign.clone(),
+                    "imports" => self.import.clone(),
                     other => panic!("no id for {path} (after {other})"),
                 },
                 "{message_id}" => res.message.clone(),
