@@ -235,7 +235,7 @@ impl OptOut {
             return false;
         }
         let key = stop_key(text);
-        !key.is_empty() && self.keys.iter().any(|k| *k == key)
+        !key.is_empty() && self.keys.contains(&key)
     }
 }
 

@@ -211,6 +211,35 @@ pub struct Recipient {
     pub replied_at: Option<DateTime<Utc>>,
 }
 
+impl Recipient {
+    /// The header of [`Recipient::csv_line`].
+    pub const CSV_HEADER: &'static str =
+        "phone,name,status,reason,number_id,message_id,sent_at,replied_at";
+
+    /// The recipient as one CSV line (no newline), fields quoted where they need it.
+    pub fn csv_line(&self) -> String {
+        let quote = |s: &str| {
+            if s.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        };
+        let time = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+        format!(
+            "{},{},{},{},{},{},{},{}",
+            quote(&self.phone),
+            quote(&self.name),
+            self.status,
+            quote(self.reason.as_deref().unwrap_or("")),
+            self.number_id,
+            self.message_id.as_deref().unwrap_or(""),
+            time(self.sent_at),
+            time(self.replied_at)
+        )
+    }
+}
+
 /// A recipient the feeder has to serve: the contact as it is now.
 #[derive(Debug, Clone)]
 pub struct PendingRecipient {

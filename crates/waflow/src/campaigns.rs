@@ -2,7 +2,7 @@
 //! running server honours a pause or a cancel at once: held messages are never sent).
 
 use clap::Subcommand;
-use std::path::PathBuf;
+use std::path::Path;
 use waflow_server::{Durability, StartError};
 use waflow_store::{CampaignAction, Outreach, Store};
 
@@ -25,7 +25,7 @@ pub enum CampaignsCommand {
 
 /// Runs `command` on the store in `data_dir`.
 pub async fn run(
-    data_dir: &PathBuf,
+    data_dir: &Path,
     workspace: &str,
     command: CampaignsCommand,
 ) -> Result<(), StartError> {
@@ -71,7 +71,7 @@ pub async fn run(
         CampaignsCommand::Cancel { id } => action(CampaignAction::Cancel, &id).await,
         CampaignsCommand::Export { id } => {
             store.campaign(&ws, &id).await.map_err(fail)?;
-            println!("phone,name,status,reason,number_id,message_id,sent_at,replied_at");
+            println!("{}", waflow_store::Recipient::CSV_HEADER);
             let mut after = None;
             loop {
                 let rows = store
@@ -79,27 +79,7 @@ pub async fn run(
                     .await
                     .map_err(fail)?;
                 for r in &rows {
-                    let quote = |s: &str| {
-                        if s.contains([',', '"', '\n']) {
-                            format!("\"{}\"", s.replace('"', "\"\""))
-                        } else {
-                            s.to_string()
-                        }
-                    };
-                    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                        t.map(|t| t.to_rfc3339()).unwrap_or_default()
-                    };
-                    println!(
-                        "{},{},{},{},{},{},{},{}",
-                        quote(&r.phone),
-                        quote(&r.name),
-                        r.status,
-                        quote(r.reason.as_deref().unwrap_or("")),
-                        r.number_id,
-                        r.message_id.as_deref().unwrap_or(""),
-                        time(r.sent_at),
-                        time(r.replied_at)
-                    );
+                    println!("{}", r.csv_line());
                 }
                 match rows.last() {
                     Some(last) if rows.len() == 5000 => after = Some(last.seq),

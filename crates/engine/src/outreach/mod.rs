@@ -178,7 +178,7 @@ mod tests {
             daily: None,
             warning: None,
         };
-        assert_eq!(expected_seconds(8_000, &[fast.clone()]), 100);
+        assert_eq!(expected_seconds(8_000, std::slice::from_ref(&fast)), 100);
         assert_eq!(expected_seconds(8_000, &[fast.clone(), fast.clone()]), 50);
         let tier = Pace {
             daily: Some(1_000),

@@ -115,11 +115,12 @@ async fn plan(state: &AppState, workspace_id: &str, obj: &Obj<'_>) -> ApiResult<
     let content = CampaignContent::parse(c).map_err(|e| ApiError::invalid(e.field, e.message))?;
     match &content {
         CampaignContent::Template(t) => {
-            let checked = content::rich(t).map_err(|e| rename(e, "content", "content.template"))?;
+            let checked =
+                content::rich(t).map_err(|e| content::rename(e, "content", "content.template"))?;
             for (id, _) in &numbers {
                 content::check_template(state, workspace_id, id, &checked)
                     .await
-                    .map_err(|e| rename(e, "content", "content.template"))?;
+                    .map_err(|e| content::rename(e, "content", "content.template"))?;
             }
         }
         CampaignContent::Workflow(id) => {
@@ -138,16 +139,6 @@ async fn plan(state: &AppState, workspace_id: &str, obj: &Obj<'_>) -> ApiResult<
         numbers,
         content,
     })
-}
-
-fn rename(e: ApiError, from: &str, to: &str) -> ApiError {
-    match e {
-        ApiError::Invalid { field, message } => ApiError::Invalid {
-            field: field.replacen(from, to, 1),
-            message,
-        },
-        other => other,
-    }
 }
 
 fn preview_json(p: &Preview) -> Value {
@@ -343,14 +334,6 @@ pub async fn recipients(
     Ok(crate::routes::page(rows, limit, |r| r.seq.to_string()))
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// `GET /campaigns/{id}/export`: every recipient as CSV.
 pub async fn export(
     State(state): State<AppState>,
@@ -358,8 +341,7 @@ pub async fn export(
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult<impl IntoResponse> {
     state.store.campaign(who.workspace(), &id).await?;
-    let mut out =
-        String::from("phone,name,status,reason,number_id,message_id,sent_at,replied_at\n");
+    let mut out = format!("{}\n", waflow_store::Recipient::CSV_HEADER);
     let mut after = None;
     loop {
         let rows = state
@@ -367,18 +349,8 @@ pub async fn export(
             .recipients(who.workspace(), &id, None, after, 5000)
             .await?;
         for r in &rows {
-            let time = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
-            out.push_str(&format!(
-                "{},{},{},{},{},{},{},{}\n",
-                csv_field(&r.phone),
-                csv_field(&r.name),
-                r.status,
-                csv_field(r.reason.as_deref().unwrap_or("")),
-                r.number_id,
-                r.message_id.as_deref().unwrap_or(""),
-                time(r.sent_at),
-                time(r.replied_at)
-            ));
+            out.push_str(&r.csv_line());
+            out.push('\n');
         }
         match rows.last() {
             Some(last) if rows.len() == 5000 => after = Some(last.seq),

@@ -50,3 +50,15 @@ pub(crate) fn rich(value: &Value) -> ApiResult<Content> {
         .map_err(|e| ApiError::invalid(format!("content.{}", e.field), e.message))?;
     Ok(content)
 }
+
+/// The same refusal with its field under another name (`content.x` → `fallback.x`), for a content
+/// read in another place of a body.
+pub(crate) fn rename(e: ApiError, from: &str, to: &str) -> ApiError {
+    match e {
+        ApiError::Invalid { field, message } => ApiError::Invalid {
+            field: field.replacen(from, to, 1),
+            message,
+        },
+        other => other,
+    }
+}

@@ -130,7 +130,7 @@ async fn read(
         d.fallback = if value.is_null() {
             None
         } else {
-            let c = content::rich(value).map_err(|e| rename(e, "content", "fallback"))?;
+            let c = content::rich(value).map_err(|e| content::rename(e, "content", "fallback"))?;
             if c.kind() != "template" {
                 return Err(ApiError::invalid(
                     "fallback.type",
@@ -139,7 +139,7 @@ async fn read(
             }
             content::check_template(state, workspace_id, &d.number_id, &c)
                 .await
-                .map_err(|e| rename(e, "content", "fallback"))?;
+                .map_err(|e| content::rename(e, "content", "fallback"))?;
             Some(value.clone())
         };
     }
@@ -164,16 +164,6 @@ async fn read(
     })?;
     let (_, due) = local_to_utc(&d.at, tz).map_err(|m| ApiError::invalid("at", m))?;
     Ok((d, due))
-}
-
-fn rename(e: ApiError, from: &str, to: &str) -> ApiError {
-    match e {
-        ApiError::Invalid { field, message } => ApiError::Invalid {
-            field: field.replacen(from, to, 1),
-            message,
-        },
-        other => other,
-    }
 }
 
 /// Why a free message on a Cloud API number will likely fail at its time (the 24-hour window).
@@ -403,13 +393,12 @@ fn cursor(c: &str) -> ApiResult<(DateTime<Utc>, String)> {
         .ok_or_else(|| ApiError::invalid("cursor", format!("{c:?} is not a cursor of this list")))
 }
 
+/// Due at or after, due before.
+type Range = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The due-time range of a period: `today` (the workspace's local day), `7d`/`30d`/`90d` (that
 /// many days either side of now), `custom` (`from`..=`to`, local dates).
-fn period(
-    params: &Params,
-    tz: Tz,
-    now: DateTime<Utc>,
-) -> ApiResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+fn period(params: &Params, tz: Tz, now: DateTime<Utc>) -> ApiResult<Range> {
     let day_start = |d: NaiveDate| -> Option<DateTime<Utc>> {
         let t = d.and_hms_opt(0, 0, 0)?;
         tz.from_local_datetime(&t)
