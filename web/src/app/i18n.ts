@@ -1,16 +1,23 @@
 // The translation layer: the reader's language (it, fr, es or en, from the browser's languages;
 // English otherwise) and `t(key, vars)`, which fills `{name}` placeholders. Every language has
-// every key (the type checks it).
+// every key (the type checks it). The frame's words are here; each area's words are in
+// `words/` (one file per area, each typed the same way) and merged below.
+
+import { campaignWords } from "./words/campaigns";
+import { contactWords } from "./words/contacts";
+import { scheduledWords } from "./words/scheduled";
 
 export type Lang = "en" | "it" | "fr" | "es";
 
-const en = {
+const frameEn = {
   "nav.main": "Main",
   "nav.skip": "Skip to content",
   "nav.home": "waflow home",
   "nav.signOut": "Sign out",
   "page.workflows": "Workflows",
   "page.conversations": "Conversations",
+  "page.scheduled": "Scheduled",
+  "page.campaigns": "Campaigns",
   "page.numbers": "Numbers",
   "page.contacts": "Contacts",
   "page.logs": "Logs",
@@ -25,15 +32,17 @@ const en = {
   "app.forbiddenText": "As {role} you cannot use the {page} page.",
 };
 
-type Key = keyof typeof en;
+type FrameKey = keyof typeof frameEn;
 
-const it: Record<Key, string> = {
+const frameIt: Record<FrameKey, string> = {
   "nav.main": "Principale",
   "nav.skip": "Vai al contenuto",
   "nav.home": "waflow, pagina iniziale",
   "nav.signOut": "Esci",
   "page.workflows": "Flussi",
   "page.conversations": "Conversazioni",
+  "page.scheduled": "Programmati",
+  "page.campaigns": "Campagne",
   "page.numbers": "Numeri",
   "page.contacts": "Contatti",
   "page.logs": "Registro",
@@ -48,13 +57,15 @@ const it: Record<Key, string> = {
   "app.forbiddenText": "Come {role} non puoi usare la pagina {page}.",
 };
 
-const fr: Record<Key, string> = {
+const frameFr: Record<FrameKey, string> = {
   "nav.main": "Principale",
   "nav.skip": "Aller au contenu",
   "nav.home": "Accueil waflow",
   "nav.signOut": "Se déconnecter",
   "page.workflows": "Scénarios",
   "page.conversations": "Conversations",
+  "page.scheduled": "Programmés",
+  "page.campaigns": "Campagnes",
   "page.numbers": "Numéros",
   "page.contacts": "Contacts",
   "page.logs": "Journal",
@@ -69,13 +80,15 @@ const fr: Record<Key, string> = {
   "app.forbiddenText": "En tant que {role}, vous ne pouvez pas utiliser la page {page}.",
 };
 
-const es: Record<Key, string> = {
+const frameEs: Record<FrameKey, string> = {
   "nav.main": "Principal",
   "nav.skip": "Ir al contenido",
   "nav.home": "Inicio de waflow",
   "nav.signOut": "Cerrar sesión",
   "page.workflows": "Flujos",
   "page.conversations": "Conversaciones",
+  "page.scheduled": "Programados",
+  "page.campaigns": "Campañas",
   "page.numbers": "Números",
   "page.contacts": "Contactos",
   "page.logs": "Registro",
@@ -90,7 +103,15 @@ const es: Record<Key, string> = {
   "app.forbiddenText": "Como {role} no puedes usar la página {page}.",
 };
 
-const DICTIONARIES: Record<Lang, Record<Key, string>> = { en, it, fr, es };
+const en = { ...frameEn, ...scheduledWords.en, ...campaignWords.en, ...contactWords.en };
+type Key = keyof typeof en;
+
+const DICTIONARIES: Record<Lang, Record<Key, string>> = {
+  en,
+  it: { ...frameIt, ...scheduledWords.it, ...campaignWords.it, ...contactWords.it },
+  fr: { ...frameFr, ...scheduledWords.fr, ...campaignWords.fr, ...contactWords.fr },
+  es: { ...frameEs, ...scheduledWords.es, ...campaignWords.es, ...contactWords.es },
+};
 
 function pickLang(): Lang {
   const wanted = typeof navigator === "undefined" ? [] : navigator.languages?.length ? navigator.languages : [navigator.language];
