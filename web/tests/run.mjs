@@ -8,12 +8,13 @@ import { launchBrowser, newPage, OUTPUT, startWaflow } from "./harness.mjs";
 import { mainScenario } from "./scenario.mjs";
 import { PAGE_TESTS } from "./pages.mjs";
 import { AI_TESTS } from "./ai.mjs";
+import { OUTBOUND_TESTS } from "./outbound.mjs";
 
 const only = process.env.ONLY ? new RegExp(process.env.ONLY, "i") : null;
 rmSync(OUTPUT, { recursive: true, force: true });
 mkdirSync(OUTPUT, { recursive: true });
 
-const tests = [{ name: "main scenario: sign in, build, test, publish, logs", fresh: true, run: mainScenario }, ...PAGE_TESTS, ...AI_TESTS].filter((t) => !only || only.test(t.name));
+const tests = [{ name: "main scenario: sign in, build, test, publish, logs", fresh: true, run: mainScenario }, ...PAGE_TESTS, ...AI_TESTS, ...OUTBOUND_TESTS].filter((t) => !only || only.test(t.name));
 
 let passed = 0;
 let failed = 0;

@@ -93,6 +93,7 @@ export function AudienceFields({ value, onChange, campaignName }: { value: Audie
           title={t("campaign.audience.csvTitle")}
           submitLabel={t("campaign.audience.csvImport")}
           list={suggestedList}
+          listRequired
           onDone={(imp, list) => {
             if (imp.state === "done") {
               set({ imported: list });

@@ -65,7 +65,21 @@ function useImportProgress(id: string | null, onFinished: (imp: Import) => void)
   return { job, error };
 }
 
-export function ContactImport({ list: presetList = "", title, submitLabel, onDone }: { list?: string; title?: string; submitLabel?: string; onDone?: (imp: Import, list: string) => void }) {
+export function ContactImport({
+  list: presetList = "",
+  listRequired = false,
+  title,
+  submitLabel,
+  onDone,
+}: {
+  /** The list the contacts go to, pre-filled (editable). */
+  list?: string;
+  /** Whether a list must be given (a campaign targets it). */
+  listRequired?: boolean;
+  title?: string;
+  submitLabel?: string;
+  onDone?: (imp: Import, list: string) => void;
+}) {
   const titleId = useId();
   const fileId = useId();
   const [file, setFile] = useState<File | null>(null);
@@ -176,7 +190,7 @@ export function ContactImport({ list: presetList = "", title, submitLabel, onDon
           </label>
           <label className="field">
             <span>{t("import.list")}</span>
-            <input value={list} required={!!onDone} onChange={(e) => setList(e.target.value)} />
+            <input value={list} required={listRequired} onChange={(e) => setList(e.target.value)} />
           </label>
           <label className="field">
             <span>{t("import.tag")}</span>
@@ -185,7 +199,7 @@ export function ContactImport({ list: presetList = "", title, submitLabel, onDon
         </div>
       )}
       {headers.length > 0 && !job && (
-        <button type="button" className="button-primary" onClick={() => void upload()} disabled={busy || phoneColumns !== 1 || (!!onDone && !list.trim())}>
+        <button type="button" className="button-primary" onClick={() => void upload()} disabled={busy || phoneColumns !== 1 || (listRequired && !list.trim())}>
           {busy ? t("import.uploading") : (submitLabel ?? t("import.start"))}
         </button>
       )}

@@ -143,7 +143,7 @@ export default function ScheduledPage() {
           </button>
         ))}
       </div>
-      <div className="toolbar filters" role="group" aria-label={t("scheduled.period")}>
+      <div className="toolbar filters">
         <label className="field field-inline">
           <span>{t("scheduled.period")}</span>
           <select value={filters.period} onChange={(e) => show({ period: e.target.value as Period })}>

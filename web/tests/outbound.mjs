@@ -1,0 +1,282 @@
+// The outbound half in the dashboard (issue 17): scheduling a message and cancelling another,
+// importing a CSV and watching its progress to the end with its bad rows, and a campaign from a
+// list — its count and preview, sending, pause, resume, statistics and the CSV export — all
+// against the real server (sandbox numbers; "Sales line" has marketing on).
+
+import { readFileSync } from "node:fs";
+import { expect } from "./expect.mjs";
+import { phoneShot, seed, shot } from "./pages.mjs";
+
+const YEAR = new Date().getFullYear() + 1;
+
+/** Accepts the next confirm() dialog, remembering its text. */
+function acceptNextDialog(page) {
+  return new Promise((resolve) => {
+    page.once("dialog", async (d) => {
+      const text = d.message();
+      await d.accept();
+      resolve(text);
+    });
+  });
+}
+
+/** The value of a statistic on a campaign's page, as a number. */
+async function stat(page, name) {
+  const text = await page.getByTestId(`stat-${name}`).locator("dd").innerText();
+  return Number(text.split(/\s/)[0].replace(/[^\d]/g, ""));
+}
+
+async function waitFor(check, describe, ms = 15000) {
+  const until = Date.now() + ms;
+  let last;
+  for (;;) {
+    last = await check();
+    if (last === true) return;
+    if (Date.now() > until) throw new Error(`expected ${describe} within ${ms} ms (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export const OUTBOUND_TESTS = [
+  {
+    name: "scheduled page: schedule a message, cancel another, tabs, periods and an edit",
+    run: async ({ page, env }) => {
+      const { api, support } = await seed(env);
+      // One message scheduled through the API: the one cancelled in the page.
+      const other = await api.post("/scheduled", { number_id: support.id, phone: "+393331230002", at: `${YEAR}-06-15T10:00`, time_zone: "Europe/Rome", text: "Your appointment is tomorrow, Giulia." });
+      await page.goto("/scheduled");
+      await expect(page.getByRole("heading", { name: "Scheduled" })).visible();
+      await expect(page.getByRole("tab", { name: "Pending", selected: true })).visible();
+      const rows = page.getByTestId("scheduled-row");
+      const giulia = rows.filter({ hasText: "+393331230002" });
+      await expect(giulia).visible();
+      // The time as a person reads it, in the message's time zone — not RFC 3339.
+      await expect(giulia).text(new RegExp(`Jun 15, ${YEAR}, 10:00 AM`));
+      if (/\d{4}-\d\d-\d\dT/.test(await giulia.innerText())) throw new Error("the row shows a raw RFC 3339 time");
+      await expect(giulia.locator(".badge", { hasText: "pending" })).visible();
+
+      // A new message through the form.
+      await page.getByRole("button", { name: "New scheduled message" }).click();
+      const form = page.getByRole("form", { name: "New scheduled message" });
+      await form.getByLabel("From number").selectOption({ label: "Support line (sandbox)" });
+      await form.getByLabel("To phone (E.164)").fill("+393331230001");
+      await form.getByLabel("Date and time").fill(`${YEAR}-06-16T09:30`);
+      await form.getByLabel("Time zone").selectOption("Europe/Rome");
+      await form.getByLabel("Message").fill("Your order ships tomorrow, Mario!");
+      await form.getByRole("button", { name: "Schedule" }).click();
+      await expect(page.getByText(new RegExp(`Scheduled: to \\+393331230001, Jun 16, ${YEAR}, 09:30 AM`))).visible();
+      await expect(rows).count(2);
+      const mario = rows.filter({ hasText: "+393331230001" });
+      await expect(mario).text(/Your order ships tomorrow, Mario!/);
+      await expect(mario).text(/from Support line/);
+      await shot(page, "scheduled");
+
+      // Cancel the other one, after confirming.
+      const asked = acceptNextDialog(page);
+      await page.getByRole("button", { name: "Cancel the message to +393331230002" }).click();
+      if (!/\+393331230002/.test(await asked)) throw new Error(`the confirmation did not name the phone: ${await asked}`);
+      await expect(rows).count(1);
+      await expect(rows.first()).text(/\+393331230001/);
+      const cancelled = await api.get(`/scheduled/${other.id}`);
+      if (cancelled.state !== "cancelled") throw new Error(`the server says ${cancelled.state}, not cancelled`);
+
+      await page.getByRole("tab", { name: "Cancelled" }).click();
+      await expect(rows).count(1);
+      await expect(rows.first()).text(/\+393331230002/);
+      await expect(rows.first().locator(".badge", { hasText: "cancelled" })).visible();
+      // A cancelled message cannot be edited or cancelled again.
+      await expect(rows.first().getByRole("button")).count(0);
+
+      await page.getByRole("tab", { name: "All" }).click();
+      await expect(rows).count(2);
+      // Both are next year: none within 7 days; a custom day finds exactly one.
+      await page.getByLabel("Period").selectOption("7d");
+      await expect(page.getByText("No scheduled messages here.")).visible();
+      await page.getByLabel("Period").selectOption("custom");
+      await page.getByLabel("From", { exact: true }).fill(`${YEAR}-06-16`);
+      await page.getByLabel("To", { exact: true }).fill(`${YEAR}-06-16`);
+      await page.getByRole("button", { name: "Apply" }).click();
+      await expect(rows).count(1);
+      await expect(rows.first()).text(/\+393331230001/);
+
+      // Edit the pending one.
+      await page.getByRole("tab", { name: "Pending" }).click();
+      await page.getByLabel("Period").selectOption("any");
+      await page.getByRole("button", { name: "Edit the message to +393331230001" }).click();
+      await page.getByRole("form", { name: "Edit the scheduled message" }).getByLabel("Message").fill("Your order ships on Monday, Mario!");
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await expect(rows.first()).text(/ships on Monday/);
+      await phoneShot(page, "scheduled");
+    },
+  },
+  {
+    name: "contacts page: import a CSV with a column mapping, progress to done, bad rows listed, opt-out",
+    run: async ({ page, env }) => {
+      const { api } = await seed(env);
+      // 1,500 contacts written the Italian way (no +39), two bad rows: line 4 (not a phone) and
+      // line 8 (an order count that is not a number).
+      const lines = ["Telefono,Nome,Città,Ordini"];
+      for (let i = 0; i < 1502; i++) {
+        const line = lines.length + 1;
+        if (line === 4) lines.push("not-a-phone,Bad Phone,Roma,1");
+        else if (line === 8) lines.push(`345 000 ${String(i).padStart(4, "0")},Bad Count,Roma,many`);
+        else lines.push(`345 100 ${String(i).padStart(4, "0")},Cliente ${i},${i % 2 ? "Roma" : "Milano"},${i % 7}`);
+      }
+      const csv = Buffer.from(`${lines.join("\n")}\n`);
+      await page.goto("/contacts");
+      await page.getByRole("button", { name: "Import from CSV" }).click();
+      await page.getByLabel("CSV file", { exact: true }).setInputFiles({ name: "clienti.csv", mimeType: "text/csv", buffer: csv });
+      // The header row was read in the browser, each column pre-mapped by its name.
+      await expect(page.getByLabel("Column “Telefono”")).visible();
+      const mapped = async (label) => page.getByLabel(label).inputValue();
+      if ((await mapped("Column “Telefono”")) !== "phone") throw new Error("Telefono was not mapped to the phone");
+      if ((await mapped("Column “Nome”")) !== "name") throw new Error("Nome was not mapped to the name");
+      if ((await mapped("Column “Città”")) !== "field:text") throw new Error("Città was not mapped to a text field");
+      await page.getByLabel("Column “Ordini”").selectOption("field:number");
+      await page.getByLabel("Country of numbers without a prefix").selectOption("IT");
+      await page.getByLabel("Add to the list (optional)").fill("imported-clients");
+      await page.getByRole("button", { name: "Import", exact: true }).click();
+      const progress = page.getByTestId("import-progress");
+      await expect(progress.getByText("Import done.")).visible(30000);
+      if ((await progress.getByRole("progressbar").getAttribute("aria-valuenow")) !== "100") throw new Error("the progress bar did not reach 100");
+      await expect(progress).text(/1,500 created · 0 updated · 2 bad/);
+      const bad = page.getByTestId("bad-rows").locator("li");
+      await expect(bad).count(2);
+      await expect(bad.nth(0)).text(/^Line 4:.*not-a-phone/);
+      await expect(bad.nth(1)).text(/^Line 8:.*many/);
+      await shot(page, "contacts-import");
+
+      // The imported contacts are there, normalised to +39, with their typed fields.
+      const found = await api.get("/contacts?search=Cliente%2010&limit=5");
+      const c10 = found.data.find((c) => c.name === "Cliente 10");
+      if (!c10 || c10.phone !== "+393451000010") throw new Error(`Cliente 10 was imported as ${JSON.stringify(c10)}`);
+      if (c10.fields.ordini !== 3 || c10.fields["città"] !== "Milano") throw new Error(`Cliente 10's fields: ${JSON.stringify(c10.fields)}`);
+      const lists = await api.get("/lists");
+      if (lists.data.find((l) => l.name === "imported-clients")?.contacts !== 1500) throw new Error(`the list: ${JSON.stringify(lists.data)}`);
+
+      // Importing the same file again updates and creates nothing.
+      await page.getByLabel("CSV file", { exact: true }).setInputFiles({ name: "clienti.csv", mimeType: "text/csv", buffer: csv });
+      await page.getByRole("button", { name: "Import", exact: true }).click();
+      await expect(progress.getByText("Import done.")).visible(30000);
+      await expect(progress).text(/0 created · 1,500 updated · 2 bad/);
+
+      // Opting a contact out of marketing, from the contact's controls.
+      await page.getByLabel("Search").fill("Cliente 10");
+      await page.getByRole("button", { name: "Filter" }).click();
+      await page.getByRole("button", { name: /Cliente 10\b/ }).first().click();
+      await page.getByRole("switch", { name: "Opted out of marketing" }).click();
+      await expect(page.getByRole("switch", { name: "Opted out of marketing", checked: true })).visible();
+      await expect(page.getByTestId("contact-card").filter({ hasText: "Cliente 10" }).first().locator(".badge", { hasText: "opted out" })).visible();
+      const after = await api.get(`/contacts/${c10.id}`);
+      if (after.opted_out !== true) throw new Error("the server does not have Cliente 10 opted out");
+      await phoneShot(page, "contacts-import");
+    },
+  },
+  {
+    name: "settings page: the opt-out words and reply are saved",
+    run: async ({ page, env }) => {
+      const { api } = await seed(env);
+      await page.goto("/settings");
+      await expect(page.getByRole("heading", { name: "Opt-out" })).visible();
+      const words = page.getByLabel("Stop words (one per line)");
+      await expect(words).visible();
+      if (!/STOP/.test(await words.inputValue())) throw new Error("the default stop words are not shown");
+      await words.fill("STOP\nBASTA\nUNSUBSCRIBE");
+      await page.getByLabel("Confirmation reply").fill("Done: no more offers from us.");
+      await page.getByRole("button", { name: "Save opt-out" }).click();
+      await expect(page.getByText("Opt-out settings saved.")).visible();
+      const saved = await api.get("/workspace/opt-out");
+      if (saved.words.join("|") !== "STOP|BASTA|UNSUBSCRIBE" || saved.reply !== "Done: no more offers from us.") throw new Error(`saved: ${JSON.stringify(saved)}`);
+    },
+  },
+  {
+    name: "campaigns: from a list, the count and preview, send, pause, resume, statistics, recipients, export",
+    run: async ({ page, env }) => {
+      const { api, sales } = await seed(env);
+      // A list of 40 contacts: one blocked, one opted out, one tagged "no-promo" (left out).
+      const ids = [];
+      for (let i = 0; i < 40; i++) {
+        const c = await api.post("/contacts", { phone: `+3934790${String(i).padStart(5, "0")}`, name: `Fan ${i}`, fields: { city: i % 2 ? "Roma" : "Milano" } });
+        ids.push(c.id);
+      }
+      await api.post("/lists/spring-fans/contacts", { contact_ids: ids });
+      await api.patch(`/contacts/${ids[1]}`, { blocked: true });
+      await api.patch(`/contacts/${ids[2]}`, { opted_out: true });
+      await api.post(`/contacts/${ids[3]}/tags`, { tags: ["no-promo"] });
+
+      await page.goto("/campaigns");
+      await page.getByRole("button", { name: "New campaign" }).click();
+      await expect(page.getByRole("heading", { name: "New campaign" })).visible();
+      await page.getByLabel("Campaign name").fill("Spring sale");
+      await page.getByLabel("List", { exact: true }).selectOption("spring-fans");
+      await page.getByLabel("Leave out contacts tagged (optional)").fill("no-promo");
+      // Only numbers with marketing on are offered; the others say why.
+      await expect(page.getByRole("checkbox", { name: /Sales line/ })).visible();
+      await expect(page.getByRole("checkbox", { name: /Support line/ })).count(0);
+      await expect(page.getByText(/Support line: its marketing module is off\./)).visible();
+      await page.getByLabel("Free text").check();
+      await page.getByLabel("Message", { exact: true }).fill("Ciao {{ contact.name }}, -20% in {{ contact.fields.city }} this week!");
+      // The live count and preview.
+      const count = page.getByTestId("audience-count");
+      await expect(count).text(/^37 of 40 matching contacts will receive it/);
+      const preview = page.getByRole("region", { name: "Before sending" });
+      await expect(preview.getByText("Skipped, blocked: 1")).visible();
+      await expect(preview.getByText("Skipped, opted out of marketing: 1")).visible();
+      await expect(preview.getByText("Skipped, excluded: 1")).visible();
+      await expect(preview.getByText(/Expected duration: /)).visible();
+      await expect(page.getByTestId("sample-message")).text(/^Ciao Fan \d+, -20% in (Roma|Milano) this week!$/);
+      await shot(page, "campaign-new");
+
+      const asked = acceptNextDialog(page);
+      await page.getByRole("button", { name: "Send now" }).click();
+      if (!/37 recipients/.test(await asked)) throw new Error(`the confirmation did not give the count: ${await asked}`);
+      await page.waitForURL(/\/campaigns\/(?!new)[^/]+$/);
+      await expect(page.getByRole("heading", { name: "Spring sale" })).visible();
+      if ((await stat(page, "recipients")) !== 40) throw new Error(`recipients: ${await stat(page, "recipients")}`);
+
+      // Pause while it sends: nothing more goes out while paused.
+      await page.getByRole("button", { name: "Pause" }).click();
+      await expect(page.getByTestId("campaign-state")).text(/paused/);
+      await page.waitForTimeout(500);
+      const sentWhenPaused = await stat(page, "sent");
+      const campaignId = new URL(page.url()).pathname.split("/").pop();
+      await page.waitForTimeout(2500);
+      const still = await api.get(`/campaigns/${campaignId}`);
+      if (still.state !== "paused" || still.totals.sent !== sentWhenPaused) throw new Error(`while paused: ${JSON.stringify(still.totals)} (page said ${sentWhenPaused} sent)`);
+      await page.getByRole("button", { name: "Resume" }).click();
+      await expect(page.getByTestId("campaign-state")).text(/sending|completed/);
+      await expect(page.getByTestId("campaign-state")).text(/completed/, 60000);
+
+      // The statistics a person reads: 37 sent, 3 skipped, none failed.
+      await waitFor(async () => (await stat(page, "sent")) === 37 || `sent ${await stat(page, "sent")}`, "37 sent");
+      if ((await stat(page, "skipped")) !== 3) throw new Error(`skipped: ${await stat(page, "skipped")}`);
+      if ((await stat(page, "failed")) !== 0) throw new Error(`failed: ${await stat(page, "failed")}`);
+      await expect(page.getByTestId("campaign-progress")).text(/40 of 40 recipients done/);
+
+      // Recipients by status.
+      await page.getByLabel("Status", { exact: true }).selectOption("skipped");
+      const rows = page.getByTestId("recipient-row");
+      await expect(rows).count(3);
+      await expect(rows.filter({ hasText: "Fan 1" }).first()).text(/blocked/i);
+      await expect(rows.filter({ hasText: "Fan 2" }).first()).text(/opt/i);
+      await shot(page, "campaign-detail");
+
+      // The CSV export: a header and one line per recipient.
+      const downloading = page.waitForEvent("download");
+      await page.getByRole("button", { name: "Export CSV" }).click();
+      const file = await (await downloading).path();
+      const csv = readFileSync(file, "utf8").trim().split("\n");
+      if (!/^phone,name,status/.test(csv[0] ?? "")) throw new Error(`the export's header: ${csv[0]}`);
+      if (csv.length !== 41) throw new Error(`the export has ${csv.length - 1} recipients, not 40`);
+      if (!csv.some((l) => l.startsWith("+393479000000,Fan 0,"))) throw new Error("Fan 0 is not in the export");
+
+      // The list page shows it completed.
+      await page.getByRole("link", { name: "All campaigns" }).click();
+      const row = page.getByTestId("campaign-row").filter({ hasText: "Spring sale" });
+      await expect(row.locator(".badge", { hasText: "completed" })).visible();
+      await expect(row).text(/40 of 40 recipients done/);
+      await phoneShot(page, "campaigns");
+      if (!sales) throw new Error("no marketing number was seeded");
+    },
+  },
+];
