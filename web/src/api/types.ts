@@ -297,6 +297,8 @@ export interface CampaignTotals {
   read: number;
   replied: number;
   failed: number;
+  /** Sent, but whether WhatsApp has it is not known (the server stopped mid-send). */
+  uncertain?: number;
   skipped: number;
   cancelled: number;
 }
@@ -323,7 +325,8 @@ export interface CampaignPreview {
   skipped: { blocked: number; excluded: number; opted_out: number } & Record<string, number>;
   expected_seconds: number;
   warnings: string[];
-  sample: { contact: Partial<Contact>; text: string } | null;
+  /** The message as the first sendable recipient gets it (`text` null: nothing to show, e.g. a workflow). */
+  sample: { contact: Partial<Contact>; text: string | null } | null;
 }
 
 /** One recipient of a campaign. */
@@ -332,9 +335,11 @@ export interface Recipient {
   phone: string;
   name: string;
   number_id: string | null;
+  /** pending, queued, sent, delivered, read, replied, failed, uncertain, skipped, cancelled (started: a workflow's run). */
   status: string;
   reason: string | null;
   message_id: string | null;
+  run_id?: string | null;
   sent_at: string | null;
   replied_at: string | null;
 }

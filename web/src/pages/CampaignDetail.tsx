@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from "react";
 import { api, download, errorText } from "../api/client";
-import type { Campaign, CampaignTotals, Page, WaNumber, Workflow } from "../api/types";
+import type { Campaign, Page, WaNumber, Workflow } from "../api/types";
 import { t, type TranslationKey } from "../app/i18n";
 import { Link } from "../app/router";
 import { formatCount, formatDuration, formatInstant, formatShare } from "../ui/format";
@@ -16,7 +16,7 @@ import { CampaignStateBadge, describeAudience, describeContent, processed } from
 /** How often the page asks for the campaign while it sends (and while it waits to start). */
 const POLL_MS: Partial<Record<Campaign["state"], number>> = { sending: 1500, scheduled: 5000 };
 
-const STATS: Array<keyof CampaignTotals> = ["sent", "delivered", "read", "replied", "failed", "skipped"];
+const STATS: Array<"sent" | "delivered" | "read" | "replied" | "failed" | "skipped"> = ["sent", "delivered", "read", "replied", "failed", "skipped"];
 
 type Action = "pause" | "resume" | "cancel";
 
@@ -136,6 +136,12 @@ export default function CampaignDetail({ id }: { id: string }) {
               </dd>
             </div>
           ))}
+          {(totals.uncertain ?? 0) > 0 && (
+            <div className="stat" data-testid="stat-uncertain" title={t("campaign.uncertainHint")}>
+              <dt>{t("campaign.stat.uncertain")}</dt>
+              <dd>{formatCount(totals.uncertain)}</dd>
+            </div>
+          )}
           {totals.cancelled > 0 && (
             <div className="stat" data-testid="stat-cancelled">
               <dt>{t("campaign.stat.cancelled")}</dt>

@@ -89,7 +89,9 @@ export function PreviewPanel({ preview, error, loading, missing }: { preview: Ca
           )}
           <p className="small">{t("campaign.preview.duration", { duration: formatDuration(preview.expected_seconds) })}</p>
           <Warnings items={preview.warnings} title={t("campaign.preview.warnings")} />
-          {preview.sample ? (
+          {preview.sample && preview.sample.text === null ? (
+            <p className="small muted">{t("campaign.preview.noText")}</p>
+          ) : preview.sample ? (
             <div className="sample">
               <p className="small muted">
                 {t("campaign.preview.sampleFor", { who: preview.sample.contact.name ? `${preview.sample.contact.name} (${preview.sample.contact.phone ?? ""})` : (preview.sample.contact.phone ?? "") })}

@@ -126,7 +126,7 @@ export function ScheduledForm({
       )}
       {kind === "template" && <TemplatePicker label={t("scheduled.template")} templates={templates} value={template} error={fieldError("content")} onChange={setTemplate} />}
       {kind === "keep" && <p className="muted small">{t("scheduled.keepHint")}</p>}
-      {cloud && kind !== "template" && (
+      {cloud && kind === "text" && (
         <TemplatePicker
           label={t("scheduled.fallback")}
           hint={t("scheduled.fallbackHint")}

@@ -14,7 +14,7 @@ export function CampaignStateBadge({ state }: { state: string }) {
 }
 
 /** Every recipient status, in the order the filter offers them. */
-export const RECIPIENT_STATUSES = ["pending", "queued", "sent", "delivered", "read", "replied", "failed", "skipped", "cancelled"] as const;
+export const RECIPIENT_STATUSES = ["pending", "queued", "sent", "delivered", "read", "replied", "started", "failed", "uncertain", "skipped", "cancelled"] as const;
 export type RecipientStatus = (typeof RECIPIENT_STATUSES)[number];
 
 const RECIPIENT_TONE: Record<RecipientStatus, Tone> = {
@@ -24,7 +24,9 @@ const RECIPIENT_TONE: Record<RecipientStatus, Tone> = {
   delivered: "ok",
   read: "ok",
   replied: "ok",
+  started: "ok",
   failed: "bad",
+  uncertain: "warn",
   skipped: "warn",
   cancelled: "muted",
 };
