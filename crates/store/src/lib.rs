@@ -13,6 +13,7 @@ mod ai;
 mod deliveries;
 mod error;
 mod models;
+mod outreach;
 mod records;
 mod tokens;
 mod traits;
@@ -21,6 +22,11 @@ pub use ai::{AfterMessage, AiRecords, AiSettings, KnowledgeFile, KnowledgeRow};
 pub use deliveries::{Attempt, Deliveries, Interrupted};
 pub use error::{Error, Result};
 pub use models::*;
+pub use outreach::{
+    ActiveCampaign, Audience, AudienceCount, AudienceQuery, Campaign, CampaignAction,
+    CampaignTotals, NewCampaign, NewScheduled, Outreach, PendingRecipient, Recipient,
+    RecipientOutcome, Scheduled, ScheduledFilter, ScheduledTab,
+};
 pub use records::{Records, TicketFilter};
 pub use tokens::{NewToken, TokenGrant, TokenInfo, Tokens};
 pub use traits::{Store, Tx};

@@ -1,6 +1,8 @@
 //! The `waflow` command: `serve` runs the server; `token create` prints a new API token;
 //! `workflows export` / `workflows import` move workflow documents in and out of a data directory.
 
+mod campaigns;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,6 +47,16 @@ enum Command {
     Workflows {
         #[command(subcommand)]
         command: WorkflowsCommand,
+    },
+    /// List, pause, resume, cancel and export campaigns (create them with the API or the
+    /// dashboard).
+    Campaigns {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        #[command(subcommand)]
+        command: campaigns::CampaignsCommand,
     },
 }
 
@@ -345,6 +357,11 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             Ok(())
         }
         Command::Workflows { command } => workflows(command).await,
+        Command::Campaigns {
+            data,
+            workspace,
+            command,
+        } => campaigns::run(&data.data_dir, &workspace, command).await,
         Command::Agents {
             command:
                 AgentsCommand::CreateOwner {
