@@ -107,6 +107,19 @@ export const OUTBOUND_TESTS = [
       await page.getByRole("button", { name: "Save changes" }).click();
       await expect(rows.first()).text(/ships on Monday/);
       await phoneShot(page, "scheduled");
+      await page.setViewportSize({ width: 1280, height: 860 });
+
+      // One due now (to the second, in UTC): the scheduler sends it, and it shows under Sent.
+      const now = new Date().toISOString().slice(0, 19);
+      const due = await api.post("/scheduled", { number_id: support.id, phone: "+393331230003", at: now, time_zone: "UTC", text: "Your code is 4711." });
+      await waitFor(async () => (await api.get(`/scheduled/${due.id}`)).state === "sent" || "not sent yet", "the due message sent", 10000);
+      await page.getByRole("tab", { name: "Sent" }).click();
+      const sent = rows.filter({ hasText: "+393331230003" });
+      await expect(sent).visible();
+      await expect(sent.locator(".badge", { hasText: "sent" })).visible();
+      await expect(sent).text(/Your code is 4711\./);
+      await expect(sent).text(/Sent \w{3} \d+, \d{4}/);
+      await expect(rows.filter({ hasText: "+393331230001" })).count(0);
     },
   },
   {
@@ -190,19 +203,27 @@ export const OUTBOUND_TESTS = [
     },
   },
   {
-    name: "campaigns: from a list, the count and preview, send, pause, resume, statistics, recipients, export",
+    name: "campaigns: from a list, the count and preview, pause holds past the start, resume, statistics, recipients, export",
     run: async ({ page, env }) => {
-      const { api, sales } = await seed(env);
-      // A list of 40 contacts: one blocked, one opted out, one tagged "no-promo" (left out).
+      const { api } = await seed(env);
+      // 40 fans in a list: one blocked, one opted out, one excluded from automation (all three
+      // skipped with their reasons) and one tagged "no-promo" (left out of the audience).
       const ids = [];
-      for (let i = 0; i < 40; i++) {
-        const c = await api.post("/contacts", { phone: `+3934790${String(i).padStart(5, "0")}`, name: `Fan ${i}`, fields: { city: i % 2 ? "Roma" : "Milano" } });
-        ids.push(c.id);
-      }
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < 40) {
+            const i = next++;
+            const c = await api.post("/contacts", { phone: `+3934790${String(i).padStart(5, "0")}`, name: `Fan ${i}`, fields: { fan_city: i % 2 ? "Roma" : "Milano" } });
+            ids[i] = c.id;
+          }
+        }),
+      );
       await api.post("/lists/spring-fans/contacts", { contact_ids: ids });
       await api.patch(`/contacts/${ids[1]}`, { blocked: true });
       await api.patch(`/contacts/${ids[2]}`, { opted_out: true });
-      await api.post(`/contacts/${ids[3]}/tags`, { tags: ["no-promo"] });
+      await api.patch(`/contacts/${ids[3]}`, { excluded_from_automation: true });
+      await api.post(`/contacts/${ids[4]}/tags`, { tags: ["no-promo"] });
 
       await page.goto("/campaigns");
       await page.getByRole("button", { name: "New campaign" }).click();
@@ -215,50 +236,73 @@ export const OUTBOUND_TESTS = [
       await expect(page.getByRole("checkbox", { name: /Support line/ })).count(0);
       await expect(page.getByText(/Support line: its marketing module is off\./)).visible();
       await page.getByLabel("Free text").check();
-      await page.getByLabel("Message", { exact: true }).fill("Ciao {{ contact.name }}, -20% in {{ contact.fields.city }} this week!");
+      await page.getByLabel("Message", { exact: true }).fill("Ciao {{ contact.name }}, -20% in {{ contact.fields.fan_city }} this week!");
       // The live count and preview.
       const count = page.getByTestId("audience-count");
-      await expect(count).text(/^37 of 40 matching contacts will receive it/);
+      await expect(count).text(/^36 of 39 matching contacts will receive it/);
       const preview = page.getByRole("region", { name: "Before sending" });
       await expect(preview.getByText("Skipped, blocked: 1")).visible();
       await expect(preview.getByText("Skipped, opted out of marketing: 1")).visible();
-      await expect(preview.getByText("Skipped, excluded: 1")).visible();
+      await expect(preview.getByText("Skipped, excluded from automation: 1")).visible();
       await expect(preview.getByText(/Expected duration: /)).visible();
       await expect(page.getByTestId("sample-message")).text(/^Ciao Fan \d+, -20% in (Roma|Milano) this week!$/);
+      // The count follows the form: without the exclusion, one more.
+      await page.getByLabel("Leave out contacts tagged (optional)").fill("");
+      await expect(count).text(/^37 of 40 matching/);
+      await page.getByLabel("Leave out contacts tagged (optional)").fill("no-promo");
+      await expect(count).text(/^36 of 39 matching/);
       await shot(page, "campaign-new");
 
+      // Sent at a time 8 seconds from now (in the browser's time zone, to the second).
+      await page.getByLabel("At a date and time").check();
+      const startsAt = await page.evaluate(() => {
+        const d = new Date(Date.now() + 8000);
+        const p = (n) => String(n).padStart(2, "0");
+        return { value: `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`, ms: d.getTime() };
+      });
+      await page.getByLabel("Starts").fill(startsAt.value);
       const asked = acceptNextDialog(page);
-      await page.getByRole("button", { name: "Send now" }).click();
-      if (!/37 recipients/.test(await asked)) throw new Error(`the confirmation did not give the count: ${await asked}`);
+      await page.getByRole("button", { name: "Schedule the campaign" }).click();
+      if (!/36 recipients/.test(await asked)) throw new Error(`the confirmation did not give the count: ${await asked}`);
       await page.waitForURL(/\/campaigns\/(?!new)[^/]+$/);
       await expect(page.getByRole("heading", { name: "Spring sale" })).visible();
-      if ((await stat(page, "recipients")) !== 40) throw new Error(`recipients: ${await stat(page, "recipients")}`);
+      await expect(page.getByTestId("campaign-state")).text(/scheduled/);
+      if ((await stat(page, "recipients")) !== 39) throw new Error(`recipients: ${await stat(page, "recipients")}`);
+      const campaignId = new URL(page.url()).pathname.split("/").pop();
 
-      // Pause while it sends: nothing more goes out while paused.
+      // Paused before its time, it holds past it: nothing goes out.
       await page.getByRole("button", { name: "Pause" }).click();
       await expect(page.getByTestId("campaign-state")).text(/paused/);
-      await page.waitForTimeout(500);
-      const sentWhenPaused = await stat(page, "sent");
-      const campaignId = new URL(page.url()).pathname.split("/").pop();
-      await page.waitForTimeout(2500);
-      const still = await api.get(`/campaigns/${campaignId}`);
-      if (still.state !== "paused" || still.totals.sent !== sentWhenPaused) throw new Error(`while paused: ${JSON.stringify(still.totals)} (page said ${sentWhenPaused} sent)`);
-      await page.getByRole("button", { name: "Resume" }).click();
-      await expect(page.getByTestId("campaign-state")).text(/sending|completed/);
-      await expect(page.getByTestId("campaign-state")).text(/completed/, 60000);
+      await expect(page.getByRole("button", { name: "Resume" })).visible();
+      await expect(page.getByRole("button", { name: "Pause" })).count(0);
+      await page.waitForTimeout(Math.max(0, startsAt.ms - Date.now()) + 2500);
+      const held = await api.get(`/campaigns/${campaignId}`);
+      if (held.state !== "paused" || held.totals.sent !== 0 || held.totals.queued !== 0) throw new Error(`while paused past its start: ${held.state} ${JSON.stringify(held.totals)}`);
+      if ((await stat(page, "sent")) !== 0) throw new Error("the page shows messages sent while paused");
+      const outbox = await api.get(`/numbers/${(await seed(env)).sales.id}/sandbox/outbox`);
+      if (JSON.stringify(outbox).includes("-20% in")) throw new Error("a message reached the sandbox while the campaign was paused");
 
-      // The statistics a person reads: 37 sent, 3 skipped, none failed.
-      await waitFor(async () => (await stat(page, "sent")) === 37 || `sent ${await stat(page, "sent")}`, "37 sent");
+      // Resumed after its time: it sends, and the page follows it to the end.
+      await page.getByRole("button", { name: "Resume" }).click();
+      await expect(page.getByTestId("campaign-state")).text(/completed/, 30000);
+      // The statistics a person reads: 36 sent, 3 skipped, none failed.
+      await waitFor(async () => (await stat(page, "sent")) === 36 || `sent ${await stat(page, "sent")}`, "36 sent");
       if ((await stat(page, "skipped")) !== 3) throw new Error(`skipped: ${await stat(page, "skipped")}`);
       if ((await stat(page, "failed")) !== 0) throw new Error(`failed: ${await stat(page, "failed")}`);
-      await expect(page.getByTestId("campaign-progress")).text(/40 of 40 recipients done/);
+      await expect(page.getByTestId("campaign-progress")).text(/^39 of 39 recipients done/);
+      await expect(page.getByRole("button", { name: "Pause" })).count(0);
+      await expect(page.getByRole("button", { name: "Resume" })).count(0);
 
-      // Recipients by status.
-      await page.getByLabel("Status", { exact: true }).selectOption("skipped");
+      // Recipients by status, with the reasons of the skipped ones.
       const rows = page.getByTestId("recipient-row");
+      await expect(rows).minCount(39);
+      await page.getByLabel("Status", { exact: true }).selectOption("skipped");
       await expect(rows).count(3);
-      await expect(rows.filter({ hasText: "Fan 1" }).first()).text(/blocked/i);
-      await expect(rows.filter({ hasText: "Fan 2" }).first()).text(/opt/i);
+      await expect(rows.filter({ hasText: "Fan 1 " }).first()).text(/blocked/i);
+      await expect(rows.filter({ hasText: "Fan 2 " }).first()).text(/opted out/i);
+      await expect(rows.filter({ hasText: "Fan 3 " }).first()).text(/excluded/i);
+      await page.getByLabel("Status", { exact: true }).selectOption("sent");
+      await expect(rows).count(36);
       await shot(page, "campaign-detail");
 
       // The CSV export: a header and one line per recipient.
@@ -266,17 +310,49 @@ export const OUTBOUND_TESTS = [
       await page.getByRole("button", { name: "Export CSV" }).click();
       const file = await (await downloading).path();
       const csv = readFileSync(file, "utf8").trim().split("\n");
-      if (!/^phone,name,status/.test(csv[0] ?? "")) throw new Error(`the export's header: ${csv[0]}`);
-      if (csv.length !== 41) throw new Error(`the export has ${csv.length - 1} recipients, not 40`);
-      if (!csv.some((l) => l.startsWith("+393479000000,Fan 0,"))) throw new Error("Fan 0 is not in the export");
+      if (!/^phone,name,status,reason/.test(csv[0] ?? "")) throw new Error(`the export's header: ${csv[0]}`);
+      if (csv.length !== 40) throw new Error(`the export has ${csv.length - 1} recipients, not 39`);
+      if (csv.some((l) => l.includes("Fan 4,"))) throw new Error("Fan 4 (tagged no-promo) is in the export");
+      if (!csv.some((l) => l.startsWith("+393479000000,Fan 0,sent,"))) throw new Error(`Fan 0 is not in the export as sent: ${csv.slice(0, 3).join(" | ")}`);
 
-      // The list page shows it completed.
+      // The list shows it completed.
       await page.getByRole("link", { name: "All campaigns" }).click();
       const row = page.getByTestId("campaign-row").filter({ hasText: "Spring sale" });
       await expect(row.locator(".badge", { hasText: "completed" })).visible();
-      await expect(row).text(/40 of 40 recipients done/);
+      await expect(row).text(/39 of 39 recipients done/);
       await phoneShot(page, "campaigns");
-      if (!sales) throw new Error("no marketing number was seeded");
+    },
+  },
+  {
+    name: "campaigns: a template to contacts whose field equals a value, sent now",
+    run: async ({ page, env }) => {
+      const { api } = await seed(env);
+      const ids = [];
+      for (let i = 0; i < 6; i++) ids.push((await api.post("/contacts", { phone: `+3934791${String(i).padStart(5, "0")}`, name: `Member ${i}`, fields: { club: i < 4 ? "gold" : "silver" } })).id);
+      await api.patch(`/contacts/${ids[0]}`, { opted_out: true });
+      await page.goto("/campaigns/new");
+      await page.getByLabel("Campaign name").fill("Gold members");
+      await page.getByLabel("A field equals").check();
+      await page.getByLabel("Field", { exact: true }).fill("club");
+      await page.getByLabel("Equals", { exact: true }).fill("gold");
+      await page.getByLabel("Template", { exact: true }).check();
+      // Sandbox numbers have no synced templates: the template is typed.
+      await page.getByLabel("Template name").fill("gold_offer");
+      await page.getByLabel("Language code").fill("it");
+      await page.getByLabel(/^Values of/).fill("{{ contact.name }}");
+      await expect(page.getByTestId("audience-count")).text(/^3 of 4 matching contacts will receive it/);
+      await expect(page.getByRole("region", { name: "Before sending" }).getByText("Skipped, opted out of marketing: 1")).visible();
+      await expect(page.getByTestId("sample-message")).text(/gold_offer/);
+      await expect(page.getByTestId("sample-values")).text(/\{\{1\}\} is “Member [123]”/);
+      const asked = acceptNextDialog(page);
+      await page.getByRole("button", { name: "Send now" }).click();
+      if (!/3 recipients now/.test(await asked)) throw new Error(`the confirmation: ${await asked}`);
+      await page.waitForURL(/\/campaigns\/(?!new)[^/]+$/);
+      await expect(page.getByTestId("campaign-state")).text(/completed/, 30000);
+      await waitFor(async () => (await stat(page, "sent")) === 3 || `sent ${await stat(page, "sent")}`, "3 sent");
+      if ((await stat(page, "skipped")) !== 1) throw new Error(`skipped: ${await stat(page, "skipped")}`);
+      await expect(page.getByText(/contacts whose club is “gold”/)).visible();
+      await expect(page.getByText(/template gold_offer \(it\)/)).visible();
     },
   },
 ];

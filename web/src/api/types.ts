@@ -326,7 +326,7 @@ export interface CampaignPreview {
   expected_seconds: number;
   warnings: string[];
   /** The message as the first sendable recipient gets it (`text` null: nothing to show, e.g. a workflow). */
-  sample: { contact: Partial<Contact>; text: string | null } | null;
+  sample: { contact: Partial<Contact>; text: string | null; content?: TemplateContent | null } | null;
 }
 
 /** One recipient of a campaign. */

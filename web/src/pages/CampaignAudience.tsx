@@ -2,6 +2,7 @@
 // CSV file imported into a new list (ContactImport.tsx) which the campaign then targets; and an
 // optional tag whose contacts are left out.
 
+import { useId } from "react";
 import { api } from "../api/client";
 import type { Audience, ContactList } from "../api/types";
 import { t } from "../app/i18n";
@@ -40,6 +41,7 @@ export function audienceOf(d: AudienceDraft): Audience | null {
 const KINDS: AudienceKind[] = ["list", "tag", "field", "all", "csv"];
 
 export function AudienceFields({ value, onChange, campaignName }: { value: AudienceDraft; onChange: (d: AudienceDraft) => void; campaignName: string }) {
+  const listId = useId();
   const lists = useLoad(() => api.get<{ data: ContactList[] }>("/lists").then((p) => p.data), []);
   const set = (patch: Partial<AudienceDraft>) => onChange({ ...value, ...patch });
   const suggestedList = `${(campaignName.trim() || t("campaign.audience.csvListDefault")).toLowerCase().replace(/\s+/g, "-")}-${new Date().toISOString().slice(0, 10)}`;
@@ -56,9 +58,11 @@ export function AudienceFields({ value, onChange, campaignName }: { value: Audie
         ))}
       </div>
       {value.kind === "list" && (
-        <label className="field">
-          <span>{t("campaign.audience.list")}</span>
-          <select value={value.list} onChange={(e) => set({ list: e.target.value })}>
+        <div className="field">
+          <label htmlFor={listId} className="field-label">
+            {t("campaign.audience.list")}
+          </label>
+          <select id={listId} value={value.list} onChange={(e) => set({ list: e.target.value })}>
             <option value="">{t("campaign.audience.chooseList")}</option>
             {(lists.data ?? []).map((l) => (
               <option key={l.name} value={l.name}>
@@ -67,7 +71,7 @@ export function AudienceFields({ value, onChange, campaignName }: { value: Audie
             ))}
           </select>
           {lists.data && lists.data.length === 0 && <span className="hint">{t("campaign.audience.noLists")}</span>}
-        </label>
+        </div>
       )}
       {value.kind === "tag" && (
         <label className="field">

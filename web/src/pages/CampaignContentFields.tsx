@@ -2,6 +2,7 @@
 // number's synced templates, or typed when it has none), a free text (only recipients inside
 // the 24-hour window get it), or "start workflow X" for each recipient.
 
+import { useId } from "react";
 import { api } from "../api/client";
 import type { CampaignContent, MessageTemplate, TemplateContent, Workflow } from "../api/types";
 import { t } from "../app/i18n";
@@ -52,6 +53,7 @@ function ManualTemplate({ value, onChange }: { value: TemplateContent | null; on
 }
 
 export function ContentFields({ value, onChange, templates }: { value: ContentDraft; onChange: (d: ContentDraft) => void; templates: MessageTemplate[] }) {
+  const workflowId = useId();
   const workflows = useLoad(() => api.get<{ data: Workflow[] }>("/workflows").then((p) => p.data).catch(() => [] as Workflow[]), []);
   const set = (patch: Partial<ContentDraft>) => onChange({ ...value, ...patch });
   return (
@@ -78,9 +80,11 @@ export function ContentFields({ value, onChange, templates }: { value: ContentDr
         </>
       )}
       {value.kind === "workflow" && (
-        <label className="field">
-          <span>{t("campaign.content.workflow")}</span>
-          <select value={value.workflowId} onChange={(e) => set({ workflowId: e.target.value })}>
+        <div className="field">
+          <label htmlFor={workflowId} className="field-label">
+            {t("campaign.content.workflow")}
+          </label>
+          <select id={workflowId} value={value.workflowId} onChange={(e) => set({ workflowId: e.target.value })}>
             <option value="">{t("campaign.content.chooseWorkflow")}</option>
             {(workflows.data ?? []).map((w) => (
               <option key={w.id} value={w.id}>
@@ -90,7 +94,7 @@ export function ContentFields({ value, onChange, templates }: { value: ContentDr
             ))}
           </select>
           <span className="hint">{t("campaign.content.workflowHint")}</span>
-        </label>
+        </div>
       )}
     </fieldset>
   );

@@ -128,7 +128,7 @@ export default function CampaignDetail({ id }: { id: string }) {
             <dd>{formatCount(totals.recipients)}</dd>
           </div>
           {STATS.map((k) => (
-            <div key={k} className={`stat stat-${k}`} data-testid={`stat-${k}`}>
+            <div key={k} className={`stat${k === "failed" && totals.failed > 0 ? " stat-bad" : ""}`} data-testid={`stat-${k}`}>
               <dt>{t(`campaign.stat.${k}` as TranslationKey)}</dt>
               <dd>
                 {formatCount(totals[k])}

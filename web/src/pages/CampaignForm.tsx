@@ -114,7 +114,7 @@ export default function CampaignForm() {
               <span>{t("campaign.whenLater")}</span>
             </label>
             {when === "later" && (
-              <TextField label={t("campaign.startAt")} type="datetime-local" value={startAt} hint={t("campaign.startAtHint", { zone: browserTimeZone() })} onChange={setStartAt} />
+              <TextField label={t("campaign.startAt")} type="datetime-local" step={1} value={startAt} hint={t("campaign.startAtHint", { zone: browserTimeZone() })} onChange={setStartAt} />
             )}
           </fieldset>
           <button type="submit" className="button-primary" disabled={busy || !request || !name.trim() || (when === "later" && !startAt)}>

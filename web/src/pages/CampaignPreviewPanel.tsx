@@ -99,6 +99,13 @@ export function PreviewPanel({ preview, error, loading, missing }: { preview: Ca
               <p className="bubble bubble-waflow" data-testid="sample-message">
                 {preview.sample.text}
               </p>
+              {(preview.sample.content?.body ?? []).length > 0 && (
+                <ul className="small template-values" data-testid="sample-values">
+                  {(preview.sample.content?.body ?? []).map((p, i) => (
+                    <li key={i}>{t("campaign.preview.param", { n: String(i + 1), value: p.type === "text" ? p.text : p.link })}</li>
+                  ))}
+                </ul>
+              )}
             </div>
           ) : (
             <p className="small muted">{t("campaign.preview.noSample")}</p>

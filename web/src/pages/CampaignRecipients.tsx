@@ -2,7 +2,7 @@
 // replied) and cursor paging. The first page is asked again when the campaign's totals change
 // (`version`), unless more pages were loaded.
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { api, errorText, query } from "../api/client";
 import type { Page, Recipient } from "../api/types";
 import { t } from "../app/i18n";
@@ -17,6 +17,7 @@ export function CampaignRecipients({ id, numberLabel, version }: { id: string; n
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const pages = useRef(1);
+  const statusId = useId();
 
   const load = async (after: string | null) => {
     setLoading(true);
@@ -46,9 +47,11 @@ export function CampaignRecipients({ id, numberLabel, version }: { id: string; n
     <section className="section" aria-labelledby="recipients-title">
       <div className="sched-head">
         <h2 id="recipients-title">{t("campaign.recipients")}</h2>
-        <label className="field field-inline">
-          <span>{t("campaign.recipients.status")}</span>
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+        <div className="field field-inline">
+          <label htmlFor={statusId} className="field-label">
+            {t("campaign.recipients.status")}
+          </label>
+          <select id={statusId} value={status} onChange={(e) => setStatus(e.target.value)}>
             <option value="">{t("campaign.recipients.all")}</option>
             {RECIPIENT_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -56,7 +59,7 @@ export function CampaignRecipients({ id, numberLabel, version }: { id: string; n
               </option>
             ))}
           </select>
-        </label>
+        </div>
       </div>
       <ErrorBanner error={error} />
       {loading && items.length === 0 ? (
