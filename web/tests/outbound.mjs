@@ -355,4 +355,30 @@ export const OUTBOUND_TESTS = [
       await expect(page.getByText(/template gold_offer \(it\)/)).visible();
     },
   },
+  {
+    name: "campaigns: a CSV uploaded as the audience, imported into a new list, then sent",
+    run: async ({ page, env }) => {
+      await seed(env);
+      await page.goto("/campaigns/new");
+      await page.getByLabel("Campaign name").fill("Fair visitors");
+      await page.getByLabel("Upload a CSV").check();
+      const csv = "phone,name,city\n+393479200001,Visitor One,Torino\n+393479200002,Visitor Two,Bari\n+393479200003,Visitor Three,Pisa\nnope,Visitor Bad,Pisa\n";
+      await page.getByLabel("CSV file", { exact: true }).setInputFiles({ name: "fair.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+      await page.getByLabel("Add to the list (optional)").fill("fair-2027");
+      await page.getByRole("button", { name: "Import and use as the audience" }).click();
+      await expect(page.getByTestId("import-progress").getByText("Import done.")).visible(30000);
+      await expect(page.getByTestId("bad-rows").locator("li")).count(1);
+      await expect(page.getByText("The campaign goes to the list “fair-2027”.")).visible();
+      await page.getByLabel("Message", { exact: true }).fill("Thanks for visiting, {{ contact.name }}!");
+      await expect(page.getByTestId("audience-count")).text(/^3 of 3 matching contacts will receive it/);
+      await expect(page.getByTestId("sample-message")).text(/^Thanks for visiting, Visitor (One|Two|Three)!$/);
+      const asked = acceptNextDialog(page);
+      await page.getByRole("button", { name: "Send now" }).click();
+      await asked;
+      await page.waitForURL(/\/campaigns\/(?!new)[^/]+$/);
+      await expect(page.getByTestId("campaign-state")).text(/completed/, 30000);
+      await waitFor(async () => (await stat(page, "sent")) === 3 || `sent ${await stat(page, "sent")}`, "3 sent");
+      await expect(page.getByText("the list “fair-2027”")).visible();
+    },
+  },
 ];
