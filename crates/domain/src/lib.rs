@@ -12,6 +12,7 @@ pub mod campaign;
 pub mod condition;
 pub mod contact;
 pub mod document;
+pub mod import;
 pub mod inbound;
 pub mod json_path;
 pub mod local_time;

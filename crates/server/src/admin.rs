@@ -1,5 +1,5 @@
-//! What the command line does directly on a data directory's store: workflow export and import
-//! (the same documents, checks and errors as the API's).
+//! What the command line does directly on a data directory's store: workflow export and import,
+//! contact import (the same documents, checks and errors as the API's).
 
 use crate::error::ApiError;
 use crate::routes::checked_write;
@@ -105,4 +105,25 @@ pub async fn import_workflows(
         created.push(store.insert_workflow(&ws.id, write).await?);
     }
     Ok(created)
+}
+
+/// Imports the contacts of a CSV file into a workspace as `POST /contacts/imports` does (same
+/// mapping, checks, chunks and record), reading the file where it lies, without the upload
+/// limits; `progress` is told after each chunk. Answers the import as it ended; a mapping that
+/// does not fit the header is refused before anything is stored.
+pub async fn import_contacts(
+    store: &dyn Store,
+    workspace: &str,
+    file: &std::path::Path,
+    options: crate::imports::Options,
+    progress: impl FnMut(&waflow_store::ContactImport),
+) -> Result<waflow_store::ContactImport, ApiError> {
+    let ws = store.workspace_by_name_or_create(workspace).await?;
+    let bytes = std::fs::metadata(file)
+        .map_err(|e| ApiError::invalid("file", format!("cannot read {}: {e}", file.display())))?
+        .len();
+    let now: crate::imports::Now = std::sync::Arc::new(chrono::Utc::now);
+    let job =
+        crate::imports::prepare(store, &ws.id, file.to_path_buf(), bytes, options, now()).await?;
+    Ok(crate::imports::run(store, &now, job, progress).await)
 }

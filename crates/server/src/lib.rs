@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod files;
+pub mod imports;
 pub mod limits;
 pub mod linked;
 mod openapi;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub events: events::EventHooks,
     /// How large uploads may be.
     pub limits: limits::UploadLimits,
+    /// Contact imports running in this process, and where their files go.
+    pub imports: Arc<imports::Imports>,
 }
 
 impl AppState {
@@ -240,6 +243,20 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         data_dir: Some(config.data_dir.clone()),
     };
     let session_key = key.session_key();
+    let imports = Arc::new(imports::Imports::new(&config.data_dir));
+    imports
+        .prepare()
+        .map_err(|e| StartError(format!("cannot prepare the imports directory: {e}")))?;
+    let interrupted = store
+        .fail_interrupted_imports(clock.now())
+        .await
+        .map_err(|e| StartError(e.to_string()))?;
+    if interrupted > 0 {
+        tracing::warn!(
+            imports = interrupted,
+            "contact imports interrupted by the last stop marked failed"
+        );
+    }
     let cloud = Arc::new(cloud::CloudApi::new(
         key,
         cloud_channel.clone(),
@@ -295,6 +312,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         linked: linked.clone(),
         events,
         limits: config.limits,
+        imports,
     };
     linked.load().await.map_err(|e| StartError(e.to_string()))?;
     let listener = TcpListener::bind(config.listen)

@@ -1,5 +1,5 @@
-//! Upload limits: how large a CSV or knowledge file may be, how many rows a CSV and how many
-//! knowledge items a workspace may hold. Each is a named setting of `waflow serve`, and every
+//! Upload limits: how large a CSV or knowledge file may be, how many rows a CSV (or a contact
+//! import) and how many knowledge items a workspace may hold. Each is a named setting of `waflow serve`, and every
 //! refusal names the limit, its value and the flag that changes it.
 //!
 //! **Invariant:** an upload is read within its byte limit — refused from its `Content-Length`
@@ -24,6 +24,9 @@ pub struct UploadLimits {
     /// The most knowledge items a workspace holds, all files together
     /// (`--max-knowledge-items`).
     pub knowledge_items: usize,
+    /// The most data rows one contact import takes (`--max-import-rows`); its bytes are
+    /// limited by `csv_bytes`.
+    pub import_rows: u64,
 }
 
 impl Default for UploadLimits {
@@ -33,6 +36,7 @@ impl Default for UploadLimits {
             csv_rows: 10_000,
             knowledge_bytes: 20 * 1024 * 1024,
             knowledge_items: 50_000,
+            import_rows: 1_000_000,
         }
     }
 }
@@ -48,7 +52,8 @@ pub struct ByteLimit {
 }
 
 impl ByteLimit {
-    fn refusal(&self, found: Option<u64>) -> ApiError {
+    /// The 413 naming the limit: the size found, or that the body passed it.
+    pub(crate) fn refusal(&self, found: Option<u64>) -> ApiError {
         let size = match found {
             Some(n) => format!("is {n} bytes"),
             None => "passed it before it ended".to_string(),

@@ -14,6 +14,7 @@ mod campaigns;
 mod checkpoint;
 mod convert;
 mod deliveries;
+mod imports;
 mod merge;
 mod notices;
 mod outreach;

@@ -12,6 +12,7 @@
 mod ai;
 mod deliveries;
 mod error;
+mod imports;
 mod models;
 mod outreach;
 mod records;
@@ -21,6 +22,7 @@ mod traits;
 pub use ai::{AfterMessage, AiRecords, AiSettings, KnowledgeFile, KnowledgeRow};
 pub use deliveries::{Attempt, Deliveries, Interrupted};
 pub use error::{Error, Result};
+pub use imports::{BadRow, ContactImport, ContactImports, ImportCounts, ImportEnd, MAX_BAD_ROWS};
 pub use models::*;
 pub use outreach::{
     ActiveCampaign, Audience, AudienceCount, AudienceQuery, Campaign, CampaignAction,

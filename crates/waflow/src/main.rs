@@ -1,5 +1,6 @@
 //! The `waflow` command: `serve` runs the server; `token create` prints a new API token;
-//! `workflows export` / `workflows import` move workflow documents in and out of a data directory.
+//! `workflows export` / `workflows import` move workflow documents in and out of a data directory;
+//! `contacts import` imports a CSV of contacts into one.
 
 mod campaigns;
 
@@ -57,6 +58,43 @@ enum Command {
         workspace: String,
         #[command(subcommand)]
         command: campaigns::CampaignsCommand,
+    },
+    /// Import contacts, as the API does.
+    Contacts {
+        #[command(subcommand)]
+        command: ContactsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContactsCommand {
+    /// Import the contacts of a CSV file (`,` `;` or tab separated, UTF-8) into the data
+    /// directory: new phones become contacts, known ones are updated (tags and lists added,
+    /// fields set), never duplicated. Prints progress on stderr, then the outcome and every bad
+    /// line (up to 1,000) on stdout; fails if the import could not finish.
+    Import {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        /// Which column fills what, as JSON: {"<CSV header>": "phone" | "name" | "tags" |
+        /// "lists" | "field:<name>[:text|number|date|bool]" | "ignore"}. Without it, headers
+        /// are recognised by name (phone/telefono/mobile…, name/nome…, tags, lists; others
+        /// become text fields).
+        #[arg(long)]
+        mapping: Option<String>,
+        /// The country of numbers written without +/00: an ISO code (IT, FR, ES, DE, GB, US…)
+        /// or a calling code (+39).
+        #[arg(long)]
+        default_country: Option<String>,
+        /// Add every contact to this list (repeatable).
+        #[arg(long)]
+        list: Vec<String>,
+        /// Give every contact this tag (repeatable).
+        #[arg(long)]
+        tag: Vec<String>,
+        /// The CSV file.
+        file: PathBuf,
     },
 }
 
@@ -166,6 +204,9 @@ struct ServeArgs {
     /// The most knowledge items a workspace holds, all files together.
     #[arg(long, env = "WAFLOW_MAX_KNOWLEDGE_ITEMS", default_value_t = UploadLimits::default().knowledge_items)]
     max_knowledge_items: usize,
+    /// The most rows one contact import takes (its size is limited by --max-csv-bytes).
+    #[arg(long, env = "WAFLOW_MAX_IMPORT_ROWS", default_value_t = UploadLimits::default().import_rows)]
+    max_import_rows: u64,
     #[command(flatten)]
     sign_in: SignInArgs,
 }
@@ -317,6 +358,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                     csv_rows: args.max_csv_rows,
                     knowledge_bytes: args.max_knowledge_bytes,
                     knowledge_items: args.max_knowledge_items,
+                    import_rows: args.max_import_rows,
                 },
                 sign_in: SignInOptions {
                     window: args.sign_in.sign_in_window,
@@ -362,6 +404,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             workspace,
             command,
         } => campaigns::run(&data.data_dir, &workspace, command).await,
+        Command::Contacts { command } => contacts(command).await,
         Command::Agents {
             command:
                 AgentsCommand::CreateOwner {
@@ -427,5 +470,64 @@ async fn workflows(command: WorkflowsCommand) -> Result<(), StartError> {
             }
             Ok(())
         }
+    }
+}
+
+async fn contacts(command: ContactsCommand) -> Result<(), StartError> {
+    let fail = |e: waflow_server::error::ApiError| StartError(e.to_string());
+    let ContactsCommand::Import {
+        data,
+        workspace,
+        mapping,
+        default_country,
+        list,
+        tag,
+        file,
+    } = command;
+    let options = waflow_server::imports::Options::parse(
+        mapping.as_deref(),
+        default_country.as_deref(),
+        &list,
+        &tag,
+    )
+    .map_err(fail)?;
+    let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
+    let mut last = std::time::Instant::now();
+    let import = waflow_server::admin::import_contacts(&store, &workspace, &file, options, |i| {
+        // At most one line a second, and the last one.
+        if i.state == "running" && last.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        last = std::time::Instant::now();
+        eprintln!(
+            "{}: {} of {} bytes read, {} rows: {} created, {} updated, {} bad",
+            i.state,
+            i.counts.bytes_read,
+            i.file_bytes,
+            i.counts.rows,
+            i.counts.created,
+            i.counts.updated,
+            i.counts.bad
+        );
+    })
+    .await
+    .map_err(fail)?;
+    let c = import.counts;
+    println!(
+        "import {} {}: {} rows, {} created, {} updated, {} bad",
+        import.id, import.state, c.rows, c.created, c.updated, c.bad
+    );
+    for bad in &import.bad_rows {
+        println!("line {}: {}", bad.line, bad.reason);
+    }
+    if c.bad > import.bad_rows.len() as u64 {
+        println!(
+            "(and {} more bad rows)",
+            c.bad - import.bad_rows.len() as u64
+        );
+    }
+    match import.error {
+        Some(why) => Err(StartError(format!("the import failed: {why}"))),
+        None => Ok(()),
     }
 }

@@ -8,6 +8,7 @@ mod contacts;
 mod content;
 mod conversations;
 mod hooks;
+mod imports;
 mod linked_numbers;
 mod logs;
 mod numbers;
@@ -121,6 +122,11 @@ pub fn router() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
         .route("/contacts", get(contacts::list).post(contacts::create))
+        .route(
+            "/contacts/imports",
+            get(imports::list).post(imports::create),
+        )
+        .route("/contacts/imports/{id}", get(imports::show))
         .route(
             "/contacts/{id}",
             get(contacts::show)

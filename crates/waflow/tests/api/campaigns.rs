@@ -115,7 +115,14 @@ async fn setup() -> (H, Vec<String>) {
                 "cloud_api": {"phone_number_id": line, "waba_id": "102290129340398", "access_token": "EAAG-test",
                 "app_secret": SECRET, "verify_token": "v", "send_per_second": 400, "messaging_limit": "unlimited"}})))
             .await;
-        numbers.push(n["id"].as_str().unwrap().to_string());
+        let id = n["id"].as_str().unwrap().to_string();
+        h.ok(
+            Method::PATCH,
+            &format!("/numbers/{id}"),
+            Some(json!({"marketing": true})),
+        )
+        .await;
+        numbers.push(id);
     }
     // 10,000 contacts tagged "promo", created from 16 connections.
     let mut tasks = Vec::new();

@@ -259,3 +259,71 @@ async fn the_first_owner_is_created_by_the_cli_and_signs_in_to_the_served_dashbo
     assert_eq!(workflows.status(), 200);
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn contacts_import_reads_a_csv_into_the_data_directory_and_prints_the_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("clienti.csv");
+    std::fs::write(
+        &file,
+        "Cellulare;Nome;Anni\n333 100 0001;Anna;40\n06 1234 5678;Studio;x\nabc;Bruno;3\n+33 6 12 34 56 78;Claire;35\n",
+    )
+    .unwrap();
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "contacts",
+            "import",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--default-country",
+            "IT",
+            "--list",
+            "fiera",
+            "--mapping",
+            r#"{"Cellulare": "phone", "Nome": "name", "Anni": "field:age:number"}"#,
+        ];
+        a.extend_from_slice(extra);
+        a.push(file.to_str().unwrap());
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| async move {
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        waflow(&refs).await
+    };
+    let (ok, out, err) = run(args(&[])).await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("done: 4 rows, 2 created, 0 updated, 2 bad"),
+        "{out}"
+    );
+    assert!(out.contains("line 3: Anni: \"x\" is not a number"), "{out}");
+    assert!(
+        out.contains("line 4: Cellulare: \"abc\" is not a phone number"),
+        "{out}"
+    );
+    assert!(err.contains("done:"), "progress on stderr: {err}");
+    let (ok, out, err) = run(args(&["--tag", "vip"])).await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("done: 4 rows, 0 created, 2 updated, 2 bad"),
+        "{out}"
+    );
+
+    // A mapping that does not fit the file is refused naming the field; nothing is stored.
+    let (ok, _, err) = waflow(&[
+        "contacts",
+        "import",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--mapping",
+        r#"{"Telefono": "phone"}"#,
+        file.to_str().unwrap(),
+    ])
+    .await;
+    assert!(!ok);
+    assert!(
+        err.contains("mapping.Telefono") && err.contains("\"Cellulare\""),
+        "{err}"
+    );
+}

@@ -143,16 +143,16 @@ async fn refusals_name_the_field_and_value() {
         }
         let r = app.post("/api/v1/scheduled", body).await;
         assert_eq!(r.status, 422, "{field}: {}", r.body);
-        assert_eq!(r.body["field"], field, "{}", r.body);
+        assert_eq!(r.body["error"]["field"], field, "{}", r.body);
         assert!(
-            r.body["error"].as_str().unwrap().contains(words),
+            r.body["error"]["message"].as_str().unwrap().contains(words),
             "{}",
             r.body
         );
     }
     let r = app.get("/api/v1/scheduled?tab=later").await;
     assert_eq!(r.status, 422, "{}", r.body);
-    assert_eq!(r.body["field"], "tab");
+    assert_eq!(r.body["error"]["field"], "tab");
 }
 
 /// The due time as the API wants it, in UTC: `secs` from now, whole seconds.

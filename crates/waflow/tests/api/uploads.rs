@@ -18,6 +18,7 @@ async fn app() -> TestApp {
             csv_rows: 20,
             knowledge_bytes: 6_000,
             knowledge_items: 30,
+            ..UploadLimits::default()
         }
     })
     .await
