@@ -40,6 +40,8 @@ function useImportProgress(id: string | null, onFinished: (imp: Import) => void)
   const finished = useRef(onFinished);
   finished.current = onFinished;
   useEffect(() => {
+    setJob(null);
+    setError(null);
     if (!id) return;
     let stopped = false;
     let timer: number | undefined;
@@ -108,7 +110,8 @@ export function ContactImport({
       const found = await readHeader(f);
       if (found.length === 0) throw new Error(t("import.noHeader"));
       setHeaders(found);
-      setTargets(Object.fromEntries(found.map((h) => [h, guessTarget(h)])));
+      // A column mapped by hand keeps its target when a file with the same header is chosen again.
+      setTargets((before) => Object.fromEntries(found.map((h) => [h, before[h] ?? guessTarget(h)])));
     } catch (e) {
       setError(errorText(e));
     }
