@@ -120,6 +120,28 @@ export const OUTBOUND_TESTS = [
       await expect(sent).text(/Your code is 4711\./);
       await expect(sent).text(/Sent \w{3} \d+, \d{4}/);
       await expect(rows.filter({ hasText: "+393331230001" })).count(0);
+
+      // On a Cloud API number, free text to a contact who never wrote is warned about when saved
+      // (nothing is sent: the message is next year, and no Graph API is called to schedule it).
+      const cloud = await api.post("/numbers", {
+        label: "Shop line",
+        channel: "cloud_api",
+        cloud_api: { phone_number_id: "100200300400", waba_id: "500600700800", access_token: "test-token", app_secret: "test-secret", verify_token: "test-verify" },
+      });
+      await page.reload();
+      await page.getByRole("button", { name: "New scheduled message" }).click();
+      const cloudForm = page.getByRole("form", { name: "New scheduled message" });
+      await cloudForm.getByLabel("From number").selectOption({ label: "Shop line (cloud api)" });
+      await expect(cloudForm.getByText(/free text reaches a contact only within 24 hours/)).visible();
+      await expect(cloudForm.getByLabel("Fallback template (optional)")).visible();
+      await cloudForm.getByLabel("To phone (E.164)").fill("+393331239999");
+      await cloudForm.getByLabel("Date and time").fill(`${YEAR}-07-01T11:00`);
+      await cloudForm.getByLabel("Message").fill("Hello from the shop");
+      await cloudForm.getByRole("button", { name: "Schedule" }).click();
+      const warning = page.locator(".banner-warn");
+      await expect(warning).text(/Before it goes:/);
+      await expect(warning).text(/24-hour window/);
+      await api.del(`/numbers/${cloud.id}`).catch(() => undefined);
     },
   },
   {
@@ -256,11 +278,13 @@ export const OUTBOUND_TESTS = [
       await page.getByLabel("Leave out contacts tagged (optional)").fill("no-promo");
       await expect(count).text(/^36 of 39 matching/);
       await shot(page, "campaign-new");
+      await phoneShot(page, "campaign-new");
+      await page.setViewportSize({ width: 1280, height: 860 });
 
-      // Sent at a time 8 seconds from now (in the browser's time zone, to the second).
+      // Sent at a time 10 seconds from now (in the browser's time zone, to the second).
       await page.getByLabel("At a date and time").check();
       const startsAt = await page.evaluate(() => {
-        const d = new Date(Date.now() + 8000);
+        const d = new Date(Date.now() + 10000);
         const p = (n) => String(n).padStart(2, "0");
         return { value: `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`, ms: d.getTime() };
       });
@@ -308,6 +332,8 @@ export const OUTBOUND_TESTS = [
       await page.getByLabel("Status", { exact: true }).selectOption("sent");
       await expect(rows).count(36);
       await shot(page, "campaign-detail");
+      await phoneShot(page, "campaign-detail");
+      await page.setViewportSize({ width: 1280, height: 860 });
 
       // The CSV export: a header and one line per recipient.
       const downloading = page.waitForEvent("download");
@@ -383,6 +409,35 @@ export const OUTBOUND_TESTS = [
       await expect(page.getByTestId("campaign-state")).text(/completed/, 30000);
       await waitFor(async () => (await stat(page, "sent")) === 3 || `sent ${await stat(page, "sent")}`, "3 sent");
       await expect(page.getByText("the list “fair-2027”")).visible();
+    },
+  },
+  {
+    name: "outbound pages in Italian: words and dates in the reader's language",
+    run: async ({ page, env }) => {
+      const { api, support } = await seed(env);
+      await api.post("/scheduled", { number_id: support.id, phone: "+393331230005", at: `${YEAR}-06-15T10:00`, time_zone: "Europe/Rome", text: "Promemoria" });
+      const context = await page.context().browser().newContext({ baseURL: env.baseUrl, locale: "it-IT", timezoneId: "Europe/Rome" });
+      await context.addInitScript((t) => localStorage.setItem("waflow.token", t), env.token);
+      const it = await context.newPage();
+      try {
+        await it.goto("/scheduled");
+        const nav = it.getByRole("navigation", { name: "Principale" });
+        await expect(nav.getByRole("link", { name: "Programmati" })).visible();
+        await expect(nav.getByRole("link", { name: "Campagne" })).visible();
+        await expect(it.getByRole("button", { name: "Nuovo messaggio programmato" })).visible();
+        await expect(it.getByRole("tab", { name: "In attesa", selected: true })).visible();
+        const row = it.getByTestId("scheduled-row").filter({ hasText: "+393331230005" });
+        // 15 giu 2027, 10:00 — Italian month and a 24-hour clock.
+        await expect(row).text(new RegExp(`15 giu ${YEAR},? 10:00`));
+        await expect(row.locator(".badge", { hasText: "in attesa" })).visible();
+        await it.goto("/campaigns/new");
+        await expect(it.getByRole("heading", { name: "Nuova campagna" })).visible();
+        await expect(it.getByText("Prima dell'invio")).visible();
+        await expect(it.getByLabel("Carica un CSV")).visible();
+        await shot(it, "campaign-new-it");
+      } finally {
+        await context.close();
+      }
     },
   },
 ];

@@ -52,7 +52,18 @@ function ManualTemplate({ value, onChange }: { value: TemplateContent | null; on
   );
 }
 
-export function ContentFields({ value, onChange, templates }: { value: ContentDraft; onChange: (d: ContentDraft) => void; templates: MessageTemplate[] }) {
+export function ContentFields({
+  value,
+  onChange,
+  templates,
+  windowApplies,
+}: {
+  value: ContentDraft;
+  onChange: (d: ContentDraft) => void;
+  templates: MessageTemplate[];
+  /** Whether a chosen number limits free text to the 24-hour window (the Cloud API). */
+  windowApplies: boolean;
+}) {
   const workflowId = useId();
   const workflows = useLoad(() => api.get<{ data: Workflow[] }>("/workflows").then((p) => p.data).catch(() => [] as Workflow[]), []);
   const set = (patch: Partial<ContentDraft>) => onChange({ ...value, ...patch });
@@ -76,7 +87,7 @@ export function ContentFields({ value, onChange, templates }: { value: ContentDr
       {value.kind === "text" && (
         <>
           <TextArea label={t("campaign.content.text")} rows={4} value={value.text} hint={t("campaign.content.variablesHint")} onChange={(text) => set({ text })} />
-          <p className="banner banner-warn small">{t("campaign.content.windowNote")}</p>
+          <p className={windowApplies ? "banner banner-warn small" : "hint"}>{t("campaign.content.windowNote")}</p>
         </>
       )}
       {value.kind === "workflow" && (

@@ -102,7 +102,7 @@ export default function CampaignForm() {
               </ul>
             )}
           </fieldset>
-          <ContentFields value={content} onChange={setContent} templates={templates} />
+          <ContentFields value={content} onChange={setContent} templates={templates} windowApplies={!!firstCloud} />
           <fieldset className="options">
             <legend>{t("campaign.when")}</legend>
             <label className="check">

@@ -73,7 +73,7 @@ export function CampaignRecipients({ id, numberLabel, version }: { id: string; n
               <tr>
                 <th scope="col">{t("campaign.recipients.contact")}</th>
                 <th scope="col">{t("campaign.recipients.status")}</th>
-                <th scope="col">{t("campaign.recipients.number")}</th>
+                <th scope="col" className="hide-narrow">{t("campaign.recipients.number")}</th>
                 <th scope="col">{t("campaign.recipients.sent")}</th>
                 <th scope="col">{t("campaign.recipients.replied")}</th>
               </tr>
@@ -89,9 +89,9 @@ export function CampaignRecipients({ id, numberLabel, version }: { id: string; n
                     <RecipientStatusBadge status={r.status} />
                     {r.reason && <span className="small reason"> {r.reason}</span>}
                   </td>
-                  <td className="small">{r.number_id ? numberLabel(r.number_id) : "—"}</td>
-                  <td className="small">{r.sent_at ? formatInstant(r.sent_at) : "—"}</td>
-                  <td className="small">{r.replied_at ? formatInstant(r.replied_at) : "—"}</td>
+                  <td className="small hide-narrow">{r.number_id ? numberLabel(r.number_id) : "—"}</td>
+                  <td className="small nowrap">{r.sent_at ? formatInstant(r.sent_at) : "—"}</td>
+                  <td className="small nowrap">{r.replied_at ? formatInstant(r.replied_at) : "—"}</td>
                 </tr>
               ))}
             </tbody>
