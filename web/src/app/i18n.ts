@@ -3,6 +3,7 @@
 // every key (the type checks it). The frame's words are here; each area's words are in
 // `words/` (one file per area, each typed the same way) and merged below.
 
+import { campaignFormWords } from "./words/campaignForm";
 import { campaignWords } from "./words/campaigns";
 import { contactWords } from "./words/contacts";
 import { scheduledWords } from "./words/scheduled";
@@ -103,14 +104,14 @@ const frameEs: Record<FrameKey, string> = {
   "app.forbiddenText": "Como {role} no puedes usar la página {page}.",
 };
 
-const en = { ...frameEn, ...scheduledWords.en, ...campaignWords.en, ...contactWords.en };
+const en = { ...frameEn, ...scheduledWords.en, ...campaignWords.en, ...campaignFormWords.en, ...contactWords.en };
 type Key = keyof typeof en;
 
 const DICTIONARIES: Record<Lang, Record<Key, string>> = {
   en,
-  it: { ...frameIt, ...scheduledWords.it, ...campaignWords.it, ...contactWords.it },
-  fr: { ...frameFr, ...scheduledWords.fr, ...campaignWords.fr, ...contactWords.fr },
-  es: { ...frameEs, ...scheduledWords.es, ...campaignWords.es, ...contactWords.es },
+  it: { ...frameIt, ...scheduledWords.it, ...campaignWords.it, ...campaignFormWords.it, ...contactWords.it },
+  fr: { ...frameFr, ...scheduledWords.fr, ...campaignWords.fr, ...campaignFormWords.fr, ...contactWords.fr },
+  es: { ...frameEs, ...scheduledWords.es, ...campaignWords.es, ...campaignFormWords.es, ...contactWords.es },
 };
 
 function pickLang(): Lang {
