@@ -5,7 +5,7 @@
 import { useId } from "react";
 import { api } from "../api/client";
 import type { Audience, ContactList } from "../api/types";
-import { t } from "../app/i18n";
+import { t } from "../app/words/campaignForm";
 import { formatCount } from "../ui/format";
 import { useLoad } from "../ui/useLoad";
 import { ContactImport } from "./ContactImport";

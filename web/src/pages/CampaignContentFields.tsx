@@ -5,7 +5,7 @@
 import { useId } from "react";
 import { api } from "../api/client";
 import type { CampaignContent, MessageTemplate, TemplateContent, Workflow } from "../api/types";
-import { t } from "../app/i18n";
+import { t } from "../app/words/campaignForm";
 import { LinesField, TextArea, TextField } from "../ui/fields";
 import { useLoad } from "../ui/useLoad";
 import { TemplatePicker } from "./TemplatePicker";

@@ -5,7 +5,8 @@
 import { useEffect, useState } from "react";
 import { api, download, errorText } from "../api/client";
 import type { Campaign, Page, WaNumber, Workflow } from "../api/types";
-import { t, type TranslationKey } from "../app/i18n";
+import { t } from "../app/words/campaigns";
+import type { TranslationKey } from "../app/i18n";
 import { Link } from "../app/router";
 import { formatCount, formatDuration, formatInstant, formatShare } from "../ui/format";
 import { useLoad } from "../ui/useLoad";

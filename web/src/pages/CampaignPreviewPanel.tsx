@@ -5,7 +5,8 @@
 import { useEffect, useState } from "react";
 import { api, errorText } from "../api/client";
 import type { Audience, CampaignContent, CampaignPreview } from "../api/types";
-import { t, type TranslationKey } from "../app/i18n";
+import { t } from "../app/words/campaignForm";
+import type { TranslationKey } from "../app/i18n";
 import { formatCount, formatDuration } from "../ui/format";
 import { Warnings } from "../ui/widgets";
 

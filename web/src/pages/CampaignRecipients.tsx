@@ -5,7 +5,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { api, errorText, query } from "../api/client";
 import type { Page, Recipient } from "../api/types";
-import { t } from "../app/i18n";
+import { t } from "../app/words/campaigns";
 import { formatInstant } from "../ui/format";
 import { Empty, ErrorBanner, Loading } from "../ui/widgets";
 import { RECIPIENT_STATUSES, RecipientStatusBadge } from "./campaignText";

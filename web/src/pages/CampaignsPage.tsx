@@ -4,7 +4,7 @@
 import { useEffect, useState } from "react";
 import { api, errorText, query } from "../api/client";
 import type { Campaign, Page } from "../api/types";
-import { t } from "../app/i18n";
+import { t } from "../app/words/campaigns";
 import { Link, navigate } from "../app/router";
 import { formatCount, formatInstant } from "../ui/format";
 import { Empty, ErrorBanner, Loading, PageHeader, ProgressBar } from "../ui/widgets";

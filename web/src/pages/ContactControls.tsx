@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from "react";
 import { api, errorText } from "../api/client";
 import type { Agent, Contact } from "../api/types";
-import { t } from "../app/i18n";
+import { t } from "../app/words/contacts";
 import { formatInstant } from "../ui/format";
 import { ErrorBanner, Switch } from "../ui/widgets";
 

@@ -7,7 +7,8 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { api, errorText, query } from "../api/client";
 import type { ContactImport as Import } from "../api/types";
-import { t, type TranslationKey } from "../app/i18n";
+import { t } from "../app/words/contacts";
+import type { TranslationKey } from "../app/i18n";
 import { COLUMN_TARGETS, fieldName, guessTarget, mappingFor, readHeader, type ColumnTarget } from "../ui/csv";
 import { formatBytes, formatCount } from "../ui/format";
 import { ErrorBanner, ProgressBar } from "../ui/widgets";

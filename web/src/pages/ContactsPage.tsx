@@ -8,7 +8,7 @@ import { Link } from "../app/router";
 import { useLoad } from "../ui/useLoad";
 import { TextField } from "../ui/fields";
 import { Empty, ErrorBanner, Loading, Notice, PageHeader, When } from "../ui/widgets";
-import { t } from "../app/i18n";
+import { t } from "../app/words/contacts";
 import { roleOf } from "../app/access";
 import { useAuth } from "../app/auth";
 import { ContactControls, patchContact } from "./ContactControls";

@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from "react";
 import { api, ApiError, errorText } from "../api/client";
 import type { OptOutSettings } from "../api/types";
-import { t } from "../app/i18n";
+import { t } from "../app/words/contacts";
 import { useLoad } from "../ui/useLoad";
 import { LinesField, TextArea } from "../ui/fields";
 import { ErrorBanner, Loading, Notice } from "../ui/widgets";

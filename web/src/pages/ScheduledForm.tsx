@@ -6,7 +6,7 @@
 import { useId, useState, type FormEvent } from "react";
 import { api, ApiError, errorText } from "../api/client";
 import type { ScheduledMessage, TemplateContent, WaNumber } from "../api/types";
-import { t } from "../app/i18n";
+import { t } from "../app/words/scheduled";
 import { timeZones, wallTimeIn } from "../ui/format";
 import { SelectField, TextArea, TextField } from "../ui/fields";
 import { ErrorBanner } from "../ui/widgets";

@@ -4,7 +4,8 @@
 import { useEffect, useState } from "react";
 import { api, errorText, query } from "../api/client";
 import type { Page, ScheduledMessage, ScheduledState, WaNumber, Workspace } from "../api/types";
-import { t, type TranslationKey } from "../app/i18n";
+import { t } from "../app/words/scheduled";
+import type { TranslationKey } from "../app/i18n";
 import { navigate, useLocation } from "../app/router";
 import { formatInstant } from "../ui/format";
 import { useLoad } from "../ui/useLoad";

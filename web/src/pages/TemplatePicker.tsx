@@ -4,7 +4,7 @@
 import { useId } from "react";
 import { api } from "../api/client";
 import type { MessageTemplate, TemplateContent, TemplateParam, WaNumber } from "../api/types";
-import { t } from "../app/i18n";
+import { t } from "../app/words/scheduled";
 import { useLoad } from "../ui/useLoad";
 
 /** The approved templates of a number (none for a number that is not on the Cloud API). */

@@ -2,7 +2,7 @@
 // badges, the audience and the content in a sentence, and how far a campaign has got.
 
 import type { Audience, CampaignContent, CampaignState, CampaignTotals } from "../api/types";
-import { t } from "../app/i18n";
+import { t } from "../app/words/campaigns";
 import { ToneBadge, type Tone } from "../ui/widgets";
 
 const CAMPAIGN_TONE: Record<CampaignState, Tone> = { scheduled: "info", sending: "info", paused: "warn", completed: "ok", cancelled: "muted" };

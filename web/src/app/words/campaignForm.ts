@@ -1,6 +1,8 @@
 // The words of the new-campaign form (audience, numbers, content, when) and its live preview in
-// en, it, fr and es (merged into the translation layer by i18n.ts; the type makes every language
-// carry every key).
+// en, it, fr and es. Loaded with the form: importing `t` from here adds them to the translation
+// layer (i18n.ts); the type makes every language carry every key.
+
+import { addWords, t } from "../i18n";
 
 const en = {
   "campaign.name": "Campaign name",
@@ -322,3 +324,5 @@ const es: Record<Key, string> = {
 
 /** The new-campaign form's words in every language. */
 export const campaignFormWords = { en, it, fr, es };
+addWords(campaignFormWords);
+export { t };

@@ -1,6 +1,9 @@
 // The words of the Campaigns list and a campaign's page (states, statuses, progress, statistics,
-// recipients) in en, it, fr and es (merged into the translation layer by i18n.ts; the type makes
-// every language carry every key). The new-campaign form's words are in campaignForm.ts.
+// recipients) in en, it, fr and es. Loaded with the pages that use them: importing `t` from here
+// adds them to the translation layer (i18n.ts); the type makes every language carry every key.
+// The new-campaign form's words are in campaignForm.ts.
+
+import { addWords, t } from "../i18n";
 
 const en = {
   "campaign.new": "New campaign",
@@ -242,3 +245,5 @@ const es: Record<Key, string> = {
 
 /** The Campaigns pages' words in every language. */
 export const campaignWords = { en, it, fr, es };
+addWords(campaignWords);
+export { t };

@@ -1,6 +1,9 @@
 // The words of the contact import and of the marketing opt-out (a contact's switch and the
-// Settings section) in en, it, fr and es (merged into the translation layer by i18n.ts; the type
-// makes every language carry every key).
+// Settings section) in en, it, fr and es. Loaded with the pages that use them: importing `t` from
+// here adds them to the translation layer (i18n.ts); the type makes every language carry every
+// key.
+
+import { addWords, t } from "../i18n";
 
 const en = {
   "import.open": "Import from CSV",
@@ -186,3 +189,5 @@ const es: Record<Key, string> = {
 
 /** The contact import's and opt-out's words in every language. */
 export const contactWords = { en, it, fr, es };
+addWords(contactWords);
+export { t };

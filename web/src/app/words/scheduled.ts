@@ -1,13 +1,9 @@
-// The words of the Scheduled page, the template picker and the buttons every page shares, in
-// en, it, fr and es (merged into the translation layer by i18n.ts; the type makes every language
-// carry every key).
+// The words of the Scheduled page and the template picker in en, it, fr and es. Loaded with the
+// pages that use them: importing `t` from here adds them to the translation layer (i18n.ts); the
+// type makes every language carry every key.
+import { addWords, t } from "../i18n";
 
 const en = {
-  "common.apply": "Apply",
-  "common.close": "Close",
-  "common.edit": "Edit",
-  "common.loadMore": "Load more",
-  "common.saving": "Saving…",
   "template.none": "— none —",
   "template.headerParam": "Header {{{n}}}",
   "template.bodyParam": "Text {{{n}}}",
@@ -74,11 +70,6 @@ const en = {
 type Key = keyof typeof en;
 
 const it: Record<Key, string> = {
-  "common.apply": "Applica",
-  "common.close": "Chiudi",
-  "common.edit": "Modifica",
-  "common.loadMore": "Carica altri",
-  "common.saving": "Salvataggio…",
   "template.none": "— nessuno —",
   "template.headerParam": "Intestazione {{{n}}}",
   "template.bodyParam": "Testo {{{n}}}",
@@ -143,11 +134,6 @@ const it: Record<Key, string> = {
 };
 
 const fr: Record<Key, string> = {
-  "common.apply": "Appliquer",
-  "common.close": "Fermer",
-  "common.edit": "Modifier",
-  "common.loadMore": "Charger plus",
-  "common.saving": "Enregistrement…",
   "template.none": "— aucun —",
   "template.headerParam": "En-tête {{{n}}}",
   "template.bodyParam": "Texte {{{n}}}",
@@ -212,11 +198,6 @@ const fr: Record<Key, string> = {
 };
 
 const es: Record<Key, string> = {
-  "common.apply": "Aplicar",
-  "common.close": "Cerrar",
-  "common.edit": "Editar",
-  "common.loadMore": "Cargar más",
-  "common.saving": "Guardando…",
   "template.none": "— ninguna —",
   "template.headerParam": "Encabezado {{{n}}}",
   "template.bodyParam": "Texto {{{n}}}",
@@ -282,3 +263,5 @@ const es: Record<Key, string> = {
 
 /** The Scheduled page's words in every language. */
 export const scheduledWords = { en, it, fr, es };
+addWords(scheduledWords);
+export { t };
