@@ -29,8 +29,12 @@ pub(crate) async fn scheduler_loop(inner: Arc<Inner>) {
         let fired = match fire_due(&inner).await {
             Ok(n) => n,
             Err(e) => {
-                tracing::error!(error = %e, "firing scheduled messages failed; retrying");
-                0
+                tracing::error!(error = %e, "firing scheduled messages failed; retrying in 1 s");
+                tokio::select! {
+                    _ = tokio::time::sleep(MAX_SLEEP) => {}
+                    _ = stop.changed() => {}
+                }
+                continue;
             }
         };
         if fired as i64 == BATCH {

@@ -295,3 +295,54 @@ async fn a_free_message_reaches_only_contacts_inside_the_window() {
         "393334440001"
     );
 }
+
+#[tokio::test]
+async fn a_scheduled_free_message_outside_the_window_warns_fails_or_takes_its_fallback() {
+    let graph = FakeGraph::start().await.unwrap();
+    let url = graph.base_url().to_string();
+    let app = TestApp::spawn_configured(Arc::new(SystemClock), |c| c.graph_url = url).await;
+    let r = app
+        .post("/api/v1/numbers", json!({"label": "Shop", "channel": "cloud_api", "cloud_api": {
+            "phone_number_id": "5065403522009", "waba_id": "102290129340398", "access_token": "t",
+            "app_secret": "sec", "verify_token": "v", "messaging_limit": "unlimited"}}))
+        .await;
+    let number = r.body["id"].as_str().unwrap().to_string();
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2))
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let plain = app
+        .post("/api/v1/scheduled", json!({"number_id": number, "phone": "+393335550001", "at": soon,
+            "time_zone": "UTC", "text": "Il tuo ordine è pronto"}))
+        .await;
+    assert_eq!(plain.status, StatusCode::CREATED, "{}", plain.body);
+    let warning = plain.body["warnings"][0].as_str().unwrap_or_default();
+    assert!(warning.contains("outside the 24-hour window"), "{}", plain.body);
+    let fallback = json!({"type": "template", "name": "order_ready", "language": "it"});
+    let covered = app
+        .post("/api/v1/scheduled", json!({"number_id": number, "phone": "+393335550002", "at": soon,
+            "time_zone": "UTC", "text": "Il tuo ordine è pronto", "fallback": fallback}))
+        .await;
+    assert_eq!(covered.status, StatusCode::CREATED, "{}", covered.body);
+    assert_eq!(covered.body["warnings"], json!([]), "a fallback covers it");
+    let (plain_id, covered_id) = (
+        plain.body["id"].as_str().unwrap().to_string(),
+        covered.body["id"].as_str().unwrap().to_string(),
+    );
+    assert!(
+        eventually(15, || async {
+            app.get(&format!("/api/v1/scheduled/{plain_id}")).await.body["state"] == "failed"
+                && app.get(&format!("/api/v1/scheduled/{covered_id}")).await.body["state"] == "sent"
+        })
+        .await,
+        "{} / {}",
+        app.get(&format!("/api/v1/scheduled/{plain_id}")).await.body,
+        app.get(&format!("/api/v1/scheduled/{covered_id}")).await.body
+    );
+    let failed = app.get(&format!("/api/v1/scheduled/{plain_id}")).await.body;
+    assert!(failed["error"].as_str().unwrap().contains("24-hour"), "{failed}");
+    let sent = graph.sent_messages();
+    assert_eq!(sent.len(), 1, "only the fallback template reached WhatsApp: {sent:?}");
+    assert_eq!(sent[0]["template"]["name"], "order_ready");
+    let failed_tab = app.get("/api/v1/scheduled?tab=failed").await.body;
+    assert_eq!(failed_tab["data"].as_array().unwrap().len(), 1);
+}
