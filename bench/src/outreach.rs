@@ -62,8 +62,7 @@ async fn scheduled(binary: &Path) -> Result<i64> {
     for k in 0..4 {
         numbers.push(cloud_number(&server, k, 1000).await?);
     }
-    let due = chrono_like_now_plus(15);
-    let due_instant = Instant::now() + Duration::from_secs(15);
+    let (due, due_instant) = due_in(15);
     let template = json!({"type": "template", "name": "reminder", "language": "it",
                           "body": [{"type": "text", "text": "domani"}]});
     let mut tasks = Vec::new();
