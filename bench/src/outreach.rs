@@ -10,7 +10,7 @@
 //!    over 20 s of steady sending against the numbers' total cap; then cancelled.
 //!
 //! Exits non-zero when a target is missed: fire lag p99 ≤ 1 s, ready ≤ 10 s, RSS growth
-//! ≤ 100 MB, send rate within 5 % of the caps.
+//! ≤ 100 MB, send rate at the governor's pace (95 % of the caps, within 1 %) and never over them.
 //!
 //! Usage: `cargo build --release -p waflow -p waflow-bench && ./target/release/outreach
 //! [--recipients N] [--cap N]`
@@ -141,14 +141,21 @@ async fn scheduled(binary: &Path) -> Result<i64> {
     Ok(pct(&fire, 0.99))
 }
 
-/// `secs` from now as a UTC wall time `YYYY-MM-DDTHH:MM:SS` (the workspace's zone is UTC) and as
-/// RFC 3339.
-fn chrono_like_now_plus(secs: u64) -> (String, String) {
-    let t = std::time::SystemTime::now() + Duration::from_secs(secs);
-    let unix = t
+/// The whole second `secs` from now: as a UTC wall time `YYYY-MM-DDTHH:MM:SS` (the workspace's
+/// zone is UTC) with its RFC 3339 form, and as an `Instant` of this process.
+fn due_in(secs: u64) -> ((String, String), Instant) {
+    let (now, now_instant) = (std::time::SystemTime::now(), Instant::now());
+    let now_ms = now
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
-        .as_secs() as i64;
+        .as_millis() as u64;
+    let due_s = (now_ms + secs * 1000) / 1000;
+    let instant = now_instant + Duration::from_millis(due_s * 1000 - now_ms);
+    (wall_time(due_s as i64), instant)
+}
+
+/// A Unix second as a UTC wall time and as RFC 3339.
+fn wall_time(unix: i64) -> (String, String) {
     let (days, rem) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
     let (y, m, d) = civil(days);
     let local = format!(
@@ -307,9 +314,11 @@ async fn main() -> Result<()> {
     if growth > 100.0 {
         missed.push(format!("RSS growth {growth:.1} MB > 100"));
     }
-    if !(0.95..=1.0).contains(&share) {
+    // The governor paces at 95 % of the cap (CAP_MARGIN) so that no second ever exceeds it: the
+    // rate must come within 1 % of that pace and stay under the cap.
+    if !(0.94..=1.0).contains(&share) {
         missed.push(format!(
-            "send rate {:.1} % of the cap, not within 5 %",
+            "send rate {:.1} % of the cap: short of the governor's pace (95 %) or over the cap",
             share * 100.0
         ));
     }
