@@ -49,9 +49,10 @@ export async function seed(env) {
   return seeded;
 }
 
-const shot = (page, name, fullPage = true) => page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage });
+export const shot = (page, name, fullPage = true) => page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage });
 
-async function phoneShot(page, name) {
+/** A screenshot at 390 px wide; fails when the page is wider than the phone. */
+export async function phoneShot(page, name) {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(300);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -301,13 +302,13 @@ export const PAGE_TESTS = [
       await expect(nav.getByRole("link", { name: "Conversations" })).visible();
       await expect(nav.getByRole("link", { name: "Contacts" })).visible();
       await expect(nav.getByRole("link", { name: "Logs" })).visible();
-      for (const hidden of ["Workflows", "Numbers", "Settings"]) await expect(nav.getByRole("link", { name: hidden })).count(0);
+      for (const hidden of ["Workflows", "Scheduled", "Campaigns", "Numbers", "Settings"]) await expect(nav.getByRole("link", { name: hidden })).count(0);
       // A page the role cannot use says so in words, without asking the server (no 403).
       const refused = [];
       page.on("response", (r) => {
         if (r.status() === 403) refused.push(r.url());
       });
-      for (const path of ["/workflows", "/workflows/anything", "/numbers", "/settings"]) {
+      for (const path of ["/workflows", "/workflows/anything", "/scheduled", "/campaigns", "/campaigns/new", "/numbers", "/settings"]) {
         await page.evaluate((p) => {
           history.pushState(null, "", p);
           dispatchEvent(new PopStateEvent("popstate"));
@@ -350,10 +351,11 @@ export const PAGE_TESTS = [
       await expect(page.getByRole("heading", { name: "Workflows" })).visible();
       if (new URL(page.url()).pathname !== "/workflows") throw new Error(`an admin landed on ${page.url()}, not /workflows`);
       const nav = page.getByRole("navigation", { name: "Main" });
-      for (const shown of ["Workflows", "Conversations", "Contacts", "Logs", "Settings"]) await expect(nav.getByRole("link", { name: shown })).visible();
+      for (const shown of ["Workflows", "Conversations", "Scheduled", "Campaigns", "Contacts", "Logs", "Settings"]) await expect(nav.getByRole("link", { name: shown })).visible();
       await expect(nav.getByRole("link", { name: "Numbers" })).count(0);
       await nav.getByRole("link", { name: "Settings" }).click();
       await expect(page.getByRole("heading", { name: "AI replies" })).visible();
+      await expect(page.getByRole("heading", { name: "Opt-out" })).visible();
       await expect(page.getByRole("heading", { name: "Agents" })).count(0);
       await expect(page.getByRole("heading", { name: /^Workspace/ })).count(0);
       await page.goto("/numbers");

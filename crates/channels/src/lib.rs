@@ -67,6 +67,17 @@ pub enum SendError {
     },
 }
 
+/// How fast a number may send, for the estimates shown before a campaign.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pace {
+    /// Messages per second it is paced at (`None`: no cap).
+    pub per_second: Option<f64>,
+    /// Messages (or new recipients) per day it may send (`None`: no cap).
+    pub daily: Option<u32>,
+    /// What a user should know before sending many messages from it.
+    pub warning: Option<String>,
+}
+
 /// A kind of WhatsApp line.
 #[async_trait]
 pub trait Channel: Send + Sync + 'static {
@@ -86,6 +97,10 @@ pub trait Channel: Send + Sync + 'static {
     /// the governor or for the provider's answer).
     fn max_in_flight(&self, _number_id: &str) -> usize {
         64
+    }
+    /// How fast `number_id` sends: its governor's rate and daily cap.
+    fn pace(&self, _number_id: &str) -> Pace {
+        Pace::default()
     }
     /// Waits until the number's governor lets `message` go (rate cap), or answers
     /// [`SendError::Deferred`] (pacing, quotas: try later) or a permanent refusal (content that

@@ -8,12 +8,14 @@
 pub mod address;
 pub mod ai_reply;
 pub mod calendar;
+pub mod campaign;
 pub mod condition;
 pub mod contact;
 pub mod document;
 pub mod import;
 pub mod inbound;
 pub mod json_path;
+pub mod local_time;
 pub mod matching;
 pub mod message;
 pub mod parse;

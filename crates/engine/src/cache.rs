@@ -24,6 +24,8 @@ pub struct WorkspaceState {
     /// The id under which `workflows`' members are stored, for logs (the notice set's members
     /// are the same).
     pub set_id: String,
+    /// Which messages opt a contact out of marketing, and the confirmation.
+    pub opt_out: waflow_domain::campaign::OptOut,
 }
 
 /// The notice set of `active`: each workflow kept at its index, and those that do not ask for
@@ -140,11 +142,15 @@ impl WorkspaceCache {
         store
             .insert_workflow_set(workspace_id, &set_id, &members)
             .await?;
+        let opt_out = waflow_domain::campaign::OptOut::from_settings(
+            &store.opt_out_settings(workspace_id).await?,
+        );
         let state = Arc::new(WorkspaceState {
             calendar,
             workflows,
             notice_workflows,
             set_id,
+            opt_out,
         });
         if let Ok(mut m) = self.states.write() {
             m.insert(workspace_id.to_string(), state.clone());

@@ -357,6 +357,20 @@ async fn decide(
     if let Some(effect) = &notice_effect {
         base["notice"] = json!(effect);
     }
+    if !req.content.kind.is_notice() && state.opt_out.matches(&req.content.text) {
+        opt_out(
+            writes,
+            state,
+            &mut out,
+            &log,
+            req,
+            &contact,
+            &conversation_id,
+            base,
+            now,
+        );
+        return Ok(out);
+    }
     let skip = if contact.blocked {
         Some((
             "blocked",
@@ -584,4 +598,51 @@ fn resume(
     let id = run.id.clone();
     writes.updated_runs.push(run);
     (id, exec.sent)
+}
+
+/// A stop word: the contact is opted out of marketing (campaigns skip them; conversations and
+/// workflows go on), the workspace's confirmation is queued (unless blocked or worded empty), and
+/// no workflow runs for this message.
+#[allow(clippy::too_many_arguments)]
+fn opt_out(
+    writes: &mut Writes,
+    state: &WorkspaceState,
+    out: &mut IntakeOutcome,
+    log: &Log<'_>,
+    req: &InboundEvent,
+    contact: &waflow_store::Contact,
+    conversation_id: &str,
+    mut detail: Value,
+    now: DateTime<Utc>,
+) {
+    writes
+        .contact_opt_outs
+        .insert(contact.id.clone(), contact.opted_out_at.or(Some(now)));
+    let reply = &state.opt_out.reply;
+    let mut summary = format!(
+        "\"{}\" is a stop word: the contact is opted out of marketing (campaigns skip them; \
+         conversations and workflows go on); no workflow runs for this message",
+        req.content.text.trim()
+    );
+    if !reply.is_empty() && !contact.blocked {
+        let id = waflow_store::new_id("msg");
+        writes.outbound.push(waflow_store::NewOutbound {
+            id: id.clone(),
+            workspace_id: req.workspace_id.clone(),
+            conversation_id: conversation_id.to_string(),
+            number_id: req.number_id.clone(),
+            contact_id: contact.id.clone(),
+            message_type: "text".into(),
+            text: reply.clone(),
+            payload: None,
+            sender_kind: "system",
+            sender_ref: Some("opt_out".into()),
+            at: now,
+        });
+        out.queued.push(id);
+        summary.push_str("; the confirmation is queued");
+    }
+    detail["opted_out"] = Value::Bool(true);
+    out.outcome = "opted_out".into();
+    out.log_id = log.write(writes, entry("inbound", "opted_out", summary, detail));
 }

@@ -23,6 +23,7 @@ mod integration;
 mod launch;
 mod log;
 mod media;
+mod outreach;
 mod question;
 mod sender;
 mod timers;
@@ -42,6 +43,7 @@ pub use ai_service::{AiOptions, KeyOpener};
 pub use ai_step::{credits_for, CHARS_PER_CREDIT};
 pub use intake::IntakeOutcome;
 pub use integration::{IntegrationOutcome, IntegrationStart};
+pub use outreach::{expected_seconds, CampaignPlan, Preview};
 pub use sender::ShutdownReport;
 pub use waflow_domain::{InboundContent, InboundEvent, InboundMedia, SentElsewhere};
 
@@ -91,6 +93,10 @@ pub(crate) struct Inner {
     pub ai: ai_service::AiService,
     /// Due steps that call out, fired in their own tasks.
     pub in_flight: timers::InFlight,
+    /// Wakes the scheduler (a message was scheduled or changed).
+    pub scheduled_wake: Notify,
+    /// Wakes the campaign feeder (a campaign was created, resumed or changed).
+    pub campaigns_wake: Notify,
 }
 
 /// How the engine is set up beyond its store, clock and channels.
@@ -214,6 +220,8 @@ impl Engine {
             webhook_key: options.webhook_key,
             ai: ai_service::AiService::new(options.ai, options.http_policy),
             in_flight: Default::default(),
+            scheduled_wake: Notify::new(),
+            campaigns_wake: Notify::new(),
         });
         tokio::spawn(intake::intake_loop(inner.clone(), rx));
         tokio::spawn(timers::timer_loop(inner.clone()));
@@ -222,6 +230,8 @@ impl Engine {
         tokio::spawn(date_triggers::date_loop(inner.clone()));
         tokio::spawn(retention_loop(inner.clone()));
         tokio::spawn(events::event_loop(inner.clone()));
+        tokio::spawn(outreach::scheduler::scheduler_loop(inner.clone()));
+        tokio::spawn(outreach::feeder::feeder_loop(inner.clone()));
         Self { inner }
     }
 

@@ -77,6 +77,24 @@ impl Channel for LinkedDeviceChannel {
         "linked_device"
     }
 
+    fn pace(&self, number_id: &str) -> waflow_channels::Pace {
+        let age_days = self
+            .line(number_id)
+            .map_or(0, |l| now_ms().saturating_sub(l.linked_at_ms) / 86_400_000);
+        let p = self.governor.pacing();
+        let gap = p.min_gap + p.jitter / 2;
+        waflow_channels::Pace {
+            per_second: Some(1.0 / gap.as_secs_f64().max(0.001)),
+            daily: self.governor.cap(age_days),
+            warning: Some(
+                "a linked phone sends like a person: messages are spaced by a few seconds and \
+                 capped per day while the number warms up; many messages to people who do not \
+                 know the number can get it banned by WhatsApp"
+                    .into(),
+            ),
+        }
+    }
+
     fn max_in_flight(&self, _number_id: &str) -> usize {
         // A person sends one message at a time; the governor spaces them.
         4

@@ -59,6 +59,11 @@ impl Governor {
         }
     }
 
+    /// The pacing it applies.
+    pub fn pacing(&self) -> &Pacing {
+        &self.pacing
+    }
+
     /// The daily cap of a number linked `age_days` ago.
     pub fn cap(&self, age_days: u64) -> Option<u32> {
         usize::try_from(age_days)

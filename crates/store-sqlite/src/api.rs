@@ -744,8 +744,11 @@ impl Store for SqliteStore {
         let sql = format!(
             "UPDATE contacts SET name = COALESCE(?, name), tags = COALESCE(?, tags), fields = COALESCE(?, fields), \
              assigned_agent_id = CASE WHEN ? THEN ? ELSE assigned_agent_id END, blocked = COALESCE(?, blocked), \
-             excluded = COALESCE(?, excluded), updated_at = ? WHERE id = ? AND workspace_id = ? RETURNING {CONTACT_COLUMNS}"
+             excluded = COALESCE(?, excluded), \
+             opted_out_at = CASE WHEN ? IS NULL THEN opted_out_at WHEN ? THEN COALESCE(opted_out_at, ?) ELSE NULL END, \
+             updated_at = ? WHERE id = ? AND workspace_id = ? RETURNING {CONTACT_COLUMNS}"
         );
+        let at = ms(now());
         let row = sqlx::query(&sql)
             .bind(&p.name)
             .bind(tags)
@@ -754,7 +757,10 @@ impl Store for SqliteStore {
             .bind(agent)
             .bind(p.blocked)
             .bind(p.excluded_from_automation)
-            .bind(ms(now()))
+            .bind(p.opted_out)
+            .bind(p.opted_out)
+            .bind(at)
+            .bind(at)
             .bind(id)
             .bind(workspace_id)
             .fetch_optional(&mut *self.writer.lock().await?)

@@ -180,6 +180,15 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
             .await
             .map_err(db)?;
     }
+    for (contact, opted_out_at) in &w.contact_opt_outs {
+        sqlx::query("UPDATE contacts SET opted_out_at = ?, updated_at = ? WHERE id = ?")
+            .bind(opted_out_at.map(ms))
+            .bind(at)
+            .bind(contact)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
     for (contact, keep) in &w.end_other_runs {
         sqlx::query(
             "DELETE FROM due_steps WHERE run_id IN (SELECT id FROM runs WHERE contact_id = ? AND id != ? \

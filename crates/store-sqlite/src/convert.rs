@@ -131,12 +131,13 @@ fn opt_json(row: &SqliteRow, col: &str) -> Result<Option<Value>, Error> {
 }
 
 pub(crate) const CONTACT_COLUMNS: &str =
-    "id, workspace_id, phone, name, tags, lists, fields, assigned_agent_id, blocked, excluded, created_at, updated_at";
+    "id, workspace_id, phone, name, tags, lists, fields, assigned_agent_id, blocked, excluded, opted_out_at, created_at, updated_at";
 
 pub(crate) fn contact(row: &SqliteRow) -> Result<Contact, Error> {
     let tags = json(row, "tags")?;
     let lists = json(row, "lists")?;
     let fields = json(row, "fields")?;
+    let opted_out_at: Option<i64> = get!(row, "opted_out_at");
     Ok(Contact {
         id: get!(row, "id"),
         workspace_id: get!(row, "workspace_id"),
@@ -151,6 +152,8 @@ pub(crate) fn contact(row: &SqliteRow) -> Result<Contact, Error> {
         assigned_agent_id: get!(row, "assigned_agent_id"),
         blocked: get!(row, "blocked"),
         excluded_from_automation: get!(row, "excluded"),
+        opted_out: opted_out_at.is_some(),
+        opted_out_at: opted_out_at.map(time),
         created_at: time(get!(row, "created_at")),
         updated_at: time(get!(row, "updated_at")),
     })

@@ -10,14 +10,17 @@
 mod ai;
 mod api;
 mod apply;
+mod campaigns;
 mod checkpoint;
 mod convert;
 mod deliveries;
 mod imports;
 mod merge;
 mod notices;
+mod outreach;
 mod owners;
 mod records;
+mod scheduled;
 mod tokens;
 mod tx;
 mod writer;

@@ -377,6 +377,33 @@ impl Tx for SqliteTx {
         crate::records::open_tickets(&mut self.tx, contact_id).await
     }
 
+    async fn claim_scheduled(
+        &mut self,
+        id: &str,
+        contact_id: &str,
+        message_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        crate::scheduled::claim(&mut self.tx, id, contact_id, message_id, at).await
+    }
+
+    async fn fail_scheduled(&mut self, id: &str, error: &str, at: DateTime<Utc>) -> Result<()> {
+        crate::scheduled::fail(&mut self.tx, id, error, at).await
+    }
+
+    async fn campaign_state(&mut self, campaign_id: &str) -> Result<Option<String>> {
+        crate::campaigns::state_of(&mut self.tx, campaign_id).await
+    }
+
+    async fn settle_recipients(
+        &mut self,
+        campaign_id: &str,
+        outcomes: &[waflow_store::RecipientOutcome],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        crate::campaigns::settle(&mut self.tx, campaign_id, outcomes, at).await
+    }
+
     async fn apply(&mut self, w: &Writes) -> Result<()> {
         crate::apply::apply(&mut self.tx, w).await
     }

@@ -14,6 +14,7 @@ mod deliveries;
 mod error;
 mod imports;
 mod models;
+mod outreach;
 mod records;
 mod tokens;
 mod traits;
@@ -23,6 +24,11 @@ pub use deliveries::{Attempt, Deliveries, Interrupted};
 pub use error::{Error, Result};
 pub use imports::{BadRow, ContactImport, ContactImports, ImportCounts, ImportEnd, MAX_BAD_ROWS};
 pub use models::*;
+pub use outreach::{
+    ActiveCampaign, Audience, AudienceCount, AudienceQuery, Campaign, CampaignAction,
+    CampaignTotals, NewCampaign, NewScheduled, Outreach, PendingRecipient, Recipient,
+    RecipientOutcome, Scheduled, ScheduledFilter, ScheduledTab,
+};
 pub use records::{Records, TicketFilter};
 pub use tokens::{NewToken, TokenGrant, TokenInfo, Tokens};
 pub use traits::{Store, Tx};

@@ -200,6 +200,10 @@ pub struct Contact {
     pub assigned_agent_id: Option<String>,
     pub blocked: bool,
     pub excluded_from_automation: bool,
+    /// Whether the contact opted out of marketing (campaigns skip them).
+    pub opted_out: bool,
+    /// When they did.
+    pub opted_out_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -447,6 +451,8 @@ pub struct ContactPatch {
     pub assigned_agent_id: Option<Option<String>>,
     pub blocked: Option<bool>,
     pub excluded_from_automation: Option<bool>,
+    /// Opted out of marketing (from now) or back in.
+    pub opted_out: Option<bool>,
 }
 
 /// Changes to a number; `None` leaves a field as it is.
@@ -545,6 +551,8 @@ pub struct Writes {
     pub contact_fields: std::collections::BTreeMap<String, Map<String, Value>>,
     /// Contact id → blocked or not.
     pub contact_blocked: std::collections::BTreeMap<String, bool>,
+    /// Contact id → opted out of marketing at (or back in: `None`).
+    pub contact_opt_outs: std::collections::BTreeMap<String, Option<DateTime<Utc>>>,
     /// (contact id, the run to keep): every other live run of the contact ends, timers dropped.
     pub end_other_runs: Vec<(String, String)>,
     /// Notifications for agents.

@@ -71,6 +71,26 @@ pub trait Tx: Send {
     /// changed number moves the contact to its new phone (unless another contact has it).
     /// Returns a sentence saying what changed, or why nothing did (the original is unknown).
     async fn apply_notice(&mut self, notice: &NoticeWrite) -> Result<String>;
+    /// Marks a pending scheduled message `queued` with its contact and message; `false` (and
+    /// nothing written) when it is no longer pending — cancelled, or taken by another worker.
+    async fn claim_scheduled(
+        &mut self,
+        id: &str,
+        contact_id: &str,
+        message_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Marks a pending scheduled message `failed` with the reason.
+    async fn fail_scheduled(&mut self, id: &str, error: &str, at: DateTime<Utc>) -> Result<()>;
+    /// A campaign's state, read in this transaction (`None` when it is gone).
+    async fn campaign_state(&mut self, campaign_id: &str) -> Result<Option<String>>;
+    /// Records what became of pending recipients; a recipient no longer pending is left as it is.
+    async fn settle_recipients(
+        &mut self,
+        campaign_id: &str,
+        outcomes: &[crate::RecipientOutcome],
+        at: DateTime<Utc>,
+    ) -> Result<()>;
     /// Writes buffered effects (see [`Writes`] for the order).
     async fn apply(&mut self, writes: &Writes) -> Result<()>;
     /// Commits everything written through this transaction.
@@ -84,6 +104,7 @@ pub trait Store:
     + crate::AiRecords
     + crate::Deliveries
     + crate::Tokens
+    + crate::Outreach
     + crate::ContactImports
     + Send
     + Sync

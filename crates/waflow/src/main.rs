@@ -2,6 +2,7 @@
 //! `workflows export` / `workflows import` move workflow documents in and out of a data directory;
 //! `contacts import` imports a CSV of contacts into one.
 
+mod campaigns;
 mod contacts;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -48,6 +49,16 @@ enum Command {
     Workflows {
         #[command(subcommand)]
         command: WorkflowsCommand,
+    },
+    /// List, pause, resume, cancel and export campaigns (create them with the API or the
+    /// dashboard).
+    Campaigns {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long, default_value = "default")]
+        workspace: String,
+        #[command(subcommand)]
+        command: campaigns::CampaignsCommand,
     },
     /// Import contacts, as the API does.
     Contacts {
@@ -357,6 +368,11 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             Ok(())
         }
         Command::Workflows { command } => workflows(command).await,
+        Command::Campaigns {
+            data,
+            workspace,
+            command,
+        } => campaigns::run(&data.data_dir, &workspace, command).await,
         Command::Contacts { command } => contacts::run(command).await,
         Command::Agents {
             command:

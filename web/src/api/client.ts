@@ -88,12 +88,14 @@ export interface RequestOptions {
   contentType?: string;
   /** Read the answer as text rather than JSON. */
   asText?: boolean;
+  /** Read the answer as a Blob (a download) rather than JSON. */
+  asBlob?: boolean;
   signal?: AbortSignal;
 }
 
 /** One API call; `path` is relative to `/api/v1`. */
 export async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: options.asText ? "*/*" : "application/json" };
+  const headers: Record<string, string> = { Accept: options.asText || options.asBlob ? "*/*" : "application/json" };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   let payload: string | Blob | undefined;
@@ -118,6 +120,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   }
   if (response.status === 204) return undefined as T;
   if (options.asText) return (await response.text()) as T;
+  if (options.asBlob) return (await response.blob()) as T;
   const text = await response.text();
   return (text ? JSON.parse(text) : undefined) as T;
 }
@@ -138,6 +141,20 @@ export function query(params: Record<string, string | number | boolean | null | 
   }
   const s = q.toString();
   return s ? `?${s}` : "";
+}
+
+/** Downloads `path` with the bearer token (fetch + Blob) and saves it as `filename`. */
+export async function download(path: string, filename: string): Promise<void> {
+  const blob = await request<Blob>("GET", path, undefined, { asBlob: true });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Revoked later: some browsers read the URL after click() returns.
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** The words of any thrown value. */

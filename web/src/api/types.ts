@@ -82,6 +82,9 @@ export interface Contact {
   assigned_agent_id: string | null;
   blocked: boolean;
   excluded_from_automation: boolean;
+  /** Opted out of marketing (a stop word, or changed by hand): campaigns skip them. */
+  opted_out?: boolean;
+  opted_out_at?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -211,4 +214,154 @@ export interface KnowledgeItem {
   title: string;
   text: string;
   source: string;
+}
+
+/** `GET /lists`: a contact list and how many contacts it has. */
+export interface ContactList {
+  name: string;
+  contacts: number;
+}
+
+/** A Cloud API number's message template as last synced (`GET /numbers/{id}/templates`). */
+export interface MessageTemplate {
+  name: string;
+  language: string;
+  category: string;
+  status: string;
+  approved: boolean;
+  /** Meta's components: `[{type: "BODY", text: "Hi {{1}}"}, ...]`. */
+  components: Array<{ type: string; text?: string; format?: string }>;
+  synced_at: string;
+}
+
+/** A parameter of a template header or body. */
+export type TemplateParam = { type: "text"; text: string } | { type: "media"; kind: string; link: string };
+
+/** A template message as sent (`{"type": "template", ...}`). */
+export interface TemplateContent {
+  type: "template";
+  name: string;
+  language: string;
+  header?: TemplateParam[];
+  body?: TemplateParam[];
+  buttons?: Array<{ index: number; sub_type: string; value: string }>;
+}
+
+export type ScheduledState = "pending" | "sending" | "sent" | "failed" | "cancelled";
+
+/** A message to one phone at a local date-time (`/scheduled`). */
+export interface ScheduledMessage {
+  id: string;
+  number_id: string;
+  phone: string;
+  contact_id: string | null;
+  /** The local wall time, `2026-03-30T09:00`, in `time_zone`. */
+  at: string;
+  time_zone: string;
+  /** When it goes, in UTC. */
+  due_at: string;
+  message_type: string;
+  /** A readable summary of the content. */
+  text: string;
+  content: Record<string, unknown> | null;
+  fallback: TemplateContent | null;
+  state: ScheduledState;
+  error: string | null;
+  message_id: string | null;
+  message_status: string | null;
+  sent_at: string | null;
+  created_at: string;
+  updated_at: string;
+  /** Only in the answer to a create or an edit: what may go wrong at send time. */
+  warnings?: string[];
+}
+
+/** Who a campaign goes to. */
+export type Audience = ({ list: string } | { tag: string } | { field: { name: string; equals: string } } | { all: true }) & {
+  exclude_tag?: string;
+};
+
+/** What a campaign sends. */
+export type CampaignContent = { template: TemplateContent } | { text: string } | { workflow_id: string };
+
+export type CampaignState = "scheduled" | "sending" | "paused" | "completed" | "cancelled";
+
+export interface CampaignTotals {
+  recipients: number;
+  pending: number;
+  queued: number;
+  /** Every message that left: sent + delivered + read. */
+  sent: number;
+  /** Delivered + read. */
+  delivered: number;
+  read: number;
+  replied: number;
+  failed: number;
+  /** Sent, but whether WhatsApp has it is not known (the server stopped mid-send). */
+  uncertain?: number;
+  skipped: number;
+  cancelled: number;
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  state: CampaignState;
+  audience: Audience;
+  content: CampaignContent;
+  number_ids: string[];
+  start_at: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  expected_seconds: number;
+  totals: CampaignTotals;
+}
+
+/** `POST /campaigns/preview`: who the campaign would reach, and its message for one of them. */
+export interface CampaignPreview {
+  audience: number;
+  sendable: number;
+  skipped: { blocked: number; excluded: number; opted_out: number } & Record<string, number>;
+  expected_seconds: number;
+  warnings: string[];
+  /** The message as the first sendable recipient gets it (`text` null: nothing to show, e.g. a workflow). */
+  sample: { contact: Partial<Contact>; text: string | null; content?: TemplateContent | null } | null;
+}
+
+/** One recipient of a campaign. */
+export interface Recipient {
+  contact_id: string;
+  phone: string;
+  name: string;
+  number_id: string | null;
+  /** pending, queued, sent, delivered, read, replied, failed, uncertain, skipped, cancelled (started: a workflow's run). */
+  status: string;
+  reason: string | null;
+  message_id: string | null;
+  run_id?: string | null;
+  sent_at: string | null;
+  replied_at: string | null;
+}
+
+/** A contact import (`/contacts/imports`): its progress while running, its result when done. */
+export interface ContactImport {
+  id: string;
+  state: "running" | "done" | "failed";
+  file_bytes: number;
+  bytes_read: number;
+  rows: number;
+  created: number;
+  updated: number;
+  bad: number;
+  bad_rows: Array<{ line: number; reason: string }>;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** `GET/PUT /workspace/opt-out`: the stop words and the confirmation reply ('' = none). */
+export interface OptOutSettings {
+  words: string[];
+  reply: string;
 }

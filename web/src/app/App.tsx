@@ -18,6 +18,10 @@ const NumbersPage = lazy(() => import("../pages/NumbersPage"));
 const ContactsPage = lazy(() => import("../pages/ContactsPage"));
 const LogsPage = lazy(() => import("../pages/LogsPage"));
 const SettingsPage = lazy(() => import("../pages/SettingsPage"));
+const ScheduledPage = lazy(() => import("../pages/ScheduledPage"));
+const CampaignsPage = lazy(() => import("../pages/CampaignsPage"));
+const CampaignForm = lazy(() => import("../pages/CampaignForm"));
+const CampaignDetail = lazy(() => import("../pages/CampaignDetail"));
 
 function route(path: string): { page: ReactNode | null; wide?: boolean } {
   let m: Record<string, string> | null;
@@ -25,6 +29,10 @@ function route(path: string): { page: ReactNode | null; wide?: boolean } {
   if (match("/workflows", path)) return { page: <WorkflowsPage /> };
   if ((m = match("/conversations/:id", path))) return { page: <ConversationsPage selected={m.id ?? null} />, wide: true };
   if (match("/conversations", path)) return { page: <ConversationsPage selected={null} />, wide: true };
+  if (match("/scheduled", path)) return { page: <ScheduledPage /> };
+  if (match("/campaigns/new", path)) return { page: <CampaignForm /> };
+  if ((m = match("/campaigns/:id", path))) return { page: <CampaignDetail id={m.id ?? ""} /> };
+  if (match("/campaigns", path)) return { page: <CampaignsPage /> };
   if (match("/numbers", path)) return { page: <NumbersPage /> };
   if (match("/contacts", path)) return { page: <ContactsPage /> };
   if (match("/logs", path)) return { page: <LogsPage /> };

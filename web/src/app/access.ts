@@ -1,19 +1,22 @@
 // Which pages each role may use — the one place the nav and the route guard read. Mirrors the
 // server's role table (README "Who may do what", crates/server/src/roles/table.rs): agents work
 // on their assigned contacts (conversations, contacts, logs); admins add workflows and the
-// builder, and Settings' AI and knowledge; owners alone manage numbers, agents and the workspace.
+// builder, scheduled messages, campaigns, and Settings' AI, knowledge and opt-out; owners alone
+// manage numbers, agents and the workspace.
 // An API token (no agent) acts as an owner.
 
 import type { Agent } from "../api/types";
 import type { TranslationKey } from "./i18n";
 
 export type Role = Agent["role"];
-export type PageId = "workflows" | "conversations" | "numbers" | "contacts" | "logs" | "settings";
+export type PageId = "workflows" | "conversations" | "scheduled" | "campaigns" | "numbers" | "contacts" | "logs" | "settings";
 
 /** Every page, in nav order, with its path and label. */
 export const PAGES: Array<{ id: PageId; path: string; label: TranslationKey }> = [
   { id: "workflows", path: "/workflows", label: "page.workflows" },
   { id: "conversations", path: "/conversations", label: "page.conversations" },
+  { id: "scheduled", path: "/scheduled", label: "page.scheduled" },
+  { id: "campaigns", path: "/campaigns", label: "page.campaigns" },
   { id: "numbers", path: "/numbers", label: "page.numbers" },
   { id: "contacts", path: "/contacts", label: "page.contacts" },
   { id: "logs", path: "/logs", label: "page.logs" },
@@ -22,8 +25,8 @@ export const PAGES: Array<{ id: PageId; path: string; label: TranslationKey }> =
 
 /** Role → the pages it may use; the first is where it lands after signing in. */
 export const ALLOWED: Record<Role, PageId[]> = {
-  owner: ["workflows", "conversations", "numbers", "contacts", "logs", "settings"],
-  admin: ["workflows", "conversations", "contacts", "logs", "settings"],
+  owner: ["workflows", "conversations", "scheduled", "campaigns", "numbers", "contacts", "logs", "settings"],
+  admin: ["workflows", "conversations", "scheduled", "campaigns", "contacts", "logs", "settings"],
   agent: ["conversations", "contacts", "logs"],
 };
 

@@ -1,16 +1,26 @@
 // The translation layer: the reader's language (it, fr, es or en, from the browser's languages;
 // English otherwise) and `t(key, vars)`, which fills `{name}` placeholders. Every language has
-// every key (the type checks it).
+// every key (the type checks it). The frame's words (and the few every page shares) are here;
+// each area's words are in `words/`, one file per area typed the same way, loaded with the pages
+// that use them: a component takes `t` from its area's file, which adds the area's words here
+// first (`addWords`), so the first page does not carry every page's words.
+
+import type { campaignFormWords } from "./words/campaignForm";
+import type { campaignWords } from "./words/campaigns";
+import type { contactWords } from "./words/contacts";
+import type { scheduledWords } from "./words/scheduled";
 
 export type Lang = "en" | "it" | "fr" | "es";
 
-const en = {
+const frameEn = {
   "nav.main": "Main",
   "nav.skip": "Skip to content",
   "nav.home": "waflow home",
   "nav.signOut": "Sign out",
   "page.workflows": "Workflows",
   "page.conversations": "Conversations",
+  "page.scheduled": "Scheduled",
+  "page.campaigns": "Campaigns",
   "page.numbers": "Numbers",
   "page.contacts": "Contacts",
   "page.logs": "Logs",
@@ -23,17 +33,24 @@ const en = {
   "app.goTo": "Go to {page}",
   "app.forbiddenTitle": "Not available to you",
   "app.forbiddenText": "As {role} you cannot use the {page} page.",
+  "common.apply": "Apply",
+  "common.close": "Close",
+  "common.edit": "Edit",
+  "common.loadMore": "Load more",
+  "common.saving": "Saving…",
 };
 
-type Key = keyof typeof en;
+type FrameKey = keyof typeof frameEn;
 
-const it: Record<Key, string> = {
+const frameIt: Record<FrameKey, string> = {
   "nav.main": "Principale",
   "nav.skip": "Vai al contenuto",
   "nav.home": "waflow, pagina iniziale",
   "nav.signOut": "Esci",
   "page.workflows": "Flussi",
   "page.conversations": "Conversazioni",
+  "page.scheduled": "Programmati",
+  "page.campaigns": "Campagne",
   "page.numbers": "Numeri",
   "page.contacts": "Contatti",
   "page.logs": "Registro",
@@ -46,15 +63,22 @@ const it: Record<Key, string> = {
   "app.goTo": "Vai a {page}",
   "app.forbiddenTitle": "Non disponibile per te",
   "app.forbiddenText": "Come {role} non puoi usare la pagina {page}.",
+  "common.apply": "Applica",
+  "common.close": "Chiudi",
+  "common.edit": "Modifica",
+  "common.loadMore": "Carica altri",
+  "common.saving": "Salvataggio…",
 };
 
-const fr: Record<Key, string> = {
+const frameFr: Record<FrameKey, string> = {
   "nav.main": "Principale",
   "nav.skip": "Aller au contenu",
   "nav.home": "Accueil waflow",
   "nav.signOut": "Se déconnecter",
   "page.workflows": "Scénarios",
   "page.conversations": "Conversations",
+  "page.scheduled": "Programmés",
+  "page.campaigns": "Campagnes",
   "page.numbers": "Numéros",
   "page.contacts": "Contacts",
   "page.logs": "Journal",
@@ -67,15 +91,22 @@ const fr: Record<Key, string> = {
   "app.goTo": "Aller à {page}",
   "app.forbiddenTitle": "Non disponible pour vous",
   "app.forbiddenText": "En tant que {role}, vous ne pouvez pas utiliser la page {page}.",
+  "common.apply": "Appliquer",
+  "common.close": "Fermer",
+  "common.edit": "Modifier",
+  "common.loadMore": "Charger plus",
+  "common.saving": "Enregistrement…",
 };
 
-const es: Record<Key, string> = {
+const frameEs: Record<FrameKey, string> = {
   "nav.main": "Principal",
   "nav.skip": "Ir al contenido",
   "nav.home": "Inicio de waflow",
   "nav.signOut": "Cerrar sesión",
   "page.workflows": "Flujos",
   "page.conversations": "Conversaciones",
+  "page.scheduled": "Programados",
+  "page.campaigns": "Campañas",
   "page.numbers": "Números",
   "page.contacts": "Contactos",
   "page.logs": "Registro",
@@ -88,9 +119,35 @@ const es: Record<Key, string> = {
   "app.goTo": "Ir a {page}",
   "app.forbiddenTitle": "No disponible para ti",
   "app.forbiddenText": "Como {role} no puedes usar la página {page}.",
+  "common.apply": "Aplicar",
+  "common.close": "Cerrar",
+  "common.edit": "Editar",
+  "common.loadMore": "Cargar más",
+  "common.saving": "Guardando…",
 };
 
-const DICTIONARIES: Record<Lang, Record<Key, string>> = { en, it, fr, es };
+type AreaKey =
+  | keyof typeof scheduledWords.en
+  | keyof typeof campaignWords.en
+  | keyof typeof campaignFormWords.en
+  | keyof typeof contactWords.en;
+type Key = FrameKey | AreaKey;
+
+/** An area's words in every language (what each file under `words/` exports). */
+export type Words<K extends Key> = Record<Lang, Record<K, string>>;
+
+/** The words known so far: the frame's, and each area's once its file has loaded. */
+const DICTIONARIES: Record<Lang, Partial<Record<Key, string>>> = {
+  en: { ...frameEn },
+  it: { ...frameIt },
+  fr: { ...frameFr },
+  es: { ...frameEs },
+};
+
+/** Adds an area's words (its `words/` file does it when it loads). */
+export function addWords<K extends Key>(words: Words<K>): void {
+  for (const l of ["en", "it", "fr", "es"] as const) Object.assign(DICTIONARIES[l], words[l]);
+}
 
 function pickLang(): Lang {
   const wanted = typeof navigator === "undefined" ? [] : navigator.languages?.length ? navigator.languages : [navigator.language];
@@ -104,9 +161,10 @@ function pickLang(): Lang {
 /** The language the dashboard is shown in. */
 export const lang: Lang = pickLang();
 
-/** The text of `key` in the reader's language, with `{name}` replaced by `vars.name`. */
+/** The text of `key` in the reader's language, with `{name}` replaced by `vars.name` (the key
+ * itself when its area's words were not loaded — a bug the browser tests look for). */
 export function t(key: Key, vars: Record<string, string> = {}): string {
-  const text = DICTIONARIES[lang][key] ?? en[key];
+  const text = DICTIONARIES[lang][key] ?? DICTIONARIES.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (all, name: string) => vars[name] ?? all);
 }
 

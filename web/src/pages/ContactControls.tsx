@@ -1,11 +1,14 @@
-// A contact's agent assignment, tags, exclusion from automation and block switch.
+// A contact's agent assignment, tags, exclusion from automation, block switch and marketing
+// opt-out (campaigns skip an opted-out contact; conversations and workflows still work).
 
 import { useState, type FormEvent } from "react";
 import { api, errorText } from "../api/client";
 import type { Agent, Contact } from "../api/types";
+import { t } from "../app/words/contacts";
+import { formatInstant } from "../ui/format";
 import { ErrorBanner, Switch } from "../ui/widgets";
 
-export type ContactPatch = Partial<Pick<Contact, "name" | "tags" | "fields" | "assigned_agent_id" | "blocked" | "excluded_from_automation">>;
+export type ContactPatch = Partial<Pick<Contact, "name" | "tags" | "fields" | "assigned_agent_id" | "blocked" | "excluded_from_automation" | "opted_out">>;
 
 export function patchContact(id: string, patch: ContactPatch): Promise<Contact> {
   return api.patch<Contact>(`/contacts/${encodeURIComponent(id)}`, patch);
@@ -81,6 +84,14 @@ export function ContactControls({ contact, agents, onChange }: { contact: Contac
       </div>
       <Switch checked={contact.excluded_from_automation} label="Excluded from automation" onChange={(v) => void apply({ excluded_from_automation: v })} />
       <Switch checked={contact.blocked} label="Blocked" onChange={(v) => void apply({ blocked: v })} />
+      {contact.opted_out !== undefined && (
+        <div className="optout">
+          <Switch checked={contact.opted_out} label={t("optout.switch")} onChange={(v) => void apply({ opted_out: v })} />
+          <span className="hint">
+            {contact.opted_out && contact.opted_out_at ? t("optout.since", { when: formatInstant(contact.opted_out_at) }) : t("optout.hint")}
+          </span>
+        </div>
+      )}
     </div>
   );
 }

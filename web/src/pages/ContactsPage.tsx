@@ -1,5 +1,5 @@
-// Contacts: search and tag filter, paging, adding one; per contact its name, custom fields,
-// tags, agent, exclusion, block and runs.
+// Contacts: search and tag filter, paging, adding one, importing a CSV (ContactImport.tsx);
+// per contact its name, custom fields, tags, agent, exclusion, block, marketing opt-out and runs.
 
 import { useEffect, useState, type FormEvent } from "react";
 import { api, ApiError, errorText, query } from "../api/client";
@@ -8,7 +8,11 @@ import { Link } from "../app/router";
 import { useLoad } from "../ui/useLoad";
 import { TextField } from "../ui/fields";
 import { Empty, ErrorBanner, Loading, Notice, PageHeader, When } from "../ui/widgets";
+import { t } from "../app/words/contacts";
+import { roleOf } from "../app/access";
+import { useAuth } from "../app/auth";
 import { ContactControls, patchContact } from "./ContactControls";
+import { ContactImport } from "./ContactImport";
 
 export default function ContactsPage() {
   const [search, setSearch] = useState("");
@@ -20,6 +24,10 @@ export default function ContactsPage() {
   const [error, setError] = useState<string | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
+  const [importing, setImporting] = useState(false);
+  const { agent } = useAuth();
+  // Importing is for admins and owners (the server's role table); agents do not see the button.
+  const canImport = roleOf(agent) !== "agent";
   const [message, setMessage] = useState<string | null>(null);
   const agents = useLoad(() => api.get<Page<Agent>>("/agents").then((p) => p.data).catch(() => [] as Agent[]), []);
 
@@ -53,12 +61,18 @@ export default function ContactsPage() {
   return (
     <>
       <PageHeader title="Contacts">
+        {canImport && (
+          <button type="button" className="button" aria-expanded={importing} onClick={() => setImporting((a) => !a)}>
+            {t("import.open")}
+          </button>
+        )}
         <button type="button" className="button-primary" aria-expanded={adding} onClick={() => setAdding((a) => !a)}>
           Add a contact
         </button>
       </PageHeader>
       <ErrorBanner error={error} />
       {message && <Notice>{message}</Notice>}
+      {importing && <ContactImport onDone={() => void load(null)} />}
       {adding && (
         <AddContact
           onAdded={(c) => {
@@ -95,6 +109,7 @@ export default function ContactsPage() {
                 </span>
                 {c.blocked && <span className="badge badge-bad">blocked</span>}
                 {c.excluded_from_automation && <span className="badge badge-warn">excluded</span>}
+                {c.opted_out && <span className="badge badge-warn">{t("optout.badge")}</span>}
               </button>
               {openId === c.id && <ContactDetail contact={c} agents={agents.data ?? []} onChange={replace} onDeleted={() => {
                 setItems((all) => all.filter((x) => x.id !== c.id));

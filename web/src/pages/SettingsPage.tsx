@@ -1,6 +1,7 @@
 // Settings: the workspace's time zone, business hours and holidays; AI replies (provider and
-// knowledge, in AiSettings.tsx); and the agents. The workspace and the agents are the owner's
-// (app/access.ts): an admin sees AI replies and knowledge only.
+// knowledge, in AiSettings.tsx); the marketing opt-out words and reply (OptOutSettings.tsx); and
+// the agents. The workspace and the agents are the owner's (app/access.ts): an admin sees AI
+// replies, knowledge and opt-out only.
 
 import { useEffect, useState, type FormEvent } from "react";
 import { api, ApiError, errorText } from "../api/client";
@@ -12,6 +13,7 @@ import { SelectField, TextField } from "../ui/fields";
 import { WeeklyHours, type Weekly } from "../ui/WeeklyHours";
 import { ErrorBanner, Loading, Notice, PageHeader } from "../ui/widgets";
 import { AiSection } from "./AiSettings";
+import { OptOutSection } from "./OptOutSettings";
 
 function timeZones(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
@@ -26,6 +28,7 @@ export default function SettingsPage() {
       <PageHeader title="Settings" />
       {owner && <WorkspaceSection />}
       <AiSection />
+      <OptOutSection />
       {owner && <Agents />}
     </>
   );

@@ -25,13 +25,14 @@ function Frame({ label, error, hint, id, children }: Base & { id: string; childr
   );
 }
 
-export function TextField(props: Base & { value: string; onChange: (v: string) => void; placeholder?: string; type?: string }) {
+export function TextField(props: Base & { value: string; onChange: (v: string) => void; placeholder?: string; type?: string; step?: number }) {
   const id = useId();
   return (
     <Frame {...props} id={id}>
       <input
         id={id}
         type={props.type ?? "text"}
+        step={props.step}
         value={props.value}
         placeholder={props.placeholder}
         aria-invalid={props.error ? true : undefined}

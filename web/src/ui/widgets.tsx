@@ -106,3 +106,37 @@ export function When({ at }: { at: string | null | undefined }) {
   const d = new Date(at);
   return <time dateTime={at} title={d.toString()}>{d.toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" })}</time>;
 }
+
+export type Tone = "ok" | "warn" | "bad" | "info" | "muted";
+
+/** A coloured badge with a label already in words. */
+export function ToneBadge({ tone, label }: { tone: Tone; label: string }) {
+  return <span className={`badge badge-${tone}`}>{label}</span>;
+}
+
+/** A labelled progress bar (`done` of `total`); a bar with no total shows as empty. */
+export function ProgressBar({ done, total, label }: { done: number; total: number; label: string }) {
+  const ratio = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  return (
+    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(ratio * 100)}>
+      <span className="progress-fill" style={{ width: `${ratio * 100}%` }} />
+    </div>
+  );
+}
+
+/** Warnings from the server, one per line, in the amber banner. */
+export function Warnings({ items, title }: { items: string[] | undefined; title?: string }) {
+  if (!items || items.length === 0) return null;
+  return (
+    <div className="banner banner-warn" role="status">
+      <div>
+        {title && <strong>{title}</strong>}
+        <ul className="warnings">
+          {items.map((w, i) => (
+            <li key={i}>{w}</li>
+          ))}
+        </ul>
+      </div>
+    </div>
+  );
+}

@@ -290,6 +290,20 @@ impl Channel for CloudApiChannel {
         })
     }
 
+    fn pace(&self, number_id: &str) -> crate::Pace {
+        let limits = self.line(number_id).map(|l| l.limits).unwrap_or_default();
+        crate::Pace {
+            per_second: Some(f64::from(limits.per_second.max(1)) * CAP_MARGIN),
+            daily: limits.daily_unique,
+            warning: limits.daily_unique.map(|n| {
+                format!(
+                    "this number's messaging-limit tier lets it start conversations with {n} new \
+                     people per 24 hours; the others wait for the next day"
+                )
+            }),
+        }
+    }
+
     async fn admit(&self, message: &Outgoing) -> Result<(), SendError> {
         let line = self.sending_line(&message.number_id)?;
         let to = recipient(message);

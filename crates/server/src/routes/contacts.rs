@@ -81,10 +81,13 @@ async fn patch_from(
     if obj.has("excluded_from_automation") {
         patch.excluded_from_automation = Some(obj.bool_or("excluded_from_automation", false)?);
     }
+    if obj.has("opted_out") {
+        patch.opted_out = Some(obj.bool_or("opted_out", false)?);
+    }
     Ok(patch)
 }
 
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 9] = [
     "phone",
     "name",
     "tags",
@@ -92,6 +95,7 @@ const FIELDS: [&str; 8] = [
     "assigned_agent_id",
     "blocked",
     "excluded_from_automation",
+    "opted_out",
     "number_id",
 ];
 
@@ -197,7 +201,7 @@ pub async fn update(
 ) -> ApiResult<Json<Contact>> {
     let caller = &who.caller;
     let obj = Obj::new(&body, Path::root(""))?;
-    obj.only(&FIELDS[1..7])?;
+    obj.only(&FIELDS[1..8])?;
     let contact = state.store.contact(&caller.workspace_id, &id).await?;
     let mine = who.sees(contact.assigned_agent_id.as_deref());
     if !mine {

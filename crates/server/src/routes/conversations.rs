@@ -4,13 +4,12 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
 use crate::roles::Signed;
-use crate::routes::page;
+use crate::routes::{content, page};
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
-use waflow_channels::cloud_api::content::Content;
 use waflow_domain::parse::{Obj, Path};
 use waflow_store::{new_id, Conversation, ConversationFilter, NewOutbound};
 
@@ -158,8 +157,8 @@ pub async fn send(
             ));
         }
         Some((value, _)) => {
-            let content = rich_content(value)?;
-            check_template(
+            let content = content::rich(value)?;
+            content::check_template(
                 &state,
                 &caller.workspace_id,
                 &conversation.number_id,
@@ -230,49 +229,4 @@ pub async fn send(
         StatusCode::CREATED,
         Json(json!({"message_id": message_id, "status": "queued"})),
     ))
-}
-
-/// Checks a template message against the number's synced templates, when it has any: the
-/// template must exist in that language, be approved, and get the parameters it declares.
-async fn check_template(
-    state: &AppState,
-    workspace_id: &str,
-    number_id: &str,
-    content: &Content,
-) -> ApiResult<()> {
-    let Content::Template { name, language, .. } = content else {
-        return Ok(());
-    };
-    let templates = state.store.templates(workspace_id, number_id).await?;
-    if templates.is_empty() {
-        return Ok(());
-    }
-    let found = templates
-        .iter()
-        .find(|t| &t.name == name && &t.language == language)
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "content.name",
-                format!("template {name} ({language}) is not among this number's templates; sync them with POST /numbers/{number_id}/templates/sync"),
-            )
-        })?;
-    waflow_channels::cloud_api::templates::check(content, &found.status, &found.components)
-        .map_err(|e| ApiError::invalid(format!("content.{}", e.field), e.message))
-}
-
-/// Reads and checks a rich message (buttons, list, media, template, reaction) against WhatsApp's
-/// limits; every refusal names the field under `content`.
-fn rich_content(value: &Value) -> ApiResult<Content> {
-    let content: Content = serde_json::from_value(value.clone())
-        .map_err(|e| ApiError::invalid("content", format!("is not a message content: {e}")))?;
-    if matches!(content, Content::MarkRead { .. }) {
-        return Err(ApiError::invalid(
-            "content.type",
-            "mark_read is not a message; it cannot be sent in a conversation",
-        ));
-    }
-    content
-        .validate()
-        .map_err(|e| ApiError::invalid(format!("content.{}", e.field), e.message))?;
-    Ok(content)
 }

@@ -2,8 +2,10 @@
 
 mod agents;
 mod ai;
+mod campaigns;
 mod cloud_numbers;
 mod contacts;
+mod content;
 mod conversations;
 mod hooks;
 mod imports;
@@ -11,6 +13,7 @@ mod linked_numbers;
 mod logs;
 mod numbers;
 mod records;
+mod scheduled;
 mod templates;
 pub(crate) mod tokens;
 mod versions;
@@ -61,6 +64,24 @@ pub fn router() -> Router<AppState> {
                 .delete(ai::remove)
                 .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
+        .route(
+            "/workspace/opt-out",
+            get(workspace::opt_out).put(workspace::set_opt_out),
+        )
+        .route("/scheduled", get(scheduled::list).post(scheduled::create))
+        .route(
+            "/scheduled/{id}",
+            get(scheduled::show).patch(scheduled::update),
+        )
+        .route("/scheduled/{id}/cancel", post(scheduled::cancel))
+        .route("/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/campaigns/preview", post(campaigns::preview))
+        .route("/campaigns/{id}", get(campaigns::show))
+        .route("/campaigns/{id}/pause", post(campaigns::pause))
+        .route("/campaigns/{id}/resume", post(campaigns::resume))
+        .route("/campaigns/{id}/cancel", post(campaigns::cancel))
+        .route("/campaigns/{id}/recipients", get(campaigns::recipients))
+        .route("/campaigns/{id}/export", get(campaigns::export))
         .route(
             "/workspace/events-webhook",
             axum::routing::put(linked_numbers::set_events_webhook),

@@ -70,3 +70,68 @@ pub async fn update(
     state.engine.invalidate(&caller.workspace_id);
     Ok(view(&ws))
 }
+
+/// The opt-out rule as the API shows it: the stop words and the confirmation reply.
+fn opt_out_view(settings: &Value) -> Json<Value> {
+    let rule = waflow_domain::campaign::OptOut::from_settings(settings);
+    Json(json!({"words": rule.words, "reply": rule.reply}))
+}
+
+/// `GET /workspace/opt-out`: the stop words (the defaults until set) and the confirmation.
+pub async fn opt_out(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    Ok(opt_out_view(
+        &state.store.opt_out_settings(&caller.workspace_id).await?,
+    ))
+}
+
+/// `PUT /workspace/opt-out` `{"words": [...], "reply": "..."}`: either may be left out (kept).
+pub async fn set_opt_out(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    let obj = Obj::new(&body, Path::root(""))?;
+    obj.only(&["words", "reply"])?;
+    let current = waflow_domain::campaign::OptOut::from_settings(
+        &state.store.opt_out_settings(&caller.workspace_id).await?,
+    );
+    let words = if obj.has("words") {
+        let words = obj.strings("words")?;
+        if words.len() > 50 {
+            return Err(crate::error::ApiError::invalid(
+                "words",
+                format!("has {} stop words; at most 50", words.len()),
+            ));
+        }
+        for (i, w) in words.iter().enumerate() {
+            let key = waflow_domain::campaign::stop_key(w);
+            if key.is_empty() || w.chars().count() > 40 {
+                return Err(crate::error::ApiError::invalid(
+                    format!("words[{i}]"),
+                    format!("{w:?} is not a stop word (1 to 40 characters, not only punctuation)"),
+                ));
+            }
+        }
+        words
+    } else {
+        current.words
+    };
+    let reply = match obj.opt_str("reply")? {
+        Some(r) if r.chars().count() > 1024 => {
+            return Err(crate::error::ApiError::invalid(
+                "reply",
+                "is longer than 1024 characters",
+            ))
+        }
+        Some(r) => r.to_string(),
+        None if obj.has("reply") => String::new(),
+        None => current.reply,
+    };
+    let settings = json!({"words": words, "reply": reply});
+    state
+        .store
+        .set_opt_out_settings(&caller.workspace_id, &settings)
+        .await?;
+    state.engine.invalidate(&caller.workspace_id);
+    Ok(opt_out_view(&settings))
+}

@@ -11,9 +11,6 @@ use std::time::{Duration, Instant};
 
 const ROWS: usize = 100_000;
 
-/// Query parameters of an import.
-type Query<'a> = &'a [(&'a str, &'a str)];
-
 /// The mapping the big file is imported with.
 fn mapping() -> String {
     json!({"telefono": "phone", "nome": "name", "eta": "field:age:number",
@@ -221,7 +218,8 @@ async fn a_big_file_reports_exactly_its_bad_lines_and_importing_it_again_duplica
 async fn mapping_errors_are_422_naming_the_field_and_store_nothing() {
     let app = TestApp::spawn().await;
     let csv = "Numero,Nome\n3331234567,Anna\n";
-    let cases: [(Query, &str, &str); 6] = [
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: [Case; 6] = [
         (
             &[("mapping", r#"{"Numero": "phon"}"#)],
             "mapping.Numero",

@@ -1,6 +1,7 @@
 //! API tests: each boots the real server on a random port with a fresh SQLite file and talks HTTP.
 
 mod ai;
+mod campaigns;
 mod catalogue_steps;
 mod catalogue_triggers;
 mod cli;
@@ -17,9 +18,11 @@ mod gallery;
 mod harness;
 mod http_step;
 mod linked_device;
+mod outreach;
 mod real_payloads;
 mod resources;
 mod roles;
+mod scheduled;
 mod shipping;
 mod sign_in;
 mod sign_in_limits;

@@ -25,6 +25,8 @@ pub struct World {
     other_workspace: String,
     workflow: String,
     template: String,
+    scheduled: String,
+    campaign: String,
     /// A contact import.
     import: String,
     theirs: Resources,
@@ -124,7 +126,35 @@ impl World {
         let mine = resources(mine, "own ticket").await;
         let other_workspace = app.token_for("elsewhere").await;
         let template = t.body["id"].as_str().unwrap().to_string();
+        let sandbox = team.app.sandbox.clone();
+        let made = team
+            .app
+            .post(
+                "/api/v1/scheduled",
+                json!({"number_id": sandbox, "phone": "+393330009999", "at": "2040-01-01T09:00", "text": "later"}),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+        let scheduled = made.body["id"].as_str().unwrap().to_string();
+        team.app
+            .patch(
+                &format!("/api/v1/numbers/{sandbox}"),
+                json!({"marketing": true}),
+            )
+            .await;
+        let made = team
+            .app
+            .post(
+                "/api/v1/campaigns",
+                json!({"name": "Nobody", "audience": {"tag": "no-one-has-this"}, "number_ids": [sandbox],
+                       "content": {"text": "hi"}}),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+        let campaign = made.body["id"].as_str().unwrap().to_string();
         World {
+            scheduled,
+            campaign,
             other_workspace,
             template,
             import,
@@ -269,6 +299,8 @@ impl World {
                     "logs" => res.log.clone(),
                     "workflows" | "hooks" => self.workflow.clone(),
                     "workflow-templates" => self.template.clone(),
+                    "scheduled" => self.scheduled.clone(),
+                    "campaigns" => self.campaign.clone(),
                     "imports" => self.import.clone(),
                     other => panic!("no id for {path} (after {other})"),
                 },
