@@ -39,13 +39,13 @@ impl CampaignContent {
                 "must be an object: {\"template\": …}, {\"text\": …} or {\"workflow_id\": …}",
             )
         })?;
-        if obj.len() != 1 {
+        let mut entries = obj.iter();
+        let (Some((key, inner)), None) = (entries.next(), entries.next()) else {
             return Err(err(
                 "content",
                 "must have exactly one of template, text or workflow_id",
             ));
-        }
-        let (key, inner) = obj.iter().next().expect("one entry");
+        };
         match key.as_str() {
             "template" => {
                 if inner.get("type").and_then(Value::as_str) != Some("template") {

@@ -357,19 +357,13 @@ async fn decide(
     if let Some(effect) = &notice_effect {
         base["notice"] = json!(effect);
     }
-    if !req.content.kind.is_notice() && state.opt_out.matches(&req.content.text) {
-        opt_out(
-            writes,
-            state,
-            &mut out,
-            &log,
-            req,
-            &contact,
-            &conversation_id,
-            base,
-            now,
-        );
-        return Ok(out);
+    // A stop word opts the contact out of marketing whatever happens next.
+    let stop_word = !req.content.kind.is_notice() && state.opt_out.matches(&req.content.text);
+    if stop_word {
+        writes
+            .contact_opt_outs
+            .insert(contact_id.clone(), contact.opted_out_at.or(Some(now)));
+        base["opted_out"] = Value::Bool(true);
     }
     let skip = if contact.blocked {
         Some((
@@ -419,6 +413,12 @@ async fn decide(
         conversation: stats.as_ref(),
     });
 
+    // The business's own workflow for the stop word (its exact phrase) answers it; otherwise
+    // the workspace's confirmation does, and nothing else runs.
+    if stop_word && eval.stage != "exact_phrase" {
+        opt_out(writes, state, &mut out, &log, req, &contact, &conversation_id, base, now);
+        return Ok(out);
+    }
     let mut started_names = Vec::new();
     if eval.resume_waiting_run {
         if let Some(run) = waiting_run {
@@ -600,9 +600,9 @@ fn resume(
     (id, exec.sent)
 }
 
-/// A stop word: the contact is opted out of marketing (campaigns skip them; conversations and
-/// workflows go on), the workspace's confirmation is queued (unless blocked or worded empty), and
-/// no workflow runs for this message.
+/// A stop word no workflow of the business answers by its exact phrase: the workspace's
+/// confirmation is queued (unless blocked or worded empty), and no workflow runs for this message
+/// (the opt-out itself is already in `writes`).
 #[allow(clippy::too_many_arguments)]
 fn opt_out(
     writes: &mut Writes,
@@ -612,12 +612,9 @@ fn opt_out(
     req: &InboundEvent,
     contact: &waflow_store::Contact,
     conversation_id: &str,
-    mut detail: Value,
+    detail: Value,
     now: DateTime<Utc>,
 ) {
-    writes
-        .contact_opt_outs
-        .insert(contact.id.clone(), contact.opted_out_at.or(Some(now)));
     let reply = &state.opt_out.reply;
     let mut summary = format!(
         "\"{}\" is a stop word: the contact is opted out of marketing (campaigns skip them; \
@@ -642,7 +639,6 @@ fn opt_out(
         out.queued.push(id);
         summary.push_str("; the confirmation is queued");
     }
-    detail["opted_out"] = Value::Bool(true);
     out.outcome = "opted_out".into();
     out.log_id = log.write(writes, entry("inbound", "opted_out", summary, detail));
 }

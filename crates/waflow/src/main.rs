@@ -3,6 +3,7 @@
 //! `contacts import` imports a CSV of contacts into one.
 
 mod campaigns;
+mod contacts;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -62,39 +63,7 @@ enum Command {
     /// Import contacts, as the API does.
     Contacts {
         #[command(subcommand)]
-        command: ContactsCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum ContactsCommand {
-    /// Import the contacts of a CSV file (`,` `;` or tab separated, UTF-8) into the data
-    /// directory: new phones become contacts, known ones are updated (tags and lists added,
-    /// fields set), never duplicated. Prints progress on stderr, then the outcome and every bad
-    /// line (up to 1,000) on stdout; fails if the import could not finish.
-    Import {
-        #[command(flatten)]
-        data: DataDir,
-        #[arg(long, default_value = "default")]
-        workspace: String,
-        /// Which column fills what, as JSON: {"<CSV header>": "phone" | "name" | "tags" |
-        /// "lists" | "field:<name>[:text|number|date|bool]" | "ignore"}. Without it, headers
-        /// are recognised by name (phone/telefono/mobile…, name/nome…, tags, lists; others
-        /// become text fields).
-        #[arg(long)]
-        mapping: Option<String>,
-        /// The country of numbers written without +/00: an ISO code (IT, FR, ES, DE, GB, US…)
-        /// or a calling code (+39).
-        #[arg(long)]
-        default_country: Option<String>,
-        /// Add every contact to this list (repeatable).
-        #[arg(long)]
-        list: Vec<String>,
-        /// Give every contact this tag (repeatable).
-        #[arg(long)]
-        tag: Vec<String>,
-        /// The CSV file.
-        file: PathBuf,
+        command: contacts::ContactsCommand,
     },
 }
 
@@ -151,10 +120,10 @@ enum FormatArg {
 }
 
 #[derive(Args)]
-struct DataDir {
+pub struct DataDir {
     /// Directory holding waflow's database; created if missing.
     #[arg(long, env = "WAFLOW_DATA_DIR", default_value = "./waflow-data")]
-    data_dir: PathBuf,
+    pub data_dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -404,7 +373,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             workspace,
             command,
         } => campaigns::run(&data.data_dir, &workspace, command).await,
-        Command::Contacts { command } => contacts(command).await,
+        Command::Contacts { command } => contacts::run(command).await,
         Command::Agents {
             command:
                 AgentsCommand::CreateOwner {
@@ -470,64 +439,5 @@ async fn workflows(command: WorkflowsCommand) -> Result<(), StartError> {
             }
             Ok(())
         }
-    }
-}
-
-async fn contacts(command: ContactsCommand) -> Result<(), StartError> {
-    let fail = |e: waflow_server::error::ApiError| StartError(e.to_string());
-    let ContactsCommand::Import {
-        data,
-        workspace,
-        mapping,
-        default_country,
-        list,
-        tag,
-        file,
-    } = command;
-    let options = waflow_server::imports::Options::parse(
-        mapping.as_deref(),
-        default_country.as_deref(),
-        &list,
-        &tag,
-    )
-    .map_err(fail)?;
-    let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
-    let mut last = std::time::Instant::now();
-    let import = waflow_server::admin::import_contacts(&store, &workspace, &file, options, |i| {
-        // At most one line a second, and the last one.
-        if i.state == "running" && last.elapsed() < Duration::from_secs(1) {
-            return;
-        }
-        last = std::time::Instant::now();
-        eprintln!(
-            "{}: {} of {} bytes read, {} rows: {} created, {} updated, {} bad",
-            i.state,
-            i.counts.bytes_read,
-            i.file_bytes,
-            i.counts.rows,
-            i.counts.created,
-            i.counts.updated,
-            i.counts.bad
-        );
-    })
-    .await
-    .map_err(fail)?;
-    let c = import.counts;
-    println!(
-        "import {} {}: {} rows, {} created, {} updated, {} bad",
-        import.id, import.state, c.rows, c.created, c.updated, c.bad
-    );
-    for bad in &import.bad_rows {
-        println!("line {}: {}", bad.line, bad.reason);
-    }
-    if c.bad > import.bad_rows.len() as u64 {
-        println!(
-            "(and {} more bad rows)",
-            c.bad - import.bad_rows.len() as u64
-        );
-    }
-    match import.error {
-        Some(why) => Err(StartError(format!("the import failed: {why}"))),
-        None => Ok(()),
     }
 }

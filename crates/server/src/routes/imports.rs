@@ -48,14 +48,19 @@ fn check_content_type(headers: &HeaderMap) -> ApiResult<()> {
     }
 }
 
-/// `POST /contacts/imports?mapping=&default_country=&list=&tag=`: 202 with the running import.
+/// `POST /contacts/imports?mapping=&default_country=&list=&tag=`: 202 with the running import
+/// (and its URL in `Location`).
 pub async fn create(
     State(state): State<AppState>,
     who: Signed,
     params: Params,
     headers: HeaderMap,
     body: Body,
-) -> ApiResult<(StatusCode, Json<ContactImport>)> {
+) -> ApiResult<(
+    StatusCode,
+    [(header::HeaderName, String); 1],
+    Json<ContactImport>,
+)> {
     if let Some(unknown) = params.0.keys().find(|k| !OPTIONS.contains(&k.as_str())) {
         return Err(ApiError::invalid(
             unknown.clone(),
@@ -108,7 +113,12 @@ pub async fn create(
     state
         .imports
         .spawn(state.store.clone(), Arc::new(move || engine.now()), job);
-    Ok((StatusCode::ACCEPTED, Json(import)))
+    let location = format!("/api/v1/contacts/imports/{}", import.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        Json(import),
+    ))
 }
 
 /// `GET /contacts/imports/{id}`: as of its last chunk while it runs.

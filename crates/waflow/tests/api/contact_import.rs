@@ -323,6 +323,20 @@ async fn only_admins_import_and_see_imports() {
 
     let ok = post_import(&app, Some(&app.token), &[], csv).await;
     assert_eq!(ok.status, StatusCode::ACCEPTED, "{}", ok.body);
+    let sent = app
+        .client
+        .post(format!("{}/api/v1/contacts/imports", app.base))
+        .bearer_auth(&app.token)
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let location = sent.headers()["location"].to_str().unwrap().to_string();
+    let again: Value = sent.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!("/api/v1/contacts/imports/{}", again["id"].as_str().unwrap())
+    );
     let id = ok.body["id"].as_str().unwrap();
     follow(&app, id).await;
     for path in [
