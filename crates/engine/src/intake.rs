@@ -416,7 +416,17 @@ async fn decide(
     // The business's own workflow for the stop word (its exact phrase) answers it; otherwise
     // the workspace's confirmation does, and nothing else runs.
     if stop_word && eval.stage != "exact_phrase" {
-        opt_out(writes, state, &mut out, &log, req, &contact, &conversation_id, base, now);
+        opt_out(
+            writes,
+            state,
+            &mut out,
+            &log,
+            req,
+            &contact,
+            &conversation_id,
+            base,
+            now,
+        );
         return Ok(out);
     }
     let mut started_names = Vec::new();

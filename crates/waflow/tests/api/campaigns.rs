@@ -226,7 +226,10 @@ async fn ten_thousand_recipients_once_each_through_kills_pause_and_resume() {
     assert_eq!(preview["expected_seconds"], 14, "{preview}");
     let city = preview["sample"]["contact"]["fields"]["city"].clone();
     assert!(city == "Roma" || city == "Milano", "{preview}");
-    assert_eq!(preview["sample"]["content"]["body"][1]["text"], city, "{preview}");
+    assert_eq!(
+        preview["sample"]["content"]["body"][1]["text"], city,
+        "{preview}"
+    );
 
     let mut body = plan.clone();
     body["name"] = json!("Natale");
