@@ -429,6 +429,44 @@ async fn ten_thousand_recipients_once_each_through_kills_pause_and_resume() {
         "a header and one line per recipient"
     );
     assert_eq!(csv.lines().filter(|l| l.contains(",replied,")).count(), 10);
+
+    // Cancel stops a campaign mid-send: a second one to the same audience, cancelled after 1,000
+    // sends; once what was in flight settled, nothing more goes and the rest is cancelled.
+    let before = h.graph.sent_count();
+    let mut body = plan.clone();
+    body["name"] = json!("Second");
+    let second = h.ok(Method::POST, "/campaigns", Some(body)).await;
+    let second = second["id"].as_str().unwrap().to_string();
+    until_sends(&h, before + 1_000).await;
+    let cancelled = h
+        .ok(Method::POST, &format!("/campaigns/{second}/cancel"), None)
+        .await;
+    assert_eq!(cancelled["state"], "cancelled");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let stopped = h.graph.sent_count();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(h.graph.sent_count(), stopped, "nothing sent after a cancel");
+    let t = h.campaign(&second).await["totals"].clone();
+    let sent_second = (stopped - before) as i64;
+    assert!(
+        sent_second < expected as i64 / 2,
+        "stopped early: {sent_second} sent"
+    );
+    assert!(t["cancelled"].as_i64().unwrap() > 0, "{t}");
+    assert_eq!(
+        t["sent"].as_i64().unwrap() + t["uncertain"].as_i64().unwrap(),
+        sent_second,
+        "its totals match the stand-in: {t}"
+    );
+    assert_eq!(
+        t["sent"].as_i64().unwrap()
+            + t["uncertain"].as_i64().unwrap()
+            + t["cancelled"].as_i64().unwrap()
+            + t["skipped"].as_i64().unwrap()
+            + t["failed"].as_i64().unwrap(),
+        (CONTACTS - 3) as i64,
+        "every recipient accounted for: {t}"
+    );
 }
 
 /// The stand-in's sends: our message id (the echoed callback data) → its wamid.
