@@ -19,6 +19,7 @@ mod merge;
 mod notices;
 mod outreach;
 mod owners;
+mod recipients;
 mod records;
 mod scheduled;
 mod tokens;

@@ -401,7 +401,7 @@ impl Tx for SqliteTx {
         outcomes: &[waflow_store::RecipientOutcome],
         at: DateTime<Utc>,
     ) -> Result<()> {
-        crate::campaigns::settle(&mut self.tx, campaign_id, outcomes, at).await
+        crate::recipients::settle(&mut self.tx, campaign_id, outcomes, at).await
     }
 
     async fn apply(&mut self, w: &Writes) -> Result<()> {
