@@ -9,6 +9,7 @@ mod cloud_api;
 mod cloud_fixtures;
 mod contact_import;
 mod crash;
+mod dashboard_delivery;
 mod data_dir;
 mod date_trigger;
 mod engine_order;
