@@ -201,6 +201,8 @@ pub fn stop_key(text: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptOut {
     keys: Vec<String>,
+    /// The longest stop word in bytes: a longer message (most) is not folded at all.
+    longest: usize,
     pub words: Vec<String>,
     pub reply: String,
 }
@@ -222,8 +224,10 @@ impl OptOut {
             .and_then(Value::as_str)
             .unwrap_or(DEFAULT_OPT_OUT_REPLY)
             .to_string();
+        let keys: Vec<String> = words.iter().map(|w| stop_key(w)).collect();
         Self {
-            keys: words.iter().map(|w| stop_key(w)).collect(),
+            longest: keys.iter().map(String::len).max().unwrap_or(0),
+            keys,
             words,
             reply,
         }
@@ -231,7 +235,8 @@ impl OptOut {
 
     /// Whether the whole message is one of the stop words (never a word inside a sentence).
     pub fn matches(&self, text: &str) -> bool {
-        if text.len() > 64 {
+        // Spaces and trailing punctuation may pad a stop word; anything much longer is not one.
+        if text.len() > self.longest + 16 {
             return false;
         }
         let key = stop_key(text);

@@ -416,7 +416,7 @@ async fn decide(
     // The business's own workflow for the stop word (its exact phrase) answers it; otherwise
     // the workspace's confirmation does, and nothing else runs.
     if stop_word && eval.stage != "exact_phrase" {
-        opt_out(
+        crate::outreach::opt_out::confirm(
             writes,
             state,
             &mut out,
@@ -608,47 +608,4 @@ fn resume(
     let id = run.id.clone();
     writes.updated_runs.push(run);
     (id, exec.sent)
-}
-
-/// A stop word no workflow of the business answers by its exact phrase: the workspace's
-/// confirmation is queued (unless blocked or worded empty), and no workflow runs for this message
-/// (the opt-out itself is already in `writes`).
-#[allow(clippy::too_many_arguments)]
-fn opt_out(
-    writes: &mut Writes,
-    state: &WorkspaceState,
-    out: &mut IntakeOutcome,
-    log: &Log<'_>,
-    req: &InboundEvent,
-    contact: &waflow_store::Contact,
-    conversation_id: &str,
-    detail: Value,
-    now: DateTime<Utc>,
-) {
-    let reply = &state.opt_out.reply;
-    let mut summary = format!(
-        "\"{}\" is a stop word: the contact is opted out of marketing (campaigns skip them; \
-         conversations and workflows go on); no workflow runs for this message",
-        req.content.text.trim()
-    );
-    if !reply.is_empty() && !contact.blocked {
-        let id = waflow_store::new_id("msg");
-        writes.outbound.push(waflow_store::NewOutbound {
-            id: id.clone(),
-            workspace_id: req.workspace_id.clone(),
-            conversation_id: conversation_id.to_string(),
-            number_id: req.number_id.clone(),
-            contact_id: contact.id.clone(),
-            message_type: "text".into(),
-            text: reply.clone(),
-            payload: None,
-            sender_kind: "system",
-            sender_ref: Some("opt_out".into()),
-            at: now,
-        });
-        out.queued.push(id);
-        summary.push_str("; the confirmation is queued");
-    }
-    out.outcome = "opted_out".into();
-    out.log_id = log.write(writes, entry("inbound", "opted_out", summary, detail));
 }

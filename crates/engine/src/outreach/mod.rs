@@ -2,6 +2,7 @@
 //! ([`feeder`]), and the estimates shown before a campaign is sent.
 
 pub(crate) mod feeder;
+pub(crate) mod opt_out;
 pub(crate) mod scheduler;
 
 use crate::{Engine, Error};

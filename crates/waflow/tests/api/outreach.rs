@@ -18,6 +18,24 @@ async fn contact_of(app: &TestApp, phone: &str) -> Value {
     found.body["data"][0].clone()
 }
 
+/// The server with a Cloud API number (`line`, app secret `sec`) sending to a Graph stand-in.
+async fn cloud_app(line: &str) -> (TestApp, FakeGraph, String) {
+    let graph = FakeGraph::start().await.unwrap();
+    let url = graph.base_url().to_string();
+    let app = TestApp::spawn_configured(Arc::new(SystemClock), |c| c.graph_url = url).await;
+    let r = app
+        .post(
+            "/api/v1/numbers",
+            json!({"label": "Shop", "channel": "cloud_api", "cloud_api": {
+            "phone_number_id": line, "waba_id": "102290129340398", "access_token": "t",
+            "app_secret": "sec", "verify_token": "v", "messaging_limit": "unlimited"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let number = r.body["id"].as_str().unwrap().to_string();
+    (app, graph, number)
+}
+
 async fn settled(app: &TestApp, id: &str) -> Value {
     assert!(
         eventually(20, || async {
@@ -220,18 +238,7 @@ async fn campaigns_are_cancelled_start_workflows_and_refuse_numbers_without_mark
 
 #[tokio::test]
 async fn a_free_message_reaches_only_contacts_inside_the_window() {
-    let graph = FakeGraph::start().await.unwrap();
-    let url = graph.base_url().to_string();
-    let app = TestApp::spawn_configured(Arc::new(SystemClock), |c| c.graph_url = url).await;
-    let r = app
-        .post(
-            "/api/v1/numbers",
-            json!({"label": "Shop", "channel": "cloud_api", "cloud_api": {
-            "phone_number_id": "5065403522001", "waba_id": "102290129340398", "access_token": "t",
-            "app_secret": "sec", "verify_token": "v", "messaging_limit": "unlimited"}}),
-        )
-        .await;
-    let number = r.body["id"].as_str().unwrap().to_string();
+    let (app, graph, number) = cloud_app("5065403522001").await;
     app.patch(
         &format!("/api/v1/numbers/{number}"),
         json!({"marketing": true}),
@@ -298,18 +305,7 @@ async fn a_free_message_reaches_only_contacts_inside_the_window() {
 
 #[tokio::test]
 async fn a_scheduled_free_message_outside_the_window_warns_fails_or_takes_its_fallback() {
-    let graph = FakeGraph::start().await.unwrap();
-    let url = graph.base_url().to_string();
-    let app = TestApp::spawn_configured(Arc::new(SystemClock), |c| c.graph_url = url).await;
-    let r = app
-        .post(
-            "/api/v1/numbers",
-            json!({"label": "Shop", "channel": "cloud_api", "cloud_api": {
-            "phone_number_id": "5065403522009", "waba_id": "102290129340398", "access_token": "t",
-            "app_secret": "sec", "verify_token": "v", "messaging_limit": "unlimited"}}),
-        )
-        .await;
-    let number = r.body["id"].as_str().unwrap().to_string();
+    let (app, graph, number) = cloud_app("5065403522009").await;
     let soon = (chrono::Utc::now() + chrono::Duration::seconds(2))
         .format("%Y-%m-%dT%H:%M:%S")
         .to_string();
