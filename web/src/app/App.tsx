@@ -7,12 +7,13 @@ import { ErrorBoundary } from "./ErrorBoundary";
 import { Layout } from "./Layout";
 import { t } from "./i18n";
 import { match, navigate, useLocation } from "./router";
-import { LoginPage } from "../pages/LoginPage";
+import { FirstRunGate } from "../pages/FirstRunGate";
 import { WorkflowsPage } from "../pages/WorkflowsPage";
 import { Loading } from "../ui/widgets";
 
 // The builder carries the canvas library: loaded only when a workflow is opened.
 const BuilderPage = lazy(() => import("../builder/BuilderPage"));
+const HomePage = lazy(() => import("../pages/HomePage"));
 const ConversationsPage = lazy(() => import("../pages/ConversationsPage"));
 const NumbersPage = lazy(() => import("../pages/NumbersPage"));
 const ContactsPage = lazy(() => import("../pages/ContactsPage"));
@@ -25,6 +26,7 @@ const CampaignDetail = lazy(() => import("../pages/CampaignDetail"));
 
 function route(path: string): { page: ReactNode | null; wide?: boolean } {
   let m: Record<string, string> | null;
+  if (match("/home", path)) return { page: <HomePage /> };
   if ((m = match("/workflows/:id", path))) return { page: <BuilderPage id={m.id ?? ""} />, wide: true };
   if (match("/workflows", path)) return { page: <WorkflowsPage /> };
   if ((m = match("/conversations/:id", path))) return { page: <ConversationsPage selected={m.id ?? null} />, wide: true };
@@ -81,7 +83,7 @@ export function App() {
   const { status, agent } = useAuth();
   const { path } = useLocation();
   if (status === "checking") return <Loading label={t("app.checking")} height={240} />;
-  if (status === "signed_out") return <LoginPage />;
+  if (status === "signed_out") return <FirstRunGate />;
   const role = roleOf(agent);
   const home = landingPath(role);
   if (path === "/" || path === "/login") return <Redirect to={home} />;

@@ -1,6 +1,7 @@
 // Which pages each role may use — the one place the nav and the route guard read. Mirrors the
 // server's role table (README "Who may do what", crates/server/src/roles/table.rs): agents work
-// on their assigned contacts (conversations, contacts, logs); admins add workflows and the
+// on their assigned contacts (conversations, contacts, logs); admins add Home (the first page
+// after signing in: the checklist and the statistics), workflows and the
 // builder, scheduled messages, campaigns, and Settings' AI, knowledge and opt-out; owners alone
 // manage numbers, agents and the workspace.
 // An API token (no agent) acts as an owner.
@@ -9,10 +10,11 @@ import type { Agent } from "../api/types";
 import type { TranslationKey } from "./i18n";
 
 export type Role = Agent["role"];
-export type PageId = "workflows" | "conversations" | "scheduled" | "campaigns" | "numbers" | "contacts" | "logs" | "settings";
+export type PageId = "home" | "workflows" | "conversations" | "scheduled" | "campaigns" | "numbers" | "contacts" | "logs" | "settings";
 
 /** Every page, in nav order, with its path and label. */
 export const PAGES: Array<{ id: PageId; path: string; label: TranslationKey }> = [
+  { id: "home", path: "/home", label: "page.home" },
   { id: "workflows", path: "/workflows", label: "page.workflows" },
   { id: "conversations", path: "/conversations", label: "page.conversations" },
   { id: "scheduled", path: "/scheduled", label: "page.scheduled" },
@@ -25,8 +27,8 @@ export const PAGES: Array<{ id: PageId; path: string; label: TranslationKey }> =
 
 /** Role → the pages it may use; the first is where it lands after signing in. */
 export const ALLOWED: Record<Role, PageId[]> = {
-  owner: ["workflows", "conversations", "scheduled", "campaigns", "numbers", "contacts", "logs", "settings"],
-  admin: ["workflows", "conversations", "scheduled", "campaigns", "contacts", "logs", "settings"],
+  owner: ["home", "workflows", "conversations", "scheduled", "campaigns", "numbers", "contacts", "logs", "settings"],
+  admin: ["home", "workflows", "conversations", "scheduled", "campaigns", "contacts", "logs", "settings"],
   agent: ["conversations", "contacts", "logs"],
 };
 

@@ -14,6 +14,8 @@ interface AuthState {
   /** Why the last session ended, if it ended by itself. */
   notice: string | null;
   login: (email: string, password: string) => Promise<void>;
+  /** Signs in with a token the server already gave (the first owner's, from POST /setup). */
+  enter: (token: string, agent: Agent) => void;
   /** Revokes the token on the server (a failure is ignored), then forgets it here. */
   logout: () => Promise<void>;
 }
@@ -81,15 +83,22 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     };
   }, [status, forget]);
 
-  const login = useCallback(async (email: string, password: string) => {
-    const answer = await api.post<{ token: string; agent: Agent }>("/auth/login", { email, password });
-    setToken(answer.token);
-    setAgent(answer.agent);
+  const enter = useCallback((token: string, signedIn: Agent) => {
+    setToken(token);
+    setAgent(signedIn);
     setNotice(null);
     setStatus("signed_in");
   }, []);
 
-  const value = useMemo(() => ({ status, agent, notice, login, logout }), [status, agent, notice, login, logout]);
+  const login = useCallback(
+    async (email: string, password: string) => {
+      const answer = await api.post<{ token: string; agent: Agent }>("/auth/login", { email, password });
+      enter(answer.token, answer.agent);
+    },
+    [enter],
+  );
+
+  const value = useMemo(() => ({ status, agent, notice, login, enter, logout }), [status, agent, notice, login, enter, logout]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

@@ -80,3 +80,14 @@ export function wallTimeIn(date: Date, timeZone: string): string {
     return localInputValue(date);
   }
 }
+
+/** A calendar day given as `YYYY-MM-DD` (already in the workspace's time zone) in the reader's
+ * locale: `1 dic` (short) or `lunedì 1 dicembre 2026` (long). Read at noon UTC and shown in UTC, so
+ * no time zone moves it to the day before or after. */
+export function formatDay(day: string, style: "short" | "long" = "short"): string {
+  const date = new Date(`${day}T12:00:00Z`);
+  if (Number.isNaN(date.getTime())) return day;
+  const options: Intl.DateTimeFormatOptions =
+    style === "long" ? { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" } : { day: "numeric", month: "short", timeZone: "UTC" };
+  return new Intl.DateTimeFormat(undefined, options).format(date);
+}
