@@ -57,8 +57,10 @@ function run(bin, args) {
   return { ok: r.status === 0, out: (r.stdout ?? "").trim(), err: (r.stderr ?? "").trim() };
 }
 
-/** A running waflow with its dashboard URL, an API token, and how the owner signs in. */
-export async function startWaflow() {
+/** A running waflow with its dashboard URL, an API token, and how the owner signs in.
+ * `empty: true`: a fresh data dir and no owner at all (the first-run page's case); then `token`
+ * is null and `canLogIn` false until the test creates the owner (POST /setup or the page). */
+export async function startWaflow({ empty = false } = {}) {
   const bin = process.env.WAFLOW_BIN ? resolve(process.env.WAFLOW_BIN) : resolve(WEB, "../target/debug/waflow");
   if (!existsSync(bin)) throw new Error(`no waflow binary at ${bin}: set WAFLOW_BIN`);
   const dataDir = mkdtempSync(join(tmpdir(), "waflow-web-test-"));
@@ -80,6 +82,20 @@ export async function startWaflow() {
     throw new Error(`${e.message}\n${stderr}`);
   });
 
+  const { web, baseUrl } = await serveWeb(apiUrl).catch((e) => {
+    child.kill("SIGKILL");
+    throw e;
+  });
+  const stop = async () => {
+    web?.server.close();
+    child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 200));
+    if (child.exitCode === null) child.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const started = { bin, dataDir, apiUrl, baseUrl, stop, serverLog: () => stderr };
+  if (empty) return { ...started, token: null, canLogIn: false };
+
   // The first owner, through the CLI; the token for seeding comes from signing in as them.
   const owner = run(bin, ["agents", "create-owner", "--email", OWNER.email, "--password", OWNER.password, "--name", OWNER.name, "--data-dir", dataDir]);
   const ownerNoName = owner.ok ? owner : run(bin, ["agents", "create-owner", "--email", OWNER.email, "--password", OWNER.password, "--data-dir", dataDir]);
@@ -98,23 +114,16 @@ export async function startWaflow() {
     token = t.out.split(/\s+/).find((w) => w.startsWith("wf")) ?? t.out.split(/\s+/).pop();
   }
 
-  let baseUrl = apiUrl;
-  let web = null;
-  if (process.env.WAFLOW_SERVES_WEB !== "1") {
-    const dist = join(WEB, "dist");
-    if (!existsSync(join(dist, "index.html"))) throw new Error("web/dist is missing: run npm run build first");
-    web = await serveDist({ dist, api: apiUrl });
-    baseUrl = `http://127.0.0.1:${web.port}`;
-  }
+  return { ...started, token, canLogIn };
+}
 
-  const stop = async () => {
-    web?.server.close();
-    child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 200));
-    if (child.exitCode === null) child.kill("SIGKILL");
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  return { bin, dataDir, apiUrl, baseUrl, token, canLogIn, stop, serverLog: () => stderr };
+/** The dashboard's URL: the binary itself (WAFLOW_SERVES_WEB=1), or web/dist served with /api proxied. */
+async function serveWeb(apiUrl) {
+  if (process.env.WAFLOW_SERVES_WEB === "1") return { web: null, baseUrl: apiUrl };
+  const dist = join(WEB, "dist");
+  if (!existsSync(join(dist, "index.html"))) throw new Error("web/dist is missing: run npm run build first");
+  const web = await serveDist({ dist, api: apiUrl });
+  return { web, baseUrl: `http://127.0.0.1:${web.port}` };
 }
 
 /** A JSON API client with the token; throws with the server's words on any error. */
@@ -142,10 +151,11 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: ensureChromium(), args: ["--no-sandbox", "--disable-dev-shm-usage"] });
 }
 
-/** A fresh page; records console errors and failed requests so tests can assert on them. */
-export async function newPage(browser, { width = 1280, height = 860, token = null, baseUrl }) {
-  // English: the tests look for the dashboard's English words (it also speaks it, fr and es).
-  const context = await browser.newContext({ viewport: { width, height }, baseURL: baseUrl, locale: "en-US" });
+/** A fresh page; records console errors and failed requests so tests can assert on them.
+ * `locale`: the browser's language (English by default: most tests look for the English words;
+ * the dashboard also speaks it, fr and es). */
+export async function newPage(browser, { width = 1280, height = 860, token = null, baseUrl, locale = "en-US" }) {
+  const context = await browser.newContext({ viewport: { width, height }, baseURL: baseUrl, locale });
   if (token) await context.addInitScript((t) => localStorage.setItem("waflow.token", t), token);
   const page = await context.newPage();
   page.setDefaultTimeout(10000);

@@ -302,13 +302,13 @@ export const PAGE_TESTS = [
       await expect(nav.getByRole("link", { name: "Conversations" })).visible();
       await expect(nav.getByRole("link", { name: "Contacts" })).visible();
       await expect(nav.getByRole("link", { name: "Logs" })).visible();
-      for (const hidden of ["Workflows", "Scheduled", "Campaigns", "Numbers", "Settings"]) await expect(nav.getByRole("link", { name: hidden })).count(0);
+      for (const hidden of ["Home", "Workflows", "Scheduled", "Campaigns", "Numbers", "Settings"]) await expect(nav.getByRole("link", { name: hidden })).count(0);
       // A page the role cannot use says so in words, without asking the server (no 403).
       const refused = [];
       page.on("response", (r) => {
         if (r.status() === 403) refused.push(r.url());
       });
-      for (const path of ["/workflows", "/workflows/anything", "/scheduled", "/campaigns", "/campaigns/new", "/numbers", "/settings"]) {
+      for (const path of ["/home", "/workflows", "/workflows/anything", "/scheduled", "/campaigns", "/campaigns/new", "/numbers", "/settings"]) {
         await page.evaluate((p) => {
           history.pushState(null, "", p);
           dispatchEvent(new PopStateEvent("popstate"));
@@ -334,7 +334,7 @@ export const PAGE_TESTS = [
     },
   },
   {
-    name: "roles: an admin lands on workflows, without Numbers, and Settings shows AI replies only",
+    name: "roles: an admin lands on Home, without Numbers, and Settings shows AI replies only",
     fresh: true,
     run: async ({ page, env }) => {
       const { api } = await seed(env);
@@ -348,10 +348,10 @@ export const PAGE_TESTS = [
       await page.getByLabel("Email").fill(admin.email);
       await page.getByLabel("Password").fill(admin.password);
       await page.getByRole("button", { name: "Sign in" }).click();
-      await expect(page.getByRole("heading", { name: "Workflows" })).visible();
-      if (new URL(page.url()).pathname !== "/workflows") throw new Error(`an admin landed on ${page.url()}, not /workflows`);
+      await expect(page.getByRole("heading", { name: "Home", exact: true })).visible();
+      if (new URL(page.url()).pathname !== "/home") throw new Error(`an admin landed on ${page.url()}, not /home`);
       const nav = page.getByRole("navigation", { name: "Main" });
-      for (const shown of ["Workflows", "Conversations", "Scheduled", "Campaigns", "Contacts", "Logs", "Settings"]) await expect(nav.getByRole("link", { name: shown })).visible();
+      for (const shown of ["Home", "Workflows", "Conversations", "Scheduled", "Campaigns", "Contacts", "Logs", "Settings"]) await expect(nav.getByRole("link", { name: shown })).visible();
       await expect(nav.getByRole("link", { name: "Numbers" })).count(0);
       await nav.getByRole("link", { name: "Settings" }).click();
       await expect(page.getByRole("heading", { name: "AI replies" })).visible();

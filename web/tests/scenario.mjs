@@ -21,7 +21,8 @@ export async function mainScenario({ page, env }) {
     await page.evaluate((t) => localStorage.setItem("waflow.token", t), env.token);
     await page.goto("/");
   }
-  await expect(page.getByRole("heading", { name: "Workflows" })).visible();
+  // Owners land on Home.
+  await expect(page.getByRole("heading", { name: "Home", exact: true })).visible();
 
   // A sandbox number to test on, added through the Numbers page.
   await page.getByRole("link", { name: "Numbers" }).click();
