@@ -41,7 +41,8 @@ export function HomeHealth({ stats, days, role }: { stats: Stats; days: number; 
               <ul className="home-numbers">
                 {numbers.map((n) => (
                   <li key={n.id}>
-                    <span className="home-number-name">{n.label}</span> <span className="hint">{channelWords(n.channel)}</span>{" "}
+                    <span className="home-number-name">{n.label}</span>{" "}
+                    {channelWords(n.channel) !== n.label && <span className="hint">{channelWords(n.channel)} </span>}
                     <ToneBadge tone={toneOf(n.status)} label={statusWords(n.status)} />
                     {n.status !== "connected" && n.status_reason && <span className="home-number-reason">{n.status_reason}</span>}
                   </li>

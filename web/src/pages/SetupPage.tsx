@@ -3,16 +3,48 @@
 // Home. Shown only while GET /setup says `needs_owner` (see FirstRunGate); if an owner appears
 // meanwhile (409), it says so and offers the sign-in page.
 
-import { useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { api, ApiError, errorText } from "../api/client";
 import type { Agent } from "../api/types";
 import { useAuth } from "../app/auth";
 import { navigate } from "../app/router";
 import { t } from "../app/words/home";
-import { TextField } from "../ui/fields";
 import { ErrorBanner } from "../ui/widgets";
 
 const MIN_PASSWORD = 8;
+
+/** A labelled input with the browser's autofill hint and the server's error for it under it. */
+function Field(props: { label: string; type: string; autoComplete: string; value: string; onChange: (v: string) => void; error?: string; hint?: string }) {
+  const id = useId();
+  const describedBy = [props.hint ? `${id}-hint` : "", props.error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <div className={`field${props.error ? " invalid" : ""}`}>
+      <label htmlFor={id} className="field-label">
+        {props.label}
+      </label>
+      <input
+        id={id}
+        type={props.type}
+        autoComplete={props.autoComplete}
+        required
+        value={props.value}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={describedBy}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      {props.hint && (
+        <span className="hint" id={`${id}-hint`}>
+          {props.hint}
+        </span>
+      )}
+      {props.error && (
+        <span className="field-error" id={`${id}-error`} role="alert">
+          {props.error}
+        </span>
+      )}
+    </div>
+  );
+}
 
 export default function SetupPage({ onOwnerExists }: { onOwnerExists: () => void }) {
   const { enter } = useAuth();
@@ -65,9 +97,9 @@ export default function SetupPage({ onOwnerExists }: { onOwnerExists: () => void
         <h1 id="setup-title">{t("setup.title")}</h1>
         <p>{t("setup.intro")}</p>
         <ErrorBanner error={error} />
-        <TextField label={t("setup.name")} value={name} onChange={setName} error={fieldErrors.name} />
-        <TextField label={t("setup.email")} type="email" value={email} onChange={setEmail} error={fieldErrors.email} />
-        <TextField label={t("setup.password")} type="password" value={password} onChange={setPassword} error={fieldErrors.password} hint={t("setup.passwordHint")} />
+        <Field label={t("setup.name")} type="text" autoComplete="name" value={name} onChange={setName} error={fieldErrors.name} />
+        <Field label={t("setup.email")} type="email" autoComplete="username" value={email} onChange={setEmail} error={fieldErrors.email} />
+        <Field label={t("setup.password")} type="password" autoComplete="new-password" value={password} onChange={setPassword} error={fieldErrors.password} hint={t("setup.passwordHint")} />
         <button type="submit" className="button-primary" disabled={busy}>
           {busy ? t("setup.creating") : t("setup.submit")}
         </button>

@@ -3,9 +3,9 @@
 
 import { labelIndexes } from "./scale";
 
-export const WIDTH = 640;
-export const HEIGHT = 200;
-export const PLOT = { left: 44, right: 8, top: 10, bottom: 24 };
+export const WIDTH = 480;
+export const HEIGHT = 190;
+export const PLOT = { left: 40, right: 6, top: 10, bottom: 26 };
 export const PLOT_WIDTH = WIDTH - PLOT.left - PLOT.right;
 export const PLOT_HEIGHT = HEIGHT - PLOT.top - PLOT.bottom;
 
@@ -31,8 +31,8 @@ export function Axes({ max, labels, format }: { max: number; labels: string[]; f
           </text>
         </g>
       ))}
-      {labelIndexes(labels.length).map((i) => (
-        <text key={i} x={xOf(i, labels.length)} y={HEIGHT - 6} textAnchor={i === 0 && labels.length > 6 ? "start" : i === labels.length - 1 && labels.length > 6 ? "end" : "middle"}>
+      {labelIndexes(labels.length, 7).map((i) => (
+        <text key={i} x={xOf(i, labels.length)} y={HEIGHT - 6} textAnchor={i === 0 && labels.length > 7 ? "start" : i === labels.length - 1 && labels.length > 7 ? "end" : "middle"}>
           {labels[i]}
         </text>
       ))}

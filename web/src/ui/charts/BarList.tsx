@@ -8,7 +8,7 @@ export function BarList({ data }: { data: ChartData }) {
   const first = data.series[0]?.values ?? [];
   const max = Math.max(1, ...first);
   return (
-    <ChartFrame data={data}>
+    <ChartFrame data={data} legend={false}>
       <ul className="chart-barlist" aria-hidden="true">
         {data.labels.map((label, i) => (
           <li key={i}>

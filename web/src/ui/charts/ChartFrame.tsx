@@ -6,10 +6,11 @@ import { useId, type ReactNode } from "react";
 import type { ChartData } from "./types";
 import "./charts.css";
 
-export function ChartFrame({ data, children }: { data: ChartData; children: ReactNode }) {
+/** `legend`: whether to name the series above the drawing (when it draws more than one). */
+export function ChartFrame({ data, children, legend = true }: { data: ChartData; children: ReactNode; legend?: boolean }) {
   const captionId = useId();
   const isEmpty = data.series.every((s) => s.values.every((v) => !v));
-  const legend = data.series.length > 1;
+  const showLegend = legend && data.series.length > 1;
   return (
     <figure className="chart" aria-labelledby={captionId}>
       <figcaption id={captionId} className="chart-title">
@@ -19,7 +20,7 @@ export function ChartFrame({ data, children }: { data: ChartData; children: Reac
         <p className="chart-empty">{data.empty}</p>
       ) : (
         <>
-          {legend && (
+          {showLegend && (
             <ul className="chart-legend" aria-hidden="true">
               {data.series.map((s, i) => (
                 <li key={s.label}>
@@ -34,7 +35,9 @@ export function ChartFrame({ data, children }: { data: ChartData; children: Reac
           </div>
         </>
       )}
-      <table className="visually-hidden">
+      {/* Hidden in a wrapper: a table ignores its own 1px width, and would widen the page. */}
+      <div className="visually-hidden">
+      <table>
         <caption>{data.title}</caption>
         <thead>
           <tr>
@@ -57,6 +60,7 @@ export function ChartFrame({ data, children }: { data: ChartData; children: Reac
           ))}
         </tbody>
       </table>
+      </div>
     </figure>
   );
 }
