@@ -37,29 +37,29 @@ export function ChartFrame({ data, children, legend = true }: { data: ChartData;
       )}
       {/* Hidden in a wrapper: a table ignores its own 1px width, and would widen the page. */}
       <div className="visually-hidden">
-      <table>
-        <caption>{data.title}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{data.categoryHeader}</th>
-            {data.series.map((s) => (
-              <th scope="col" key={s.label}>
-                {s.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {data.labels.map((label, i) => (
-            <tr key={i}>
-              <th scope="row">{data.longLabels?.[i] ?? label}</th>
+        <table>
+          <caption>{data.title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{data.categoryHeader}</th>
               {data.series.map((s) => (
-                <td key={s.label}>{data.format(s.values[i] ?? 0)}</td>
+                <th scope="col" key={s.label}>
+                  {s.label}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data.labels.map((label, i) => (
+              <tr key={i}>
+                <th scope="row">{data.longLabels?.[i] ?? label}</th>
+                {data.series.map((s) => (
+                  <td key={s.label}>{data.format(s.values[i] ?? 0)}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
     </figure>
   );
