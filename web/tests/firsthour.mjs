@@ -22,8 +22,8 @@ const OWNERS = {
 const WORDS = {
   en: { welcome: "Welcome to waflow", name: "Your name", email: "Email", password: "Password", create: "Create the owner and start", home: "Home", checklist: "Get started", progress: (d) => `${d} of 4 done`, connect: "Connect a number", signIn: "Sign in to waflow" },
   it: { welcome: "Benvenuto in waflow", name: "Il tuo nome", email: "Email", password: "Password", create: "Crea il proprietario e inizia", home: "Home", checklist: "Per iniziare", progress: (d) => `${d} su 4 completati`, connect: "Collega un numero" },
-  fr: { welcome: "Bienvenue dans waflow", name: "Votre nom", email: "E-mail", password: "Mot de passe", create: "Créer le propriétaire et commencer", home: "Accueil", checklist: "Pour commencer", progress: (d) => `${d} sur 4 faits`, connect: "Connecter un numéro" },
-  es: { welcome: "Bienvenido a waflow", name: "Tu nombre", email: "Correo electrónico", password: "Contraseña", create: "Crear el propietario y empezar", home: "Inicio", checklist: "Para empezar", progress: (d) => `${d} de 4 hechos`, connect: "Conecta un número" },
+  fr: { welcome: "Bienvenue dans waflow", name: "Votre nom", email: "E-mail", password: "Mot de passe", create: "Créer le propriétaire et commencer", home: "Accueil", checklist: "Pour commencer", progress: (d) => `Avancement : ${d} sur 4`, connect: "Connecter un numéro" },
+  es: { welcome: "Bienvenido a waflow", name: "Tu nombre", email: "Correo electrónico", password: "Contraseña", create: "Crear el propietario y empezar", home: "Inicio", checklist: "Para empezar", progress: (d) => `Completados: ${d} de 4`, connect: "Conecta un número" },
 };
 
 /** Runs `fn` against a second waflow started from an empty data dir (no owner), then stops it. */
