@@ -20,7 +20,7 @@ export function xOf(i: number, count: number): number {
 }
 
 export function Axes({ max, labels, format }: { max: number; labels: string[]; format: (n: number) => string }) {
-  const ticks = [0, max / 2, max];
+  const ticks = max >= 2 ? [0, max / 2, max] : [0, max];
   return (
     <g className="chart-axes">
       {ticks.map((tick) => (

@@ -1,10 +1,11 @@
 // The arithmetic the charts share: a round top for the value axis, and which day labels to print.
 
-/** The smallest "round" number (1, 2, 2.5, 5 × a power of ten) at or above `max`; 1 for nothing. */
+/** The smallest "round" number (1, 2, 4, 6, 8 × a power of ten) at or above `max`; 1 for
+ * nothing. Counts are whole numbers: an even top keeps the middle tick whole too (0, 2, 4). */
 export function niceMax(max: number): number {
-  if (!(max > 0)) return 1;
+  if (!(max > 1)) return 1;
   const power = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 2, 2.5, 5, 10]) {
+  for (const step of [1, 2, 4, 6, 8, 10]) {
     if (step * power >= max) return step * power;
   }
   return 10 * power;
