@@ -10,9 +10,11 @@ export function LanguagePicker({ className }: { className?: string }) {
   const id = useId();
   return (
     <span className={`lang-picker${className ? ` ${className}` : ""}`}>
-      <label htmlFor={id} className="lang-picker-label">
-        <span aria-hidden="true">🌐 </span>
-        <span className="visually-hidden">{t("lang.label")}</span>
+      <span aria-hidden="true" className="lang-picker-icon">
+        🌐
+      </span>
+      <label htmlFor={id} className="visually-hidden">
+        {t("lang.label")}
       </label>
       <select id={id} value={current} onChange={(e) => setLang(e.target.value as Lang)}>
         {LANGUAGES.map(([code, name]) => (
