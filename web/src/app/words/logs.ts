@@ -94,6 +94,7 @@ const en = {
   "why.fact.time_zone": "time zone",
   "why.fact.number_id": "number",
   "why.fact.run_id": "run",
+  "why.fact.contact_created": "contact created",
 };
 
 type Key = keyof typeof en;
@@ -188,6 +189,7 @@ const it: Record<Key, string> = {
   "why.fact.time_zone": "fuso orario",
   "why.fact.number_id": "numero",
   "why.fact.run_id": "esecuzione",
+  "why.fact.contact_created": "contatto creato",
 };
 
 const fr: Record<Key, string> = {
@@ -280,6 +282,7 @@ const fr: Record<Key, string> = {
   "why.fact.time_zone": "fuseau horaire",
   "why.fact.number_id": "numéro",
   "why.fact.run_id": "exécution",
+  "why.fact.contact_created": "contact créé",
 };
 
 const es: Record<Key, string> = {
@@ -372,6 +375,7 @@ const es: Record<Key, string> = {
   "why.fact.time_zone": "zona horaria",
   "why.fact.number_id": "número",
   "why.fact.run_id": "ejecución",
+  "why.fact.contact_created": "contacto creado",
 };
 
 /** The Logs page's words in every language. */
