@@ -8,6 +8,8 @@
 import type { campaignFormWords } from "./words/campaignForm";
 import type { campaignWords } from "./words/campaigns";
 import type { contactWords } from "./words/contacts";
+import type { conversationWords } from "./words/conversations";
+import type { numberWords } from "./words/numbers";
 import type { scheduledWords } from "./words/scheduled";
 
 export type Lang = "en" | "it" | "fr" | "es";
@@ -22,6 +24,7 @@ const frameEn = {
   "page.scheduled": "Scheduled",
   "page.campaigns": "Campaigns",
   "page.numbers": "Numbers",
+  "page.templates": "Templates",
   "page.contacts": "Contacts",
   "page.logs": "Logs",
   "page.settings": "Settings",
@@ -52,6 +55,7 @@ const frameIt: Record<FrameKey, string> = {
   "page.scheduled": "Programmati",
   "page.campaigns": "Campagne",
   "page.numbers": "Numeri",
+  "page.templates": "Modelli",
   "page.contacts": "Contatti",
   "page.logs": "Registro",
   "page.settings": "Impostazioni",
@@ -80,6 +84,7 @@ const frameFr: Record<FrameKey, string> = {
   "page.scheduled": "Programmés",
   "page.campaigns": "Campagnes",
   "page.numbers": "Numéros",
+  "page.templates": "Modèles",
   "page.contacts": "Contacts",
   "page.logs": "Journal",
   "page.settings": "Paramètres",
@@ -108,6 +113,7 @@ const frameEs: Record<FrameKey, string> = {
   "page.scheduled": "Programados",
   "page.campaigns": "Campañas",
   "page.numbers": "Números",
+  "page.templates": "Plantillas",
   "page.contacts": "Contactos",
   "page.logs": "Registro",
   "page.settings": "Ajustes",
@@ -130,7 +136,9 @@ type AreaKey =
   | keyof typeof scheduledWords.en
   | keyof typeof campaignWords.en
   | keyof typeof campaignFormWords.en
-  | keyof typeof contactWords.en;
+  | keyof typeof contactWords.en
+  | keyof typeof numberWords.en
+  | keyof typeof conversationWords.en;
 type Key = FrameKey | AreaKey;
 
 /** An area's words in every language (what each file under `words/` exports). */

@@ -7,6 +7,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { api, ApiError, errorText } from "../api/client";
 import type { Agent, Page, Workspace } from "../api/types";
 import { ownsWorkspace, roleOf } from "../app/access";
+import { TakeoverSettings } from "./TakeoverSettings";
 import { useAuth } from "../app/auth";
 import { useLoad } from "../ui/useLoad";
 import { SelectField, TextField } from "../ui/fields";
@@ -27,6 +28,7 @@ export default function SettingsPage() {
     <>
       <PageHeader title="Settings" />
       {owner && <WorkspaceSection />}
+      {owner && <TakeoverSettings />}
       <AiSection />
       <OptOutSection />
       {owner && <Agents />}
