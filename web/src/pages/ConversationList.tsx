@@ -10,6 +10,8 @@ import { Empty, Loading } from "../ui/widgets";
 
 function Preview({ c }: { c: ConversationInfo }) {
   const last = c.last_message;
+  // `undefined`: a server that does not send previews; `null`: no message yet.
+  if (last === undefined) return <span />;
   if (!last) return <span className="conv-preview muted small">{t("conversations.noPreview")}</span>;
   const text = last.text?.trim() || t("conversations.attachment");
   return (

@@ -29,8 +29,13 @@ export function TakeoverSettings() {
     setError(null);
     setFieldError(null);
     setSaved(false);
+    if (hours === undefined || !Number.isInteger(hours) || hours < 0 || hours > 720) {
+      setFieldError(t("takeover.range"));
+      setBusy(false);
+      return;
+    }
     try {
-      const ws = await api.put<WorkspaceTakeover>("/workspace", { takeover_hours: hours ?? 0 });
+      const ws = await api.put<WorkspaceTakeover>("/workspace", { takeover_hours: hours });
       workspace.set(ws);
       setSaved(true);
     } catch (err) {
@@ -42,7 +47,7 @@ export function TakeoverSettings() {
   };
 
   return (
-    <form className="section" onSubmit={save} aria-labelledby="takeover-title">
+    <form className="section" onSubmit={save} aria-labelledby="takeover-title" noValidate>
       <h2 id="takeover-title">{t("takeover.title")}</h2>
       <p className="muted">{t("takeover.intro")}</p>
       <ErrorBanner error={error ?? workspace.error} />
