@@ -8,6 +8,13 @@ import { t } from "../app/words/conversations";
 import { formatCount, formatInstant } from "../ui/format";
 import { Empty, Loading } from "../ui/widgets";
 
+/** The time of the conversation's last activity, or null when there is none (a conversation
+ * opened by a campaign before any message carries the epoch, which is no time to show). */
+export function lastActivity(c: ConversationInfo): string | null {
+  const at = c.last_message?.at ?? c.last_message_at;
+  return at && new Date(at).getUTCFullYear() > 1970 ? at : null;
+}
+
 function Preview({ c }: { c: ConversationInfo }) {
   const last = c.last_message;
   // `undefined`: a server that does not send previews; `null`: no message yet.
@@ -39,7 +46,7 @@ export function ConversationList({ items, selected, q, loading }: { items: Conve
               aria-current={current ? "page" : undefined}
             >
               <span className="strong conv-name">{name}</span>
-              <span className="muted small conv-when">{formatInstant(c.last_message?.at ?? c.last_message_at)}</span>
+              <span className="muted small conv-when">{lastActivity(c) ? formatInstant(lastActivity(c)) : ""}</span>
               <Preview c={c} />
               {unread > 0 ? (
                 <span className="unread-badge" data-testid="unread" aria-label={t(unread === 1 ? "conversations.unreadOne" : "conversations.unreadMany", { count: formatCount(unread) })}>

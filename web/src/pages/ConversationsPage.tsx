@@ -10,7 +10,7 @@ import { navigate, useLocation } from "../app/router";
 import { t } from "../app/words/conversations";
 import { useLoad } from "../ui/useLoad";
 import { ErrorBanner, PageHeader, Empty } from "../ui/widgets";
-import { ConversationList } from "./ConversationList";
+import { ConversationList, lastActivity } from "./ConversationList";
 import { ConversationThread } from "./ConversationThread";
 import "./conversations.css";
 
@@ -18,8 +18,7 @@ const LIST_POLL_MS = 10_000;
 
 /** Newest activity first: the last message's time, else the conversation's. */
 function byRecent(a: ConversationInfo, b: ConversationInfo): number {
-  const at = (c: ConversationInfo) => c.last_message?.at ?? c.last_message_at ?? "";
-  return at(b).localeCompare(at(a));
+  return (lastActivity(b) ?? "").localeCompare(lastActivity(a) ?? "");
 }
 
 export default function ConversationsPage({ selected }: { selected: string | null }) {
