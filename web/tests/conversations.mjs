@@ -4,7 +4,8 @@
 // and Settings › Human takeover.
 
 import { expect } from "./expect.mjs";
-import { apiClient } from "./harness.mjs";
+import { join } from "node:path";
+import { apiClient, OUTPUT } from "./harness.mjs";
 import { shot, phoneShot } from "./pages.mjs";
 
 let seeded = null;
@@ -157,6 +158,39 @@ export const CONVERSATION_TESTS = [
       await section.getByRole("button", { name: "Save" }).click();
       await expect(section.getByText(/^Saved:/)).visible();
       await shot(page, "settings-takeover");
+    },
+  },
+  {
+    name: "conversations and numbers in Italian: words, badges and times in the reader's language",
+    run: async ({ page, env }) => {
+      const { paolo } = await seedConversations(env);
+      const context = await page.context().browser().newContext({ baseURL: env.baseUrl, locale: "it-IT", timezoneId: "Europe/Rome" });
+      await context.addInitScript((t) => localStorage.setItem("waflow.token", t), env.token);
+      const it = await context.newPage();
+      try {
+        await it.goto("/conversations");
+        const nav = it.getByRole("navigation", { name: "Principale" });
+        await expect(nav.getByRole("link", { name: "Modelli" })).visible();
+        await expect(it.getByLabel("Cerca nelle conversazioni")).visible();
+        await it.goto(`/conversations/${paolo.id}`);
+        await expect(it.getByLabel("Rispondi")).visible();
+        await expect(it.getByRole("button", { name: "Invia", exact: true })).visible();
+        // The contact's message time: Italian month, 24-hour clock.
+        await expect(it.locator(".thread-chat .bubble", { hasText: "Vorrei prenotare" }).locator("time")).text(/^\d{1,2} [a-z]{3} \d{4},? \d{2}:\d{2}$/);
+        await it.goto("/numbers");
+        await expect(it.getByRole("button", { name: "Aggiungi un numero" })).visible();
+        await it.getByRole("button", { name: "Aggiungi un numero" }).click();
+        await it.getByLabel("Canale").selectOption("cloud_api");
+        await expect(it.getByLabel("ID dell'account WhatsApp Business")).visible();
+        await expect(it.getByLabel("Token di verifica del webhook")).visible();
+        await expect(it.getByTestId("number-card").first().locator(".badge", { hasText: "connesso" })).visible();
+        const text = await it.locator("body").innerText();
+        const key = text.match(/\b(?:numbers|conversations|takeover|templates|page)\.[a-zA-Z]+/);
+        if (key) throw new Error(`the Italian page shows the key ${key[0]}`);
+        await it.screenshot({ path: join(OUTPUT, "numbers-it.png"), fullPage: true });
+      } finally {
+        await context.close();
+      }
     },
   },
 ];
