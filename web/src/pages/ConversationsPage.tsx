@@ -60,6 +60,11 @@ export default function ConversationsPage({ selected }: { selected: string | nul
     return () => window.clearInterval(timer);
   }, [q]);
 
+  // The address changed by itself (back, forward): the box follows it.
+  useEffect(() => {
+    if (typed.trim() !== q) setTyped(q);
+  }, [q]);
+
   // Typing searches after a short pause (the words go into the address: `?q=`).
   useEffect(() => {
     if (typed === q) return;
