@@ -146,10 +146,17 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: ensureChromium(), args: ["--no-sandbox", "--disable-dev-shm-usage"] });
 }
 
-/** A fresh page; records console errors and failed requests so tests can assert on them. */
-export async function newPage(browser, { width = 1280, height = 860, token = null, baseUrl }) {
-  // English: the tests look for the dashboard's English words (it also speaks it, fr and es).
-  const context = await browser.newContext({ viewport: { width, height }, baseURL: baseUrl, locale: "en-US" });
+/** A fresh page; records console errors and failed requests so tests can assert on them.
+ * `locale` defaults to en-US (the tests look for the dashboard's English words; it also speaks
+ * it, fr and es); `colorScheme` ("light" or "dark") and `timezoneId` are the browser's. */
+export async function newPage(browser, { width = 1280, height = 860, token = null, baseUrl, locale = "en-US", colorScheme, timezoneId }) {
+  const context = await browser.newContext({
+    viewport: { width, height },
+    baseURL: baseUrl,
+    locale,
+    ...(colorScheme ? { colorScheme } : {}),
+    ...(timezoneId ? { timezoneId } : {}),
+  });
   if (token) await context.addInitScript((t) => localStorage.setItem("waflow.token", t), token);
   const page = await context.newPage();
   page.setDefaultTimeout(10000);

@@ -1,11 +1,12 @@
-// The app: sign-in gate, then one page per route.
+// The app: sign-in gate, then one page per route. Choosing another language re-mounts everything
+// under the app (the pages load again), so every word and date is written anew in it.
 
 import { lazy, Suspense, useEffect, type ReactNode } from "react";
 import { canUse, landingPath, pageOf, PAGES, roleOf, type PageId, type Role } from "./access";
 import { useAuth } from "./auth";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { Layout } from "./Layout";
-import { t } from "./i18n";
+import { t, useLang } from "./i18n";
 import { match, navigate, useLocation } from "./router";
 import { LoginPage } from "../pages/LoginPage";
 import { WorkflowsPage } from "../pages/WorkflowsPage";
@@ -80,6 +81,11 @@ function Forbidden({ role, page, home }: { role: Role; page: PageId; home: strin
 }
 
 export function App() {
+  const language = useLang();
+  return <Screens key={language} />;
+}
+
+function Screens() {
   const { status, agent } = useAuth();
   const { path } = useLocation();
   if (status === "checking") return <Loading label={t("app.checking")} height={240} />;

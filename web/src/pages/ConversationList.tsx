@@ -5,7 +5,7 @@ import type { ConversationInfo } from "../api/extra";
 import { query } from "../api/client";
 import { Link } from "../app/router";
 import { t } from "../app/words/conversations";
-import { formatCount, formatInstant } from "../ui/format";
+import { formatCount, formatShort } from "../ui/format";
 import { Empty, Loading } from "../ui/widgets";
 
 /** The time of the conversation's last activity, or null when there is none (a conversation
@@ -46,7 +46,7 @@ export function ConversationList({ items, selected, q, loading }: { items: Conve
               aria-current={current ? "page" : undefined}
             >
               <span className="strong conv-name">{name}</span>
-              <span className="muted small conv-when">{lastActivity(c) ? formatInstant(lastActivity(c)) : ""}</span>
+              <span className="muted small conv-when">{lastActivity(c) ? formatShort(lastActivity(c)) : ""}</span>
               <Preview c={c} />
               {unread > 0 ? (
                 <span className="unread-badge" data-testid="unread" aria-label={t(unread === 1 ? "conversations.unreadOne" : "conversations.unreadMany", { count: formatCount(unread) })}>
