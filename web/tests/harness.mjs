@@ -57,8 +57,10 @@ function run(bin, args) {
   return { ok: r.status === 0, out: (r.stdout ?? "").trim(), err: (r.stderr ?? "").trim() };
 }
 
-/** A running waflow with its dashboard URL, an API token, and how the owner signs in. */
-export async function startWaflow() {
+/** A running waflow with its dashboard URL, an API token, and how the owner signs in.
+ * Options (none by default): `linkedDeviceUrl` — where linked-device numbers connect (e.g. a
+ * refused `ws://127.0.0.1:9`, so pairing fails at once); `graphUrl` — Meta's Graph API stand-in. */
+export async function startWaflow({ linkedDeviceUrl = null, graphUrl = null } = {}) {
   const bin = process.env.WAFLOW_BIN ? resolve(process.env.WAFLOW_BIN) : resolve(WEB, "../target/debug/waflow");
   if (!existsSync(bin)) throw new Error(`no waflow binary at ${bin}: set WAFLOW_BIN`);
   const dataDir = mkdtempSync(join(tmpdir(), "waflow-web-test-"));
@@ -67,6 +69,8 @@ export async function startWaflow() {
   mkdirSync(OUTPUT, { recursive: true });
   // The fake AI provider listens on loopback, which the SSRF guard refuses unless allowed.
   const args = ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--allow-private-http"];
+  if (linkedDeviceUrl) args.push("--linked-device-url", linkedDeviceUrl);
+  if (graphUrl) args.push("--graph-url", graphUrl);
   const child = spawn(bin, args, {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },

@@ -16,6 +16,7 @@ import { Loading } from "../ui/widgets";
 const BuilderPage = lazy(() => import("../builder/BuilderPage"));
 const ConversationsPage = lazy(() => import("../pages/ConversationsPage"));
 const NumbersPage = lazy(() => import("../pages/NumbersPage"));
+const TemplatesPage = lazy(() => import("../pages/TemplatesPage"));
 const ContactsPage = lazy(() => import("../pages/ContactsPage"));
 const LogsPage = lazy(() => import("../pages/LogsPage"));
 const SettingsPage = lazy(() => import("../pages/SettingsPage"));
@@ -35,6 +36,7 @@ function route(path: string): { page: ReactNode | null; wide?: boolean } {
   if ((m = match("/campaigns/:id", path))) return { page: <CampaignDetail id={m.id ?? ""} /> };
   if (match("/campaigns", path)) return { page: <CampaignsPage /> };
   if (match("/numbers", path)) return { page: <NumbersPage /> };
+  if (match("/templates", path)) return { page: <TemplatesPage /> };
   if (match("/contacts", path)) return { page: <ContactsPage /> };
   if (match("/logs", path)) return { page: <LogsPage /> };
   if (match("/settings", path)) return { page: <SettingsPage /> };

@@ -10,6 +10,8 @@ import { useSyncExternalStore } from "react";
 import type { campaignFormWords } from "./words/campaignForm";
 import type { campaignWords } from "./words/campaigns";
 import type { contactWords } from "./words/contacts";
+import type { conversationWords } from "./words/conversations";
+import type { numberWords } from "./words/numbers";
 import type { scheduledWords } from "./words/scheduled";
 import type { frameWords } from "./words/frame";
 import type { errorWords } from "./words/errors";
@@ -30,6 +32,7 @@ const frameEn = {
   "page.scheduled": "Scheduled",
   "page.campaigns": "Campaigns",
   "page.numbers": "Numbers",
+  "page.templates": "Templates",
   "page.contacts": "Contacts",
   "page.logs": "Logs",
   "page.settings": "Settings",
@@ -60,6 +63,7 @@ const frameIt: Record<FrameKey, string> = {
   "page.scheduled": "Programmati",
   "page.campaigns": "Campagne",
   "page.numbers": "Numeri",
+  "page.templates": "Modelli",
   "page.contacts": "Contatti",
   "page.logs": "Registro",
   "page.settings": "Impostazioni",
@@ -88,6 +92,7 @@ const frameFr: Record<FrameKey, string> = {
   "page.scheduled": "Programmés",
   "page.campaigns": "Campagnes",
   "page.numbers": "Numéros",
+  "page.templates": "Modèles",
   "page.contacts": "Contacts",
   "page.logs": "Journal",
   "page.settings": "Paramètres",
@@ -116,6 +121,7 @@ const frameEs: Record<FrameKey, string> = {
   "page.scheduled": "Programados",
   "page.campaigns": "Campañas",
   "page.numbers": "Números",
+  "page.templates": "Plantillas",
   "page.contacts": "Contactos",
   "page.logs": "Registro",
   "page.settings": "Ajustes",
@@ -144,7 +150,9 @@ type AreaKey =
   | keyof typeof workflowWords.en
   | keyof typeof contactPageWords.en
   | keyof typeof logWords.en
-  | keyof typeof settingsWords.en;
+  | keyof typeof settingsWords.en
+  | keyof typeof numberWords.en
+  | keyof typeof conversationWords.en;
 type Key = FrameKey | AreaKey;
 
 /** An area's words in every language (what each file under `words/` exports). */

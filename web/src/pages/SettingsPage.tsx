@@ -7,6 +7,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { api, ApiError, errorText } from "../api/client";
 import type { Agent, Page, Workspace } from "../api/types";
 import { ownsWorkspace, roleOf } from "../app/access";
+import { TakeoverSettings } from "./TakeoverSettings";
 import { useAuth } from "../app/auth";
 import { useLoad } from "../ui/useLoad";
 import { SelectField, TextField } from "../ui/fields";
@@ -31,6 +32,7 @@ export default function SettingsPage() {
     <>
       <PageHeader title={t("page.settings")} />
       {owner && <WorkspaceSection />}
+      {owner && <TakeoverSettings />}
       <AiSection />
       <OptOutSection />
       {owner && <Agents />}
