@@ -58,9 +58,11 @@ function run(bin, args) {
 }
 
 /** A running waflow with its dashboard URL, an API token, and how the owner signs in.
- * `empty: true`: a fresh data dir and no owner at all (the first-run page's case); then `token`
- * is null and `canLogIn` false until the test creates the owner (POST /setup or the page). */
-export async function startWaflow({ empty = false } = {}) {
+ * Options (none by default): `empty` — a fresh data dir and no owner at all (the first-run
+ * page's case; then `token` is null and `canLogIn` false until the test creates the owner with
+ * POST /setup or the page); `linkedDeviceUrl` — where linked-device numbers connect (e.g. a
+ * refused `ws://127.0.0.1:9`, so pairing fails at once); `graphUrl` — Meta's Graph API stand-in. */
+export async function startWaflow({ empty = false, linkedDeviceUrl = null, graphUrl = null } = {}) {
   const bin = process.env.WAFLOW_BIN ? resolve(process.env.WAFLOW_BIN) : resolve(WEB, "../target/debug/waflow");
   if (!existsSync(bin)) throw new Error(`no waflow binary at ${bin}: set WAFLOW_BIN`);
   const dataDir = mkdtempSync(join(tmpdir(), "waflow-web-test-"));
@@ -69,6 +71,8 @@ export async function startWaflow({ empty = false } = {}) {
   mkdirSync(OUTPUT, { recursive: true });
   // The fake AI provider listens on loopback, which the SSRF guard refuses unless allowed.
   const args = ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--allow-private-http"];
+  if (linkedDeviceUrl) args.push("--linked-device-url", linkedDeviceUrl);
+  if (graphUrl) args.push("--graph-url", graphUrl);
   const child = spawn(bin, args, {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
@@ -152,10 +156,16 @@ export async function launchBrowser() {
 }
 
 /** A fresh page; records console errors and failed requests so tests can assert on them.
- * `locale`: the browser's language (English by default: most tests look for the English words;
- * the dashboard also speaks it, fr and es). */
-export async function newPage(browser, { width = 1280, height = 860, token = null, baseUrl, locale = "en-US" }) {
-  const context = await browser.newContext({ viewport: { width, height }, baseURL: baseUrl, locale });
+ * `locale` defaults to en-US (the tests look for the dashboard's English words; it also speaks
+ * it, fr and es); `colorScheme` ("light" or "dark") and `timezoneId` are the browser's. */
+export async function newPage(browser, { width = 1280, height = 860, token = null, baseUrl, locale = "en-US", colorScheme, timezoneId }) {
+  const context = await browser.newContext({
+    viewport: { width, height },
+    baseURL: baseUrl,
+    locale,
+    ...(colorScheme ? { colorScheme } : {}),
+    ...(timezoneId ? { timezoneId } : {}),
+  });
   if (token) await context.addInitScript((t) => localStorage.setItem("waflow.token", t), token);
   const page = await context.newPage();
   page.setDefaultTimeout(10000);

@@ -253,7 +253,7 @@ export const PAGE_TESTS = [
       await page.reload();
       await expect(page.getByLabel("Monday")).visible();
       if ((await page.getByLabel("Monday").inputValue()) !== "09:00-13:00, 14:00-18:00") throw new Error("business hours were not kept");
-      await expect(page.getByText("every 12-25")).visible();
+      await expect(page.getByText("every year on December 25")).visible();
       await page.getByLabel("Tuesday").fill("9 to 5");
       await page.getByRole("button", { name: "Save settings" }).click();
       await expect(page.locator(".weekly .field-error")).text(/tue|interval|HH:MM/i);

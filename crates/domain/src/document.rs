@@ -73,6 +73,10 @@ pub struct WorkflowDocument {
     pub priority: i64,
     pub scope: Scope,
     pub stop_on_match: bool,
+    /// Keeps running while a person has taken the conversation over (e.g. an opt-out reply);
+    /// by default a takeover pauses the workflow for that contact.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub during_takeover: bool,
     pub trigger: Trigger,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Condition>,
@@ -86,7 +90,7 @@ pub struct WorkflowDocument {
 /// The largest `ui` object kept, in bytes of JSON.
 const MAX_UI_BYTES: usize = 64 * 1024;
 
-const TOP_LEVEL: [&str; 11] = [
+const TOP_LEVEL: [&str; 12] = [
     "schema",
     "name",
     "description",
@@ -94,6 +98,7 @@ const TOP_LEVEL: [&str; 11] = [
     "priority",
     "scope",
     "stop_on_match",
+    "during_takeover",
     "trigger",
     "conditions",
     "steps",
@@ -146,6 +151,7 @@ impl WorkflowDocument {
         }
         let scope = parse_scope(root.opt("scope"))?;
         let stop_on_match = root.bool_or("stop_on_match", false)?;
+        let during_takeover = root.bool_or("during_takeover", false)?;
         let (trigger_value, trigger_path) = root.req("trigger")?;
         let trigger = Trigger::parse(&Obj::new(trigger_value, trigger_path)?)?;
         let conditions = root
@@ -171,6 +177,7 @@ impl WorkflowDocument {
             priority,
             scope,
             stop_on_match,
+            during_takeover,
             trigger,
             conditions,
             steps,

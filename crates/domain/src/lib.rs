@@ -18,6 +18,7 @@ pub mod json_path;
 pub mod local_time;
 pub mod matching;
 pub mod message;
+pub mod overlap;
 pub mod parse;
 pub mod phone;
 pub mod question;

@@ -26,6 +26,46 @@ pub struct WorkspaceState {
     pub set_id: String,
     /// Which messages opt a contact out of marketing, and the confirmation.
     pub opt_out: waflow_domain::campaign::OptOut,
+    /// For a test of a workflow's draft: that workflow's id. Its set holds only the draft, and only
+    /// a waiting run of that workflow takes the message.
+    pub only_workflow: Option<String>,
+}
+
+impl WorkspaceState {
+    /// The state a test-chat message of a draft is decided with: the workspace's calendar and
+    /// opt-out rule, and a set holding only `document` (as `version`), active and on every
+    /// number (the test chat uses the sandbox number), stored under a new set id for the log.
+    pub(crate) async fn for_test(
+        live: &WorkspaceState,
+        store: &dyn Store,
+        workspace_id: &str,
+        workflow: ActiveWorkflow,
+    ) -> Result<Self, Error> {
+        let mut doc = (*workflow.document).clone();
+        doc.active = true;
+        doc.scope = waflow_domain::Scope::All;
+        let only = ActiveWorkflow {
+            document: Arc::new(doc),
+            ..workflow
+        };
+        let active = vec![only];
+        let notice_workflows = notice_set(&active);
+        let only_workflow = Some(active[0].id.clone());
+        let workflows = WorkflowSet::new(active);
+        let set_id = waflow_store::new_id("wset");
+        let members = serde_json::to_value(workflows.members()).unwrap_or_default();
+        store
+            .insert_workflow_set(workspace_id, &set_id, &members)
+            .await?;
+        Ok(Self {
+            calendar: live.calendar.clone(),
+            workflows,
+            notice_workflows,
+            set_id,
+            opt_out: live.opt_out.clone(),
+            only_workflow,
+        })
+    }
 }
 
 /// The notice set of `active`: each workflow kept at its index, and those that do not ask for
@@ -54,6 +94,7 @@ fn notice_set(active: &[ActiveWorkflow]) -> WorkflowSet {
                 priority: doc.priority,
                 scope: doc.scope.clone(),
                 stop_on_match: doc.stop_on_match,
+                during_takeover: doc.during_takeover,
                 trigger: doc.trigger.clone(),
                 conditions: None,
                 steps: Vec::new(),
@@ -151,6 +192,7 @@ impl WorkspaceCache {
             notice_workflows,
             set_id,
             opt_out,
+            only_workflow: None,
         });
         if let Ok(mut m) = self.states.write() {
             m.insert(workspace_id.to_string(), state.clone());

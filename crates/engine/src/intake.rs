@@ -49,6 +49,9 @@ pub struct IntakeOutcome {
 pub(crate) struct IntakeJob {
     pub request: InboundEvent,
     pub reply: oneshot::Sender<Result<IntakeOutcome, Error>>,
+    /// A test-chat message of a draft: decided with this state instead of the workspace's live
+    /// workflows, in a batch of its own.
+    pub test: Option<Arc<WorkspaceState>>,
 }
 
 /// The intake task: takes jobs in batches and commits each batch once.
@@ -61,15 +64,34 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
                 Err(_) => break,
             }
         }
+        let tests: Vec<IntakeJob>;
+        (tests, jobs) = jobs.into_iter().partition(|j| j.test.is_some());
+        for job in tests {
+            let result = process_batch(&inner, &[&job.request], job.test.as_ref())
+                .await
+                .map(|mut v| v.remove(0));
+            let queued = result.as_ref().is_ok_and(|o| !o.queued.is_empty());
+            let _ = job.reply.send(result);
+            if queued {
+                inner.sender_wake.notify_one();
+            }
+        }
+        if jobs.is_empty() {
+            continue;
+        }
         let requests: Vec<&InboundEvent> = jobs.iter().map(|j| &j.request).collect();
-        let results = match process_batch(&inner, &requests).await {
+        let results = match process_batch(&inner, &requests, None).await {
             Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
             Err(batch_error) if jobs.len() > 1 => {
                 // Isolate the failure: each message on its own, so one bad message fails alone.
                 tracing::warn!(error = %batch_error, size = jobs.len(), "intake batch failed; retrying one by one");
                 let mut results = Vec::with_capacity(jobs.len());
                 for r in &requests {
-                    results.push(process_batch(&inner, &[r]).await.map(|mut v| v.remove(0)));
+                    results.push(
+                        process_batch(&inner, &[r], None)
+                            .await
+                            .map(|mut v| v.remove(0)),
+                    );
                 }
                 results
             }
@@ -99,13 +121,16 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
 async fn process_batch(
     inner: &Inner,
     requests: &[&InboundEvent],
+    test: Option<&Arc<WorkspaceState>>,
 ) -> Result<Vec<IntakeOutcome>, Error> {
     let now = inner.clock.now();
     // Workspace state may have to be loaded (and its workflow set stored) through the write
     // connection, so it is fetched before the transaction takes that connection.
     let mut states: HashMap<&str, Arc<WorkspaceState>> = HashMap::new();
     for r in requests {
-        if !states.contains_key(r.workspace_id.as_str()) {
+        if let Some(state) = test {
+            states.insert(&r.workspace_id, state.clone());
+        } else if !states.contains_key(r.workspace_id.as_str()) {
             states.insert(
                 &r.workspace_id,
                 inner
@@ -250,9 +275,14 @@ async fn process_sub_batch(
         let state = states
             .get(req.workspace_id.as_str())
             .ok_or_else(|| Error::Unavailable("workspace state missing".into()))?;
-        let position = waiting
-            .iter()
-            .position(|r| r.contact_id == contact.id && r.number_id == req.number_id);
+        let position = waiting.iter().position(|r| {
+            r.contact_id == contact.id
+                && r.number_id == req.number_id
+                && state
+                    .only_workflow
+                    .as_ref()
+                    .is_none_or(|w| *w == r.workflow_id)
+        });
         let waiting_run = position.map(|i| waiting.remove(i));
         // Counted only for workspaces whose conditions look at the conversation.
         let stats = match &message_id {
@@ -402,7 +432,7 @@ async fn decide(
     } else {
         &state.workflows
     };
-    let eval = set.evaluate(&Inbound {
+    let mut eval = set.evaluate(&Inbound {
         number_id: &req.number_id,
         message: &view,
         contact: &cview,
@@ -428,6 +458,26 @@ async fn decide(
             now,
         );
         return Ok(out);
+    }
+    // A person took the conversation over: only workflows that keep running then may act.
+    if let Some(until) = contact.automation_paused_until.filter(|u| *u > now) {
+        let waiting_doc = match (&waiting_run, eval.resume_waiting_run) {
+            (Some(run), true) => Some(
+                inner
+                    .document(&run.workflow_id, run.workflow_version)
+                    .await?,
+            ),
+            _ => None,
+        };
+        let held = crate::takeover::hold(&mut eval, set, waiting_doc.as_deref());
+        if held > 0 && eval.start.is_empty() && !eval.resume_waiting_run {
+            out.outcome = "paused".into();
+            let summary = crate::takeover::summary(until, held);
+            let mut detail = base;
+            detail["paused_until"] = json!(until);
+            out.log_id = log.write(writes, entry("inbound", "paused", summary, detail));
+            return Ok(out);
+        }
     }
     let mut started_names = Vec::new();
     if eval.resume_waiting_run {

@@ -1,6 +1,7 @@
 //! A message the business typed on its phone (a linked-device number) is stored in the
 //! conversation as the business's own, once, and counts as a person's reply for the AI step's
-//! pre-send check; it starts no workflow.
+//! pre-send check; it starts no workflow, and it pauses automation for the contact (a person took
+//! the conversation over) until it is resumed.
 
 mod common;
 
@@ -94,4 +95,36 @@ async fn a_message_from_the_phone_is_the_business_reply_stored_once() {
         "the phone's message is a person's reply"
     );
     assert!(!after.contact_wrote);
+    drop(tx);
+
+    // The phone's message took the conversation over: the echo workflow stays silent for the
+    // contact (logged `paused`) until automation is resumed.
+    let contact = store.contact(&ws.id, &inbound.contact_id).await.unwrap();
+    let until = contact
+        .automation_paused_until
+        .expect("a person writing pauses automation");
+    let hours = (until - chrono::Utc::now()).num_minutes();
+    assert!((23 * 60..=24 * 60).contains(&hours), "{until}");
+    let message = |id: &str, text: &str| InboundEvent {
+        workspace_id: ws.id.clone(),
+        number_id: number.id.clone(),
+        automation: true,
+        from: PhoneNumber::parse("+393331280001").unwrap().into(),
+        contact_name: String::new(),
+        channel_message_id: id.into(),
+        user_id: None,
+        content: InboundContent::text(MessageType::Text, text),
+        reply_to: None,
+        notice: None,
+    };
+    let quiet = engine.inbound(message("wa.in.2", "grazie!")).await.unwrap();
+    assert_eq!(quiet.outcome, "paused");
+    assert!(quiet.queued.is_empty());
+    store
+        .resume_automation(&ws.id, &inbound.contact_id)
+        .await
+        .unwrap();
+    let answered = engine.inbound(message("wa.in.3", "a domani")).await.unwrap();
+    assert_eq!(answered.outcome, "matched");
+    assert_eq!(answered.queued.len(), 1);
 }

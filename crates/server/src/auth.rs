@@ -95,7 +95,7 @@ impl SignIn {
     }
 
     /// When a token issued at `now` by signing in expires.
-    fn expiry(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    pub(crate) fn expiry(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let ttl = chrono::Duration::from_std(self.options.token_ttl?).ok()?;
         now.checked_add_signed(ttl)
     }

@@ -132,11 +132,12 @@ impl Store for SqliteStore {
         id: &str,
         settings: &WorkspaceSettings,
     ) -> Result<Workspace> {
-        let row = sqlx::query("UPDATE workspaces SET time_zone = ?, business_hours = ?, holidays = ?, agents_may_self_assign = ? WHERE id = ? RETURNING *")
+        let row = sqlx::query("UPDATE workspaces SET time_zone = ?, business_hours = ?, holidays = ?, agents_may_self_assign = ?, takeover_hours = ? WHERE id = ? RETURNING *")
             .bind(&settings.time_zone)
             .bind(settings.business_hours.to_string())
             .bind(settings.holidays.to_string())
             .bind(settings.agents_may_self_assign)
+            .bind(settings.takeover_hours)
             .bind(id)
             .fetch_optional(&mut *self.writer.lock().await?)
             .await
@@ -809,6 +810,16 @@ impl Store for SqliteStore {
         }
         if let Some(a) = &f.assigned_to {
             q.push(" AND k.assigned_agent_id = ").push_bind(a);
+        }
+        if let Some(text) = f.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            // `instr` rather than LIKE: the text is matched as it is (no wildcards to escape).
+            let text = text.to_lowercase();
+            q.push(" AND (instr(lower(k.name), ")
+                .push_bind(text.clone());
+            q.push(") > 0 OR instr(k.phone, ").push_bind(text.clone());
+            q.push(") > 0 OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = c.id AND instr(lower(s.body), ")
+                .push_bind(text)
+                .push(") > 0))");
         }
         q.push(" ORDER BY c.id DESC LIMIT ").push_bind(f.limit);
         let rows = q.build().fetch_all(&self.read).await.map_err(db)?;

@@ -1,6 +1,7 @@
 //! Writing buffered engine effects ([`Writes`]) as a handful of multi-row statements.
 
 use crate::convert::{db, ms};
+use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use waflow_store::{new_id, Error, Result, Writes};
 
@@ -105,8 +106,11 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
         });
         q.build().execute(&mut *conn).await.map_err(db)?;
     }
+    for m in w.outbound.iter().filter(|m| m.sender_kind == "agent") {
+        take_over(conn, &m.contact_id, m.at).await?;
+    }
     for (m, channel_id) in &w.sent_elsewhere {
-        sqlx::query(
+        let stored = sqlx::query(
             "INSERT INTO messages (id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, body, \
              payload, sender_kind, sender_ref, status, channel_message_id, next_attempt_at, created_at, sent_at) \
              SELECT ?, ?, ?, ?, ?, 'outbound', ?, ?, ?, ?, ?, 'sent', ?, ?, ?, ? WHERE NOT EXISTS \
@@ -131,6 +135,10 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
         .execute(&mut *conn)
         .await
         .map_err(db)?;
+        // Typed on the business's phone (not one of ours echoed back): a person took over.
+        if stored.rows_affected() == 1 {
+            take_over(conn, &m.contact_id, m.at).await?;
+        }
     }
     let at = ms(w.at.unwrap_or_default());
     for (contact, tags) in &w.contact_tags {
@@ -254,5 +262,21 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
         });
         q.build().execute(&mut *conn).await.map_err(db)?;
     }
+    Ok(())
+}
+
+/// A person (an agent, or the business's phone) wrote to the contact: automation pauses for them
+/// for the workspace's `takeover_hours` from `at` (not at all when it is 0).
+async fn take_over(conn: &mut SqliteConnection, contact_id: &str, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "UPDATE contacts SET automation_paused_until = ?1 + 3600000 * \
+         (SELECT w.takeover_hours FROM workspaces w WHERE w.id = contacts.workspace_id) \
+         WHERE id = ?2 AND (SELECT w.takeover_hours FROM workspaces w WHERE w.id = contacts.workspace_id) > 0",
+    )
+    .bind(ms(at))
+    .bind(contact_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
     Ok(())
 }

@@ -5,8 +5,8 @@ use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 use waflow_store::{
-    Agent, ChannelNumber, Contact, Conversation, DueStep, Error, LogEntry, Message, Number, Run,
-    Workflow, Workspace,
+    Agent, ChannelNumber, Contact, Conversation, DueStep, Error, LastMessage, LogEntry, Message,
+    Number, Run, Workflow, Workspace,
 };
 
 /// Milliseconds since the epoch, as stored.
@@ -75,6 +75,9 @@ macro_rules! get {
     ($row:expr, $col:expr) => {
         $row.try_get($col).map_err(db)?
     };
+    ($row:expr, $col:expr, $ty:ty) => {
+        $row.try_get::<$ty, _>($col).map_err(db)?
+    };
 }
 
 pub(crate) fn workspace(row: &SqliteRow) -> Result<Workspace, Error> {
@@ -86,6 +89,7 @@ pub(crate) fn workspace(row: &SqliteRow) -> Result<Workspace, Error> {
         holidays: json(row, "holidays")?,
         events_url: get!(row, "events_url"),
         agents_may_self_assign: get!(row, "agents_may_self_assign"),
+        takeover_hours: get!(row, "takeover_hours"),
         created_at: time(get!(row, "created_at")),
     })
 }
@@ -131,7 +135,7 @@ fn opt_json(row: &SqliteRow, col: &str) -> Result<Option<Value>, Error> {
 }
 
 pub(crate) const CONTACT_COLUMNS: &str =
-    "id, workspace_id, phone, name, tags, lists, fields, assigned_agent_id, blocked, excluded, opted_out_at, created_at, updated_at";
+    "id, workspace_id, phone, name, tags, lists, fields, assigned_agent_id, blocked, excluded, opted_out_at, automation_paused_until, created_at, updated_at";
 
 pub(crate) fn contact(row: &SqliteRow) -> Result<Contact, Error> {
     let tags = json(row, "tags")?;
@@ -154,16 +158,39 @@ pub(crate) fn contact(row: &SqliteRow) -> Result<Contact, Error> {
         excluded_from_automation: get!(row, "excluded"),
         opted_out: opted_out_at.is_some(),
         opted_out_at: opted_out_at.map(time),
+        automation_paused_until: get!(row, "automation_paused_until", Option<i64>).map(time),
         created_at: time(get!(row, "created_at")),
         updated_at: time(get!(row, "updated_at")),
     })
 }
 
 pub(crate) const CONVERSATION_SELECT: &str = "SELECT c.id, c.workspace_id, c.number_id, c.contact_id, c.last_message_at, \
-     c.created_at, k.phone AS contact_phone, k.name AS contact_name, k.assigned_agent_id FROM conversations c \
-     JOIN contacts k ON k.id = c.contact_id";
+     c.created_at, k.phone AS contact_phone, k.name AS contact_name, k.assigned_agent_id, k.automation_paused_until, \
+     lm.body AS last_body, lm.direction AS last_direction, lm.created_at AS last_at, lm.status AS last_status, \
+     (SELECT COUNT(*) FROM messages u WHERE u.conversation_id = c.id AND u.id > c.read_up_to AND u.direction = 'inbound') AS unread \
+     FROM conversations c JOIN contacts k ON k.id = c.contact_id \
+     LEFT JOIN messages lm ON lm.id = (SELECT m.id FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1)";
 
 pub(crate) fn conversation(row: &SqliteRow) -> Result<Conversation, Error> {
+    let last_message_at: i64 = get!(row, "last_message_at");
+    let last_at: Option<i64> = get!(row, "last_at");
+    let last_message = match last_at {
+        Some(at) => {
+            let direction: String = get!(row, "last_direction");
+            let inbound = direction == "inbound";
+            Some(LastMessage {
+                text: get!(row, "last_body"),
+                direction: if inbound { "in" } else { "out" },
+                at: time(at),
+                status: if inbound {
+                    None
+                } else {
+                    get!(row, "last_status")
+                },
+            })
+        }
+        None => None,
+    };
     Ok(Conversation {
         id: get!(row, "id"),
         workspace_id: get!(row, "workspace_id"),
@@ -172,7 +199,11 @@ pub(crate) fn conversation(row: &SqliteRow) -> Result<Conversation, Error> {
         contact_phone: get!(row, "contact_phone"),
         contact_name: get!(row, "contact_name"),
         assigned_agent_id: get!(row, "assigned_agent_id"),
-        last_message_at: time(get!(row, "last_message_at")),
+        // 0 marks a conversation the contact never wrote in (see `ensure_conversation`).
+        last_message_at: (last_message_at > 0).then(|| time(last_message_at)),
+        last_message,
+        unread: get!(row, "unread"),
+        automation_paused_until: get!(row, "automation_paused_until", Option<i64>).map(time),
         created_at: time(get!(row, "created_at")),
     })
 }

@@ -18,6 +18,7 @@ mod imports;
 mod merge;
 mod notices;
 mod outreach;
+mod overview;
 mod owners;
 mod recipients;
 mod records;

@@ -15,6 +15,7 @@ mod error;
 mod imports;
 mod models;
 mod outreach;
+mod overview;
 mod records;
 mod tokens;
 mod traits;
@@ -29,6 +30,7 @@ pub use outreach::{
     CampaignTotals, NewCampaign, NewScheduled, Outreach, PendingRecipient, Recipient,
     RecipientOutcome, Scheduled, ScheduledFilter, ScheduledTab,
 };
+pub use overview::{Activity, ActivityBucket, Onboarding, Overview, WorkflowActivity};
 pub use records::{Records, TicketFilter};
 pub use tokens::{NewToken, TokenGrant, TokenInfo, Tokens};
 pub use traits::{Store, Tx};

@@ -19,6 +19,9 @@ pub struct Workspace {
     pub events_url: Option<String>,
     /// Whether agents may assign unassigned contacts to themselves (off by default).
     pub agents_may_self_assign: bool,
+    /// How long automation pauses for a contact after a person writes in their conversation,
+    /// in hours (default 24; 0: never).
+    pub takeover_hours: i64,
 }
 
 /// A workspace's settings, written together by [`crate::Store::update_workspace_settings`].
@@ -31,6 +34,8 @@ pub struct WorkspaceSettings {
     pub holidays: Value,
     /// As [`Workspace::agents_may_self_assign`].
     pub agents_may_self_assign: bool,
+    /// As [`Workspace::takeover_hours`].
+    pub takeover_hours: i64,
 }
 
 /// A dashboard user of a workspace.
@@ -204,6 +209,9 @@ pub struct Contact {
     pub opted_out: bool,
     /// When they did.
     pub opted_out_at: Option<DateTime<Utc>>,
+    /// Until when automation is paused because a person (an agent, or the business's phone)
+    /// wrote in the contact's conversation; `None`: not paused.
+    pub automation_paused_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -219,8 +227,28 @@ pub struct Conversation {
     pub contact_name: String,
     /// The agent the contact is assigned to.
     pub assigned_agent_id: Option<String>,
-    pub last_message_at: DateTime<Utc>,
+    /// When the contact last wrote in this conversation; `None`: never (e.g. a conversation a
+    /// campaign or a test run opened).
+    pub last_message_at: Option<DateTime<Utc>>,
+    /// The conversation's latest message, either direction; `None` when it has none.
+    pub last_message: Option<LastMessage>,
+    /// Inbound messages after the last one read in the dashboard.
+    pub unread: i64,
+    /// As [`Contact::automation_paused_until`].
+    pub automation_paused_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A conversation's latest message, for the conversation list.
+#[derive(Debug, Clone, Serialize)]
+pub struct LastMessage {
+    /// The text, or a readable summary of richer content.
+    pub text: String,
+    /// `in` (from the contact) or `out`.
+    pub direction: &'static str,
+    pub at: DateTime<Utc>,
+    /// An outbound message's delivery state; `None` for an inbound one.
+    pub status: Option<String>,
 }
 
 /// Which conversations to list.
@@ -230,6 +258,8 @@ pub struct ConversationFilter {
     pub before_id: Option<String>,
     pub contact_id: Option<String>,
     pub number_id: Option<String>,
+    /// Only those whose contact's name or phone, or one of whose messages, contains this text.
+    pub search: Option<String>,
     /// Only those whose contact is assigned to this agent.
     pub assigned_to: Option<String>,
     pub limit: i64,

@@ -105,6 +105,7 @@ pub trait Store:
     + crate::Deliveries
     + crate::Tokens
     + crate::Outreach
+    + crate::Overview
     + crate::ContactImports
     + Send
     + Sync

@@ -10,6 +10,7 @@
 //! | `GET /media-bytes/{media_id}` | the media's bytes |
 //! | `POST /{version}/{phone_number_id}/media` | stores the multipart `file`; `{"id": ...}` |
 //! | `GET /{version}/{waba_id}/message_templates` | the templates, two per page, with `paging.next` |
+//! | `GET /{version}/{phone_number_id}?fields=verified_name,...` | the number's verified name, display number and quality rating |
 //!
 //! **Guarantees:** every request is recorded before it is answered, including the ones that are
 //! refused; every endpoint needs an `Authorization: Bearer` header (and the exact token once
@@ -276,6 +277,16 @@ fn act(
         }
         (Method::GET, [version, waba, "message_templates"]) if version.starts_with('v') => {
             templates(shared, version, waba, uri.query())
+        }
+        (Method::GET, [version, id])
+            if version.starts_with('v')
+                && uri.query().is_some_and(|q| q.contains("verified_name")) =>
+        {
+            answer(
+                200,
+                json!({"verified_name": "Bottega Test", "display_phone_number": "+39 333 000 0000",
+                       "quality_rating": "GREEN", "id": id}),
+            )
         }
         (Method::GET, [version, id]) if version.starts_with('v') => media_info(shared, id),
         _ => invalid("Unsupported request: no such endpoint on the fake Graph API"),

@@ -1,7 +1,12 @@
 // The API client: `fetch` with the bearer token, and the server's error JSON turned into words.
 //
 // Every error the server sends is `{"error": {"code", "message", "field"}}`; callers get an
-// `ApiError` whose `message` is a sentence a person can read, never the raw JSON.
+// `ApiError` whose `message` is a sentence a person can read, never the raw JSON: a lead sentence
+// in the dashboard's language chosen by the stable `code` (naming the field when there is one),
+// then the server's own detail, which stays in the server's words.
+
+import { known, t as anyWords } from "../app/i18n";
+import { t } from "../app/words/errors";
 
 const TOKEN_KEY = "waflow.token";
 export const API_BASE = "/api/v1";
@@ -15,42 +20,97 @@ export function setToken(token: string | null): void {
   else localStorage.removeItem(TOKEN_KEY);
 }
 
+/** The server's stable error codes (README, API errors), and `network` when it could not be reached. */
+export type ErrorCode =
+  | "bad_request"
+  | "invalid"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "too_large"
+  | "unsupported_media_type"
+  | "too_many_requests"
+  | "unavailable"
+  | "internal"
+  | "network";
+
+const CODES: readonly string[] = ["bad_request", "invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "unsupported_media_type", "too_many_requests", "unavailable", "internal", "network"];
+
+/** The code an answer without a known code stands for (a proxy's 502, an old server). */
+const BY_STATUS: Record<number, ErrorCode> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "too_large",
+  415: "unsupported_media_type",
+  422: "invalid",
+  429: "too_many_requests",
+  500: "internal",
+  502: "unavailable",
+  503: "unavailable",
+  504: "unavailable",
+};
+
+/** The stable code of an error answer: the server's when it is one we know, else the status's. */
+export function errorCode(status: number, code: string): ErrorCode | null {
+  if (status === 0) return "network";
+  if (CODES.includes(code)) return code as ErrorCode;
+  return BY_STATUS[status] ?? null;
+}
+
 /** An error from the API (or from reaching it), in words. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   /** The field path the server named, e.g. `steps[2].text`. */
   readonly field: string | null;
-  /** The server's message without the leading `field: ` it repeats. */
+  /** The server's message without the leading `field: ` it repeats (in the server's words). */
   readonly detail: string;
+  /** The lead sentence in the dashboard's language (from the code and the field), without the detail. */
+  readonly lead: string;
 
   constructor(status: number, code: string, message: string, field: string | null) {
     const detail = field && message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
-    super(describe(status, code, detail, field));
+    const lead = leadSentence(status, code, field);
+    super(describe(status, code, lead, detail));
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.field = field;
     this.detail = detail;
+    this.lead = lead;
   }
 }
 
-/** A field path in words: `steps[2].text` → `step 3 › text`. */
+/** A field path in words of the dashboard's language: `steps[2].text` → `step 3 › text`. */
 export function fieldLabel(path: string): string {
   return path
-    .replace(/^steps\[(\d+)\]/, (_, i: string) => `step ${Number(i) + 1}`)
+    .replace(/^steps\[(\d+)\]/, (_, i: string) => t("field.step", { n: String(Number(i) + 1) }))
     .replace(/\[(\d+)\]/g, (_, i: string) => ` ${Number(i) + 1}`)
     .split(".")
-    .map((part) => part.replace(/_/g, " "))
+    .map((part) => {
+      const key = `field.${part}`;
+      return known(key) ? anyWords(key) : part.replace(/_/g, " ");
+    })
     .join(" › ");
 }
 
-function describe(status: number, code: string, detail: string, field: string | null): string {
-  if (status === 0) return "Cannot reach the waflow server. Check that it is running and try again.";
-  if (status === 401) return detail ? `Not signed in: ${detail}` : "Your session has ended; please sign in again.";
-  if (status >= 500 && code === "internal") return "The server had an internal error; the server log has the details.";
-  const sentence = detail.charAt(0).toUpperCase() + detail.slice(1);
-  return field ? `${fieldLabel(field)}: ${detail}` : sentence;
+function leadSentence(status: number, code: string, field: string | null): string {
+  const kind = errorCode(status, code);
+  if (kind === "invalid" && field) return t("error.invalidField", { field: fieldLabel(field) });
+  const lead = kind ? t(`error.${kind}`) : t("error.other", { status: String(status) });
+  return field && kind !== "network" ? t("error.inField", { lead, field: fieldLabel(field) }) : lead;
+}
+
+function describe(status: number, code: string, lead: string, detail: string): string {
+  const kind = errorCode(status, code);
+  // An internal error's detail says nothing to a person (the server log has it).
+  if (kind === "network" || kind === "internal") return `${lead}.`;
+  if (kind === "unauthorized" && !detail) return `${t("error.sessionEnded")}.`;
+  return detail ? t("error.withDetail", { lead, detail }) : `${lead}.`;
 }
 
 type ErrorBody = { error?: { code?: unknown; message?: unknown; field?: unknown } };
@@ -71,8 +131,7 @@ async function errorFrom(response: Response): Promise<ApiError> {
   } catch {
     // not JSON: fall through to a description of the status
   }
-  const what = response.statusText || "an error";
-  return new ApiError(response.status, "http", `the server answered ${response.status} (${what})`, null);
+  return new ApiError(response.status, "http", "", null);
 }
 
 let unauthorizedHandler: (() => void) | null = null;
@@ -157,8 +216,12 @@ export async function download(path: string, filename: string): Promise<void> {
   window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** The words of any thrown value. */
-export function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return "Something went wrong.";
+/** The words of any thrown value in the dashboard's language: for an API error its lead sentence
+ * (by the stable error code, naming the field) and the server's detail. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error && e.message) return e.message;
+  return t("error.generic");
 }
+
+/** The same as `describeError` (the older name, used across the pages). */
+export const errorText = describeError;

@@ -1,11 +1,12 @@
-// The app: sign-in gate, then one page per route.
+// The app: sign-in gate, then one page per route. Choosing another language re-mounts everything
+// under the app (the pages load again), so every word and date is written anew in it.
 
 import { lazy, Suspense, useEffect, type ReactNode } from "react";
 import { canUse, landingPath, pageOf, PAGES, roleOf, type PageId, type Role } from "./access";
 import { useAuth } from "./auth";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { Layout } from "./Layout";
-import { t } from "./i18n";
+import { t, useLang } from "./i18n";
 import { match, navigate, useLocation } from "./router";
 import { FirstRunGate } from "../pages/FirstRunGate";
 import { WorkflowsPage } from "../pages/WorkflowsPage";
@@ -16,6 +17,7 @@ const BuilderPage = lazy(() => import("../builder/BuilderPage"));
 const HomePage = lazy(() => import("../pages/HomePage"));
 const ConversationsPage = lazy(() => import("../pages/ConversationsPage"));
 const NumbersPage = lazy(() => import("../pages/NumbersPage"));
+const TemplatesPage = lazy(() => import("../pages/TemplatesPage"));
 const ContactsPage = lazy(() => import("../pages/ContactsPage"));
 const LogsPage = lazy(() => import("../pages/LogsPage"));
 const SettingsPage = lazy(() => import("../pages/SettingsPage"));
@@ -36,6 +38,7 @@ function route(path: string): { page: ReactNode | null; wide?: boolean } {
   if ((m = match("/campaigns/:id", path))) return { page: <CampaignDetail id={m.id ?? ""} /> };
   if (match("/campaigns", path)) return { page: <CampaignsPage /> };
   if (match("/numbers", path)) return { page: <NumbersPage /> };
+  if (match("/templates", path)) return { page: <TemplatesPage /> };
   if (match("/contacts", path)) return { page: <ContactsPage /> };
   if (match("/logs", path)) return { page: <LogsPage /> };
   if (match("/settings", path)) return { page: <SettingsPage /> };
@@ -80,6 +83,11 @@ function Forbidden({ role, page, home }: { role: Role; page: PageId; home: strin
 }
 
 export function App() {
+  const language = useLang();
+  return <Screens key={language} />;
+}
+
+function Screens() {
   const { status, agent } = useAuth();
   const { path } = useLocation();
   if (status === "checking") return <Loading label={t("app.checking")} height={240} />;

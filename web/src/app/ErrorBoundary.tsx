@@ -1,6 +1,7 @@
 // Catches a rendering error so a page fails in words, with a way back, instead of going blank.
 
 import { Component, type ReactNode } from "react";
+import { t } from "./words/frame";
 
 export class ErrorBoundary extends Component<{ children: ReactNode; resetKey: string }, { error: Error | null }> {
   state: { error: Error | null } = { error: null };
@@ -17,9 +18,9 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey: st
     if (!this.state.error) return this.props.children;
     return (
       <div className="banner banner-error" role="alert">
-        <span>This page stopped working: {this.state.error.message}</span>
+        <span>{t("app.crashed", { error: this.state.error.message })}</span>
         <button type="button" className="button" onClick={() => window.location.reload()}>
-          Reload
+          {t("app.reload")}
         </button>
       </div>
     );

@@ -10,7 +10,7 @@ import type { Agent } from "../api/types";
 import type { TranslationKey } from "./i18n";
 
 export type Role = Agent["role"];
-export type PageId = "home" | "workflows" | "conversations" | "scheduled" | "campaigns" | "numbers" | "contacts" | "logs" | "settings";
+export type PageId = "home" | "workflows" | "conversations" | "scheduled" | "campaigns" | "numbers" | "templates" | "contacts" | "logs" | "settings";
 
 /** Every page, in nav order, with its path and label. */
 export const PAGES: Array<{ id: PageId; path: string; label: TranslationKey }> = [
@@ -20,6 +20,7 @@ export const PAGES: Array<{ id: PageId; path: string; label: TranslationKey }> =
   { id: "scheduled", path: "/scheduled", label: "page.scheduled" },
   { id: "campaigns", path: "/campaigns", label: "page.campaigns" },
   { id: "numbers", path: "/numbers", label: "page.numbers" },
+  { id: "templates", path: "/templates", label: "page.templates" },
   { id: "contacts", path: "/contacts", label: "page.contacts" },
   { id: "logs", path: "/logs", label: "page.logs" },
   { id: "settings", path: "/settings", label: "page.settings" },
@@ -27,8 +28,8 @@ export const PAGES: Array<{ id: PageId; path: string; label: TranslationKey }> =
 
 /** Role → the pages it may use; the first is where it lands after signing in. */
 export const ALLOWED: Record<Role, PageId[]> = {
-  owner: ["home", "workflows", "conversations", "scheduled", "campaigns", "numbers", "contacts", "logs", "settings"],
-  admin: ["home", "workflows", "conversations", "scheduled", "campaigns", "contacts", "logs", "settings"],
+  owner: ["home", "workflows", "conversations", "scheduled", "campaigns", "numbers", "templates", "contacts", "logs", "settings"],
+  admin: ["home", "workflows", "conversations", "scheduled", "campaigns", "templates", "contacts", "logs", "settings"],
   agent: ["conversations", "contacts", "logs"],
 };
 

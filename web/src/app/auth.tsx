@@ -4,6 +4,7 @@
 // POST /auth/logout revokes the token on the server (signing out calls it, then forgets the token).
 // An API token made with `waflow token create` also works (its agent is null).
 
+import { t } from "./words/frame";
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, ApiError, getToken, onUnauthorized, setToken } from "../api/client";
 import type { Agent } from "../api/types";
@@ -55,7 +56,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     onUnauthorized(() => {
       if (signingOut.current) return;
-      setNotice("Your session has ended; please sign in again.");
+      setNotice(t("login.sessionEnded"));
       forget();
     });
     return () => onUnauthorized(null);

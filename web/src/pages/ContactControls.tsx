@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { api, errorText } from "../api/client";
 import type { Agent, Contact } from "../api/types";
 import { t } from "../app/words/contacts";
+import { t as words } from "../app/words/contactsPage";
 import { formatInstant } from "../ui/format";
 import { ErrorBanner, Switch } from "../ui/widgets";
 
@@ -28,20 +29,20 @@ export function ContactControls({ contact, agents, onChange }: { contact: Contac
   };
   const addTag = async (e: FormEvent) => {
     e.preventDefault();
-    const t = tag.trim();
-    if (!t) return;
+    const name = tag.trim();
+    if (!name) return;
     setError(null);
     try {
-      onChange(await api.post<Contact>(`/contacts/${encodeURIComponent(contact.id)}/tags`, { tags: [t] }));
+      onChange(await api.post<Contact>(`/contacts/${encodeURIComponent(contact.id)}/tags`, { tags: [name] }));
       setTag("");
     } catch (err) {
       setError(errorText(err));
     }
   };
-  const removeTag = async (t: string) => {
+  const removeTag = async (name: string) => {
     setError(null);
     try {
-      onChange(await api.del(`/contacts/${encodeURIComponent(contact.id)}/tags/${encodeURIComponent(t)}`).then(() => api.get<Contact>(`/contacts/${encodeURIComponent(contact.id)}`)));
+      onChange(await api.del(`/contacts/${encodeURIComponent(contact.id)}/tags/${encodeURIComponent(name)}`).then(() => api.get<Contact>(`/contacts/${encodeURIComponent(contact.id)}`)));
     } catch (err) {
       setError(errorText(err));
     }
@@ -51,9 +52,9 @@ export function ContactControls({ contact, agents, onChange }: { contact: Contac
     <div className="contact-controls">
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <label className="field">
-        <span>Assigned agent</span>
+        <span>{words("contactsPage.agent")}</span>
         <select value={contact.assigned_agent_id ?? ""} onChange={(e) => void apply({ assigned_agent_id: e.target.value || null })}>
-          <option value="">Nobody</option>
+          <option value="">{words("contactsPage.nobody")}</option>
           {agents.map((a) => (
             <option key={a.id} value={a.id}>
               {a.name || a.email}
@@ -62,28 +63,28 @@ export function ContactControls({ contact, agents, onChange }: { contact: Contac
         </select>
       </label>
       <div className="field">
-        <span className="field-label">Tags</span>
+        <span className="field-label">{words("contactsPage.tags")}</span>
         <ul className="tags">
-          {contact.tags.length === 0 && <li className="muted small">No tags</li>}
-          {contact.tags.map((t) => (
-            <li key={t} className="tag">
-              {t}
-              <button type="button" className="tag-remove" aria-label={`Remove tag ${t}`} onClick={() => void removeTag(t)}>
+          {contact.tags.length === 0 && <li className="muted small">{words("contactsPage.noTags")}</li>}
+          {contact.tags.map((name) => (
+            <li key={name} className="tag">
+              {name}
+              <button type="button" className="tag-remove" aria-label={words("contactsPage.removeTag", { tag: name })} onClick={() => void removeTag(name)}>
                 ×
               </button>
             </li>
           ))}
         </ul>
         <form className="row" onSubmit={addTag}>
-          <label className="visually-hidden" htmlFor={`tag-${contact.id}`}>New tag</label>
-          <input id={`tag-${contact.id}`} value={tag} placeholder="New tag" onChange={(e) => setTag(e.target.value)} className="grow" />
+          <label className="visually-hidden" htmlFor={`tag-${contact.id}`}>{words("contactsPage.newTag")}</label>
+          <input id={`tag-${contact.id}`} value={tag} placeholder={words("contactsPage.newTag")} onChange={(e) => setTag(e.target.value)} className="grow" />
           <button type="submit" className="button small" disabled={!tag.trim()}>
-            Add tag
+            {words("contactsPage.addTag")}
           </button>
         </form>
       </div>
-      <Switch checked={contact.excluded_from_automation} label="Excluded from automation" onChange={(v) => void apply({ excluded_from_automation: v })} />
-      <Switch checked={contact.blocked} label="Blocked" onChange={(v) => void apply({ blocked: v })} />
+      <Switch checked={contact.excluded_from_automation} label={words("contactsPage.excludedSwitch")} onChange={(v) => void apply({ excluded_from_automation: v })} />
+      <Switch checked={contact.blocked} label={words("contactsPage.blockedSwitch")} onChange={(v) => void apply({ blocked: v })} />
       {contact.opted_out !== undefined && (
         <div className="optout">
           <Switch checked={contact.opted_out} label={t("optout.switch")} onChange={(v) => void apply({ opted_out: v })} />

@@ -8,7 +8,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { api, errorText, query } from "../api/client";
 import type { ContactImport as Import } from "../api/types";
 import { t } from "../app/words/contacts";
-import type { TranslationKey } from "../app/i18n";
+import { locale, type TranslationKey } from "../app/i18n";
 import { COLUMN_TARGETS, fieldName, guessTarget, mappingFor, readHeader, type ColumnTarget } from "../ui/csv";
 import { formatBytes, formatCount } from "../ui/format";
 import { ErrorBanner, ProgressBar } from "../ui/widgets";
@@ -23,7 +23,7 @@ function browserCountry(): string {
 
 function countryName(code: string): string {
   try {
-    return new Intl.DisplayNames(undefined, { type: "region" }).of(code) ?? code;
+    return new Intl.DisplayNames([locale()], { type: "region" }).of(code) ?? code;
   } catch {
     return code;
   }

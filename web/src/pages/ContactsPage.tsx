@@ -9,6 +9,8 @@ import { useLoad } from "../ui/useLoad";
 import { TextField } from "../ui/fields";
 import { Empty, ErrorBanner, Loading, Notice, PageHeader, When } from "../ui/widgets";
 import { t } from "../app/words/contacts";
+import { t as words } from "../app/words/contactsPage";
+import { tOr } from "../app/words/frame";
 import { roleOf } from "../app/access";
 import { useAuth } from "../app/auth";
 import { ContactControls, patchContact } from "./ContactControls";
@@ -60,14 +62,14 @@ export default function ContactsPage() {
 
   return (
     <>
-      <PageHeader title="Contacts">
+      <PageHeader title={words("page.contacts")}>
         {canImport && (
           <button type="button" className="button" aria-expanded={importing} onClick={() => setImporting((a) => !a)}>
             {t("import.open")}
           </button>
         )}
         <button type="button" className="button-primary" aria-expanded={adding} onClick={() => setAdding((a) => !a)}>
-          Add a contact
+          {words("contactsPage.add")}
         </button>
       </PageHeader>
       <ErrorBanner error={error} />
@@ -77,26 +79,26 @@ export default function ContactsPage() {
         <AddContact
           onAdded={(c) => {
             setAdding(false);
-            setMessage(`Added ${c.phone}.`);
+            setMessage(words("contactsPage.added", { phone: c.phone }));
             setItems((all) => [...all, c]);
           }}
         />
       )}
       <form className="toolbar" onSubmit={filter} role="search">
         <label className="field field-inline grow">
-          <span>Search</span>
-          <input type="search" value={search} placeholder="Name or phone" onChange={(e) => setSearch(e.target.value)} />
+          <span>{words("contactsPage.search")}</span>
+          <input type="search" value={search} placeholder={words("contactsPage.searchHint")} onChange={(e) => setSearch(e.target.value)} />
         </label>
         <label className="field field-inline">
-          <span>Tag</span>
+          <span>{words("contactsPage.tag")}</span>
           <input value={tag} onChange={(e) => setTag(e.target.value)} />
         </label>
-        <button type="submit" className="button">Filter</button>
+        <button type="submit" className="button">{words("contactsPage.filter")}</button>
       </form>
       {loading && items.length === 0 ? (
         <Loading height={240} />
       ) : items.length === 0 ? (
-        <Empty>No contacts match.</Empty>
+        <Empty>{words("contactsPage.none")}</Empty>
       ) : (
         <ul className="contact-list">
           {items.map((c) => (
@@ -105,10 +107,10 @@ export default function ContactsPage() {
                 <span className="strong">{c.name || c.phone}</span>
                 <span className="muted">{c.name ? c.phone : ""}</span>
                 <span className="tags-inline">
-                  {c.tags.map((t) => <span key={t} className="tag">{t}</span>)}
+                  {c.tags.map((tag) => <span key={tag} className="tag">{tag}</span>)}
                 </span>
-                {c.blocked && <span className="badge badge-bad">blocked</span>}
-                {c.excluded_from_automation && <span className="badge badge-warn">excluded</span>}
+                {c.blocked && <span className="badge badge-bad">{words("contactsPage.blocked")}</span>}
+                {c.excluded_from_automation && <span className="badge badge-warn">{words("contactsPage.excluded")}</span>}
                 {c.opted_out && <span className="badge badge-warn">{t("optout.badge")}</span>}
               </button>
               {openId === c.id && <ContactDetail contact={c} agents={agents.data ?? []} onChange={replace} onDeleted={() => {
@@ -122,7 +124,7 @@ export default function ContactsPage() {
       {cursor && (
         <div className="pager">
           <button type="button" className="button" disabled={loading} onClick={() => void load(cursor)}>
-            Load more
+            {words("common.loadMore")}
           </button>
         </div>
       )}
@@ -168,7 +170,7 @@ function ContactDetail({ contact, agents, onChange, onDeleted }: { contact: Cont
   };
 
   const remove = async () => {
-    if (!window.confirm(`Delete the contact ${contact.phone} and their history?`)) return;
+    if (!window.confirm(words("contactsPage.confirmDelete", { phone: contact.phone }))) return;
     try {
       await api.del(`/contacts/${encodeURIComponent(contact.id)}`);
       onDeleted();
@@ -181,68 +183,69 @@ function ContactDetail({ contact, agents, onChange, onDeleted }: { contact: Cont
     <div className="contact-detail">
       <form onSubmit={save} className="contact-form">
         <ErrorBanner error={error} />
-        {saved && <Notice>Saved.</Notice>}
-        <TextField label="Name" value={name} onChange={setName} />
+        {saved && <Notice>{words("contactsPage.saved")}</Notice>}
+        <TextField label={words("contactsPage.name")} value={name} onChange={setName} />
         <fieldset className="options">
-          <legend>Custom fields</legend>
-          {fields.length === 0 && <p className="muted small">No custom fields.</p>}
+          <legend>{words("contactsPage.customFields")}</legend>
+          {fields.length === 0 && <p className="muted small">{words("contactsPage.noFields")}</p>}
           {fields.map((f, i) => (
             <div key={i} className="field-row">
               <label className="field">
-                <span>Field</span>
+                <span>{words("contactsPage.field")}</span>
                 <input value={f.key} onChange={(e) => setFields(fields.map((x, k) => (k === i ? { ...x, key: e.target.value } : x)))} />
               </label>
               <label className="field">
-                <span>Type</span>
+                <span>{words("contactsPage.type")}</span>
                 <select value={f.kind} onChange={(e) => setFields(fields.map((x, k) => (k === i ? { ...x, kind: e.target.value } : x)))}>
-                  <option value="text">text</option>
-                  <option value="number">number</option>
-                  <option value="date">date</option>
-                  <option value="boolean">boolean</option>
+                  <option value="text">{words("contactsPage.kind.text")}</option>
+                  <option value="number">{words("contactsPage.kind.number")}</option>
+                  <option value="date">{words("contactsPage.kind.date")}</option>
+                  <option value="boolean">{words("contactsPage.kind.boolean")}</option>
                 </select>
               </label>
               <label className="field">
-                <span>Value</span>
+                <span>{words("contactsPage.value")}</span>
                 {f.kind === "boolean" ? (
                   <select value={f.text || "false"} onChange={(e) => setFields(fields.map((x, k) => (k === i ? { ...x, text: e.target.value } : x)))}>
-                    <option value="true">true</option>
-                    <option value="false">false</option>
+                    <option value="true">{words("contactsPage.yes")}</option>
+                    <option value="false">{words("contactsPage.no")}</option>
                   </select>
                 ) : (
                   <input type={f.kind === "number" ? "number" : f.kind === "date" ? "date" : "text"} value={f.text} onChange={(e) => setFields(fields.map((x, k) => (k === i ? { ...x, text: e.target.value } : x)))} />
                 )}
               </label>
-              <button type="button" className="icon-button" aria-label={`Remove field ${f.key}`} onClick={() => setFields(fields.filter((_, k) => k !== i))}>
+              <button type="button" className="icon-button" aria-label={words("contactsPage.removeField", { name: f.key })} onClick={() => setFields(fields.filter((_, k) => k !== i))}>
                 ×
               </button>
             </div>
           ))}
           <button type="button" className="button small" onClick={() => setFields([...fields, { key: "", kind: "text", text: "" }])}>
-            + Field
+            {words("contactsPage.addField")}
           </button>
         </fieldset>
         <div className="row">
-          <button type="submit" className="button-primary">Save</button>
-          <button type="button" className="button-danger" onClick={remove}>Delete contact</button>
+          <button type="submit" className="button-primary">{words("contactsPage.save")}</button>
+          <button type="button" className="button-danger" onClick={remove}>{words("contactsPage.delete")}</button>
         </div>
       </form>
       <ContactControls contact={contact} agents={agents} onChange={onChange} />
       <div className="runs">
-        <h3>Runs</h3>
-        {runs.loading && !runs.data ? <Loading height={60} /> : (runs.data ?? []).length === 0 ? <p className="muted small">No runs.</p> : (
+        <h3>{words("contactsPage.runs")}</h3>
+        {runs.loading && !runs.data ? <Loading height={60} /> : (runs.data ?? []).length === 0 ? <p className="muted small">{words("contactsPage.noRuns")}</p> : (
           <ul className="small">
             {(runs.data ?? []).map((r) => (
               <li key={r.id}>
-                <Link to={`/workflows/${r.workflow_id}`}>{r.workflow_id}</Link> v{r.workflow_version} · {r.state}
-                {r.current_step ? ` at ${r.current_step}` : ""} · <When at={r.updated_at} /> ·{" "}
-                <Link to={`/conversations/${r.conversation_id}`}>conversation</Link>
+                <Link to={`/workflows/${r.workflow_id}`}>{r.workflow_id}</Link> {words("contactsPage.runVersion", { version: String(r.workflow_version) })} ·{" "}
+                {tOr(`contactsPage.state.${r.state}`, r.state)}
+                {r.current_step ? words("contactsPage.runAt", { step: r.current_step }) : ""} · <When at={r.updated_at} /> ·{" "}
+                <Link to={`/conversations/${r.conversation_id}`}>{words("contactsPage.conversation")}</Link>
               </li>
             ))}
           </ul>
         )}
         <ErrorBanner error={runs.error} />
       </div>
-      <p className="muted small">Created <When at={contact.created_at} /> · id <code>{contact.id}</code></p>
+      <p className="muted small">{words("contactsPage.created")} <When at={contact.created_at} /> · {words("contactsPage.id")} <code>{contact.id}</code></p>
     </div>
   );
 }
@@ -263,13 +266,13 @@ function AddContact({ onAdded }: { onAdded: (c: Contact) => void }) {
   const fieldError = (f: string) => (error instanceof ApiError && error.field === f ? error.detail : null);
   return (
     <form className="section" onSubmit={submit} aria-labelledby="add-contact-title">
-      <h2 id="add-contact-title">Add a contact</h2>
+      <h2 id="add-contact-title">{words("contactsPage.add")}</h2>
       <ErrorBanner error={error?.message} />
       <div className="row">
-        <TextField label="Phone (E.164)" value={phone} placeholder="+393331234567" error={fieldError("phone")} onChange={setPhone} />
-        <TextField label="Name" value={name} error={fieldError("name")} onChange={setName} />
+        <TextField label={words("contactsPage.phone")} value={phone} placeholder="+393331234567" error={fieldError("phone")} onChange={setPhone} />
+        <TextField label={words("contactsPage.name")} value={name} error={fieldError("name")} onChange={setName} />
       </div>
-      <button type="submit" className="button-primary">Add</button>
+      <button type="submit" className="button-primary">{words("contactsPage.submit")}</button>
     </form>
   );
 }

@@ -4,15 +4,27 @@
 import type { Check, Considered, LogEntry } from "../api/types";
 import { Link } from "../app/router";
 import { When } from "../ui/widgets";
+import { formatInstant, formatNumber } from "../ui/format";
+import { tOr } from "../app/words/frame";
+import { plural, t } from "../app/words/logs";
 
 type Obj = Record<string, unknown>;
 
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** A value of an entry's detail in words: times and numbers in the reader's locale. */
 function text(v: unknown): string {
   if (v === null || v === undefined) return "—";
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (typeof v === "string") return INSTANT.test(v) ? formatInstant(v) : v;
+  if (typeof v === "number") return formatNumber(v);
+  if (typeof v === "boolean") return v ? t("why.yes") : t("why.no");
   if (Array.isArray(v)) return v.map(text).join(", ");
-  return Object.entries(v as Obj).map(([k, x]) => `${k}: ${text(x)}`).join("; ");
+  return Object.entries(v as Obj).map(([k, x]) => `${factName(k)}: ${text(x)}`).join("; ");
+}
+
+/** A detail's key in words (`message_type` → `message type`, or its translation). */
+function factName(key: string): string {
+  return tOr(`why.fact.${key}`, key.replace(/_/g, " "));
 }
 
 function Checks({ checks }: { checks: Check[] }) {
@@ -20,14 +32,14 @@ function Checks({ checks }: { checks: Check[] }) {
   return (
     <table className="table checks">
       <thead>
-        <tr><th scope="col">Condition</th><th scope="col">Compared value</th><th scope="col">Result</th></tr>
+        <tr><th scope="col">{t("why.condition")}</th><th scope="col">{t("why.compared")}</th><th scope="col">{t("why.result")}</th></tr>
       </thead>
       <tbody>
         {checks.map((c, i) => (
           <tr key={i}>
             <td>{c.condition ?? <code>{c.path}</code>}</td>
             <td>{text(c.actual)}</td>
-            <td>{c.held ? <span className="badge badge-ok">held</span> : <span className="badge badge-bad">failed</span>}</td>
+            <td>{c.held ? <span className="badge badge-ok">{t("why.held")}</span> : <span className="badge badge-bad">{t("why.failed")}</span>}</td>
           </tr>
         ))}
       </tbody>
@@ -40,15 +52,15 @@ function Evaluation({ evaluation }: { evaluation: Obj }) {
   const skipped = (evaluation.skipped as Obj[] | undefined) ?? [];
   return (
     <div className="why-block">
-      <h4>Workflows considered</h4>
+      <h4>{t("why.considered")}</h4>
       {considered.length === 0 ? (
-        <p className="muted small">No workflow was considered for this message.</p>
+        <p className="muted small">{t("why.noneConsidered")}</p>
       ) : (
         <ul className="why-list">
           {considered.map((c, i) => (
             <li key={i}>
-              <span className={`badge ${c.matched ? "badge-ok" : "badge-muted"}`}>{c.matched ? "matched" : "not matched"}</span>{" "}
-              <Link to={`/workflows/${c.workflow_id}`}>{c.workflow_name ?? c.workflow_id}</Link> <span className="muted">v{c.version}</span> — {c.reason}
+              <span className={`badge ${c.matched ? "badge-ok" : "badge-muted"}`}>{c.matched ? t("why.matched") : t("why.notMatched")}</span>{" "}
+              <Link to={`/workflows/${c.workflow_id}`}>{c.workflow_name ?? c.workflow_id}</Link> <span className="muted">v{text(c.version)}</span> — {c.reason}
               <Checks checks={c.checks ?? []} />
             </li>
           ))}
@@ -56,11 +68,11 @@ function Evaluation({ evaluation }: { evaluation: Obj }) {
       )}
       {skipped.length > 0 && (
         <>
-          <h4>Skipped without evaluating</h4>
+          <h4>{t("why.skipped")}</h4>
           <ul className="why-list small">
             {skipped.map((s, i) => (
               <li key={i}>
-                {text(s.workflow_name ?? s.name ?? s.workflow_id)}: {text(s.reason ?? s.condition ?? "its keywords are not in the message")}
+                {text(s.workflow_name ?? s.name ?? s.workflow_id)}: {text(s.reason ?? s.condition ?? t("why.keywordsAbsent"))}
               </li>
             ))}
           </ul>
@@ -73,7 +85,7 @@ function Evaluation({ evaluation }: { evaluation: Obj }) {
 function Steps({ steps }: { steps: Obj[] }) {
   return (
     <div className="why-block">
-      <h4>Steps</h4>
+      <h4>{t("why.steps")}</h4>
       <ol className="why-list">
         {steps.map((s, i) => {
           const rest = Object.entries(s).filter(([k]) => !["step", "type", "at", "checks", "error", "result", "message_id"].includes(k));
@@ -86,7 +98,7 @@ function Steps({ steps }: { steps: Obj[] }) {
                 <dl className="kv small">
                   {rest.map(([k, v]) => (
                     <div key={k} className="kv-pair">
-                      <dt>{k.replace(/_/g, " ")}</dt>
+                      <dt>{factName(k)}</dt>
                       <dd>{text(v)}</dd>
                     </div>
                   ))}
@@ -103,22 +115,19 @@ function Steps({ steps }: { steps: Obj[] }) {
 
 /** What an AI reply entry means, in one sentence. */
 function aiSentence(outcome: string, d: Obj): string | null {
-  const fallback = d.edge === "on_failure" ? " The run continued on the step's fallback connection." : d.edge === "none" ? " The step has no fallback connection, so the run failed." : "";
+  const fallback = d.edge === "on_failure" ? t("why.fallback.on_failure") : d.edge === "none" ? t("why.fallback.none") : "";
   switch (outcome) {
     case "replied":
-      return `The AI reply was sent${typeof d.credits === "number" ? ` (${d.credits} credit${d.credits === 1 ? "" : "s"})` : ""}.`;
+      return typeof d.credits === "number" ? t(`why.ai.repliedCredits.${plural(d.credits)}`, { n: formatNumber(d.credits) }) : t("why.ai.replied");
     case "collision_avoided":
-      return `Collision avoided: the AI reply was not sent, because ${text(d.reason ?? "someone wrote in the meantime")}.`;
+      return t("why.ai.collision", { reason: text(d.reason ?? t("why.ai.collisionDefault")) });
     case "merged":
-      return "Another run answers the same messages with AI; this one stood down (one reply per burst).";
+      return t("why.ai.merged");
     case "no_credits":
-      return `No AI credits left: no call was made to the provider.${fallback}`;
     case "not_configured":
-      return `No AI provider is set (Settings › AI replies).${fallback}`;
     case "timeout":
-      return `The AI provider did not answer in time.${fallback}`;
     case "failed":
-      return `No AI reply.${fallback}`;
+      return t(`why.ai.${outcome}`) + fallback;
     default:
       return null;
   }
@@ -126,8 +135,8 @@ function aiSentence(outcome: string, d: Obj): string | null {
 
 /** What a translation entry means, in one sentence. */
 function translationSentence(d: Obj): string {
-  if (d.translated === true) return `Translated from ${text(d.from)} into ${text(d.to)}${d.cached === true ? " (from the cache)" : ""}.`;
-  return `Sent as written, not translated: ${text(d.why ?? "no reason given")}.`;
+  if (d.translated === true) return t(d.cached === true ? "why.translatedCached" : "why.translated", { from: text(d.from), to: text(d.to) });
+  return t("why.notTranslated", { why: text(d.why ?? t("why.noReason")) });
 }
 
 function isPlain(v: unknown): boolean {
@@ -139,7 +148,7 @@ export function LogWhy({ entry, onOpenConversation }: { entry: LogEntry; onOpenC
   const shown = new Set(["evaluation", "steps", "next"]);
   const facts = Object.entries(d)
     .filter(([k, v]) => !shown.has(k) && isPlain(v) && !(Array.isArray(v) && v.length === 0))
-    .map(([k, v]): [string, unknown] => (k === "version" && typeof v === "number" && v < 0 ? [k, "test run of a draft"] : [k, v]));
+    .map(([k, v]): [string, unknown] => (k === "version" && typeof v === "number" && v < 0 ? [k, t("why.draftRun")] : [k, v]));
   const next = (d.next as Obj[] | undefined) ?? [];
   const sentence = entry.kind === "ai" ? aiSentence(entry.outcome, d) : entry.kind === "translation" ? translationSentence(d) : null;
   return (
@@ -149,7 +158,7 @@ export function LogWhy({ entry, onOpenConversation }: { entry: LogEntry; onOpenC
         <dl className="kv small">
           {facts.map(([k, v]) => (
             <div key={k} className="kv-pair">
-              <dt>{k.replace(/_/g, " ")}</dt>
+              <dt>{factName(k)}</dt>
               <dd>{text(v)}</dd>
             </div>
           ))}
@@ -159,11 +168,11 @@ export function LogWhy({ entry, onOpenConversation }: { entry: LogEntry; onOpenC
       {Array.isArray(d.steps) && d.steps.length > 0 && <Steps steps={d.steps as Obj[]} />}
       {next.length > 0 && (
         <div className="why-block">
-          <h4>Next</h4>
+          <h4>{t("why.next")}</h4>
           <ul className="why-list small">
-            {next.map((t, i) => (
+            {next.map((due, i) => (
               <li key={i}>
-                {text(t.step)} ({text(t.kind)}) at <When at={typeof t.due_at === "string" ? t.due_at : null} />
+                {t("why.nextAt", { step: text(due.step), kind: text(due.kind) })} <When at={typeof due.due_at === "string" ? due.due_at : null} />
               </li>
             ))}
           </ul>
@@ -171,7 +180,7 @@ export function LogWhy({ entry, onOpenConversation }: { entry: LogEntry; onOpenC
       )}
       {entry.contact_id && (
         <button type="button" className="button small" onClick={onOpenConversation}>
-          Open the conversation
+          {t("why.open")}
         </button>
       )}
     </div>

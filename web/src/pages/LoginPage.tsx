@@ -3,6 +3,8 @@
 import { useState, type FormEvent } from "react";
 import { errorText } from "../api/client";
 import { useAuth } from "../app/auth";
+import { t } from "../app/words/frame";
+import { LanguagePicker } from "../ui/LanguagePicker";
 import { ErrorBanner, Notice } from "../ui/widgets";
 
 export function LoginPage() {
@@ -28,22 +30,25 @@ export function LoginPage() {
   return (
     <main className="login" id="main">
       <form className="login-card" onSubmit={submit} aria-labelledby="login-title">
-        <h1 id="login-title">Sign in to waflow</h1>
+        <div className="login-head">
+          <h1 id="login-title">{t("login.title")}</h1>
+          <LanguagePicker />
+        </div>
         {notice && <Notice>{notice}</Notice>}
         <ErrorBanner error={error} />
         <label className="field">
-          <span>Email</span>
+          <span>{t("login.email")}</span>
           <input type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
         </label>
         <label className="field">
-          <span>Password</span>
+          <span>{t("login.password")}</span>
           <input type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
         <button type="submit" className="button-primary" disabled={busy}>
-          {busy ? "Signing in…" : "Sign in"}
+          {busy ? t("login.busy") : t("login.submit")}
         </button>
         <p className="hint">
-          No account yet? The first owner is created on the server with
+          {t("login.noAccount")}
           <code> waflow agents create-owner --email … --password …</code>
         </p>
       </form>

@@ -6,23 +6,28 @@ import { api, errorText, query } from "../api/client";
 import type { Contact, Conversation, LogEntry, Page, Run, Workflow } from "../api/types";
 import { useLocation, navigate } from "../app/router";
 import { useLoad } from "../ui/useLoad";
-import { Empty, ErrorBanner, Loading, OutcomeBadge, PageHeader, When } from "../ui/widgets";
+import { Empty, ErrorBanner, Loading, OutcomeBadge, outcomeLabel, PageHeader, When } from "../ui/widgets";
+import { formatCount } from "../ui/format";
+import { tOr } from "../app/words/frame";
+import { t } from "../app/words/logs";
 import { LogWhy } from "./LogWhy";
 
-const PERIODS: Array<[string, string]> = [["today", "Today"], ["7d", "Last 7 days"], ["30d", "Last 30 days"], ["90d", "Last 90 days"], ["all", "All"], ["custom", "Custom…"]];
-const OUTCOMES: Array<[string, string]> = [
-  ...["matched", "no_match", "started", "resumed", "completed", "failed", "sent", "excluded", "blocked", "duplicate", "automation_off"].map((o): [string, string] => [o, o.replace(/_/g, " ")]),
-  // AI replies (kind `ai`).
-  ["replied", "AI: replied"],
-  ["collision_avoided", "AI: collision avoided"],
-  ["merged", "AI: merged into another run"],
-  ["no_credits", "AI: no credits"],
-  ["timeout", "AI: timeout"],
-  ["not_configured", "AI: not configured"],
-];
+const PERIODS = ["today", "7d", "30d", "90d", "all", "custom"] as const;
 
-/** Log kinds in words (others are shown as they are). */
-const KIND_LABELS: Record<string, string> = { ai: "AI reply", translation: "translation", inbound: "inbound", run: "run", http: "HTTP" };
+/** The outcomes to filter by, in words (computed when shown: in the current language). */
+function outcomes(): Array<[string, string]> {
+  return [
+    ...["matched", "no_match", "started", "resumed", "completed", "failed", "sent", "excluded", "blocked", "duplicate", "automation_off"].map((o): [string, string] => [o, outcomeLabel(o)]),
+    // AI replies (kind `ai`).
+    ...["replied", "collision_avoided", "no_credits", "timeout", "not_configured"].map((o): [string, string] => [o, t("logs.aiOutcome", { outcome: outcomeLabel(o) })]),
+    ["merged", t("logs.merged")],
+  ];
+}
+
+/** A log kind in words (others are shown as they are). */
+function kindLabel(kind: string): string {
+  return tOr(`logs.kind.${kind}`, kind);
+}
 
 interface Filters {
   period: string;
@@ -84,7 +89,7 @@ export default function LogsPage() {
           else {
             const found = await api.get<Page<Contact>>(`/contacts${query({ search: c, limit: 1 })}`);
             contactId = found.data[0]?.id ?? "";
-            if (!contactId) throw new Error(`No contact matches “${c}”.`);
+            if (!contactId) throw new Error(t("logs.noContact", { contact: c }));
           }
         }
         const q = query({
@@ -129,7 +134,7 @@ export default function LogsPage() {
     try {
       const id = await conversationOf(entry);
       if (id) navigate(`/conversations/${id}`);
-      else setError("This entry's conversation was not found.");
+      else setError(t("logs.noConversation"));
     } catch (e) {
       setError(errorText(e));
     }
@@ -139,53 +144,53 @@ export default function LogsPage() {
 
   return (
     <>
-      <PageHeader title="Logs" />
-      <form className="filters section" onSubmit={apply} aria-label="Log filters">
+      <PageHeader title={t("page.logs")} />
+      <form className="filters section" onSubmit={apply} aria-label={t("logs.filters")}>
         <div className="row">
           <label className="field">
-            <span>Period</span>
+            <span>{t("logs.period")}</span>
             <select value={form.period} onChange={(e) => set("period", e.target.value)}>
-              {PERIODS.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
+              {PERIODS.map((v) => <option key={v} value={v}>{t(`logs.period.${v}`)}</option>)}
             </select>
           </label>
           {form.period === "custom" && (
             <>
               <label className="field">
-                <span>From</span>
+                <span>{t("logs.from")}</span>
                 <input type="date" value={form.since} required onChange={(e) => set("since", e.target.value)} />
               </label>
               <label className="field">
-                <span>Until</span>
+                <span>{t("logs.until")}</span>
                 <input type="date" value={form.until} onChange={(e) => set("until", e.target.value)} />
               </label>
             </>
           )}
           <label className="field">
-            <span>Workflow</span>
+            <span>{t("logs.workflow")}</span>
             <select value={form.workflow_id} onChange={(e) => set("workflow_id", e.target.value)}>
-              <option value="">Any</option>
+              <option value="">{t("logs.any")}</option>
               {(workflows.data ?? []).map((w) => <option key={w.id} value={w.id}>{w.name}</option>)}
             </select>
           </label>
           <label className="field">
-            <span>Contact (phone or name)</span>
+            <span>{t("logs.contact")}</span>
             <input value={form.contact} onChange={(e) => set("contact", e.target.value)} />
           </label>
           <label className="field">
-            <span>Outcome</span>
+            <span>{t("logs.outcome")}</span>
             <select value={form.outcome} onChange={(e) => set("outcome", e.target.value)}>
-              <option value="">Any</option>
-              {OUTCOMES.map(([o, label]) => <option key={o} value={o}>{label}</option>)}
+              <option value="">{t("logs.any")}</option>
+              {outcomes().map(([o, label]) => <option key={o} value={o}>{label}</option>)}
             </select>
           </label>
-          <button type="submit" className="button-primary">Apply</button>
+          <button type="submit" className="button-primary">{t("common.apply")}</button>
         </div>
       </form>
       <ErrorBanner error={error} />
       {entries === null || (loading && entries.length === 0) ? (
         <Loading height={240} />
       ) : entries.length === 0 ? (
-        <Empty>No log entries for these filters.</Empty>
+        <Empty>{t("logs.empty")}</Empty>
       ) : (
         <ol className="log-list" aria-busy={loading}>
           {entries.map((e) => {
@@ -204,10 +209,10 @@ export default function LogsPage() {
                   }}
                 >
                   <span className="log-time"><When at={e.created_at} /></span>
-                  <span className={`badge badge-muted kind-${e.kind}`}>{KIND_LABELS[e.kind] ?? e.kind}</span>
+                  <span className={`badge badge-muted kind-${e.kind}`}>{kindLabel(e.kind)}</span>
                   <OutcomeBadge outcome={e.outcome} />
                   <span className="log-text">{e.summary}</span>
-                  <span className="muted small">{isOpen ? "Hide why" : "Why?"}</span>
+                  <span className="muted small">{isOpen ? t("logs.hideWhy") : t("logs.why")}</span>
                 </button>
                 {isOpen && <LogWhy entry={e} onOpenConversation={() => void openConversation(e)} />}
               </li>
@@ -217,11 +222,11 @@ export default function LogsPage() {
       )}
       <div className="pager">
         <button type="button" className="button" disabled={cursors.length <= 1 || loading} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Newer
+          {t("logs.newer")}
         </button>
-        <span className="muted">Page {cursors.length}</span>
+        <span className="muted">{t("logs.page", { n: formatCount(cursors.length) })}</span>
         <button type="button" className="button" disabled={!next || loading} onClick={() => setCursors([...cursors, next])}>
-          Older
+          {t("logs.older")}
         </button>
       </div>
     </>

@@ -7,17 +7,22 @@ import { useEffect, useState, type FormEvent } from "react";
 import { api, ApiError, errorText } from "../api/client";
 import type { Agent, Page, Workspace } from "../api/types";
 import { ownsWorkspace, roleOf } from "../app/access";
+import { TakeoverSettings } from "./TakeoverSettings";
 import { useAuth } from "../app/auth";
 import { useLoad } from "../ui/useLoad";
 import { SelectField, TextField } from "../ui/fields";
 import { WeeklyHours, type Weekly } from "../ui/WeeklyHours";
 import { ErrorBanner, Loading, Notice, PageHeader } from "../ui/widgets";
+import { formatDate, formatDayMonth, timeZones } from "../ui/format";
+import { t } from "../app/words/settings";
 import { AiSection } from "./AiSettings";
 import { OptOutSection } from "./OptOutSettings";
 
-function timeZones(): string[] {
-  const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
-  return intl.supportedValuesOf?.("timeZone") ?? ["UTC", "Europe/Rome", "Europe/London", "America/New_York"];
+const ROLES = ["owner", "admin", "agent"] as const;
+
+/** A holiday in words: a date (`2026-12-25`) in the reader's locale, a yearly one (`12-25`) as "every year on…". */
+function holidayLabel(h: string): string {
+  return h.length === 5 ? t("settings.yearly", { date: formatDayMonth(h) }) : formatDate(h);
 }
 
 export default function SettingsPage() {
@@ -25,8 +30,9 @@ export default function SettingsPage() {
   const owner = ownsWorkspace(roleOf(agent));
   return (
     <>
-      <PageHeader title="Settings" />
+      <PageHeader title={t("page.settings")} />
       {owner && <WorkspaceSection />}
+      {owner && <TakeoverSettings />}
       <AiSection />
       <OptOutSection />
       {owner && <Agents />}
@@ -85,20 +91,20 @@ function WorkspaceForm({ workspace, onSaved }: { workspace: Workspace; onSaved: 
 
   return (
     <form className="section" onSubmit={save} aria-labelledby="ws-title">
-      <h2 id="ws-title">Workspace {workspace.name && <span className="muted">· {workspace.name}</span>}</h2>
+      <h2 id="ws-title">{t("settings.workspace")} {workspace.name && <span className="muted">· {workspace.name}</span>}</h2>
       <ErrorBanner error={other ?? (error && !error.field ? error.message : null)} />
-      {saved && <Notice>Settings saved.</Notice>}
-      <SelectField label="Time zone" value={tz} error={errFor("time_zone")} options={[...new Set([tz, ...timeZones()])].map((z): [string, string] => [z, z])} onChange={setTz} />
-      <WeeklyHours legend="Business hours" value={hours} error={errFor("business_hours")} onChange={setHours} />
+      {saved && <Notice>{t("settings.saved")}</Notice>}
+      <SelectField label={t("settings.timeZone")} value={tz} error={errFor("time_zone")} options={[...new Set([tz, ...timeZones()])].map((z): [string, string] => [z, z])} onChange={setTz} />
+      <WeeklyHours legend={t("settings.hours")} value={hours} error={errFor("business_hours")} onChange={setHours} />
       <fieldset className="options">
-        <legend>Holidays</legend>
+        <legend>{t("settings.holidays")}</legend>
         {errFor("holidays") && <p className="field-error" role="alert">{errFor("holidays")}</p>}
         <ul className="tags">
-          {holidays.length === 0 && <li className="muted small">No holidays.</li>}
+          {holidays.length === 0 && <li className="muted small">{t("settings.noHolidays")}</li>}
           {holidays.map((h) => (
             <li key={h} className="tag">
-              {h.length === 5 ? `every ${h}` : h}
-              <button type="button" className="tag-remove" aria-label={`Remove holiday ${h}`} onClick={() => setHolidays(holidays.filter((x) => x !== h))}>
+              <span title={h}>{holidayLabel(h)}</span>
+              <button type="button" className="tag-remove" aria-label={t("settings.removeHoliday", { date: holidayLabel(h) })} onClick={() => setHolidays(holidays.filter((x) => x !== h))}>
                 ×
               </button>
             </li>
@@ -106,20 +112,20 @@ function WorkspaceForm({ workspace, onSaved }: { workspace: Workspace; onSaved: 
         </ul>
         <div className="row">
           <label className="field">
-            <span>Date</span>
+            <span>{t("settings.date")}</span>
             <input type="date" value={newDate} onChange={(e) => setNewDate(e.target.value)} />
           </label>
           <label className="check">
             <input type="checkbox" checked={yearly} onChange={(e) => setYearly(e.target.checked)} />
-            <span>Every year</span>
+            <span>{t("settings.everyYear")}</span>
           </label>
           <button type="button" className="button" disabled={!newDate} onClick={addHoliday}>
-            Add holiday
+            {t("settings.addHoliday")}
           </button>
         </div>
       </fieldset>
       <button type="submit" className="button-primary" disabled={busy}>
-        {busy ? "Saving…" : "Save settings"}
+        {busy ? t("common.saving") : t("settings.save")}
       </button>
     </form>
   );
@@ -157,7 +163,7 @@ function Agents() {
     }
   };
   const remove = async (a: Agent) => {
-    if (!window.confirm(`Remove the agent ${a.email}?`)) return;
+    if (!window.confirm(t("agents.confirmRemove", { email: a.email }))) return;
     try {
       await api.del(`/agents/${encodeURIComponent(a.id)}`);
       agents.reload();
@@ -168,7 +174,7 @@ function Agents() {
 
   return (
     <section className="section" aria-labelledby="agents-title">
-      <h2 id="agents-title">Agents</h2>
+      <h2 id="agents-title">{t("agents.title")}</h2>
       <ErrorBanner error={error ?? agents.error} />
       {agents.loading && !agents.data ? (
         <Loading height={80} />
@@ -176,23 +182,21 @@ function Agents() {
         <div className="table-wrap">
           <table className="table">
             <thead>
-              <tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+              <tr><th scope="col">{t("agents.name")}</th><th scope="col">{t("agents.email")}</th><th scope="col">{t("agents.role")}</th><th scope="col"><span className="visually-hidden">{t("agents.actions")}</span></th></tr>
             </thead>
             <tbody>
               {(agents.data ?? []).map((a) => (
                 <tr key={a.id}>
-                  <td>{a.name}{me?.id === a.id && <span className="muted"> (you)</span>}</td>
+                  <td>{a.name}{me?.id === a.id && <span className="muted">{t("agents.you")}</span>}</td>
                   <td>{a.email}</td>
                   <td>
-                    <select aria-label={`Role of ${a.email}`} value={a.role} onChange={(e) => void update(a, e.target.value)}>
-                      <option value="owner">owner</option>
-                      <option value="admin">admin</option>
-                      <option value="agent">agent</option>
+                    <select aria-label={t("agents.roleOf", { email: a.email })} value={a.role} onChange={(e) => void update(a, e.target.value)}>
+                      {ROLES.map((r) => <option key={r} value={r}>{t(`role.${r}`)}</option>)}
                     </select>
                   </td>
                   <td>
                     <button type="button" className="button-danger small" disabled={me?.id === a.id} onClick={() => void remove(a)}>
-                      Remove
+                      {t("agents.remove")}
                     </button>
                   </td>
                 </tr>
@@ -201,13 +205,13 @@ function Agents() {
           </table>
         </div>
       )}
-      <form className="row" onSubmit={create} aria-label="Add an agent">
-        <TextField label="Name" value={name} onChange={setName} />
-        <TextField label="Email" type="email" value={email} onChange={setEmail} />
-        <TextField label="Password (to sign in)" type="password" value={password} onChange={setPassword} />
-        <SelectField label="Role" value={role} options={[["agent", "agent"], ["admin", "admin"], ["owner", "owner"]]} onChange={setRole} />
+      <form className="row" onSubmit={create} aria-label={t("agents.add")}>
+        <TextField label={t("agents.name")} value={name} onChange={setName} />
+        <TextField label={t("agents.email")} type="email" value={email} onChange={setEmail} />
+        <TextField label={t("agents.password")} type="password" value={password} onChange={setPassword} />
+        <SelectField label={t("agents.role")} value={role} options={[...ROLES].reverse().map((r): [string, string] => [r, t(`role.${r}`)])} onChange={setRole} />
         <button type="submit" className="button" disabled={!email.trim()}>
-          Add agent
+          {t("agents.submit")}
         </button>
       </form>
     </section>

@@ -9,6 +9,7 @@ import type { Agent } from "../api/types";
 import { useAuth } from "../app/auth";
 import { navigate } from "../app/router";
 import { t } from "../app/words/home";
+import { LanguagePicker } from "../ui/LanguagePicker";
 import { ErrorBanner } from "../ui/widgets";
 
 const MIN_PASSWORD = 8;
@@ -94,7 +95,10 @@ export default function SetupPage({ onOwnerExists }: { onOwnerExists: () => void
   return (
     <main className="login" id="main">
       <form className="login-card" onSubmit={submit} aria-labelledby="setup-title" noValidate>
-        <h1 id="setup-title">{t("setup.title")}</h1>
+        <div className="login-head">
+          <h1 id="setup-title">{t("setup.title")}</h1>
+          <LanguagePicker />
+        </div>
         <p>{t("setup.intro")}</p>
         <ErrorBanner error={error} />
         <Field label={t("setup.name")} type="text" autoComplete="name" value={name} onChange={setName} error={fieldErrors.name} />

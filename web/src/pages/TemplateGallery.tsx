@@ -5,6 +5,8 @@ import { errorText } from "../api/client";
 import type { WorkflowTemplate } from "../api/types";
 import { describeTrigger } from "../builder/describe";
 import { navigate } from "../app/router";
+import { plural, t as words } from "../app/words/workflows";
+import { formatCount } from "../ui/format";
 import { useLoad } from "../ui/useLoad";
 import { ErrorBanner, Loading } from "../ui/widgets";
 import { deleteTemplate, listTemplates, createFromTemplate } from "./workflowsApi";
@@ -35,7 +37,7 @@ export function TemplateGallery({ onClose }: { onClose: () => void }) {
   };
 
   const remove = async (t: WorkflowTemplate) => {
-    if (!window.confirm(`Delete the template “${t.name}”?`)) return;
+    if (!window.confirm(words("gallery.confirmDelete", { name: t.name }))) return;
     setError(null);
     try {
       await deleteTemplate(t.id);
@@ -48,8 +50,8 @@ export function TemplateGallery({ onClose }: { onClose: () => void }) {
   return (
     <dialog ref={dialog} className="dialog" aria-labelledby="gallery-title" onClose={onClose}>
       <div className="dialog-head">
-        <h2 id="gallery-title">Start from a template</h2>
-        <button type="button" className="icon-button" aria-label="Close" onClick={() => dialog.current?.close()}>
+        <h2 id="gallery-title">{words("gallery.title")}</h2>
+        <button type="button" className="icon-button" aria-label={words("common.close")} onClick={() => dialog.current?.close()}>
           ×
         </button>
       </div>
@@ -62,15 +64,15 @@ export function TemplateGallery({ onClose }: { onClose: () => void }) {
             {(templates.data?.templates ?? []).map((t) => (
               <li key={t.id} className="card">
                 <h3>{t.name}</h3>
-                <p className="muted small">{describeTrigger(t.document.trigger)} · {t.document.steps.length} steps</p>
+                <p className="muted small">{describeTrigger(t.document.trigger)} · {words(`gallery.steps.${plural(t.document.steps.length)}`, { n: formatCount(t.document.steps.length) })}</p>
                 <p>{t.description}</p>
                 <div className="row">
                   <button type="button" className="button-primary" disabled={busy} onClick={() => use(t)}>
-                    Use “{t.name}”
+                    {words("gallery.use", { name: t.name })}
                   </button>
                   {templates.data?.serverHasTemplates && !t.builtin && (
                     <button type="button" className="button-danger small" disabled={busy} onClick={() => remove(t)}>
-                      Delete
+                      {words("gallery.delete")}
                     </button>
                   )}
                 </div>
@@ -78,7 +80,7 @@ export function TemplateGallery({ onClose }: { onClose: () => void }) {
             ))}
           </ul>
           {templates.data && !templates.data.serverHasTemplates && (
-            <p className="hint">This server keeps no templates of its own: these are the dashboard's built-in ones.</p>
+            <p className="hint">{words("gallery.builtinOnly")}</p>
           )}
         </>
       )}

@@ -6,6 +6,8 @@ import { api, errorText } from "../api/client";
 import type { Workflow, WorkflowCounters } from "../api/types";
 import { describeTrigger } from "../builder/describe";
 import { Link, navigate } from "../app/router";
+import { plural, t } from "../app/words/workflows";
+import { formatCount } from "../ui/format";
 import { useLoad } from "../ui/useLoad";
 import { Empty, ErrorBanner, Loading, Notice, PageHeader, Switch } from "../ui/widgets";
 import { TemplateGallery } from "./TemplateGallery";
@@ -68,10 +70,11 @@ export function WorkflowsPage() {
   const bulk = (action: Bulk) =>
     run(async () => {
       const ids = [...selected];
-      if (action === "delete" && !window.confirm(`Delete ${ids.length} workflow(s)? This cannot be undone.`)) return;
+      if (action === "delete" && !window.confirm(t(`workflows.confirmDelete.${plural(ids.length)}`, { n: formatCount(ids.length) }))) return;
       const answer = await api.post<{ changed: number }>("/workflows/bulk", { action, ids });
       setSelected(new Set());
-      setMessage(`${answer.changed} workflow(s) ${action === "delete" ? "deleted" : action + "d"}.`);
+      const done = action === "delete" ? "deleted" : action === "activate" ? "activated" : "deactivated";
+      setMessage(t(`workflows.${done}.${plural(answer.changed)}`, { n: formatCount(answer.changed) }));
       list.reload();
     });
 
@@ -85,7 +88,7 @@ export function WorkflowsPage() {
           await api.put(`/workflows/${encodeURIComponent(wf.id)}/priority`, { priority });
         }
       }
-      setMessage("Priority order saved.");
+      setMessage(t("workflows.orderSaved"));
       list.reload();
     });
 
@@ -116,7 +119,7 @@ export function WorkflowsPage() {
 
   const create = () =>
     run(async () => {
-      const wf = await createWorkflow(starterDocument("New workflow"));
+      const wf = await createWorkflow(starterDocument(t("workflows.new"), t("workflows.starterText")));
       navigate(`/workflows/${wf.id}`);
     });
 
@@ -124,7 +127,7 @@ export function WorkflowsPage() {
     if (!file) return;
     void run(async () => {
       const wf = await importWorkflow(file.name, await file.text());
-      setMessage(`Imported “${wf.name}”.`);
+      setMessage(t("workflows.imported", { name: wf.name }));
       list.reload();
     }).finally(() => {
       if (fileInput.current) fileInput.current.value = "";
@@ -136,22 +139,22 @@ export function WorkflowsPage() {
 
   return (
     <>
-      <PageHeader title="Workflows">
+      <PageHeader title={t("page.workflows")}>
         <button type="button" className="button-primary" onClick={create} disabled={busy}>
-          New workflow
+          {t("workflows.new")}
         </button>
         <button type="button" className="button" onClick={() => setGallery(true)}>
-          From a template
+          {t("workflows.fromTemplate")}
         </button>
         <button type="button" className="button" onClick={() => fileInput.current?.click()}>
-          Import…
+          {t("workflows.import")}
         </button>
         <input
           ref={fileInput}
           type="file"
           accept=".json,.yaml,.yml,application/json,application/yaml"
           className="visually-hidden"
-          aria-label="Import a workflow file (JSON or YAML)"
+          aria-label={t("workflows.importFile")}
           onChange={(e) => onImport(e.target.files?.[0])}
         />
       </PageHeader>
@@ -159,45 +162,45 @@ export function WorkflowsPage() {
       {message && <Notice>{message}</Notice>}
       <div className="toolbar">
         <label className="field field-inline grow">
-          <span>Search</span>
-          <input type="search" value={search} placeholder="Name or trigger" onChange={(e) => setSearch(e.target.value)} />
+          <span>{t("workflows.search")}</span>
+          <input type="search" value={search} placeholder={t("workflows.searchHint")} onChange={(e) => setSearch(e.target.value)} />
         </label>
-        <div className="bulk" role="group" aria-label="Bulk actions on selected workflows">
-          <span className="muted">{selected.size} selected</span>
+        <div className="bulk" role="group" aria-label={t("workflows.bulk")}>
+          <span className="muted">{t("workflows.selected", { n: formatCount(selected.size) })}</span>
           <button type="button" className="button" disabled={!selected.size || busy} onClick={() => bulk("activate")}>
-            Activate
+            {t("workflows.activate")}
           </button>
           <button type="button" className="button" disabled={!selected.size || busy} onClick={() => bulk("deactivate")}>
-            Deactivate
+            {t("workflows.deactivate")}
           </button>
           <button type="button" className="button-danger" disabled={!selected.size || busy} onClick={() => bulk("delete")}>
-            Delete
+            {t("workflows.delete")}
           </button>
         </div>
       </div>
       {list.loading && !list.data ? (
         <Loading height={240} />
       ) : shown.length === 0 ? (
-        <Empty>{search ? "No workflow matches this search." : "No workflows yet: create one or start from a template."}</Empty>
+        <Empty>{search ? t("workflows.noMatch") : t("workflows.empty")}</Empty>
       ) : (
         <div className="table-wrap">
-          <table className="table workflows-table" aria-label="Workflows by priority">
+          <table className="table workflows-table" aria-label={t("workflows.table")}>
             <thead>
               <tr>
                 <th scope="col" className="col-check">
                   <input
                     type="checkbox"
-                    aria-label="Select all shown workflows"
+                    aria-label={t("workflows.selectAll")}
                     checked={allShownSelected}
                     onChange={(e) => setSelected(e.target.checked ? new Set(shown.map((w) => w.id)) : new Set())}
                   />
                 </th>
-                <th scope="col">Name</th>
-                <th scope="col" className="hide-narrow">Trigger</th>
-                <th scope="col">Active</th>
-                <th scope="col">Priority</th>
-                <th scope="col" className="hide-narrow">Runs</th>
-                <th scope="col"><span className="visually-hidden">Actions</span></th>
+                <th scope="col">{t("workflows.col.name")}</th>
+                <th scope="col" className="hide-narrow">{t("workflows.col.trigger")}</th>
+                <th scope="col">{t("workflows.col.active")}</th>
+                <th scope="col">{t("workflows.col.priority")}</th>
+                <th scope="col" className="hide-narrow">{t("workflows.col.runs")}</th>
+                <th scope="col"><span className="visually-hidden">{t("workflows.col.actions")}</span></th>
               </tr>
             </thead>
             <tbody>
@@ -225,7 +228,7 @@ export function WorkflowsPage() {
                     <td className="col-check">
                       <input
                         type="checkbox"
-                        aria-label={`Select ${wf.name}`}
+                        aria-label={t("workflows.select", { name: wf.name })}
                         checked={selected.has(wf.id)}
                         onChange={(e) => {
                           const next = new Set(selected);
@@ -236,7 +239,7 @@ export function WorkflowsPage() {
                       />
                     </td>
                     <td>
-                      {canReorder && <span className="drag-handle" aria-hidden="true" title="Drag to reorder">⠿</span>}
+                      {canReorder && <span className="drag-handle" aria-hidden="true" title={t("workflows.drag")}>⠿</span>}
                       <Link to={`/workflows/${wf.id}`} className="strong">
                         {wf.name}
                       </Link>
@@ -244,7 +247,7 @@ export function WorkflowsPage() {
                     </td>
                     <td className="hide-narrow">{describeTrigger(wf.document?.trigger, wf.trigger_type)}</td>
                     <td>
-                      <Switch checked={wf.active} label={`${wf.name} active`} hideLabel disabled={busy} onChange={(v) => toggle(wf, v)} />
+                      <Switch checked={wf.active} label={t("workflows.isActive", { name: wf.name })} hideLabel disabled={busy} onChange={(v) => toggle(wf, v)} />
                     </td>
                     <td>
                       <span className="priority">
@@ -255,7 +258,7 @@ export function WorkflowsPage() {
                               id={`move-up-${wf.id}`}
                               type="button"
                               className="icon-button"
-                              aria-label={`Move ${wf.name} up`}
+                              aria-label={t("workflows.moveUp", { name: wf.name })}
                               disabled={busy || i === 0}
                               onClick={() => move(wf, -1)}
                             >
@@ -265,7 +268,7 @@ export function WorkflowsPage() {
                               id={`move-down-${wf.id}`}
                               type="button"
                               className="icon-button"
-                              aria-label={`Move ${wf.name} down`}
+                              aria-label={t("workflows.moveDown", { name: wf.name })}
                               disabled={busy || i === shown.length - 1}
                               onClick={() => move(wf, 1)}
                             >
@@ -277,8 +280,9 @@ export function WorkflowsPage() {
                     </td>
                     <td className="hide-narrow small">
                       {c ? (
-                        <span title="entered / completed / failed">
-                          {c.entered} in · {c.completed} done{c.failed ? ` · ${c.failed} failed` : ""}
+                        <span title={t("workflows.runsTitle")}>
+                          {t("workflows.runs", { entered: formatCount(c.entered), completed: formatCount(c.completed) })}
+                          {c.failed ? t("workflows.runsFailed", { failed: formatCount(c.failed) }) : ""}
                         </span>
                       ) : (
                         <span className="muted">—</span>
@@ -286,15 +290,15 @@ export function WorkflowsPage() {
                     </td>
                     <td>
                       <details className="menu">
-                        <summary className="icon-button" aria-label={`More actions for ${wf.name}`}>
+                        <summary className="icon-button" aria-label={t("workflows.more", { name: wf.name })}>
                           ⋯
                         </summary>
                         <div className="menu-items">
                           <button type="button" onClick={() => run(() => exportWorkflow(wf, "json"))}>
-                            Export JSON
+                            {t("workflows.exportJson")}
                           </button>
                           <button type="button" onClick={() => run(() => exportWorkflow(wf, "yaml"))}>
-                            Export YAML
+                            {t("workflows.exportYaml")}
                           </button>
                         </div>
                       </details>
@@ -306,7 +310,7 @@ export function WorkflowsPage() {
           </table>
         </div>
       )}
-      {!canReorder && shown.length > 0 && <p className="hint">Clear the search to reorder by priority.</p>}
+      {!canReorder && shown.length > 0 && <p className="hint">{t("workflows.clearToReorder")}</p>}
       {gallery && <TemplateGallery onClose={() => setGallery(false)} />}
     </>
   );

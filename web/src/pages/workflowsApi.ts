@@ -4,6 +4,7 @@ import { api, ApiError } from "../api/client";
 import type { Agent, Page, Workflow, WorkflowTemplate } from "../api/types";
 import type { WorkflowDocument } from "../builder/document";
 import { BUILTIN_TEMPLATES } from "../builder/templates";
+import { t } from "../app/words/workflows";
 
 export async function listWorkflows(): Promise<Workflow[]> {
   const page = await api.get<Page<Workflow>>("/workflows");
@@ -15,12 +16,12 @@ export function createWorkflow(doc: WorkflowDocument): Promise<Workflow> {
 }
 
 /** The first workflow starter: inactive, so it answers nobody until it is switched on. */
-export function starterDocument(name: string): WorkflowDocument {
+export function starterDocument(name: string, text = "Hello {{ contact.first_name }}!"): WorkflowDocument {
   return {
     name,
     active: false,
     trigger: { type: "message_received" },
-    steps: [{ id: "reply", type: "send_text", text: "Hello {{ contact.first_name }}!" }],
+    steps: [{ id: "reply", type: "send_text", text }],
   };
 }
 
@@ -51,7 +52,7 @@ export async function createFromTemplate(template: WorkflowTemplate, fromServer:
   } catch (e) {
     if (!(e instanceof ApiError && e.field === "agent")) throw e;
     const agent = await firstAgent();
-    if (!agent) throw new Error("This template assigns contacts to an agent: add an agent under Settings first.");
+    if (!agent) throw new Error(t("gallery.needAgent"));
     return api.post<Workflow>(path, { agent: agent.id });
   }
 }

@@ -1,7 +1,10 @@
 // A weekly schedule editor: per weekday, intervals such as "09:00-13:00, 14:00-18:00".
 
 import { useId, useState } from "react";
+import { t } from "../app/words/frame";
+import { weekdayNames } from "./format";
 
+/** The weekdays' keys with English names (the names shown come from Intl, in the reader's language). */
 export const WEEKDAYS: Array<[string, string]> = [
   ["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"], ["fri", "Friday"], ["sat", "Saturday"], ["sun", "Sunday"],
 ];
@@ -23,7 +26,7 @@ function Day({ day, label, value, onChange }: { day: string; label: string; valu
       <input
         id={id}
         value={text}
-        placeholder="closed"
+        placeholder={t("ui.closed")}
         onChange={(e) => {
           setText(e.target.value);
           const parsed = e.target.value.split(",").map((s) => s.trim()).filter(Boolean);
@@ -36,6 +39,7 @@ function Day({ day, label, value, onChange }: { day: string; label: string; valu
 }
 
 export function WeeklyHours({ value, onChange, error, legend }: { value: Weekly; onChange: (v: Weekly) => void; error?: string | null; legend: string }) {
+  const names = weekdayNames().map((n) => n.charAt(0).toLocaleUpperCase() + n.slice(1));
   const set = (day: string, intervals: string[]) => {
     const next: Weekly = { ...value };
     if (intervals.length) next[day] = intervals;
@@ -45,10 +49,10 @@ export function WeeklyHours({ value, onChange, error, legend }: { value: Weekly;
   return (
     <fieldset className={`weekly${error ? " invalid" : ""}`}>
       <legend>{legend}</legend>
-      {WEEKDAYS.map(([day, label]) => (
-        <Day key={day} day={day} label={label} value={value[day] ?? []} onChange={set} />
+      {WEEKDAYS.map(([day], i) => (
+        <Day key={day} day={day} label={names[i] ?? day} value={value[day] ?? []} onChange={set} />
       ))}
-      <p className="hint">Intervals as HH:MM-HH:MM, separated by commas; empty means closed.</p>
+      <p className="hint">{t("ui.weeklyHint")}</p>
       {error && (
         <p className="field-error" role="alert">
           {error}

@@ -1,6 +1,7 @@
 // Labelled form fields that show the server's error for their path under the input.
 
 import { useId, useState, type ReactNode } from "react";
+import { t } from "../app/words/frame";
 
 interface Base {
   label: string;
@@ -199,7 +200,7 @@ export function JsonField(props: Base & { value: unknown; onChange: (v: unknown)
             setLast(JSON.stringify(v, null, 2));
             props.onChange(v);
           } catch {
-            setBad("Not valid JSON yet.");
+            setBad(t("ui.notJson"));
           }
         }}
       />

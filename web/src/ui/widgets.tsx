@@ -1,6 +1,8 @@
 // Small shared pieces: error and notice banners, a switch, a status badge, a page header.
 
 import { useId, type ReactNode } from "react";
+import { t, tOr } from "../app/words/frame";
+import { formatInstant, formatRelative, formatShort } from "./format";
 
 export function ErrorBanner({ error, onDismiss }: { error: string | null | undefined; onDismiss?: () => void }) {
   if (!error) return null;
@@ -8,7 +10,7 @@ export function ErrorBanner({ error, onDismiss }: { error: string | null | undef
     <div className="banner banner-error" role="alert">
       <span>{error}</span>
       {onDismiss && (
-        <button type="button" className="link-button" onClick={onDismiss} aria-label="Dismiss error">
+        <button type="button" className="link-button" onClick={onDismiss} aria-label={t("ui.dismiss")}>
           ×
         </button>
       )}
@@ -66,7 +68,7 @@ const STATUS_CLASS: Record<string, string> = {
 };
 
 export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge badge-${STATUS_CLASS[status] ?? "muted"}`}>{status.replace(/_/g, " ")}</span>;
+  return <span className={`badge badge-${STATUS_CLASS[status] ?? "muted"}`}>{tOr(`ui.status.${status}`, status.replace(/_/g, " "))}</span>;
 }
 
 export function OutcomeBadge({ outcome }: { outcome: string }) {
@@ -75,7 +77,12 @@ export function OutcomeBadge({ outcome }: { outcome: string }) {
     : ["failed", "blocked", "error", "no_credits", "not_configured"].includes(outcome) ? "bad"
     : ["no_match", "excluded", "duplicate", "automation_off", "collision_avoided", "timeout"].includes(outcome) ? "warn"
     : "muted";
-  return <span className={`badge badge-${tone}`}>{outcome.replace(/_/g, " ")}</span>;
+  return <span className={`badge badge-${tone}`}>{outcomeLabel(outcome)}</span>;
+}
+
+/** An outcome (`no_match`) in words of the dashboard's language. */
+export function outcomeLabel(outcome: string): string {
+  return tOr(`ui.outcome.${outcome}`, outcome.replace(/_/g, " "));
 }
 
 export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
@@ -88,10 +95,10 @@ export function PageHeader({ title, children }: { title: string; children?: Reac
 }
 
 /** A placeholder of fixed height while data loads, so the page does not jump. */
-export function Loading({ label = "Loading…", height = 120 }: { label?: string; height?: number }) {
+export function Loading({ label, height = 120 }: { label?: string; height?: number }) {
   return (
     <div className="loading" style={{ minHeight: height }} role="status" aria-live="polite">
-      {label}
+      {label ?? t("ui.loading")}
     </div>
   );
 }
@@ -100,11 +107,15 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="empty">{children}</div>;
 }
 
-/** A time in the reader's locale, short. */
-export function When({ at }: { at: string | null | undefined }) {
+/** A time in the dashboard's language, short (`15/06/27, 10:00`), or how long ago (`relative`);
+ * the full date and time in its title. */
+export function When({ at, relative }: { at: string | null | undefined; relative?: boolean }) {
   if (!at) return <span>—</span>;
-  const d = new Date(at);
-  return <time dateTime={at} title={d.toString()}>{d.toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" })}</time>;
+  return (
+    <time dateTime={at} title={formatInstant(at)}>
+      {relative ? formatRelative(at) : formatShort(at)}
+    </time>
+  );
 }
 
 export type Tone = "ok" | "warn" | "bad" | "info" | "muted";

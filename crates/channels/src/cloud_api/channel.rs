@@ -56,8 +56,8 @@ pub struct CloudApiChannel {
     lines: RwLock<HashMap<String, Arc<Line>>>,
 }
 
-struct Line {
-    credentials: Credentials,
+pub(super) struct Line {
+    pub(super) credentials: Credentials,
     limits: Limits,
     bucket: Mutex<TokenBucket>,
     /// Per-recipient pacing (std mutexes: held only to look at a map).
@@ -204,7 +204,7 @@ impl CloudApiChannel {
         }
     }
 
-    fn line(&self, number_id: &str) -> Option<Arc<Line>> {
+    pub(super) fn line(&self, number_id: &str) -> Option<Arc<Line>> {
         self.lines.read().ok()?.get(number_id).cloned()
     }
 

@@ -241,7 +241,7 @@ impl GraphError {
     }
 
     /// A 2xx answer that is not what the endpoint documents.
-    fn unexpected(status: u16, what: &str) -> Self {
+    pub(super) fn unexpected(status: u16, what: &str) -> Self {
         let mut error = Self::local(
             ErrorKind::Permanent,
             "unexpected_answer",
@@ -362,11 +362,11 @@ impl GraphClient {
         &self.version
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}/{}/{}", self.base_url, self.version, path)
     }
 
-    fn request(&self, method: Method, url: &str, token: &str) -> RequestBuilder {
+    pub(super) fn request(&self, method: Method, url: &str, token: &str) -> RequestBuilder {
         self.http.request(method, url).bearer_auth(token)
     }
 
@@ -388,7 +388,10 @@ impl GraphClient {
         Err(error)
     }
 
-    async fn execute_json(&self, request: RequestBuilder) -> Result<(u16, Value), GraphError> {
+    pub(super) async fn execute_json(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<(u16, Value), GraphError> {
         let response = self.execute(request).await?;
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(GraphError::transport)?;

@@ -17,6 +17,7 @@ pub mod channel;
 pub mod content;
 pub mod graph;
 mod inbound;
+pub mod phone;
 pub mod service;
 pub mod signature;
 pub mod templates;

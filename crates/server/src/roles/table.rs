@@ -30,6 +30,8 @@ pub const TABLE: &[Rule] = &[
     r("GET", "/{*path}", Public),
     r("GET", "/api/v1/openapi.json", Public),
     r("POST", "/api/v1/auth/login", Public),
+    r("GET", "/api/v1/setup", Public),
+    r("POST", "/api/v1/setup", Public),
     r("POST", "/hooks/{id}", Public),
     r("GET", "/webhooks/cloud_api/{id}", Public),
     r("POST", "/webhooks/cloud_api/{id}", Public),
@@ -89,6 +91,9 @@ pub const TABLE: &[Rule] = &[
     r("GET", "/api/v1/numbers/{id}/sandbox/outbox", Admin),
     r("GET", "/api/v1/numbers/{id}/templates", Signed),
     r("POST", "/api/v1/numbers/{id}/templates/sync", Admin),
+    r("POST", "/api/v1/numbers/{id}/check", Admin),
+    r("GET", "/api/v1/onboarding", Admin),
+    r("GET", "/api/v1/stats", Admin),
     r("POST", "/api/v1/numbers/{id}/media", Signed),
     // Contacts, their runs, lists and tickets.
     r("GET", "/api/v1/contacts", Assigned),
@@ -114,6 +119,12 @@ pub const TABLE: &[Rule] = &[
     // Conversations and messages.
     r("GET", "/api/v1/conversations", Assigned),
     r("GET", "/api/v1/conversations/{id}", Assigned),
+    r("POST", "/api/v1/conversations/{id}/read", Assigned),
+    r(
+        "POST",
+        "/api/v1/conversations/{id}/automation/resume",
+        Assigned,
+    ),
     r("GET", "/api/v1/conversations/{id}/messages", Assigned),
     r("POST", "/api/v1/conversations/{id}/messages", Assigned),
     r(
@@ -134,6 +145,7 @@ pub const TABLE: &[Rule] = &[
     r("DELETE", "/api/v1/workflows/{id}/draft", Admin),
     r("POST", "/api/v1/workflows/{id}/publish", Admin),
     r("POST", "/api/v1/workflows/{id}/test", Admin),
+    r("GET", "/api/v1/workflows/{id}/overlaps", Admin),
     r("GET", "/api/v1/workflows/{id}/versions", Admin),
     r("GET", "/api/v1/workflows/{id}/versions/{version}", Admin),
     r("GET", "/api/v1/workflows/{id}/diff", Admin),

@@ -1,13 +1,90 @@
-//! A Cloud API number's extras: its message templates (synced from Meta, with which are
-//! approved) and media uploads.
+//! A Cloud API number's extras: what to paste into Meta's webhook settings, checking its
+//! connection, its message templates (synced from Meta, with which are approved) and media
+//! uploads.
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::Json;
+use serde::Serialize;
 use serde_json::{json, Value};
+use waflow_channels::cloud_api::phone::PhoneNumberInfo;
 use waflow_store::{MessageTemplate, Number};
+
+/// A number as `GET /numbers/{id}` answers it: for an admin, a Cloud API number adds what Meta's
+/// webhook settings need (the callback path on this server and the verify token).
+#[derive(Serialize)]
+pub struct NumberView {
+    #[serde(flatten)]
+    number: Number,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    webhook_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verify_token: Option<String>,
+}
+
+/// The number, with the webhook settings when the caller is an admin or owner.
+pub(super) fn view(state: &AppState, who: &crate::roles::Signed, number: Number) -> NumberView {
+    let admin = who.role != crate::roles::Role::Agent;
+    let line = (admin && number.channel == "cloud_api")
+        .then(|| state.cloud.service.line(&number.id))
+        .flatten();
+    NumberView {
+        webhook_path: (admin && number.channel == "cloud_api")
+            .then(|| format!("/webhooks/cloud_api/{}", number.id)),
+        verify_token: line.map(|l| l.verify_token.clone()),
+        number,
+    }
+}
+
+/// `POST /numbers/{id}/check`'s answer.
+#[derive(Serialize)]
+pub struct CheckAnswer {
+    /// Whether Meta accepted the number's credentials.
+    ok: bool,
+    /// What happened, in words.
+    message: String,
+    verified_name: Option<String>,
+    display_phone: Option<String>,
+    quality_rating: Option<String>,
+}
+
+/// Calls the Graph API with the number's credentials and says what Meta answered (200 either
+/// way: a refusal is the answer to "check the connection", not an error of this call).
+pub async fn check(
+    State(state): State<AppState>,
+    caller: Caller,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<CheckAnswer>> {
+    cloud_number(&state, &caller, &id).await?;
+    Ok(Json(match state.cloud.channel.check(&id).await {
+        Ok(PhoneNumberInfo {
+            verified_name,
+            display_phone_number,
+            quality_rating,
+        }) => CheckAnswer {
+            ok: true,
+            message: format!(
+                "connected: Meta knows this number as {} ({})",
+                display_phone_number
+                    .as_deref()
+                    .unwrap_or("an unnamed number"),
+                verified_name.as_deref().unwrap_or("no verified name yet")
+            ),
+            verified_name,
+            display_phone: display_phone_number,
+            quality_rating,
+        },
+        Err(e) => CheckAnswer {
+            ok: false,
+            message: format!("Meta refused the number's credentials or could not be reached: {e}"),
+            verified_name: None,
+            display_phone: None,
+            quality_rating: None,
+        },
+    }))
+}
 
 async fn cloud_number(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Number> {
     let number = state.store.number(&caller.workspace_id, id).await?;

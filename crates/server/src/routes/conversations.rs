@@ -24,6 +24,7 @@ pub async fn list(
         before_id: params.get("cursor").map(str::to_string),
         contact_id: params.get("contact_id").map(str::to_string),
         number_id: params.get("number_id").map(str::to_string),
+        search: params.get("q").map(str::to_string),
         assigned_to: who.assigned_only().map(str::to_string),
         limit,
     };
@@ -229,4 +230,33 @@ pub async fn send(
         StatusCode::CREATED,
         Json(json!({"message_id": message_id, "status": "queued"})),
     ))
+}
+
+/// Marks the conversation read up to its latest message: its `unread` count becomes 0.
+pub async fn read(
+    State(state): State<AppState>,
+    who: Signed,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<StatusCode> {
+    let conversation = visible(&state, &who, &id).await?;
+    state
+        .store
+        .mark_conversation_read(who.workspace(), &conversation.id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends a takeover: automation runs again for the conversation's contact from now on. Answers
+/// the conversation as it is now.
+pub async fn resume_automation(
+    State(state): State<AppState>,
+    who: Signed,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult<Json<Conversation>> {
+    let conversation = visible(&state, &who, &id).await?;
+    state
+        .store
+        .resume_automation(who.workspace(), &conversation.contact_id)
+        .await?;
+    Ok(Json(state.store.conversation(who.workspace(), &id).await?))
 }

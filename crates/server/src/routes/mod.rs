@@ -7,10 +7,12 @@ mod cloud_numbers;
 mod contacts;
 mod content;
 mod conversations;
+mod draft_test;
+mod first_hour;
 mod hooks;
 mod imports;
 mod linked_numbers;
-mod logs;
+pub(crate) mod logs;
 mod numbers;
 mod records;
 mod scheduled;
@@ -44,6 +46,9 @@ pub fn router() -> Router<AppState> {
     let api = Router::new()
         .route("/openapi.json", get(crate::openapi::document))
         .route("/auth/login", post(crate::auth::login))
+        .route("/setup", get(first_hour::state).post(first_hour::create))
+        .route("/onboarding", get(first_hour::onboarding))
+        .route("/stats", get(first_hour::stats))
         .route("/auth/me", get(crate::auth::me))
         .route("/auth/logout", post(crate::auth::logout))
         .route("/auth/tokens", get(tokens::list))
@@ -116,6 +121,7 @@ pub fn router() -> Router<AppState> {
             "/numbers/{id}/templates/sync",
             post(cloud_numbers::sync_templates),
         )
+        .route("/numbers/{id}/check", post(cloud_numbers::check))
         .route(
             "/numbers/{id}/media",
             post(cloud_numbers::upload_media)
@@ -165,6 +171,11 @@ pub fn router() -> Router<AppState> {
         .route("/runs/{id}", get(contacts::run))
         .route("/conversations", get(conversations::list))
         .route("/conversations/{id}", get(conversations::show))
+        .route("/conversations/{id}/read", post(conversations::read))
+        .route(
+            "/conversations/{id}/automation/resume",
+            post(conversations::resume_automation),
+        )
         .route(
             "/conversations/{id}/messages",
             get(conversations::messages).post(conversations::send),
@@ -190,6 +201,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/workflows/{id}/publish", post(versions::publish))
         .route("/workflows/{id}/test", post(versions::test_run))
+        .route("/workflows/{id}/overlaps", get(draft_test::overlaps))
         .route("/workflows/{id}/versions", get(versions::list))
         .route("/workflows/{id}/versions/{version}", get(versions::show))
         .route("/workflows/{id}/diff", get(versions::diff))

@@ -60,10 +60,11 @@ pub async fn create(
 
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    who: crate::roles::Signed,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Number>> {
-    Ok(Json(state.store.number(&caller.workspace_id, &id).await?))
+) -> ApiResult<Json<super::cloud_numbers::NumberView>> {
+    let number = state.store.number(who.workspace(), &id).await?;
+    Ok(Json(super::cloud_numbers::view(&state, &who, number)))
 }
 
 pub async fn update(

@@ -208,7 +208,7 @@ async fn warnings(
             .await?
             .into_iter()
             .next()
-            .map(|c| c.last_message_at),
+            .and_then(|c| c.last_message_at),
         None => None,
     };
     let hours = window.num_hours();

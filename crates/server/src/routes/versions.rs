@@ -95,7 +95,8 @@ pub async fn publish(
 
 /// `{"from", "name"?, "vars"?, "number_id"?}`: a test run — the draft (or, without one, the
 /// current version) runs for the contact `from` on the sandbox number, whatever its trigger;
-/// the contact's replies in the sandbox reach it like any run's.
+/// the contact's replies in the sandbox reach it like any run's. With `text` (and `type`): the
+/// test chat's message, decided as live would decide it (see [`super::draft_test`]).
 pub async fn test_run(
     State(state): State<AppState>,
     caller: Caller,
@@ -103,7 +104,7 @@ pub async fn test_run(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let obj = Obj::new(&body, Path::root(""))?;
-    obj.only(&["from", "name", "vars", "number_id"])?;
+    obj.only(&["from", "name", "vars", "number_id", "text", "type"])?;
     let from = obj.str("from")?;
     let phone = PhoneNumber::parse(from).map_err(|m| ApiError::invalid("from", m))?;
     let vars = match obj.opt("vars") {
@@ -140,6 +141,10 @@ pub async fn test_run(
                 number.id, number.channel
             ),
         ));
+    }
+    if obj.has("text") || obj.has("type") {
+        let message = super::draft_test::TestMessage::read(&obj, phone, number)?;
+        return super::draft_test::try_message(&state, &caller, &wf, doc, message).await;
     }
     let version = state
         .store

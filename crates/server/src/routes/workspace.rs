@@ -1,7 +1,8 @@
 //! `GET/PUT /workspace`: the caller's workspace settings (time zone, business hours, holidays,
-//! whether agents may assign unassigned contacts to themselves).
+//! whether agents may assign unassigned contacts to themselves, how long a takeover pauses
+//! automation).
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody};
 use crate::AppState;
 use axum::extract::State;
@@ -15,6 +16,7 @@ fn view(ws: &Workspace) -> Json<Value> {
     Json(
         json!({"id": ws.id, "name": ws.name, "time_zone": ws.time_zone, "business_hours": ws.business_hours,
                 "holidays": ws.holidays, "agents_may_self_assign": ws.agents_may_self_assign,
+                "takeover_hours": ws.takeover_hours,
                 "created_at": ws.created_at}),
     )
 }
@@ -36,6 +38,7 @@ pub async fn update(
         "business_hours",
         "holidays",
         "agents_may_self_assign",
+        "takeover_hours",
     ])?;
     let time_zone = match obj.opt("time_zone") {
         Some((v, p)) => Calendar::parse_time_zone(v, &p)?.name().to_string(),
@@ -62,6 +65,7 @@ pub async fn update(
         holidays,
         agents_may_self_assign: obj
             .bool_or("agents_may_self_assign", current.agents_may_self_assign)?,
+        takeover_hours: takeover_hours(&obj, current.takeover_hours)?,
     };
     let ws = state
         .store
@@ -134,4 +138,19 @@ pub async fn set_opt_out(
         .await?;
     state.engine.invalidate(&caller.workspace_id);
     Ok(opt_out_view(&settings))
+}
+
+/// The longest takeover pause, in hours (30 days).
+const MAX_TAKEOVER_HOURS: i64 = 720;
+
+/// `takeover_hours`: 0 (a person writing never pauses automation) to [`MAX_TAKEOVER_HOURS`].
+fn takeover_hours(obj: &Obj<'_>, current: i64) -> ApiResult<i64> {
+    let hours = obj.i64_or("takeover_hours", current)?;
+    if !(0..=MAX_TAKEOVER_HOURS).contains(&hours) {
+        return Err(ApiError::invalid(
+            "takeover_hours",
+            format!("{hours} is not between 0 and {MAX_TAKEOVER_HOURS} (takeover_hours_limit)"),
+        ));
+    }
+    Ok(hours)
 }

@@ -14,6 +14,7 @@ mod data_dir;
 mod date_trigger;
 mod engine_order;
 mod exactly_once;
+mod first_hour;
 mod flows;
 mod gallery;
 mod harness;

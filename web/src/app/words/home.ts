@@ -1,9 +1,9 @@
 // The words of the first run (creating the first owner), the getting-started checklist and the
-// Home page (totals, charts, the numbers' health) in en, it, fr and es. Self-contained: `t` here
-// knows these words and hands any other key to the frame's `t` (i18n.ts), so this area adds no
-// line to i18n.ts; the type makes every language carry every key.
+// Home page (totals, charts, the numbers' health) in en, it, fr and es. Loaded with those pages:
+// importing `t` from here adds them to the translation layer (i18n.ts); the type makes every
+// language carry every key.
 
-import { lang, t as frameT, type Lang, type TranslationKey } from "../i18n";
+import { addWords, known, t } from "../i18n";
 
 const en = {
   "setup.title": "Welcome to waflow",
@@ -68,15 +68,15 @@ const en = {
   "home.health.attention": "Numbers that need attention: {n}.",
   "home.health.openNumbers": "Open Numbers",
   "home.health.noFailures": "No failures in the last {n} days.",
-  "channel.sandbox": "Sandbox",
-  "channel.cloud_api": "WhatsApp Cloud API",
-  "channel.linked_device": "Linked phone",
-  "status.connected": "connected",
-  "status.disconnected": "disconnected",
-  "status.pairing": "waiting to be paired",
-  "status.logged_out": "logged out",
-  "status.banned": "banned by WhatsApp",
-  "status.unknown": "status unknown ({status})",
+  "home.channel.sandbox": "Sandbox",
+  "home.channel.cloud_api": "WhatsApp Cloud API",
+  "home.channel.linked_device": "Linked phone",
+  "home.status.connected": "connected",
+  "home.status.disconnected": "disconnected",
+  "home.status.pairing": "waiting to be paired",
+  "home.status.logged_out": "logged out",
+  "home.status.banned": "banned by WhatsApp",
+  "home.status.unknown": "status unknown ({status})",
 };
 
 export type HomeKey = keyof typeof en;
@@ -144,15 +144,15 @@ const it: Record<HomeKey, string> = {
   "home.health.attention": "Numeri che richiedono attenzione: {n}.",
   "home.health.openNumbers": "Apri Numeri",
   "home.health.noFailures": "Nessun errore negli ultimi {n} giorni.",
-  "channel.sandbox": "Sandbox",
-  "channel.cloud_api": "WhatsApp Cloud API",
-  "channel.linked_device": "Telefono collegato",
-  "status.connected": "collegato",
-  "status.disconnected": "scollegato",
-  "status.pairing": "in attesa di abbinamento",
-  "status.logged_out": "disconnesso dall'account",
-  "status.banned": "bloccato da WhatsApp",
-  "status.unknown": "stato sconosciuto ({status})",
+  "home.channel.sandbox": "Sandbox",
+  "home.channel.cloud_api": "WhatsApp Cloud API",
+  "home.channel.linked_device": "Telefono collegato",
+  "home.status.connected": "collegato",
+  "home.status.disconnected": "scollegato",
+  "home.status.pairing": "in attesa di abbinamento",
+  "home.status.logged_out": "disconnesso dall'account",
+  "home.status.banned": "bloccato da WhatsApp",
+  "home.status.unknown": "stato sconosciuto ({status})",
 };
 
 const fr: Record<HomeKey, string> = {
@@ -218,15 +218,15 @@ const fr: Record<HomeKey, string> = {
   "home.health.attention": "Numéros à surveiller : {n}.",
   "home.health.openNumbers": "Ouvrir Numéros",
   "home.health.noFailures": "Aucun échec ces {n} derniers jours.",
-  "channel.sandbox": "Bac à sable",
-  "channel.cloud_api": "WhatsApp Cloud API",
-  "channel.linked_device": "Téléphone associé",
-  "status.connected": "connecté",
-  "status.disconnected": "déconnecté",
-  "status.pairing": "en attente d'association",
-  "status.logged_out": "session fermée",
-  "status.banned": "bloqué par WhatsApp",
-  "status.unknown": "état inconnu ({status})",
+  "home.channel.sandbox": "Bac à sable",
+  "home.channel.cloud_api": "WhatsApp Cloud API",
+  "home.channel.linked_device": "Téléphone associé",
+  "home.status.connected": "connecté",
+  "home.status.disconnected": "déconnecté",
+  "home.status.pairing": "en attente d'association",
+  "home.status.logged_out": "session fermée",
+  "home.status.banned": "bloqué par WhatsApp",
+  "home.status.unknown": "état inconnu ({status})",
 };
 
 const es: Record<HomeKey, string> = {
@@ -292,39 +292,30 @@ const es: Record<HomeKey, string> = {
   "home.health.attention": "Números que requieren atención: {n}.",
   "home.health.openNumbers": "Abrir Números",
   "home.health.noFailures": "Ningún fallo en los últimos {n} días.",
-  "channel.sandbox": "Sandbox",
-  "channel.cloud_api": "WhatsApp Cloud API",
-  "channel.linked_device": "Teléfono vinculado",
-  "status.connected": "conectado",
-  "status.disconnected": "desconectado",
-  "status.pairing": "esperando la vinculación",
-  "status.logged_out": "sesión cerrada",
-  "status.banned": "bloqueado por WhatsApp",
-  "status.unknown": "estado desconocido ({status})",
+  "home.channel.sandbox": "Sandbox",
+  "home.channel.cloud_api": "WhatsApp Cloud API",
+  "home.channel.linked_device": "Teléfono vinculado",
+  "home.status.connected": "conectado",
+  "home.status.disconnected": "desconectado",
+  "home.status.pairing": "esperando la vinculación",
+  "home.status.logged_out": "sesión cerrada",
+  "home.status.banned": "bloqueado por WhatsApp",
+  "home.status.unknown": "estado desconocido ({status})",
 };
 
 /** The first-run and Home words in every language. */
-export const homeWords: Record<Lang, Record<HomeKey, string>> = { en, it, fr, es };
-
-function isHomeKey(key: string): key is HomeKey {
-  return Object.prototype.hasOwnProperty.call(en, key);
-}
-
-/** The text of a Home key (or any frame key) in the reader's language, `{name}` filled from `vars`. */
-export function t(key: HomeKey | TranslationKey, vars: Record<string, string> = {}): string {
-  if (!isHomeKey(key)) return frameT(key, vars);
-  const text = homeWords[lang][key] ?? en[key];
-  return text.replace(/\{(\w+)\}/g, (all, name: string) => vars[name] ?? all);
-}
+export const homeWords = { en, it, fr, es };
+addWords(homeWords);
+export { t };
 
 /** A number's status in words ("connected", "banned by WhatsApp", …). */
 export function statusWords(status: string): string {
-  const key = `status.${status}`;
-  return isHomeKey(key) ? t(key) : t("status.unknown", { status: status.replace(/_/g, " ") });
+  const key = `home.status.${status}`;
+  return known(key) ? t(key) : t("home.status.unknown", { status: status.replace(/_/g, " ") });
 }
 
 /** A channel in words. */
 export function channelWords(channel: string): string {
-  const key = `channel.${channel}`;
-  return isHomeKey(key) ? t(key) : channel.replace(/_/g, " ");
+  const key = `home.channel.${channel}`;
+  return known(key) ? t(key) : channel.replace(/_/g, " ");
 }
