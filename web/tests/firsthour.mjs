@@ -115,21 +115,21 @@ const SIMPLE_FLOW = {
   steps: [{ id: "reply", type: "send_text", text: "Costa 10 euro." }],
 };
 
-/** The other pages' words the path goes through (Numbers, Workflows, the builder, Conversations),
- * per language. Written against the pages as they are on this branch; the translated words come
- * with the other helpers' work (see the report). */
+/** The other pages' words the path goes through (Numbers, Workflows, the builder, Conversations), per language. */
 const UI = {
   it: {
-    addNumber: "Add a number", label: "Label", add: "Add",
-    workflows: "Flussi", newWorkflow: "New workflow", workflowTab: "Workflow", name: "Name", active: "Active (runs once published)",
+    addNumber: "Aggiungi un numero", label: "Nome", add: "Aggiungi",
+    workflows: "Flussi", newWorkflow: "Nuovo flusso",
+    // The builder's words (still English on this branch: translated with the builder's work).
+    workflowTab: "Workflow", name: "Name", active: "Active (runs once published)",
     triggerTab: "Trigger", addCondition: "Add a condition", condition: "Condition", operator: "Operator", values: "Any of (comma-separated)",
     message: "Message", addTag: "+ Add tag", tag: "Tag", when: "When", saved: /Draft saved/,
     test: "Test", chat: "Test in the sandbox", chatInput: "Message as the test contact",
     publish: "Publish", published: /Published as version|Pubblicat/,
-    conversations: "Conversazioni", composer: "Message", send: "Send", paused: /paused|in pausa/i, resume: /Resume|Riprendi/,
+    conversations: "Conversazioni", composer: "Rispondi", send: "Invia", paused: /Automazione in pausa/, resume: "Riprendi l'automazione",
   },
-  fr: { addNumber: "Add a number", label: "Label", add: "Add" },
-  es: { addNumber: "Add a number", label: "Label", add: "Add" },
+  fr: { addNumber: "Ajouter un numéro", label: "Nom", add: "Ajouter" },
+  es: { addNumber: "Añadir un número", label: "Nombre", add: "Añadir" },
 };
 
 /** The label of the sandbox number the path adds. */
