@@ -344,9 +344,9 @@ async function outbox(api, numberId) {
   return Array.isArray(out) ? out : out.items ?? out.messages ?? out.data ?? [];
 }
 
-/** How many sent messages to `to` contain `text`. */
-async function sentCount(api, numberId, to, text) {
-  return (await outbox(api, numberId)).filter((m) => JSON.stringify(m).includes(to.replace("+", "")) && JSON.stringify(m).includes(text)).length;
+/** How many messages sent in the conversation are `text`. */
+async function sentCount(api, numberId, conversationId, text) {
+  return (await outbox(api, numberId)).filter((m) => m.conversation_id === conversationId && m.text === text).length;
 }
 
 async function waitUntil(check, what, ms = 10000) {
@@ -374,7 +374,13 @@ async function firstHourItalian(server, page) {
   let number = null;
   let before = null;
   const ctx = {};
-  const live = async (text) => api.post(`/numbers/${number.id}/sandbox/inbound`, { from: CUSTOMER, text });
+  // The customer writes on the sandbox number, as from WhatsApp.
+  const live = async (text) => {
+    const answer = await api.post(`/numbers/${number.id}/sandbox/inbound`, { from: CUSTOMER, text });
+    ctx.liveConversation = answer.conversation_id;
+    return answer;
+  };
+  const replies = () => sentCount(api, number.id, ctx.liveConversation, REPLY);
   await firstScreens("it", server, page, [
     ["flusso", async () => {
       api = apiClient(server.apiUrl, await page.evaluate(() => localStorage.getItem("waflow.token")));
@@ -435,7 +441,7 @@ async function firstHourItalian(server, page) {
       before = await homeTotals(page);
       // A customer writes on the (sandbox) number: the live flow answers.
       await live("Buongiorno, qual è il prezzo della torta?");
-      await waitUntil(async () => (await sentCount(api, number.id, CUSTOMER, REPLY)) === 1, "the live flow's reply");
+      await waitUntil(async () => (await replies()) === 1, "the live flow's reply");
       await page.evaluate(() => window.dispatchEvent(new Event("focus")));
       await page.getByRole("navigation").getByRole("link", { name: ui.workflows, exact: true }).click();
       await page.getByRole("navigation").getByRole("link", { name: WORDS.it.home, exact: true }).click();
@@ -457,8 +463,8 @@ async function firstHourItalian(server, page) {
       // The customer writes "prezzo" again: the flow stays silent.
       await live("prezzo?");
       await page.waitForTimeout(2500);
-      const replies = await sentCount(api, number.id, CUSTOMER, REPLY);
-      if (replies !== 1) throw new Error(`the flow answered during the takeover (${replies} replies)`);
+      const count = await replies();
+      if (count !== 1) throw new Error(`the flow answered during the takeover (${count} replies)`);
     }],
     ["riprendi", async () => {
       await page.getByRole("button", { name: ui.resume }).click();
@@ -466,7 +472,7 @@ async function firstHourItalian(server, page) {
       const conv = await api.get(`/conversations/${ctx.conversationId}`);
       if (conv.automation_paused_until) throw new Error(`still paused until ${conv.automation_paused_until} after resuming`);
       await live("e il prezzo della crostata?");
-      await waitUntil(async () => (await sentCount(api, number.id, CUSTOMER, REPLY)) === 2, "the flow's reply after resuming");
+      await waitUntil(async () => (await replies()) === 2, "the flow's reply after resuming");
     }],
   ]);
 }
