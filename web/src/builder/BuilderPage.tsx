@@ -4,21 +4,27 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, ApiError, errorText } from "../api/client";
 import type { Agent, Page, WaNumber, Workflow } from "../api/types";
-import { Link } from "../app/router";
+import { t } from "../app/words/builder";
 import { ErrorBanner, Loading } from "../ui/widgets";
+import { BuilderBar, OverlapWarning, PublishCheck } from "./BuilderBar";
 import { Canvas } from "./Canvas";
 import { newStepId, type StepKind } from "./catalog";
-import { removeStep, renameStep, stepIndexOf, withEdge, stepEdges, type Step, type WorkflowDocument } from "./document";
+import { edgeLabel } from "./describe";
+import { addAfter, insertOnEdge, removeStep, renameStep, stepIndexOf, withEdge, stepEdges, type Step, type WorkflowDocument } from "./document";
 import { autoLayout, placeNew, TRIGGER_NODE, type Positions } from "./layout";
 import { Outline } from "./Outline";
 import { SettingsPanel } from "./SettingsPanel";
-import { StepLibrary } from "./StepLibrary";
+import { InsertDialog, StepLibrary } from "./StepLibrary";
+import { useOverlaps } from "./useOverlaps";
 import { StepPanel } from "./StepPanel";
 import { TestChat } from "./TestChat";
 import { TriggerPanel } from "./TriggerPanel";
 import { VersionsPanel } from "./VersionsPanel";
 
 type Tab = "step" | "trigger" | "settings" | "versions";
+const TABS: Array<[Tab, "tab.step" | "tab.trigger" | "tab.settings" | "tab.versions"]> = [["step", "tab.step"], ["trigger", "tab.trigger"], ["settings", "tab.settings"], ["versions", "tab.versions"]];
+/** Where the insert dialog puts its step: on edge `field` of `source` (TRIGGER_NODE: first). */
+type InsertPoint = { source: string; field: string; label: string };
 type FieldError = { field: string; message: string };
 
 /** Whether the server keeps `ui` (node positions) in documents; learnt from the first save. */
@@ -62,6 +68,10 @@ export default function BuilderPage({ id }: { id: string }) {
   const [numbers, setNumbers] = useState<WaNumber[]>([]);
   const [agents, setAgents] = useState<Agent[]>([]);
   const [versionsKey, setVersionsKey] = useState(0);
+  const [saveCount, setSaveCount] = useState(0);
+  const [inserting, setInserting] = useState<InsertPoint | null>(null);
+  const [checkingPublish, setCheckingPublish] = useState(false);
+  const overlaps = useOverlaps(id, saveCount);
   const editCount = useRef(0);
   const docRef = useRef<WorkflowDocument | null>(null);
   docRef.current = doc;
@@ -163,6 +173,7 @@ export default function BuilderPage({ id }: { id: string }) {
         await api.put(`${base}/draft`, plain);
       }
       setHasDraft(true);
+      setSaveCount((n) => n + 1);
       if (editCount.current === at) {
         setDirty(false);
         setSaveState("saved");
@@ -209,21 +220,27 @@ export default function BuilderPage({ id }: { id: string }) {
     };
   }, [save, dirty, undo]);
 
-  const publish = async () => {
-    setPublishing(true);
+  const publish = async (confirmed = false) => {
     setNotice(null);
     setBanner(null);
+    if (!dirty && !hasDraft) {
+      setNotice(t("notice.nothingToPublish", { v: String(workflow?.version ?? "") }));
+      return;
+    }
+    if (overlaps.length && !confirmed) {
+      setCheckingPublish(true);
+      return;
+    }
+    setCheckingPublish(false);
+    setPublishing(true);
     try {
-      if (!dirty && !hasDraft) {
-        setNotice(`Nothing to publish: version ${workflow?.version ?? ""} already is this document.`);
-        return;
-      }
       if (dirty && !(await save())) return;
       const wf = await api.post<Workflow>(`${base}/publish`);
       setWorkflow(wf);
       setHasDraft(false);
       setVersionsKey((k) => k + 1);
-      setNotice(`Published as version ${wf.version}${wf.active ? "; it is live." : " (inactive: switch it on under Workflow to run it)."}`);
+      setSaveCount((n) => n + 1);
+      setNotice(t(wf.active ? "notice.publishedLive" : "notice.publishedInactive", { v: String(wf.version) }));
     } catch (e) {
       showError(e);
     } finally {
@@ -245,23 +262,41 @@ export default function BuilderPage({ id }: { id: string }) {
     else if (stepId) setTab("step");
   }, []);
 
+  /** Adds a step of `kind`: on the edge the insert dialog was opened for, else after the
+   * selected step (on a menu's first option without a route, or on its way on). */
   const addStep = (kind: StepKind) => {
     if (!doc) return;
     const stepId = newStepId(kind.type, new Set(doc.steps.map((s) => s.id)));
     const step = { id: stepId, ...kind.make() } as Step;
-    const at = selected ? doc.steps.findIndex((s) => s.id === selected) : -1;
-    const insertAt = at >= 0 ? at + 1 : doc.steps.length;
-    setDoc((d) => ({ ...d, steps: [...d.steps.slice(0, insertAt), step, ...d.steps.slice(insertAt)] }));
-    movePosition(stepId, placeNew(positions, at >= 0 ? (doc.steps[at]?.id ?? null) : (doc.steps[doc.steps.length - 1]?.id ?? null)));
+    const point = inserting;
+    setInserting(null);
+    const anchor = point ? (point.source === TRIGGER_NODE ? null : point.source) : selected && selected !== TRIGGER_NODE ? selected : null;
+    setDoc((d) => {
+      if (point?.source === TRIGGER_NODE) return { ...d, steps: [step, ...d.steps] };
+      const steps = point ? insertOnEdge(d.steps, point.source, point.field, step) : addAfter(d.steps, anchor, step);
+      return { ...d, steps };
+    });
+    movePosition(stepId, placeNew(positions, anchor ?? (point ? TRIGGER_NODE : (doc.steps[doc.steps.length - 1]?.id ?? null))));
     setSelected(stepId);
     setTab("step");
-    setNotice(`Added “${stepId}”.`);
+    setNotice(t("notice.added", { id: stepId }));
   };
+
+  const askInsert = useCallback((source: string, field: string, label: string) => {
+    const d = docRef.current;
+    let text = label;
+    if (!text && d) {
+      const i = d.steps.findIndex((s) => s.id === source);
+      const e = i >= 0 ? stepEdges(d.steps, i).find((x) => x.field === field) : undefined;
+      text = e ? edgeLabel(e) : "";
+    }
+    setInserting({ source, field, label: text });
+  }, []);
 
   const rename = (from: string, to: string): string | null => {
     if (!doc) return null;
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(to)) return "Use letters, digits, '-' and '_' (at most 64).";
-    if (doc.steps.some((s) => s.id === to)) return `“${to}” is already the id of another step.`;
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(to)) return t("rename.invalid");
+    if (doc.steps.some((s) => s.id === to)) return t("rename.taken", { id: to });
     setDoc((d) => ({ ...d, steps: renameStep(d.steps, from, to) }));
     setPositions((all) => {
       const next = { ...all, [to]: all[from] ?? { x: 0, y: 0 } };
@@ -294,6 +329,13 @@ export default function BuilderPage({ id }: { id: string }) {
     }));
   };
 
+  const layout = () =>
+    setPositions(() => {
+      const next = autoLayout(docRef.current?.steps ?? []);
+      localStorage.setItem(positionsKey(id), JSON.stringify(next));
+      return next;
+    });
+
   const disconnect = (stepId: string, handle: string) => {
     setDoc((d) => ({
       ...d,
@@ -318,45 +360,38 @@ export default function BuilderPage({ id }: { id: string }) {
   const agentNames = useMemo(() => Object.fromEntries(agents.map((a) => [a.id, a.name || a.email])), [agents]);
 
   if (loadError) return <ErrorBanner error={loadError} />;
-  if (!doc || !workflow) return <Loading height={400} label="Loading the workflow…" />;
+  if (!doc || !workflow) return <Loading height={400} label={t("loading")} />;
 
   const selectedIndex = selected ? doc.steps.findIndex((s) => s.id === selected) : -1;
-  const status = saveState === "saving" ? "Saving draft…" : saveState === "failed" ? "Draft not saved: fix the error" : dirty ? "Unsaved changes" : hasDraft ? "Draft saved (not published)" : "No changes since the live version";
+  const status = t(saveState === "saving" ? "status.saving" : saveState === "failed" ? "status.failed" : dirty ? "status.dirty" : hasDraft ? "status.saved" : "status.clean");
+  const insertWhere = inserting
+    ? inserting.source === TRIGGER_NODE
+      ? t("insert.atStart")
+      : inserting.label
+        ? t("insert.on", { label: inserting.label, id: inserting.source })
+        : t("insert.after", { id: inserting.source })
+    : "";
 
   return (
     <div className="builder">
-      <div className="builder-bar">
-        <Link to="/workflows" className="button-quiet small">
-          ← Workflows
-        </Link>
-        <h1 className="builder-title">{doc.name || "Untitled"}</h1>
-        <span className={`badge ${workflow.active ? "badge-ok" : "badge-muted"}`}>v{workflow.version} {workflow.active ? "live" : "inactive"}</span>
-        <span className={`save-state${saveState === "failed" ? " failed" : ""}`} role="status" aria-live="polite">
-          {status}
-          {notice && <span className="builder-notice"> · {notice}</span>}
-        </span>
-        <div className="builder-actions">
-          <button type="button" className="button" onClick={() => setPositions(() => {
-            const next = autoLayout(doc.steps);
-            localStorage.setItem(positionsKey(id), JSON.stringify(next));
-            return next;
-          })}>
-            Auto-layout
-          </button>
-          <button type="button" className="button" onClick={undo} disabled={!canUndo} aria-keyshortcuts="Control+Z">
-            Undo
-          </button>
-          <button type="button" className="button" onClick={() => void save()} disabled={saveState === "saving"} aria-keyshortcuts="Control+S">
-            Save draft
-          </button>
-          <button type="button" className="button" aria-pressed={testing} onClick={() => setTesting((t) => !t)}>
-            Test
-          </button>
-          <button type="button" className="button-primary" onClick={() => void publish()} disabled={publishing}>
-            {publishing ? "Publishing…" : "Publish"}
-          </button>
-        </div>
-      </div>
+      <BuilderBar
+        name={doc.name}
+        workflow={workflow}
+        status={status}
+        failed={saveState === "failed"}
+        notice={notice}
+        canUndo={canUndo}
+        saving={saveState === "saving"}
+        testing={testing}
+        publishing={publishing}
+        onLayout={layout}
+        onUndo={undo}
+        onSave={() => void save()}
+        onTest={() => setTesting((x) => !x)}
+        onPublish={() => void publish()}
+      />
+      {checkingPublish && <PublishCheck overlaps={overlaps} onPublish={() => void publish(true)} onCancel={() => setCheckingPublish(false)} />}
+      <OverlapWarning overlaps={overlaps} />
       <ErrorBanner error={banner} onDismiss={() => setBanner(null)} />
       <div className={`builder-body${testing ? " with-test" : ""}`}>
         <div className="builder-left">
@@ -373,13 +408,14 @@ export default function BuilderPage({ id }: { id: string }) {
           onConnect={connect}
           onDisconnect={disconnect}
           onDeleteSteps={deleteSteps}
+          onInsert={askInsert}
           agentNames={agentNames}
         />
         <div className="builder-panel">
-          <div role="tablist" aria-label="Editor" className="tabs">
-            {([["step", "Step"], ["trigger", "Trigger"], ["settings", "Workflow"], ["versions", "Versions"]] as Array<[Tab, string]>).map(([t, label]) => (
-              <button key={t} type="button" role="tab" id={`tab-${t}`} aria-selected={tab === t} aria-controls="editor-panel" className="tab" onClick={() => setTab(t)}>
-                {label}
+          <div role="tablist" aria-label={t("tab.list")} className="tabs">
+            {TABS.map(([key, label]) => (
+              <button key={key} type="button" role="tab" id={`tab-${key}`} aria-selected={tab === key} aria-controls="editor-panel" className="tab" onClick={() => setTab(key)}>
+                {t(label)}
               </button>
             ))}
           </div>
@@ -391,6 +427,8 @@ export default function BuilderPage({ id }: { id: string }) {
                   index={selectedIndex}
                   error={fieldError}
                   agents={agents}
+                  agentNames={agentNames}
+                  onSteps={(steps) => setDoc((d) => ({ ...d, steps }))}
                   onStep={(s) => setDoc((d) => ({ ...d, steps: d.steps.map((x, i) => (i === selectedIndex ? s : x)) }))}
                   onRename={rename}
                   onDelete={() => deleteSteps([doc.steps[selectedIndex]?.id ?? ""])}
@@ -404,7 +442,7 @@ export default function BuilderPage({ id }: { id: string }) {
                   }
                 />
               ) : (
-                <p className="muted">Select a step on the canvas or in the step list.</p>
+                <p className="muted">{t("panel.selectHint")}</p>
               ))}
             {tab === "trigger" && <TriggerPanel workflowId={id} doc={doc} onDoc={(d) => setDoc(() => d)} error={fieldError} agents={agents} />}
             {tab === "settings" && <SettingsPanel workflowId={id} doc={doc} onDoc={(d) => setDoc(() => d)} error={fieldError} numbers={numbers} />}
@@ -416,14 +454,15 @@ export default function BuilderPage({ id }: { id: string }) {
                 onLoadVersion={(d, v) => {
                   setDoc(() => d);
                   setPositions(loadPositions(id, d));
-                  setNotice(`Version ${v} loaded into the editor; it becomes the draft when saved.`);
+                  setNotice(t("notice.versionLoaded", { v: String(v) }));
                 }}
               />
             )}
           </div>
         </div>
-        {testing && <TestChat workflowId={id} onClose={() => setTesting(false)} beforeStart={async () => (dirty ? save() : true)} />}
+        {testing && <TestChat workflowId={id} doc={doc} onClose={() => setTesting(false)} beforeStart={async () => (dirty ? save() : true)} />}
       </div>
+      {inserting && <InsertDialog where={insertWhere} onAdd={addStep} onClose={() => setInserting(null)} />}
     </div>
   );
 }

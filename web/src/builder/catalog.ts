@@ -1,50 +1,55 @@
 // What the builder offers: the step library (with a new step's defaults), trigger types, and the
 // condition leaf types with the fields each needs.
 
+import { t, type BuilderKey } from "../app/words/builder";
 import type { Leaf, Step, StepType } from "./document";
 
 export interface StepKind {
   type: StepType;
-  label: string;
   group: "Messages" | "Flow" | "Contact" | "Integration";
   /** A new step of this type, without its id. */
   make: () => Omit<Step, "id">;
 }
 
 export const STEP_KINDS: StepKind[] = [
-  { type: "send_text", label: "Send text", group: "Messages", make: () => ({ type: "send_text", text: "Hello!" }) },
+  { type: "send_text", group: "Messages", make: () => ({ type: "send_text", text: "Hello!" }) },
   {
-    type: "ai_reply", label: "Reply with AI", group: "Messages",
+    type: "ai_reply", group: "Messages",
     make: () => ({ type: "ai_reply", debounce_ms: 3000, history: 10, cancel_if_contact_wrote: true, cancel_if_agent_replied: true }),
   },
   {
-    type: "send", label: "Send buttons / list / media", group: "Messages",
+    type: "send", group: "Messages",
     make: () => ({ type: "send", content: { type: "buttons", body: "Choose one", buttons: [{ id: "yes", title: "Yes" }, { id: "no", title: "No" }] } }),
   },
   {
-    type: "menu", label: "Menu (route each choice)", group: "Messages",
+    type: "menu", group: "Messages",
     make: () => ({ type: "menu", content: { type: "buttons", body: "How can we help?", buttons: [{ id: "a", title: "Option A" }, { id: "b", title: "Option B" }] }, routes: {} }),
   },
-  { type: "question", label: "Ask a question", group: "Messages", make: () => ({ type: "question", text: "What is your name?", var: "answer" }) },
-  { type: "notify_agent", label: "Notify agent", group: "Messages", make: () => ({ type: "notify_agent", text: "{{ contact.phone }} needs attention" }) },
-  { type: "branch", label: "Condition branch (if / else)", group: "Flow", make: () => ({ type: "branch", conditions: { type: "text", op: "contains", values: ["yes"] } }) },
-  { type: "wait_for_reply", label: "Wait for reply", group: "Flow", make: () => ({ type: "wait_for_reply", timeout: "1h" }) },
-  { type: "go_to", label: "Go to step", group: "Flow", make: () => ({ type: "go_to", target: "" }) },
-  { type: "end_other_runs", label: "End other runs", group: "Flow", make: () => ({ type: "end_other_runs" }) },
-  { type: "end", label: "End", group: "Flow", make: () => ({ type: "end" }) },
-  { type: "add_tag", label: "Add tag", group: "Contact", make: () => ({ type: "add_tag", tag: "lead" }) },
-  { type: "remove_tag", label: "Remove tag", group: "Contact", make: () => ({ type: "remove_tag", tag: "lead" }) },
-  { type: "assign_agent", label: "Assign agent", group: "Contact", make: () => ({ type: "assign_agent", agent: null }) },
-  { type: "set_field", label: "Set contact field", group: "Contact", make: () => ({ type: "set_field", field: "city", value: "" , next_message: true }) },
-  { type: "add_to_list", label: "Add to list", group: "Contact", make: () => ({ type: "add_to_list", list: "newsletter" }) },
-  { type: "remove_from_list", label: "Remove from list", group: "Contact", make: () => ({ type: "remove_from_list", list: "newsletter" }) },
-  { type: "open_ticket", label: "Open ticket", group: "Contact", make: () => ({ type: "open_ticket", subject: "Question from {{ contact.phone }}" }) },
-  { type: "close_ticket", label: "Close ticket", group: "Contact", make: () => ({ type: "close_ticket" }) },
-  { type: "block", label: "Block contact", group: "Contact", make: () => ({ type: "block" }) },
-  { type: "unblock", label: "Unblock contact", group: "Contact", make: () => ({ type: "unblock" }) },
-  { type: "http_request", label: "HTTP request", group: "Integration", make: () => ({ type: "http_request", method: "GET", url: "https://example.com/api", timeout_ms: 10000 }) },
-  { type: "webhook", label: "Send signed webhook", group: "Integration", make: () => ({ type: "webhook", url: "https://example.com/hook" }) },
+  { type: "question", group: "Messages", make: () => ({ type: "question", text: "What is your name?", var: "answer" }) },
+  { type: "notify_agent", group: "Messages", make: () => ({ type: "notify_agent", text: "{{ contact.phone }} needs attention" }) },
+  { type: "branch", group: "Flow", make: () => ({ type: "branch", conditions: { type: "text", op: "contains", values: ["yes"] } }) },
+  { type: "wait_for_reply", group: "Flow", make: () => ({ type: "wait_for_reply", timeout: "1h" }) },
+  { type: "go_to", group: "Flow", make: () => ({ type: "go_to", target: "" }) },
+  { type: "end_other_runs", group: "Flow", make: () => ({ type: "end_other_runs" }) },
+  { type: "end", group: "Flow", make: () => ({ type: "end" }) },
+  { type: "add_tag", group: "Contact", make: () => ({ type: "add_tag", tag: "lead" }) },
+  { type: "remove_tag", group: "Contact", make: () => ({ type: "remove_tag", tag: "lead" }) },
+  { type: "assign_agent", group: "Contact", make: () => ({ type: "assign_agent", agent: null }) },
+  { type: "set_field", group: "Contact", make: () => ({ type: "set_field", field: "city", value: "" , next_message: true }) },
+  { type: "add_to_list", group: "Contact", make: () => ({ type: "add_to_list", list: "newsletter" }) },
+  { type: "remove_from_list", group: "Contact", make: () => ({ type: "remove_from_list", list: "newsletter" }) },
+  { type: "open_ticket", group: "Contact", make: () => ({ type: "open_ticket", subject: "Question from {{ contact.phone }}" }) },
+  { type: "close_ticket", group: "Contact", make: () => ({ type: "close_ticket" }) },
+  { type: "block", group: "Contact", make: () => ({ type: "block" }) },
+  { type: "unblock", group: "Contact", make: () => ({ type: "unblock" }) },
+  { type: "http_request", group: "Integration", make: () => ({ type: "http_request", method: "GET", url: "https://example.com/api", timeout_ms: 10000 }) },
+  { type: "webhook", group: "Integration", make: () => ({ type: "webhook", url: "https://example.com/hook" }) },
 ];
+
+/** The library's name for a step type ("Menu (route each choice)"). */
+export function kindLabel(kind: StepKind): string {
+  return t(`library.${kind.type}` as BuilderKey);
+}
 
 export function newStepId(type: string, taken: Set<string>): string {
   const base = type.replace(/_/g, "-");
@@ -54,19 +59,6 @@ export function newStepId(type: string, taken: Set<string>): string {
   }
 }
 
-export const TRIGGER_TYPES: Array<[string, string]> = [
-  ["message_received", "Any message received"],
-  ["exact_phrase", "Exact phrase"],
-  ["contact_created", "New contact"],
-  ["outside_business_hours", "Outside business hours (fallback)"],
-  ["holiday", "On a holiday (fallback)"],
-  ["conversation_idle", "No reply for a while"],
-  ["date", "A date in a contact field"],
-  ["integration", "Integration call (webhook)"],
-  ["outbound", "Started by API / list / CSV"],
-  ["list_added", "Added to a list"],
-  ["ticket_status_changed", "Ticket status changed"],
-];
 
 export type LeafFieldKind = "text" | "number" | "list" | "select" | "bool" | "schedule" | "agent";
 
