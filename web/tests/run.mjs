@@ -9,12 +9,13 @@ import { mainScenario } from "./scenario.mjs";
 import { PAGE_TESTS } from "./pages.mjs";
 import { AI_TESTS } from "./ai.mjs";
 import { OUTBOUND_TESTS } from "./outbound.mjs";
+import { BUILDER_TESTS } from "./builder.mjs";
 
 const only = process.env.ONLY ? new RegExp(process.env.ONLY, "i") : null;
 rmSync(OUTPUT, { recursive: true, force: true });
 mkdirSync(OUTPUT, { recursive: true });
 
-const tests = [{ name: "main scenario: sign in, build, test, publish, logs", fresh: true, run: mainScenario }, ...PAGE_TESTS, ...AI_TESTS, ...OUTBOUND_TESTS].filter((t) => !only || only.test(t.name));
+const tests = [{ name: "main scenario: sign in, build, test, publish, logs", fresh: true, run: mainScenario }, ...PAGE_TESTS, ...AI_TESTS, ...OUTBOUND_TESTS, ...BUILDER_TESTS].filter((t) => !only || only.test(t.name));
 
 let passed = 0;
 let failed = 0;
@@ -31,7 +32,7 @@ try {
       const rawJson = await page.locator("body").innerText().then((text) => /\{"error"/.test(text)).catch(() => false);
       if (rawJson) throw new Error("the page shows raw error JSON");
       // A translation key shown as is: its area's words (app/words/) were not loaded.
-      const rawKey = await page.locator("body").innerText().then((text) => text.match(/\b(?:campaign|recipient|scheduled|template|import|optout|common)\.[a-zA-Z]+(?:\.[\w]+)*\b/)?.[0]).catch(() => undefined);
+      const rawKey = await page.locator("body").innerText().then((text) => text.match(/\b(?:campaign|recipient|scheduled|template|import|optout|common|chat|conn|edge|insert|library|overlap|panel|why|canvas|notice)\.[a-zA-Z]+(?:\.[\w]+)*\b/)?.[0]).catch(() => undefined);
       if (rawKey) throw new Error(`the page shows the translation key ${rawKey}`);
       if (problems.length) throw new Error(problems.join("; "));
       if (later.length) throw new Error(later.join("; "));
