@@ -117,7 +117,8 @@ export function describeTarget(step: Step, names: Record<string, string> = {}): 
   return what ? `${stepLabel(step.type)}: ${clip(what, 40)}` : stepLabel(step.type);
 }
 
-function op(v: unknown): string {
+/** An operator or mode in words ("starts_with" → "starts with"). */
+export function opLabel(v: unknown): string {
   const o = str(v);
   const key = `cond.op.${o}` as BuilderKey;
   const text = t(key);
@@ -137,9 +138,9 @@ export function describeCondition(c: Condition | undefined): string {
   const list = (v: unknown) => (Array.isArray(v) ? v.map((x) => `“${str(x)}”`).join(", ") : "");
   switch (leaf.type) {
     case "text":
-      return `${not}${t("cond.text", { op: op(leaf.op), values: list(leaf.values) })}`;
+      return `${not}${t("cond.text", { op: opLabel(leaf.op), values: list(leaf.values) })}`;
     case "tags":
-      return `${not}${t("cond.tags", { mode: op(leaf.mode || "any"), tags: list(leaf.tags) })}`;
+      return `${not}${t("cond.tags", { mode: opLabel(leaf.mode || "any"), tags: list(leaf.tags) })}`;
     case "message_type":
       return `${not}${t("cond.messageType", { types: list(leaf.types) })}`;
     case "business_hours":
@@ -149,9 +150,9 @@ export function describeCondition(c: Condition | undefined): string {
     case "assigned_agent":
       return `${not}${t("cond.agent", { agent: str(leaf.agent) })}`;
     case "variable":
-      return `${not}${t("cond.variable", { name: str(leaf.name), op: op(leaf.op), value: str(leaf.value) })}`;
+      return `${not}${t("cond.variable", { name: str(leaf.name), op: opLabel(leaf.op), value: str(leaf.value) })}`;
     case "contact_field":
-      return `${not}${t("cond.field", { field: str(leaf.field), op: op(leaf.op), value: str(leaf.value) })}`;
+      return `${not}${t("cond.field", { field: str(leaf.field), op: opLabel(leaf.op), value: str(leaf.value) })}`;
     default:
       return `${not}${str(leaf.type)}`;
   }
