@@ -164,6 +164,8 @@ export function Canvas(props: CanvasProps) {
   const [nodes, setNodes] = useState<Node[]>(() => buildNodes(props, []));
   const edges = useMemo(() => buildEdges(doc, onInsert), [doc, onInsert]);
   const box = useRef<HTMLDivElement>(null);
+  // The first view shows the start of the flow (all of it when it fits at a readable size).
+  const [initialFit] = useState(() => ({ ...FIT, nodes: [{ id: TRIGGER_NODE }, ...doc.steps.slice(0, 8).map((s) => ({ id: s.id }))] }));
 
   useEffect(() => {
     setNodes((prev) => buildNodes(props, prev));
@@ -206,7 +208,7 @@ export function Canvas(props: CanvasProps) {
         onNodesDelete={(deleted) => onDeleteSteps(deleted.map((n) => n.id).filter((id) => id !== TRIGGER_NODE))}
         deleteKeyCode={["Delete"]}
         fitView
-        fitViewOptions={FIT}
+        fitViewOptions={initialFit}
         minZoom={READABLE_ZOOM}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}

@@ -24,7 +24,7 @@ export function PlusEdge({ id, source, target, sourceX, sourceY, targetX, target
             <button
               type="button"
               className="edge-plus"
-              aria-label={t("edge.insert", { from: source, to: target })}
+              aria-label={data.field === "start" ? t("edge.insertFirst", { to: target }) : t("edge.insert", { from: source, to: target })}
               title={t("edge.insertTitle")}
               onClick={(e) => {
                 e.stopPropagation();

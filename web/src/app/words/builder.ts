@@ -245,10 +245,10 @@ const en = {
   "chat.send": "Send",
   "chat.contactSays": "Contact:",
   "chat.waflowSays": "waflow:",
-  "why.trigger": "The draft did not start: its trigger ({trigger}) does not match “{value}”.",
-  "why.triggerNoValue": "The draft did not start: its trigger ({trigger}) does not match this message.",
-  "why.condition": "The draft did not start: the condition “{condition}” does not hold (it saw “{value}”).",
-  "why.conditionNoValue": "The draft did not start: the condition “{condition}” does not hold.",
+  "why.trigger": "The draft did not start. Trigger not matched: {trigger} (it saw “{value}”).",
+  "why.triggerNoValue": "The draft did not start. Trigger not matched: {trigger}.",
+  "why.condition": "The draft did not start. Condition not met: {condition} (it saw “{value}”).",
+  "why.conditionNoValue": "The draft did not start. Condition not met: {condition}.",
   "why.server": "The draft did not start: {reason}",
   "why.unknown": "The draft did not take this message.",
   "form.templateHint": "Use {{ contact.first_name }}, {{ contact.fields.city }} or {{ vars.name }}.",
@@ -406,6 +406,7 @@ const en = {
   "default.name": "What is your name?",
   "default.attention": "{{ contact.phone }} needs attention",
   "default.ticket": "Question from {{ contact.phone }}",
+  "edge.insertFirst": "Add a step before {to}, right after the trigger",
 };
 
 export type BuilderKey = keyof typeof en;
@@ -652,10 +653,10 @@ const it: Record<BuilderKey, string> = {
   "chat.send": "Invia",
   "chat.contactSays": "Contatto:",
   "chat.waflowSays": "waflow:",
-  "why.trigger": "La bozza non è partita: il suo avvio ({trigger}) non corrisponde a «{value}».",
-  "why.triggerNoValue": "La bozza non è partita: il suo avvio ({trigger}) non corrisponde a questo messaggio.",
-  "why.condition": "La bozza non è partita: la condizione «{condition}» non è soddisfatta (ha visto «{value}»).",
-  "why.conditionNoValue": "La bozza non è partita: la condizione «{condition}» non è soddisfatta.",
+  "why.trigger": "La bozza non è partita. Avvio non corrispondente: {trigger} (ha visto «{value}»).",
+  "why.triggerNoValue": "La bozza non è partita. Avvio non corrispondente: {trigger}.",
+  "why.condition": "La bozza non è partita. Condizione non soddisfatta: {condition} (ha visto «{value}»).",
+  "why.conditionNoValue": "La bozza non è partita. Condizione non soddisfatta: {condition}.",
   "why.server": "La bozza non è partita: {reason}",
   "why.unknown": "La bozza non ha preso questo messaggio.",
   "form.templateHint": "Usa {{ contact.first_name }}, {{ contact.fields.city }} o {{ vars.name }}.",
@@ -813,6 +814,7 @@ const it: Record<BuilderKey, string> = {
   "default.name": "Come ti chiami?",
   "default.attention": "{{ contact.phone }} ha bisogno di assistenza",
   "default.ticket": "Domanda da {{ contact.phone }}",
+  "edge.insertFirst": "Aggiungi un passo prima di {to}, subito dopo l'avvio",
 };
 
 const fr: Record<BuilderKey, string> = {
@@ -1057,10 +1059,10 @@ const fr: Record<BuilderKey, string> = {
   "chat.send": "Envoyer",
   "chat.contactSays": "Contact :",
   "chat.waflowSays": "waflow :",
-  "why.trigger": "Le brouillon n'a pas démarré : son déclencheur ({trigger}) ne correspond pas à « {value} ».",
-  "why.triggerNoValue": "Le brouillon n'a pas démarré : son déclencheur ({trigger}) ne correspond pas à ce message.",
-  "why.condition": "Le brouillon n'a pas démarré : la condition « {condition} » n'est pas remplie (valeur vue : « {value} »).",
-  "why.conditionNoValue": "Le brouillon n'a pas démarré : la condition « {condition} » n'est pas remplie.",
+  "why.trigger": "Le brouillon n'a pas démarré. Déclencheur non satisfait : {trigger} (valeur vue : « {value} »).",
+  "why.triggerNoValue": "Le brouillon n'a pas démarré. Déclencheur non satisfait : {trigger}.",
+  "why.condition": "Le brouillon n'a pas démarré. Condition non remplie : {condition} (valeur vue : « {value} »).",
+  "why.conditionNoValue": "Le brouillon n'a pas démarré. Condition non remplie : {condition}.",
   "why.server": "Le brouillon n'a pas démarré : {reason}",
   "why.unknown": "Le brouillon n'a pas pris ce message.",
   "form.templateHint": "Utilisez {{ contact.first_name }}, {{ contact.fields.city }} ou {{ vars.name }}.",
@@ -1218,6 +1220,7 @@ const fr: Record<BuilderKey, string> = {
   "default.name": "Comment vous appelez-vous ?",
   "default.attention": "{{ contact.phone }} a besoin d'aide",
   "default.ticket": "Question de {{ contact.phone }}",
+  "edge.insertFirst": "Ajouter une étape avant {to}, juste après le déclencheur",
 };
 
 const es: Record<BuilderKey, string> = {
@@ -1462,10 +1465,10 @@ const es: Record<BuilderKey, string> = {
   "chat.send": "Enviar",
   "chat.contactSays": "Contacto:",
   "chat.waflowSays": "waflow:",
-  "why.trigger": "El borrador no empezó: su disparador ({trigger}) no coincide con «{value}».",
-  "why.triggerNoValue": "El borrador no empezó: su disparador ({trigger}) no coincide con este mensaje.",
-  "why.condition": "El borrador no empezó: la condición «{condition}» no se cumple (vio «{value}»).",
-  "why.conditionNoValue": "El borrador no empezó: la condición «{condition}» no se cumple.",
+  "why.trigger": "El borrador no empezó. Disparador no coincidente: {trigger} (vio «{value}»).",
+  "why.triggerNoValue": "El borrador no empezó. Disparador no coincidente: {trigger}.",
+  "why.condition": "El borrador no empezó. Condición no cumplida: {condition} (vio «{value}»).",
+  "why.conditionNoValue": "El borrador no empezó. Condición no cumplida: {condition}.",
   "why.server": "El borrador no empezó: {reason}",
   "why.unknown": "El borrador no tomó este mensaje.",
   "form.templateHint": "Usa {{ contact.first_name }}, {{ contact.fields.city }} o {{ vars.name }}.",
@@ -1623,6 +1626,7 @@ const es: Record<BuilderKey, string> = {
   "default.name": "¿Cómo te llamas?",
   "default.attention": "{{ contact.phone }} necesita atención",
   "default.ticket": "Pregunta de {{ contact.phone }}",
+  "edge.insertFirst": "Añadir un paso antes de {to}, justo después del disparador",
 };
 
 /** The builder's words in every language. */
