@@ -10,19 +10,15 @@ import { BuilderBar, OverlapWarning, PublishCheck } from "./BuilderBar";
 import { Canvas } from "./Canvas";
 import { newStepId, type StepKind } from "./catalog";
 import { edgeLabel } from "./describe";
-import { addAfter, insertOnEdge, removeStep, renameStep, stepIndexOf, withEdge, stepEdges, type Step, type WorkflowDocument } from "./document";
+import { addAfter, insertOnEdge, removeStep, renameStep, setEdgeByHandle, stepIndexOf, stepEdges, type Step, type WorkflowDocument } from "./document";
+import { EditorPanel, type Tab } from "./EditorPanel";
 import { autoLayout, placeNew, TRIGGER_NODE, type Positions } from "./layout";
 import { Outline } from "./Outline";
-import { SettingsPanel } from "./SettingsPanel";
+import { loadPositions, nodeErrors, positionsKey, useShortcuts } from "./pageState";
 import { InsertDialog, StepLibrary } from "./StepLibrary";
 import { useOverlaps } from "./useOverlaps";
-import { StepPanel } from "./StepPanel";
 import { TestChat } from "./TestChat";
-import { TriggerPanel } from "./TriggerPanel";
-import { VersionsPanel } from "./VersionsPanel";
 
-type Tab = "step" | "trigger" | "settings" | "versions";
-const TABS: Array<[Tab, "tab.step" | "tab.trigger" | "tab.settings" | "tab.versions"]> = [["step", "tab.step"], ["trigger", "tab.trigger"], ["settings", "tab.settings"], ["versions", "tab.versions"]];
 /** Where the insert dialog puts its step: on edge `field` of `source` (TRIGGER_NODE: first). */
 type InsertPoint = { source: string; field: string; label: string };
 type FieldError = { field: string; message: string };
@@ -31,23 +27,6 @@ type FieldError = { field: string; message: string };
 let serverKeepsUi: boolean | undefined;
 
 const AUTOSAVE_MS = 1200;
-
-function positionsKey(id: string): string {
-  return `waflow.positions.${id}`;
-}
-
-function loadPositions(id: string, doc: WorkflowDocument): Positions {
-  const fromDoc = doc.ui?.positions;
-  let stored: Positions = {};
-  try {
-    stored = JSON.parse(localStorage.getItem(positionsKey(id)) ?? "{}") as Positions;
-  } catch {
-    stored = {};
-  }
-  const merged = { ...stored, ...(fromDoc ?? {}) };
-  const known = doc.steps.every((s) => merged[s.id]);
-  return known ? { ...autoLayout(doc.steps), ...merged } : autoLayout(doc.steps);
-}
 
 export default function BuilderPage({ id }: { id: string }) {
   const base = `/workflows/${encodeURIComponent(id)}`;
@@ -195,30 +174,7 @@ export default function BuilderPage({ id }: { id: string }) {
     return () => window.clearTimeout(timer);
   }, [dirty, doc, save, saveState]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "s") {
-        e.preventDefault();
-        void save();
-      }
-      // Ctrl+Z outside text fields undoes the last change to the flow (fields keep their own undo).
-      const target = e.target as HTMLElement | null;
-      const typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
-      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === "z" && !typing) {
-        e.preventDefault();
-        undo();
-      }
-    };
-    const onUnload = (e: BeforeUnloadEvent) => {
-      if (dirty) e.preventDefault();
-    };
-    window.addEventListener("keydown", onKey);
-    window.addEventListener("beforeunload", onUnload);
-    return () => {
-      window.removeEventListener("keydown", onKey);
-      window.removeEventListener("beforeunload", onUnload);
-    };
-  }, [save, dirty, undo]);
+  useShortcuts(save, undo, dirty);
 
   const publish = async (confirmed = false) => {
     setNotice(null);
@@ -318,16 +274,8 @@ export default function BuilderPage({ id }: { id: string }) {
     setTab("settings");
   };
 
-  const connect = (stepId: string, handle: string, target: string) => {
-    setDoc((d) => ({
-      ...d,
-      steps: d.steps.map((s, i) => {
-        if (s.id !== stepId) return s;
-        const edge = stepEdges(d.steps, i).find((e) => e.handle === handle);
-        return edge ? withEdge(s, edge.field, target) : s;
-      }),
-    }));
-  };
+  const connect = (stepId: string, handle: string, target: string) => setDoc((d) => ({ ...d, steps: setEdgeByHandle(d.steps, stepId, handle, target) }));
+  const disconnect = (stepId: string, handle: string) => setDoc((d) => ({ ...d, steps: setEdgeByHandle(d.steps, stepId, handle, null) }));
 
   const layout = () =>
     setPositions(() => {
@@ -336,26 +284,7 @@ export default function BuilderPage({ id }: { id: string }) {
       return next;
     });
 
-  const disconnect = (stepId: string, handle: string) => {
-    setDoc((d) => ({
-      ...d,
-      steps: d.steps.map((s, i) => {
-        if (s.id !== stepId) return s;
-        const edge = stepEdges(d.steps, i).find((e) => e.handle === handle);
-        return edge ? withEdge(s, edge.field, null) : s;
-      }),
-    }));
-  };
-
-  const errors = useMemo(() => {
-    const out: Record<string, string> = {};
-    if (!fieldError || !doc) return out;
-    const i = stepIndexOf(fieldError.field);
-    const step = i !== null ? doc.steps[i] : undefined;
-    if (step) out[step.id] = `${fieldError.field.replace(/^steps\[\d+\]\.?/, "") || "step"}: ${fieldError.message}`;
-    else if (/^(trigger|conditions)/.test(fieldError.field)) out[TRIGGER_NODE] = `${fieldError.field}: ${fieldError.message}`;
-    return out;
-  }, [fieldError, doc]);
+  const errors = useMemo(() => nodeErrors(fieldError, doc), [fieldError, doc]);
   const errorIds = useMemo(() => new Set(Object.keys(errors)), [errors]);
   const agentNames = useMemo(() => Object.fromEntries(agents.map((a) => [a.id, a.name || a.email])), [agents]);
 
@@ -411,55 +340,27 @@ export default function BuilderPage({ id }: { id: string }) {
           onInsert={askInsert}
           agentNames={agentNames}
         />
-        <div className="builder-panel">
-          <div role="tablist" aria-label={t("tab.list")} className="tabs">
-            {TABS.map(([key, label]) => (
-              <button key={key} type="button" role="tab" id={`tab-${key}`} aria-selected={tab === key} aria-controls="editor-panel" className="tab" onClick={() => setTab(key)}>
-                {t(label)}
-              </button>
-            ))}
-          </div>
-          <div id="editor-panel" role="tabpanel" aria-labelledby={`tab-${tab}`} className="tab-panel">
-            {tab === "step" &&
-              (selectedIndex >= 0 ? (
-                <StepPanel
-                  doc={doc}
-                  index={selectedIndex}
-                  error={fieldError}
-                  agents={agents}
-                  agentNames={agentNames}
-                  onSteps={(steps) => setDoc((d) => ({ ...d, steps }))}
-                  onStep={(s) => setDoc((d) => ({ ...d, steps: d.steps.map((x, i) => (i === selectedIndex ? s : x)) }))}
-                  onRename={rename}
-                  onDelete={() => deleteSteps([doc.steps[selectedIndex]?.id ?? ""])}
-                  onMove={(delta) =>
-                    setDoc((d) => {
-                      const steps = [...d.steps];
-                      const [s] = steps.splice(selectedIndex, 1);
-                      if (s) steps.splice(selectedIndex + delta, 0, s);
-                      return { ...d, steps };
-                    })
-                  }
-                />
-              ) : (
-                <p className="muted">{t("panel.selectHint")}</p>
-              ))}
-            {tab === "trigger" && <TriggerPanel workflowId={id} doc={doc} onDoc={(d) => setDoc(() => d)} error={fieldError} agents={agents} />}
-            {tab === "settings" && <SettingsPanel workflowId={id} doc={doc} onDoc={(d) => setDoc(() => d)} error={fieldError} numbers={numbers} />}
-            {tab === "versions" && (
-              <VersionsPanel
-                workflowId={id}
-                hasDraft={hasDraft}
-                reloadKey={versionsKey}
-                onLoadVersion={(d, v) => {
-                  setDoc(() => d);
-                  setPositions(loadPositions(id, d));
-                  setNotice(t("notice.versionLoaded", { v: String(v) }));
-                }}
-              />
-            )}
-          </div>
-        </div>
+        <EditorPanel
+          workflowId={id}
+          doc={doc}
+          tab={tab}
+          onTab={setTab}
+          selectedIndex={selectedIndex}
+          error={fieldError}
+          agents={agents}
+          agentNames={agentNames}
+          numbers={numbers}
+          hasDraft={hasDraft}
+          versionsKey={versionsKey}
+          setDoc={setDoc}
+          onRename={rename}
+          onDeleteSteps={deleteSteps}
+          onLoadVersion={(d, v) => {
+            setDoc(() => d);
+            setPositions(loadPositions(id, d));
+            setNotice(t("notice.versionLoaded", { v: String(v) }));
+          }}
+        />
         {testing && <TestChat workflowId={id} doc={doc} onClose={() => setTesting(false)} beforeStart={async () => (dirty ? save() : true)} />}
       </div>
       {inserting && <InsertDialog where={insertWhere} onAdd={addStep} onClose={() => setInserting(null)} />}

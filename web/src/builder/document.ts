@@ -278,3 +278,20 @@ export function endOnEdge(steps: Step[], index: number, field: string): Step[] {
   const { steps: list, endId } = ensureEnd(steps);
   return list.map((s, i) => (i === index ? withEdge(s, field, endId) : s));
 }
+
+/** Sets (or clears, with null) the edge of step `stepId` drawn from handle `handle`. */
+export function setEdgeByHandle(steps: Step[], stepId: string, handle: string, target: string | null): Step[] {
+  return steps.map((s, i) => {
+    if (s.id !== stepId) return s;
+    const edge = stepEdges(steps, i).find((e) => e.handle === handle);
+    return edge ? withEdge(s, edge.field, target) : s;
+  });
+}
+
+/** Moves step `index` by `delta` places in the list. */
+export function moveStep(steps: Step[], index: number, delta: number): Step[] {
+  const list = [...steps];
+  const [s] = list.splice(index, 1);
+  if (s) list.splice(index + delta, 0, s);
+  return list;
+}
