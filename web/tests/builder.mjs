@@ -193,7 +193,8 @@ export const BUILDER_TESTS = [
     run: async ({ page, env }) => {
       const client = api(env);
       const doc = (name) => ({
-        name, active: true, priority: 77, trigger: { type: "exact_phrase", phrase: "orari di apertura" },
+        name, active: true, priority: 77, trigger: { type: "message_received" },
+        conditions: { all: [{ type: "text", op: "contains", values: ["orari"] }] },
         steps: [{ id: "hours", type: "send_text", text: `${name}: 9-18` }],
       });
       const first = await client.post("/workflows", doc("Orari negozio"));
