@@ -347,7 +347,8 @@ export const BUILDER_TESTS = [
           { id: "alpha", type: "send_text", text: "Alpha it is" },
         ],
       });
-      const edgesBefore = await page.locator(".react-flow__edge").count();
+      // The trigger's edge, hello → ask (list order) and ask —Alpha→ alpha.
+      await expect(page.locator(".react-flow__edge")).count(3);
       // On a list-order edge: hello → (new) → ask.
       await page.getByRole("button", { name: "Add a step between hello and ask" }).click();
       await page.getByRole("dialog", { name: "Add a step" }).getByRole("button", { name: "+ Add tag" }).click();
@@ -355,7 +356,7 @@ export const BUILDER_TESTS = [
       // On a menu route: ask —Alpha→ (new) → alpha.
       await page.getByRole("button", { name: "Add a step between ask and alpha" }).click();
       await page.getByRole("dialog", { name: "Add a step" }).getByRole("button", { name: "+ Remove tag" }).click();
-      await expect(page.locator(".react-flow__edge")).count(edgesBefore + 2);
+      await expect(page.locator(".react-flow__edge")).count(5);
       await page.keyboard.press("Control+s");
       const doc = await until("both inserted steps saved", async () => {
         const d = await draftOf(client, wf.id);

@@ -20,6 +20,9 @@ interface Note {
   after: string | null;
   text: string;
   kind: "note" | "why" | "contact";
+  /** The message the contact wrote that this note is about: once the conversation shows it,
+   * the note follows it. */
+  about?: string;
 }
 
 function optionsOf(payload: unknown): string[] {
@@ -104,6 +107,14 @@ export function TestChat({ workflowId, doc, onClose, beforeStart }: {
 
   const addNotes = (...added: Array<Omit<Note, "after">>) => setNotes((n) => [...n, ...added.map((x) => ({ ...x, after: lastIdRef.current }))]);
 
+  /** Where a note shows: after the contact's message it is about once the conversation has it. */
+  const anchorOf = (note: Note): string | null => {
+    if (note.about === undefined) return note.after;
+    const start = note.after ? messages.findIndex((m) => m.id === note.after) : -1;
+    const found = messages.slice(start + 1).find((m) => m.direction === "inbound" && m.text === note.about);
+    return found?.id ?? note.after;
+  };
+
   const createSandbox = async () => {
     setError(null);
     try {
@@ -173,13 +184,13 @@ export function TestChat({ workflowId, doc, onClose, beforeStart }: {
       }
       setText("");
       if (answer.outcome === "not_matched") {
-        addNotes({ kind: "contact", text: message }, ...whyInWords(doc, answer).map((w): Omit<Note, "after"> => ({ kind: "why", text: w })));
+        addNotes({ kind: "contact", text: message, about: message }, ...whyInWords(doc, answer).map((w): Omit<Note, "after"> => ({ kind: "why", text: w, about: message })));
         return;
       }
       setConversation(answer.conversation_id);
       if (answer.outcome === "started") {
         setStarted(true);
-        addNotes({ kind: "note", text: t("chat.startedByMessage") });
+        addNotes({ kind: "note", text: t("chat.startedByMessage"), about: message });
       }
     } catch (e) {
       setError(errorText(e));
@@ -203,7 +214,7 @@ export function TestChat({ workflowId, doc, onClose, beforeStart }: {
     cursor.current = null;
   };
 
-  const notesAfter = (id: string | null) => notes.filter((n) => n.after === id);
+  const notesAfter = (id: string | null) => notes.filter((n) => anchorOf(n) === id);
 
   return (
     <aside className="test-chat" aria-labelledby="test-title">
@@ -275,7 +286,8 @@ export function TestChat({ workflowId, doc, onClose, beforeStart }: {
 function NoteItem({ note, messages }: { note: Note; messages: Message[] }) {
   if (note.kind === "contact") {
     // Once the conversation holds the message, it is shown from there.
-    if (messages.some((m) => m.direction === "inbound" && m.text === note.text)) return null;
+    const start = note.after ? messages.findIndex((m) => m.id === note.after) : -1;
+    if (messages.slice(start + 1).some((m) => m.direction === "inbound" && m.text === note.text)) return null;
     return (
       <li className="bubble bubble-contact">
         <span className="visually-hidden">{t("chat.contactSays")}</span>
