@@ -381,4 +381,42 @@ export const BUILDER_TESTS = [
       await until("during_takeover removed", async () => !("during_takeover" in (await draftOf(client, wf.id))) || "still there");
     },
   },
+  {
+    name: "builder in Italian: the builder's words and the test chat's why in the reader's language",
+    width: 1400,
+    height: 900,
+    run: async ({ page, env }) => {
+      const client = api(env);
+      const wf = await client.post("/workflows", {
+        name: "Prezzi in italiano", active: false, trigger: { type: "message_received" },
+        conditions: { all: [{ type: "text", op: "contains", values: ["prezzo"] }] },
+        steps: [{ id: "price", type: "send_text", text: "Il prezzo è 10 euro." }],
+      });
+      const context = await page.context().browser().newContext({ baseURL: env.baseUrl, locale: "it-IT", timezoneId: "Europe/Rome", viewport: { width: 1400, height: 900 } });
+      await context.addInitScript((t) => localStorage.setItem("waflow.token", t), env.token);
+      const it = await context.newPage();
+      try {
+        await it.goto(`/workflows/${wf.id}`);
+        await expect(it.getByRole("heading", { name: "Aggiungi un passo" })).visible();
+        await expect(it.getByLabel("Cerca tra i passi")).visible();
+        await expect(it.getByRole("button", { name: "+ Invia testo" })).visible();
+        await expect(it.getByRole("tab", { name: "Avvio" })).visible();
+        await expect(it.locator(".trigger-node")).text(/se il testo contiene “prezzo”/);
+        await it.getByRole("button", { name: "Prova", exact: true }).click();
+        const chat = it.getByRole("complementary", { name: "Prova nella sandbox" });
+        const create = chat.getByRole("button", { name: "Crea un numero sandbox" });
+        await expect(create.or(chat.locator("#test-message"))).visible();
+        if (await create.isVisible()) await create.click();
+        await chat.locator("#test-message").fill("ciao");
+        await chat.locator("#test-message").press("Enter");
+        await expect(chat.locator(".chat-why")).text(/La bozza non è partita\. Condizione non soddisfatta: il testo contiene “prezzo”/, 15000);
+        const body = await it.locator("body").innerText();
+        const raw = body.match(/\b(?:bar|tab|chat|conn|edge|insert|library|overlap|panel|why|canvas|notice|status|settings|trigger|step|cond|leaf|lf|form|content|versions|default)\.[a-zA-Z]+(?:\.[\w]+)*\b/);
+        if (raw) throw new Error(`the Italian builder shows the key ${raw[0]}`);
+        await it.screenshot({ path: join(OUTPUT, "builder-it.png") });
+      } finally {
+        await context.close();
+      }
+    },
+  },
 ];
