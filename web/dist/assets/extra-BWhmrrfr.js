@@ -1,0 +1,1 @@
+import{ot as e}from"./index-fh0n5SXZ.js";function t(t){return t instanceof e?t.status===405||t.status===404&&/no such endpoint/i.test(t.detail):!1}export{t};
