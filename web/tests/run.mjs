@@ -13,13 +13,14 @@ import { LANGUAGE_TESTS } from "./language.mjs";
 import { NUMBER_TESTS } from "./numbers.mjs";
 import { CONVERSATION_TESTS } from "./conversations.mjs";
 import { startGraphStandIn } from "./graph-standin.mjs";
+import { BUILDER_TESTS } from "./builder.mjs";
 import { FIRSTHOUR_TESTS } from "./firsthour.mjs";
 
 const only = process.env.ONLY ? new RegExp(process.env.ONLY, "i") : null;
 rmSync(OUTPUT, { recursive: true, force: true });
 mkdirSync(OUTPUT, { recursive: true });
 
-const tests = [{ name: "main scenario: sign in, build, test, publish, logs", fresh: true, run: mainScenario }, ...PAGE_TESTS, ...AI_TESTS, ...OUTBOUND_TESTS, ...LANGUAGE_TESTS, ...NUMBER_TESTS, ...CONVERSATION_TESTS, ...FIRSTHOUR_TESTS].filter((t) => !only || only.test(t.name));
+const tests = [{ name: "main scenario: sign in, build, test, publish, logs", fresh: true, run: mainScenario }, ...PAGE_TESTS, ...AI_TESTS, ...OUTBOUND_TESTS, ...LANGUAGE_TESTS, ...NUMBER_TESTS, ...CONVERSATION_TESTS, ...BUILDER_TESTS, ...FIRSTHOUR_TESTS].filter((t) => !only || only.test(t.name));
 
 let passed = 0;
 let failed = 0;
@@ -40,7 +41,7 @@ try {
       const rawJson = await page.locator("body").innerText().then((text) => /\{"error"/.test(text)).catch(() => false);
       if (rawJson) throw new Error("the page shows raw error JSON");
       // A translation key shown as is: its area's words (app/words/) were not loaded.
-      const rawKey = await page.locator("body").innerText().then((text) => text.match(/\b(?:campaign|recipient|scheduled|template|import|optout|common|workflows|gallery|contactsPage|logs|why|settings|agents|ai|knowledge|login|lang|menu|ui|error|field|app|nav|page|role|templates|numbers|conversations|takeover|setup|checklist|home)\.[a-zA-Z]+(?:\.[\w]+)*\b/)?.[0]).catch(() => undefined);
+      const rawKey = await page.locator("body").innerText().then((text) => text.match(/\b(?:campaign|recipient|scheduled|template|import|optout|common|workflows|gallery|contactsPage|logs|why|settings|agents|ai|knowledge|login|lang|menu|ui|error|field|app|nav|page|role|templates|numbers|conversations|takeover|chatWhy|chat|conn|edge|insert|library|overlap|panel|canvas|notice|setup|checklist|home)\.[a-zA-Z]+(?:\.[\w]+)*\b/)?.[0]).catch(() => undefined);
       if (rawKey) throw new Error(`the page shows the translation key ${rawKey}`);
       if (problems.length) throw new Error(problems.join("; "));
       if (later.length) throw new Error(later.join("; "));

@@ -124,7 +124,10 @@ async fn a_message_from_the_phone_is_the_business_reply_stored_once() {
         .resume_automation(&ws.id, &inbound.contact_id)
         .await
         .unwrap();
-    let answered = engine.inbound(message("wa.in.3", "a domani")).await.unwrap();
+    let answered = engine
+        .inbound(message("wa.in.3", "a domani"))
+        .await
+        .unwrap();
     assert_eq!(answered.outcome, "matched");
     assert_eq!(answered.queued.len(), 1);
 }

@@ -351,6 +351,28 @@ impl Records for SqliteStore {
         Ok(version)
     }
 
+    async fn latest_test_version(
+        &self,
+        workspace_id: &str,
+        workflow_id: &str,
+    ) -> Result<Option<(i64, Value)>> {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT v.version, v.document FROM workflow_versions v JOIN workflows w ON w.id = v.workflow_id \
+             WHERE w.id = ? AND w.workspace_id = ? AND v.version < 0 ORDER BY v.version LIMIT 1",
+        )
+        .bind(workflow_id)
+        .bind(workspace_id)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?;
+        row.map(|(version, text)| {
+            serde_json::from_str(&text)
+                .map(|doc| (version, doc))
+                .map_err(|e| Error::Corrupt(format!("workflow document: {e}")))
+        })
+        .transpose()
+    }
+
     async fn pending_events(&self, limit: i64) -> Result<Vec<Event>> {
         let rows: Vec<(i64, String, String, String, Option<String>, String, i64)> = sqlx::query_as(
             "SELECT seq, workspace_id, kind, contact_id, number_id, detail, created_at FROM automation_events ORDER BY seq LIMIT ?",

@@ -48,6 +48,12 @@ pub trait Records: Send + Sync {
         workflow_id: &str,
         document: &Value,
     ) -> Result<i64>;
+    /// The workflow's latest test version (the lowest number) with its document, if any.
+    async fn latest_test_version(
+        &self,
+        workspace_id: &str,
+        workflow_id: &str,
+    ) -> Result<Option<(i64, Value)>>;
 
     /// Events not yet processed, oldest first.
     async fn pending_events(&self, limit: i64) -> Result<Vec<Event>>;

@@ -4,44 +4,29 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, ApiError, errorText } from "../api/client";
 import type { Agent, Page, WaNumber, Workflow } from "../api/types";
-import { Link } from "../app/router";
+import { t } from "../app/words/builder";
 import { ErrorBanner, Loading } from "../ui/widgets";
+import { BuilderBar, OverlapWarning, PublishCheck } from "./BuilderBar";
 import { Canvas } from "./Canvas";
 import { newStepId, type StepKind } from "./catalog";
-import { removeStep, renameStep, stepIndexOf, withEdge, stepEdges, type Step, type WorkflowDocument } from "./document";
+import { edgeLabel } from "./describe";
+import { addAfter, insertOnEdge, removeStep, renameStep, setEdgeByHandle, stepIndexOf, stepEdges, type Step, type WorkflowDocument } from "./document";
+import { EditorPanel, type Tab } from "./EditorPanel";
 import { autoLayout, placeNew, TRIGGER_NODE, type Positions } from "./layout";
 import { Outline } from "./Outline";
-import { SettingsPanel } from "./SettingsPanel";
-import { StepLibrary } from "./StepLibrary";
-import { StepPanel } from "./StepPanel";
+import { loadPositions, nodeErrors, positionsKey, useShortcuts } from "./pageState";
+import { InsertDialog, StepLibrary } from "./StepLibrary";
+import { useOverlaps } from "./useOverlaps";
 import { TestChat } from "./TestChat";
-import { TriggerPanel } from "./TriggerPanel";
-import { VersionsPanel } from "./VersionsPanel";
 
-type Tab = "step" | "trigger" | "settings" | "versions";
+/** Where the insert dialog puts its step: on edge `field` of `source` (TRIGGER_NODE: first). */
+type InsertPoint = { source: string; field: string; label: string };
 type FieldError = { field: string; message: string };
 
 /** Whether the server keeps `ui` (node positions) in documents; learnt from the first save. */
 let serverKeepsUi: boolean | undefined;
 
 const AUTOSAVE_MS = 1200;
-
-function positionsKey(id: string): string {
-  return `waflow.positions.${id}`;
-}
-
-function loadPositions(id: string, doc: WorkflowDocument): Positions {
-  const fromDoc = doc.ui?.positions;
-  let stored: Positions = {};
-  try {
-    stored = JSON.parse(localStorage.getItem(positionsKey(id)) ?? "{}") as Positions;
-  } catch {
-    stored = {};
-  }
-  const merged = { ...stored, ...(fromDoc ?? {}) };
-  const known = doc.steps.every((s) => merged[s.id]);
-  return known ? { ...autoLayout(doc.steps), ...merged } : autoLayout(doc.steps);
-}
 
 export default function BuilderPage({ id }: { id: string }) {
   const base = `/workflows/${encodeURIComponent(id)}`;
@@ -62,6 +47,10 @@ export default function BuilderPage({ id }: { id: string }) {
   const [numbers, setNumbers] = useState<WaNumber[]>([]);
   const [agents, setAgents] = useState<Agent[]>([]);
   const [versionsKey, setVersionsKey] = useState(0);
+  const [saveCount, setSaveCount] = useState(0);
+  const [inserting, setInserting] = useState<InsertPoint | null>(null);
+  const [checkingPublish, setCheckingPublish] = useState(false);
+  const overlaps = useOverlaps(id, saveCount);
   const editCount = useRef(0);
   const docRef = useRef<WorkflowDocument | null>(null);
   docRef.current = doc;
@@ -163,6 +152,7 @@ export default function BuilderPage({ id }: { id: string }) {
         await api.put(`${base}/draft`, plain);
       }
       setHasDraft(true);
+      setSaveCount((n) => n + 1);
       if (editCount.current === at) {
         setDirty(false);
         setSaveState("saved");
@@ -184,46 +174,29 @@ export default function BuilderPage({ id }: { id: string }) {
     return () => window.clearTimeout(timer);
   }, [dirty, doc, save, saveState]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "s") {
-        e.preventDefault();
-        void save();
-      }
-      // Ctrl+Z outside text fields undoes the last change to the flow (fields keep their own undo).
-      const target = e.target as HTMLElement | null;
-      const typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
-      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === "z" && !typing) {
-        e.preventDefault();
-        undo();
-      }
-    };
-    const onUnload = (e: BeforeUnloadEvent) => {
-      if (dirty) e.preventDefault();
-    };
-    window.addEventListener("keydown", onKey);
-    window.addEventListener("beforeunload", onUnload);
-    return () => {
-      window.removeEventListener("keydown", onKey);
-      window.removeEventListener("beforeunload", onUnload);
-    };
-  }, [save, dirty, undo]);
+  useShortcuts(save, undo, dirty);
 
-  const publish = async () => {
-    setPublishing(true);
+  const publish = async (confirmed = false) => {
     setNotice(null);
     setBanner(null);
+    if (!dirty && !hasDraft) {
+      setNotice(t("notice.nothingToPublish", { v: String(workflow?.version ?? "") }));
+      return;
+    }
+    if (overlaps.length && !confirmed) {
+      setCheckingPublish(true);
+      return;
+    }
+    setCheckingPublish(false);
+    setPublishing(true);
     try {
-      if (!dirty && !hasDraft) {
-        setNotice(`Nothing to publish: version ${workflow?.version ?? ""} already is this document.`);
-        return;
-      }
       if (dirty && !(await save())) return;
       const wf = await api.post<Workflow>(`${base}/publish`);
       setWorkflow(wf);
       setHasDraft(false);
       setVersionsKey((k) => k + 1);
-      setNotice(`Published as version ${wf.version}${wf.active ? "; it is live." : " (inactive: switch it on under Workflow to run it)."}`);
+      setSaveCount((n) => n + 1);
+      setNotice(t(wf.active ? "notice.publishedLive" : "notice.publishedInactive", { v: String(wf.version) }));
     } catch (e) {
       showError(e);
     } finally {
@@ -245,23 +218,41 @@ export default function BuilderPage({ id }: { id: string }) {
     else if (stepId) setTab("step");
   }, []);
 
+  /** Adds a step of `kind`: on the edge the insert dialog was opened for, else after the
+   * selected step (on a menu's first option without a route, or on its way on). */
   const addStep = (kind: StepKind) => {
     if (!doc) return;
     const stepId = newStepId(kind.type, new Set(doc.steps.map((s) => s.id)));
     const step = { id: stepId, ...kind.make() } as Step;
-    const at = selected ? doc.steps.findIndex((s) => s.id === selected) : -1;
-    const insertAt = at >= 0 ? at + 1 : doc.steps.length;
-    setDoc((d) => ({ ...d, steps: [...d.steps.slice(0, insertAt), step, ...d.steps.slice(insertAt)] }));
-    movePosition(stepId, placeNew(positions, at >= 0 ? (doc.steps[at]?.id ?? null) : (doc.steps[doc.steps.length - 1]?.id ?? null)));
+    const point = inserting;
+    setInserting(null);
+    const anchor = point ? (point.source === TRIGGER_NODE ? null : point.source) : selected && selected !== TRIGGER_NODE ? selected : null;
+    setDoc((d) => {
+      if (point?.source === TRIGGER_NODE) return { ...d, steps: [step, ...d.steps] };
+      const steps = point ? insertOnEdge(d.steps, point.source, point.field, step) : addAfter(d.steps, anchor, step);
+      return { ...d, steps };
+    });
+    movePosition(stepId, placeNew(positions, anchor ?? (point ? TRIGGER_NODE : (doc.steps[doc.steps.length - 1]?.id ?? null))));
     setSelected(stepId);
     setTab("step");
-    setNotice(`Added “${stepId}”.`);
+    setNotice(t("notice.added", { id: stepId }));
   };
+
+  const askInsert = useCallback((source: string, field: string, label: string) => {
+    const d = docRef.current;
+    let text = label;
+    if (!text && d) {
+      const i = d.steps.findIndex((s) => s.id === source);
+      const e = i >= 0 ? stepEdges(d.steps, i).find((x) => x.field === field) : undefined;
+      text = e ? edgeLabel(e) : "";
+    }
+    setInserting({ source, field, label: text });
+  }, []);
 
   const rename = (from: string, to: string): string | null => {
     if (!doc) return null;
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(to)) return "Use letters, digits, '-' and '_' (at most 64).";
-    if (doc.steps.some((s) => s.id === to)) return `“${to}” is already the id of another step.`;
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(to)) return t("rename.invalid");
+    if (doc.steps.some((s) => s.id === to)) return t("rename.taken", { id: to });
     setDoc((d) => ({ ...d, steps: renameStep(d.steps, from, to) }));
     setPositions((all) => {
       const next = { ...all, [to]: all[from] ?? { x: 0, y: 0 } };
@@ -283,80 +274,53 @@ export default function BuilderPage({ id }: { id: string }) {
     setTab("settings");
   };
 
-  const connect = (stepId: string, handle: string, target: string) => {
-    setDoc((d) => ({
-      ...d,
-      steps: d.steps.map((s, i) => {
-        if (s.id !== stepId) return s;
-        const edge = stepEdges(d.steps, i).find((e) => e.handle === handle);
-        return edge ? withEdge(s, edge.field, target) : s;
-      }),
-    }));
-  };
+  const connect = (stepId: string, handle: string, target: string) => setDoc((d) => ({ ...d, steps: setEdgeByHandle(d.steps, stepId, handle, target) }));
+  const disconnect = (stepId: string, handle: string) => setDoc((d) => ({ ...d, steps: setEdgeByHandle(d.steps, stepId, handle, null) }));
 
-  const disconnect = (stepId: string, handle: string) => {
-    setDoc((d) => ({
-      ...d,
-      steps: d.steps.map((s, i) => {
-        if (s.id !== stepId) return s;
-        const edge = stepEdges(d.steps, i).find((e) => e.handle === handle);
-        return edge ? withEdge(s, edge.field, null) : s;
-      }),
-    }));
-  };
+  const layout = () =>
+    setPositions(() => {
+      const next = autoLayout(docRef.current?.steps ?? []);
+      localStorage.setItem(positionsKey(id), JSON.stringify(next));
+      return next;
+    });
 
-  const errors = useMemo(() => {
-    const out: Record<string, string> = {};
-    if (!fieldError || !doc) return out;
-    const i = stepIndexOf(fieldError.field);
-    const step = i !== null ? doc.steps[i] : undefined;
-    if (step) out[step.id] = `${fieldError.field.replace(/^steps\[\d+\]\.?/, "") || "step"}: ${fieldError.message}`;
-    else if (/^(trigger|conditions)/.test(fieldError.field)) out[TRIGGER_NODE] = `${fieldError.field}: ${fieldError.message}`;
-    return out;
-  }, [fieldError, doc]);
+  const errors = useMemo(() => nodeErrors(fieldError, doc), [fieldError, doc]);
   const errorIds = useMemo(() => new Set(Object.keys(errors)), [errors]);
   const agentNames = useMemo(() => Object.fromEntries(agents.map((a) => [a.id, a.name || a.email])), [agents]);
 
   if (loadError) return <ErrorBanner error={loadError} />;
-  if (!doc || !workflow) return <Loading height={400} label="Loading the workflow…" />;
+  if (!doc || !workflow) return <Loading height={400} label={t("loading")} />;
 
   const selectedIndex = selected ? doc.steps.findIndex((s) => s.id === selected) : -1;
-  const status = saveState === "saving" ? "Saving draft…" : saveState === "failed" ? "Draft not saved: fix the error" : dirty ? "Unsaved changes" : hasDraft ? "Draft saved (not published)" : "No changes since the live version";
+  const status = t(saveState === "saving" ? "status.saving" : saveState === "failed" ? "status.failed" : dirty ? "status.dirty" : hasDraft ? "status.saved" : "status.clean");
+  const insertWhere = inserting
+    ? inserting.source === TRIGGER_NODE
+      ? t("insert.atStart")
+      : inserting.label
+        ? t("insert.on", { label: inserting.label, id: inserting.source })
+        : t("insert.after", { id: inserting.source })
+    : "";
 
   return (
     <div className="builder">
-      <div className="builder-bar">
-        <Link to="/workflows" className="button-quiet small">
-          ← Workflows
-        </Link>
-        <h1 className="builder-title">{doc.name || "Untitled"}</h1>
-        <span className={`badge ${workflow.active ? "badge-ok" : "badge-muted"}`}>v{workflow.version} {workflow.active ? "live" : "inactive"}</span>
-        <span className={`save-state${saveState === "failed" ? " failed" : ""}`} role="status" aria-live="polite">
-          {status}
-          {notice && <span className="builder-notice"> · {notice}</span>}
-        </span>
-        <div className="builder-actions">
-          <button type="button" className="button" onClick={() => setPositions(() => {
-            const next = autoLayout(doc.steps);
-            localStorage.setItem(positionsKey(id), JSON.stringify(next));
-            return next;
-          })}>
-            Auto-layout
-          </button>
-          <button type="button" className="button" onClick={undo} disabled={!canUndo} aria-keyshortcuts="Control+Z">
-            Undo
-          </button>
-          <button type="button" className="button" onClick={() => void save()} disabled={saveState === "saving"} aria-keyshortcuts="Control+S">
-            Save draft
-          </button>
-          <button type="button" className="button" aria-pressed={testing} onClick={() => setTesting((t) => !t)}>
-            Test
-          </button>
-          <button type="button" className="button-primary" onClick={() => void publish()} disabled={publishing}>
-            {publishing ? "Publishing…" : "Publish"}
-          </button>
-        </div>
-      </div>
+      <BuilderBar
+        name={doc.name}
+        workflow={workflow}
+        status={status}
+        failed={saveState === "failed"}
+        notice={notice}
+        canUndo={canUndo}
+        saving={saveState === "saving"}
+        testing={testing}
+        publishing={publishing}
+        onLayout={layout}
+        onUndo={undo}
+        onSave={() => void save()}
+        onTest={() => setTesting((x) => !x)}
+        onPublish={() => void publish()}
+      />
+      {checkingPublish && <PublishCheck overlaps={overlaps} onPublish={() => void publish(true)} onCancel={() => setCheckingPublish(false)} />}
+      <OverlapWarning overlaps={overlaps} />
       <ErrorBanner error={banner} onDismiss={() => setBanner(null)} />
       <div className={`builder-body${testing ? " with-test" : ""}`}>
         <div className="builder-left">
@@ -373,57 +337,33 @@ export default function BuilderPage({ id }: { id: string }) {
           onConnect={connect}
           onDisconnect={disconnect}
           onDeleteSteps={deleteSteps}
+          onInsert={askInsert}
           agentNames={agentNames}
         />
-        <div className="builder-panel">
-          <div role="tablist" aria-label="Editor" className="tabs">
-            {([["step", "Step"], ["trigger", "Trigger"], ["settings", "Workflow"], ["versions", "Versions"]] as Array<[Tab, string]>).map(([t, label]) => (
-              <button key={t} type="button" role="tab" id={`tab-${t}`} aria-selected={tab === t} aria-controls="editor-panel" className="tab" onClick={() => setTab(t)}>
-                {label}
-              </button>
-            ))}
-          </div>
-          <div id="editor-panel" role="tabpanel" aria-labelledby={`tab-${tab}`} className="tab-panel">
-            {tab === "step" &&
-              (selectedIndex >= 0 ? (
-                <StepPanel
-                  doc={doc}
-                  index={selectedIndex}
-                  error={fieldError}
-                  agents={agents}
-                  onStep={(s) => setDoc((d) => ({ ...d, steps: d.steps.map((x, i) => (i === selectedIndex ? s : x)) }))}
-                  onRename={rename}
-                  onDelete={() => deleteSteps([doc.steps[selectedIndex]?.id ?? ""])}
-                  onMove={(delta) =>
-                    setDoc((d) => {
-                      const steps = [...d.steps];
-                      const [s] = steps.splice(selectedIndex, 1);
-                      if (s) steps.splice(selectedIndex + delta, 0, s);
-                      return { ...d, steps };
-                    })
-                  }
-                />
-              ) : (
-                <p className="muted">Select a step on the canvas or in the step list.</p>
-              ))}
-            {tab === "trigger" && <TriggerPanel workflowId={id} doc={doc} onDoc={(d) => setDoc(() => d)} error={fieldError} agents={agents} />}
-            {tab === "settings" && <SettingsPanel workflowId={id} doc={doc} onDoc={(d) => setDoc(() => d)} error={fieldError} numbers={numbers} />}
-            {tab === "versions" && (
-              <VersionsPanel
-                workflowId={id}
-                hasDraft={hasDraft}
-                reloadKey={versionsKey}
-                onLoadVersion={(d, v) => {
-                  setDoc(() => d);
-                  setPositions(loadPositions(id, d));
-                  setNotice(`Version ${v} loaded into the editor; it becomes the draft when saved.`);
-                }}
-              />
-            )}
-          </div>
-        </div>
-        {testing && <TestChat workflowId={id} onClose={() => setTesting(false)} beforeStart={async () => (dirty ? save() : true)} />}
+        <EditorPanel
+          workflowId={id}
+          doc={doc}
+          tab={tab}
+          onTab={setTab}
+          selectedIndex={selectedIndex}
+          error={fieldError}
+          agents={agents}
+          agentNames={agentNames}
+          numbers={numbers}
+          hasDraft={hasDraft}
+          versionsKey={versionsKey}
+          setDoc={setDoc}
+          onRename={rename}
+          onDeleteSteps={deleteSteps}
+          onLoadVersion={(d, v) => {
+            setDoc(() => d);
+            setPositions(loadPositions(id, d));
+            setNotice(t("notice.versionLoaded", { v: String(v) }));
+          }}
+        />
+        {testing && <TestChat workflowId={id} doc={doc} onClose={() => setTesting(false)} beforeStart={async () => (dirty ? save() : true)} />}
       </div>
+      {inserting && <InsertDialog where={insertWhere} onAdd={addStep} onClose={() => setInserting(null)} />}
     </div>
   );
 }

@@ -1,18 +1,28 @@
 // The flow canvas (@xyflow/react): a node per step, an edge per branch, minimap, zoom and pan.
-// Connecting a handle to a step sets that edge; deleting an edge clears it.
+// Connecting a handle to a step sets that edge; deleting an edge clears it; the "+" on an edge
+// or on a free handle inserts a step there. The zoom never goes below a readable size: a large
+// flow is seen a part at a time (the selected step and its neighbours).
 
 import "@xyflow/react/dist/style.css";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import "./builder.css";
+import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from "react";
 import {
-  applyNodeChanges, Background, Controls, MarkerType, MiniMap, ReactFlow, useReactFlow,
+  applyNodeChanges, Background, ControlButton, Controls, MarkerType, MiniMap, ReactFlow, useReactFlow,
   type Connection, type Edge, type Node, type NodeChange, type OnSelectionChangeParams,
 } from "@xyflow/react";
 import { stepEdges, type WorkflowDocument } from "./document";
-import { describeCondition, describeStep, describeTrigger, STEP_LABELS } from "./describe";
+import { describeCondition, describeStep, describeTrigger, edgeLabel, stepLabel } from "./describe";
 import { TRIGGER_NODE, type Positions } from "./layout";
+import { PlusEdge, type PlusEdgeType } from "./PlusEdge";
 import { StepNode, TriggerNode, type StepNodeData, type TriggerNodeData } from "./StepNode";
+import { t } from "../app/words/builder";
 
 const nodeTypes = { step: StepNode, trigger: TriggerNode };
+const edgeTypes = { plus: PlusEdge };
+
+/** Below this zoom the nodes' text is too small to read. */
+export const READABLE_ZOOM = 0.6;
+const FIT = { padding: 0.2, maxZoom: 1.1, minZoom: READABLE_ZOOM };
 
 export interface CanvasProps {
   doc: WorkflowDocument;
@@ -25,6 +35,8 @@ export interface CanvasProps {
   onConnect: (stepId: string, handle: string, target: string) => void;
   onDisconnect: (stepId: string, handle: string) => void;
   onDeleteSteps: (ids: string[]) => void;
+  /** Asks for a step to insert on edge `field` of `source` (TRIGGER_NODE: before the first step). */
+  onInsert: (source: string, field: string, label: string) => void;
   /** Agent names by id, for descriptions. */
   agentNames: Record<string, string>;
 }
@@ -46,76 +58,114 @@ function buildNodes(props: CanvasProps, previous: Node[]): Node[] {
     selected: selected === TRIGGER_NODE,
     deletable: false,
     measured: measured.get(TRIGGER_NODE),
-    ariaLabel: `Trigger: ${describeTrigger(doc.trigger)}`,
+    ariaLabel: t("canvas.triggerNode", { trigger: describeTrigger(doc.trigger) }),
   };
   const steps = doc.steps.map((step, i): Node<StepNodeData, "step"> => ({
     id: step.id,
     type: "step",
     position: positions[step.id] ?? { x: 0, y: (i + 1) * 170 },
     data: {
-      typeLabel: STEP_LABELS[step.type] ?? step.type,
+      typeLabel: stepLabel(step.type),
       stepId: step.id,
       description: describeStep(step, props.agentNames),
       when: step.when && step.when !== "immediately" ? step.when : null,
       edges: stepEdges(doc.steps, i),
       error: errors[step.id] ?? null,
       first: i === 0,
+      onInsert: props.onInsert,
     },
     selected: selected === step.id,
     measured: measured.get(step.id),
-    ariaLabel: `Step ${i + 1}: ${STEP_LABELS[step.type] ?? step.type} ${step.id}`,
+    ariaLabel: t("canvas.stepNode", { n: String(i + 1), type: stepLabel(step.type), id: step.id }),
   }));
   return [trigger, ...steps];
 }
 
-function buildEdges(doc: WorkflowDocument): Edge[] {
+function buildEdges(doc: WorkflowDocument, onInsert: CanvasProps["onInsert"]): Edge[] {
   const edges: Edge[] = [];
+  const insert = (source: string, field: string) => onInsert(source, field, "");
   const first = doc.steps[0];
   if (first) {
-    edges.push({ id: "start", source: TRIGGER_NODE, sourceHandle: "start", target: first.id, deletable: false, type: "smoothstep", markerEnd: { type: MarkerType.ArrowClosed } });
+    const start: PlusEdgeType = {
+      id: "start", source: TRIGGER_NODE, sourceHandle: "start", target: first.id, deletable: false, type: "plus",
+      markerEnd: { type: MarkerType.ArrowClosed }, data: { field: "start", text: "", colour: "#64748b", onInsert: insert },
+    };
+    edges.push(start);
   }
   doc.steps.forEach((step, i) => {
     for (const e of stepEdges(doc.steps, i)) {
       if (!e.target) continue;
       const tone = e.field === "then" ? "yes" : ["else", "on_failure", "invalid_next", "otherwise"].includes(e.field) ? "no" : e.field.includes("timeout") ? "wait" : "";
       const colour = EDGE_COLOURS[tone] ?? "#64748b";
-      edges.push({
+      const label = edgeLabel(e);
+      const edge: PlusEdgeType = {
         id: `${step.id}:${e.handle}`,
         source: step.id,
         sourceHandle: e.handle,
         target: e.target,
-        type: "smoothstep",
-        label: e.implicit ? `${e.label} (in order)` : e.label,
+        type: "plus",
         deletable: !e.implicit,
         style: { stroke: colour, strokeDasharray: e.implicit ? "5 4" : undefined, strokeWidth: 1.5 },
-        labelStyle: { fill: colour, fontWeight: 600, fontSize: 11 },
         markerEnd: { type: MarkerType.ArrowClosed, color: colour },
-        data: { field: e.field },
-      });
+        data: { field: e.field, text: e.implicit ? t("edge.inOrder", { label }) : label, colour, onInsert: insert },
+      };
+      edges.push(edge);
     }
   });
   return edges;
 }
 
-/** Fits the view again when steps are added or removed, once the new nodes are measured. */
-function FitOnCount({ count }: { count: number }) {
-  const { fitView } = useReactFlow();
+/** The selected step and the steps it links with: the part of the flow the view fits. */
+function neighbourhood(doc: WorkflowDocument, id: string): string[] {
+  const out = new Set([id]);
+  doc.steps.forEach((s, i) => {
+    for (const e of stepEdges(doc.steps, i)) {
+      if (s.id === id && e.target) out.add(e.target);
+      if (e.target === id) out.add(s.id);
+    }
+  });
+  if (doc.steps[0]?.id === id) out.add(TRIGGER_NODE);
+  return [...out];
+}
+
+/** Brings the selected part of the flow into view when it is not: on selection (from the step
+ * list, or a new step) and when steps are added or removed. */
+function FitSelected({ doc, selected, count, box }: { doc: WorkflowDocument; selected: string | null; count: number; box: RefObject<HTMLDivElement | null> }) {
+  const flow = useReactFlow();
   const first = useRef(true);
   useEffect(() => {
     if (first.current) {
       first.current = false;
       return;
     }
-    const timer = window.setTimeout(() => void fitView({ padding: 0.2, maxZoom: 1.1, duration: 200 }), 50);
+    const timer = window.setTimeout(() => {
+      if (!selected) return;
+      const node = flow.getNode(selected);
+      const rect = box.current?.getBoundingClientRect();
+      if (node && rect) {
+        const w = node.measured?.width ?? 220;
+        const h = node.measured?.height ?? 90;
+        const a = flow.flowToScreenPosition(node.position);
+        const b = flow.flowToScreenPosition({ x: node.position.x + w, y: node.position.y + h });
+        const inside = a.x >= rect.left && a.y >= rect.top && b.x <= rect.right && b.y <= rect.bottom;
+        if (inside) return;
+      }
+      void flow.fitView({ ...FIT, duration: 200, nodes: neighbourhood(doc, selected).map((id) => ({ id })) });
+    }, 60);
     return () => window.clearTimeout(timer);
-  }, [count, fitView]);
+    // Only the selection and the step count move the view, not every edit.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selected, count]);
   return null;
 }
 
 export function Canvas(props: CanvasProps) {
-  const { doc, onSelect, onMove, onConnect, onDisconnect, onDeleteSteps } = props;
+  const { doc, onSelect, onMove, onConnect, onDisconnect, onDeleteSteps, onInsert, selected } = props;
   const [nodes, setNodes] = useState<Node[]>(() => buildNodes(props, []));
-  const edges = useMemo(() => buildEdges(doc), [doc]);
+  const edges = useMemo(() => buildEdges(doc, onInsert), [doc, onInsert]);
+  const box = useRef<HTMLDivElement>(null);
+  // The first view shows the start of the flow (all of it when it fits at a readable size).
+  const [initialFit] = useState(() => ({ ...FIT, nodes: [{ id: TRIGGER_NODE }, ...doc.steps.slice(0, 8).map((s) => ({ id: s.id }))] }));
 
   useEffect(() => {
     setNodes((prev) => buildNodes(props, prev));
@@ -138,11 +188,12 @@ export function Canvas(props: CanvasProps) {
   );
 
   return (
-    <div className="canvas" aria-label="Flow canvas" role="region">
+    <div className="canvas" aria-label={t("canvas.label")} role="region" ref={box}>
       <ReactFlow
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onSelectionChange={onSelectionChange}
         onNodeClick={(_, node) => onSelect(node.id)}
@@ -157,15 +208,32 @@ export function Canvas(props: CanvasProps) {
         onNodesDelete={(deleted) => onDeleteSteps(deleted.map((n) => n.id).filter((id) => id !== TRIGGER_NODE))}
         deleteKeyCode={["Delete"]}
         fitView
-        fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }}
-        minZoom={0.2}
+        fitViewOptions={initialFit}
+        minZoom={READABLE_ZOOM}
+        maxZoom={2}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} />
-        <MiniMap pannable zoomable ariaLabel="Minimap of the flow" />
-        <Controls showInteractive={false} />
-        <FitOnCount count={doc.steps.length} />
+        <MiniMap pannable zoomable ariaLabel={t("canvas.minimap")} />
+        <Controls showInteractive={false} fitViewOptions={FIT}>
+          <FitSelectedButton doc={doc} selected={selected} />
+        </Controls>
+        <FitSelected doc={doc} selected={selected} count={doc.steps.length} box={box} />
       </ReactFlow>
     </div>
+  );
+}
+
+function FitSelectedButton({ doc, selected }: { doc: WorkflowDocument; selected: string | null }) {
+  const flow = useReactFlow();
+  return (
+    <ControlButton
+      aria-label={t("canvas.fitSelected")}
+      title={t("canvas.fitSelected")}
+      disabled={!selected}
+      onClick={() => selected && void flow.fitView({ ...FIT, duration: 200, nodes: neighbourhood(doc, selected).map((id) => ({ id })) })}
+    >
+      ◎
+    </ControlButton>
   );
 }

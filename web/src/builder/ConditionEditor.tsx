@@ -1,10 +1,12 @@
 // The condition tree editor: nested "all" / "any" groups, negation (NOT) of groups and leaves,
 // and a form per leaf type. Errors from the server are shown at the path they name.
 
+import { t } from "../app/words/builder";
 import { useId } from "react";
 import type { Agent } from "../api/types";
 import { isGroup, isNot, str, type Condition, type Leaf } from "./document";
-import { LEAF_KINDS, type LeafField } from "./catalog";
+import { LEAF_KINDS, leafLabel, type LeafField } from "./catalog";
+import { opLabel } from "./describe";
 import { CheckField, ListField, NumberField, SelectField, TextField } from "../ui/fields";
 import { WeeklyHours, type Weekly } from "../ui/WeeklyHours";
 
@@ -33,9 +35,9 @@ export function ConditionEditor(props: ConditionEditorProps) {
   if (!value) {
     return (
       <div className="cond-empty">
-        <p className="muted">{optional ? "No conditions: the workflow runs whenever its trigger fires." : "No condition yet."}</p>
+        <p className="muted">{optional ? t("cond.empty") : t("cond.emptyBranch")}</p>
         <button type="button" className="button" onClick={() => onChange({ all: [LEAF_KINDS[0]!.make()] })}>
-          Add a condition
+          {t("cond.add")}
         </button>
       </div>
     );
@@ -92,19 +94,19 @@ function Group(props: NodeProps & { group: GroupValue; negated: boolean; groupPa
     <div className={`cond-group depth-${depth % 3}`} role="group" aria-labelledby={legendId}>
       <div className="cond-group-head">
         <span id={legendId} className="visually-hidden">
-          Condition group ({negated ? "not " : ""}{mode === "all" ? "all" : "any"})
+          {t(negated ? "cond.groupNot" : "cond.group", { mode })}
         </span>
         <label className="field-inline">
-          <span>Match</span>
-          <select value={mode} onChange={(e) => set(items, e.target.value as "all" | "any")} aria-label="Match all or any">
-            <option value="all">ALL of these (and)</option>
-            <option value="any">ANY of these (or)</option>
+          <span>{t("cond.match")}</span>
+          <select value={mode} onChange={(e) => set(items, e.target.value as "all" | "any")} aria-label={t("cond.matchLabel")}>
+            <option value="all">{t("cond.matchAll")}</option>
+            <option value="any">{t("cond.matchAny")}</option>
           </select>
         </label>
-        <CheckField label="NOT (negate group)" checked={negated} onChange={(v) => set(items, mode, v)} />
+        <CheckField label={t("cond.negateGroup")} checked={negated} onChange={(v) => set(items, mode, v)} />
         {onRemove && (
           <button type="button" className="button-quiet small" onClick={onRemove}>
-            Remove group
+            {t("cond.removeGroup")}
           </button>
         )}
       </div>
@@ -130,10 +132,10 @@ function Group(props: NodeProps & { group: GroupValue; negated: boolean; groupPa
       </ol>
       <div className="cond-add">
         <button type="button" className="button small" onClick={() => set([...items, LEAF_KINDS[0]!.make()])}>
-          + Condition
+          {t("cond.addLeaf")}
         </button>
         <button type="button" className="button small" onClick={() => set([...items, { any: [LEAF_KINDS[0]!.make()] }])}>
-          + Group
+          {t("cond.addGroup")}
         </button>
       </div>
     </div>
@@ -155,18 +157,18 @@ function LeafRow(props: NodeProps & { leaf: Leaf; leafPath: string; onLeaf: (c: 
     <div className="cond-leaf">
       <div className="cond-leaf-head">
         <SelectField
-          label="Condition"
+          label={t("cond.kind")}
           value={leaf.type}
           error={typeError}
-          options={[...LEAF_KINDS.map((k): [string, string] => [k.type, k.label]), ...(kind ? [] : [[leaf.type, leaf.type] as [string, string]])]}
-          onChange={(t) => {
-            const made = LEAF_KINDS.find((k) => k.type === t)?.make();
+          options={[...LEAF_KINDS.map((k): [string, string] => [k.type, leafLabel(k)]), ...(kind ? [] : [[leaf.type, leaf.type] as [string, string]])]}
+          onChange={(type) => {
+            const made = LEAF_KINDS.find((k) => k.type === type)?.make();
             if (made) onLeaf(leaf.negate ? { ...made, negate: true } : made);
           }}
         />
         <CheckField label="NOT" checked={Boolean(leaf.negate)} onChange={(v) => update("negate", v)} />
         {onRemove && (
-          <button type="button" className="icon-button" aria-label="Remove this condition" onClick={onRemove}>
+          <button type="button" className="icon-button" aria-label={t("cond.remove")} onClick={onRemove}>
             ×
           </button>
         )}
@@ -184,26 +186,26 @@ function LeafInput({ field, leaf, agents, error, onChange }: { field: LeafField;
   const v = leaf[field.key];
   switch (field.kind) {
     case "select":
-      return <SelectField label={field.label} value={str(v) || (field.options?.[0] ?? "")} error={error} options={(field.options ?? []).map((o) => [o, o.replace(/_/g, " ")])} onChange={onChange} />;
+      return <SelectField label={t(field.label)} value={str(v) || (field.options?.[0] ?? "")} error={error} options={(field.options ?? []).map((o) => [o, opLabel(o)])} onChange={onChange} />;
     case "list":
-      return <ListField label={field.label} value={Array.isArray(v) ? v.map(str) : []} error={error} onChange={onChange} />;
+      return <ListField label={t(field.label)} value={Array.isArray(v) ? v.map(str) : []} error={error} onChange={onChange} />;
     case "number":
-      return <NumberField label={field.label} value={typeof v === "number" ? v : v === undefined ? undefined : Number(v)} error={error} onChange={onChange} />;
+      return <NumberField label={t(field.label)} value={typeof v === "number" ? v : v === undefined ? undefined : Number(v)} error={error} onChange={onChange} />;
     case "bool":
-      return <CheckField label={field.label} checked={Boolean(v)} onChange={onChange} />;
+      return <CheckField label={t(field.label)} checked={Boolean(v)} onChange={onChange} />;
     case "schedule":
-      return <WeeklyHours legend={field.label} value={(v ?? {}) as Weekly} error={error} onChange={onChange} />;
+      return <WeeklyHours legend={t(field.label)} value={(v ?? {}) as Weekly} error={error} onChange={onChange} />;
     case "agent":
       return (
         <SelectField
-          label={field.label}
+          label={t(field.label)}
           value={str(v) || "none"}
           error={error}
-          options={[["none", "Nobody (unassigned)"], ["any", "Anyone"], ...agents.map((a): [string, string] => [a.id, a.name || a.email])]}
+          options={[["none", t("cond.unassigned")], ["any", t("cond.anyone")], ...agents.map((a): [string, string] => [a.id, a.name || a.email])]}
           onChange={onChange}
         />
       );
     default:
-      return <TextField label={field.label} value={str(v)} error={error} onChange={onChange} />;
+      return <TextField label={t(field.label)} value={str(v)} error={error} onChange={onChange} />;
   }
 }

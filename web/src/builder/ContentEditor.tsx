@@ -1,6 +1,7 @@
 // Rich message content for `send` and `menu` steps: buttons (up to 3), a list (up to 10 rows),
 // or media by URL; anything else (templates, reactions) through JSON.
 
+import { t } from "../app/words/builder";
 import { str } from "./document";
 import { JsonField, SelectField, TextArea, TextField } from "../ui/fields";
 
@@ -22,15 +23,15 @@ export function ContentEditor({ value, onChange, errorFor, menu }: {
     onChange(next);
   };
   const types: Array<[string, string]> = menu
-    ? [["buttons", "Buttons (up to 3)"], ["list", "List (up to 10 rows)"]]
-    : [["buttons", "Buttons (up to 3)"], ["list", "List (up to 10 rows)"], ["media", "Image / document / audio / video"], ["template", "WhatsApp template (JSON)"]];
+    ? [["buttons", t("content.buttons")], ["list", t("content.list")]]
+    : [["buttons", t("content.buttons")], ["list", t("content.list")], ["media", t("content.media")], ["template", t("content.template")]];
 
-  const switchType = (t: string) => {
-    const body = str(value.body) || "Choose one";
-    if (t === "buttons") onChange({ type: t, body, buttons: [{ id: "a", title: "Option A" }] });
-    else if (t === "list") onChange({ type: t, body, button_label: "Choose", sections: [{ title: "", rows: [{ id: "a", title: "Option A" }] }] });
-    else if (t === "media") onChange({ type: t, kind: "image", source: { url: "https://example.com/picture.jpg" } });
-    else onChange({ type: t, name: "", language: "en" });
+  const switchType = (kind: string) => {
+    const body = str(value.body) || t("default.chooseOne");
+    if (kind === "buttons") onChange({ type: kind, body, buttons: [{ id: "a", title: t("content.newOption", { n: "A" }) }] });
+    else if (kind === "list") onChange({ type: kind, body, button_label: "Choose", sections: [{ title: "", rows: [{ id: "a", title: t("content.newOption", { n: "A" }) }] }] });
+    else if (kind === "media") onChange({ type: kind, kind: "image", source: { url: "https://example.com/picture.jpg" } });
+    else onChange({ type: kind, name: "", language: "en" });
   };
 
   const options: Option[] =
@@ -50,18 +51,18 @@ export function ContentEditor({ value, onChange, errorFor, menu }: {
 
   return (
     <div className="content-editor">
-      <SelectField label="Message kind" value={type} options={types} error={errorFor("type")} onChange={switchType} />
+      <SelectField label={t("content.kind")} value={type} options={types} error={errorFor("type")} onChange={switchType} />
       {(type === "buttons" || type === "list") && (
         <>
-          <TextArea label="Message text" value={str(value.body)} error={errorFor("body")} onChange={(v) => set("body", v)} />
-          {type === "list" && <TextField label="List button label" value={str(value.button_label)} error={errorFor("button_label")} onChange={(v) => set("button_label", v)} />}
+          <TextArea label={t("content.body")} value={str(value.body)} error={errorFor("body")} onChange={(v) => set("body", v)} />
+          {type === "list" && <TextField label={t("content.listButton")} value={str(value.button_label)} error={errorFor("button_label")} onChange={(v) => set("button_label", v)} />}
           <fieldset className="options">
-            <legend>{type === "buttons" ? "Buttons" : "Rows"}</legend>
+            <legend>{type === "buttons" ? t("content.buttonsLegend") : t("content.rowsLegend")}</legend>
             {options.map((o, i) => (
               <div className="option-row" key={i}>
-                <TextField label={`Title ${i + 1}`} value={o.title} error={errorFor(`${optionPath(i)}.title`)} onChange={(v) => setOptions(options.map((x, k) => (k === i ? { ...x, title: v } : x)))} />
-                <TextField label={`Id ${i + 1}`} value={o.id} error={errorFor(`${optionPath(i)}.id`)} onChange={(v) => setOptions(options.map((x, k) => (k === i ? { ...x, id: v } : x)))} />
-                <button type="button" className="icon-button" aria-label={`Remove option ${i + 1}`} onClick={() => setOptions(options.filter((_, k) => k !== i))}>
+                <TextField label={t("content.title", { n: String(i + 1) })} value={o.title} error={errorFor(`${optionPath(i)}.title`)} onChange={(v) => setOptions(options.map((x, k) => (k === i ? { ...x, title: v } : x)))} />
+                <TextField label={t("content.id", { n: String(i + 1) })} value={o.id} error={errorFor(`${optionPath(i)}.id`)} onChange={(v) => setOptions(options.map((x, k) => (k === i ? { ...x, id: v } : x)))} />
+                <button type="button" className="icon-button" aria-label={t("content.remove", { n: String(i + 1) })} onClick={() => setOptions(options.filter((_, k) => k !== i))}>
                   ×
                 </button>
               </div>
@@ -73,37 +74,37 @@ export function ContentEditor({ value, onChange, errorFor, menu }: {
               disabled={options.length >= max}
               onClick={() => {
                 const n = options.length + 1;
-                setOptions([...options, { id: `option-${n}`, title: `Option ${n}` }]);
+                setOptions([...options, { id: `option-${n}`, title: t("content.newOption", { n: String(n) }) }]);
               }}
             >
-              + {type === "buttons" ? "Button" : "Row"}
+              {type === "buttons" ? t("content.addButton") : t("content.addRow")}
             </button>
           </fieldset>
-          <TextField label="Header (optional)" value={str(value.header)} error={errorFor("header")} onChange={(v) => set("header", v)} />
-          <TextField label="Footer (optional)" value={str(value.footer)} error={errorFor("footer")} onChange={(v) => set("footer", v)} />
+          <TextField label={t("content.header")} value={str(value.header)} error={errorFor("header")} onChange={(v) => set("header", v)} />
+          <TextField label={t("content.footer")} value={str(value.footer)} error={errorFor("footer")} onChange={(v) => set("footer", v)} />
         </>
       )}
       {type === "media" && (
         <>
           <SelectField
-            label="Media kind"
+            label={t("content.mediaKind")}
             value={str(value.kind) || "image"}
-            options={[["image", "Image"], ["document", "Document"], ["audio", "Audio"], ["video", "Video"], ["sticker", "Sticker"]]}
+            options={(["image", "document", "audio", "video", "sticker"] as const).map((k): [string, string] => [k, t(`content.${k}`)])}
             error={errorFor("kind")}
             onChange={(v) => set("kind", v)}
           />
           <TextField
-            label="Public URL"
+            label={t("content.url")}
             value={str((value.source as Record<string, unknown> | undefined)?.url)}
             error={errorFor("source")}
             onChange={(v) => set("source", { url: v })}
           />
-          <TextField label="Caption (optional)" value={str(value.caption)} error={errorFor("caption")} onChange={(v) => set("caption", v)} />
-          {value.kind === "document" && <TextField label="File name" value={str(value.filename)} onChange={(v) => set("filename", v)} />}
+          <TextField label={t("content.caption")} value={str(value.caption)} error={errorFor("caption")} onChange={(v) => set("caption", v)} />
+          {value.kind === "document" && <TextField label={t("content.filename")} value={str(value.filename)} onChange={(v) => set("filename", v)} />}
         </>
       )}
       {type !== "buttons" && type !== "list" && type !== "media" && (
-        <JsonField label="Content (JSON)" value={value} error={errorFor("")} onChange={(v) => v && typeof v === "object" && onChange(v as Content)} rows={8} />
+        <JsonField label={t("content.json")} value={value} error={errorFor("")} onChange={(v) => v && typeof v === "object" && onChange(v as Content)} rows={8} />
       )}
     </div>
   );

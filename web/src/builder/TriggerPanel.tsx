@@ -3,7 +3,8 @@
 import { api } from "../api/client";
 import type { Agent } from "../api/types";
 import { str, type Trigger, type WorkflowDocument } from "./document";
-import { TRIGGER_TYPES } from "./catalog";
+import { t as w } from "../app/words/builder";
+import { triggerLabel, TRIGGER_TYPES } from "./describe";
 import { ConditionEditor } from "./ConditionEditor";
 import { useLoad } from "../ui/useLoad";
 import { CheckField, MapField, NumberField, SelectField, TextField } from "../ui/fields";
@@ -40,36 +41,37 @@ export function TriggerPanel({ workflowId, doc, onDoc, error, agents }: {
     else next[key] = value;
     onDoc({ ...doc, trigger: next });
   };
-  const known = TRIGGER_TYPES.some(([v]) => v === t.type);
+  const known = (TRIGGER_TYPES as readonly string[]).includes(t.type);
+  const types = TRIGGER_TYPES.map((v): [string, string] => [v, triggerLabel(v)]);
   return (
     <>
       <section className="panel-section" aria-labelledby="trigger-title">
-        <h2 id="trigger-title">Trigger</h2>
+        <h2 id="trigger-title">{w("trigger.title")}</h2>
         <SelectField
-          label="Start this workflow on"
+          label={w("trigger.startOn")}
           value={t.type}
           error={errorFor("type") ?? (error?.field === "trigger" ? error.message : null)}
-          options={[...TRIGGER_TYPES, ...(known ? [] : [[t.type, t.type] as [string, string]])]}
+          options={[...types, ...(known ? [] : [[t.type, t.type] as [string, string]])]}
           onChange={(v) => onDoc({ ...doc, trigger: defaults(v) })}
         />
-        {t.type === "exact_phrase" && <TextField label="Phrase" value={str(t.phrase)} error={errorFor("phrase")} hint="Compared trimmed and ignoring case." onChange={(v) => set("phrase", v)} />}
-        {t.type === "conversation_idle" && <NumberField label="Minutes without a reply" min={1} max={43200} value={typeof t.minutes === "number" ? t.minutes : undefined} error={errorFor("minutes")} onChange={(v) => set("minutes", v)} />}
+        {t.type === "exact_phrase" && <TextField label={w("trigger.phrase")} value={str(t.phrase)} error={errorFor("phrase")} hint={w("trigger.phraseHint")} onChange={(v) => set("phrase", v)} />}
+        {t.type === "conversation_idle" && <NumberField label={w("trigger.minutes")} min={1} max={43200} value={typeof t.minutes === "number" ? t.minutes : undefined} error={errorFor("minutes")} onChange={(v) => set("minutes", v)} />}
         {t.type === "date" && (
           <>
-            <TextField label="Contact date field" value={str(t.field)} error={errorFor("field")} onChange={(v) => set("field", v)} />
-            <NumberField label="Offset in days (negative: before)" min={-365} max={365} value={typeof t.offset_days === "number" ? t.offset_days : 0} error={errorFor("offset_days")} onChange={(v) => set("offset_days", v ?? 0)} />
-            <TextField label="At (HH:MM, workspace time)" value={str(t.at)} error={errorFor("at")} onChange={(v) => set("at", v)} />
-            <CheckField label="Every year (month and day only)" checked={Boolean(t.yearly)} onChange={(v) => set("yearly", v)} />
+            <TextField label={w("trigger.dateField")} value={str(t.field)} error={errorFor("field")} onChange={(v) => set("field", v)} />
+            <NumberField label={w("trigger.offset")} min={-365} max={365} value={typeof t.offset_days === "number" ? t.offset_days : 0} error={errorFor("offset_days")} onChange={(v) => set("offset_days", v ?? 0)} />
+            <TextField label={w("trigger.at")} value={str(t.at)} error={errorFor("at")} onChange={(v) => set("at", v)} />
+            <CheckField label={w("trigger.yearly")} checked={Boolean(t.yearly)} onChange={(v) => set("yearly", v)} />
           </>
         )}
-        {t.type === "list_added" && <TextField label="List" value={str(t.list)} error={errorFor("list")} onChange={(v) => set("list", v)} />}
+        {t.type === "list_added" && <TextField label={w("trigger.list")} value={str(t.list)} error={errorFor("list")} onChange={(v) => set("list", v)} />}
         {t.type === "ticket_status_changed" && (
-          <SelectField label="To status" value={str(t.status) || "any"} error={errorFor("status")} options={[["any", "Any"], ["open", "Open"], ["pending", "Pending"], ["closed", "Closed"]]} onChange={(v) => set("status", v === "any" ? undefined : v)} />
+          <SelectField label={w("trigger.toStatus")} value={str(t.status) || "any"} error={errorFor("status")} options={[["any", w("trigger.status.any")], ["open", w("trigger.status.open")], ["pending", w("trigger.status.pending")], ["closed", w("trigger.status.closed")]]} onChange={(v) => set("status", v === "any" ? undefined : v)} />
         )}
         {t.type === "integration" && <IntegrationFields workflowId={workflowId} trigger={t} set={set} errorFor={errorFor} />}
       </section>
       <section className="panel-section" aria-labelledby="conditions-title">
-        <h2 id="conditions-title">Conditions</h2>
+        <h2 id="conditions-title">{w("trigger.conditions")}</h2>
         <ConditionEditor value={doc.conditions} onChange={(c) => {
           const next = { ...doc };
           if (c) next.conditions = c;
@@ -86,13 +88,13 @@ function IntegrationFields({ workflowId, trigger, set, errorFor }: { workflowId:
   const url = info.data ? str(info.data.url ?? info.data.endpoint) : "";
   return (
     <>
-      <TextField label="Phone number path in the payload" value={str(trigger.phone)} error={errorFor("phone")} onChange={(v) => set("phone", v)} />
-      <TextField label="Name path (optional)" value={str(trigger.name)} error={errorFor("name")} onChange={(v) => set("name", v || undefined)} />
-      <MapField label="Contact fields (field = payload.path)" sep="=" value={trigger.fields as Record<string, string> | undefined} error={errorFor("fields")} onChange={(v) => set("fields", v)} />
-      <MapField label="Run variables (variable = payload.path)" sep="=" value={trigger.vars as Record<string, string> | undefined} error={errorFor("vars")} onChange={(v) => set("vars", v)} />
+      <TextField label={w("trigger.phonePath")} value={str(trigger.phone)} error={errorFor("phone")} onChange={(v) => set("phone", v)} />
+      <TextField label={w("trigger.namePath")} value={str(trigger.name)} error={errorFor("name")} onChange={(v) => set("name", v || undefined)} />
+      <MapField label={w("trigger.fields")} sep="=" value={trigger.fields as Record<string, string> | undefined} error={errorFor("fields")} onChange={(v) => set("fields", v)} />
+      <MapField label={w("trigger.vars")} sep="=" value={trigger.vars as Record<string, string> | undefined} error={errorFor("vars")} onChange={(v) => set("vars", v)} />
       {url && (
         <p className="hint">
-          Published workflows receive calls at <code>{url}</code>
+          {w("trigger.callsAt")} <code>{url}</code>
         </p>
       )}
     </>

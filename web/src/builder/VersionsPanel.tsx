@@ -1,6 +1,7 @@
 // Version history: the published versions (and the draft), a diff between two, and loading an
 // old version into the editor.
 
+import { t } from "../app/words/builder";
 import { useState } from "react";
 import { api, errorText } from "../api/client";
 import type { DiffChange, Page, VersionInfo } from "../api/types";
@@ -51,13 +52,13 @@ export function VersionsPanel({ workflowId, hasDraft, reloadKey, onLoadVersion }
   };
 
   const choices: Array<[string, string]> = [
-    ...list.map((v): [string, string] => [String(v.version), `Version ${v.version}${v.current ? " (live)" : ""}`]),
-    ...(hasDraft ? [["draft", "Draft"] as [string, string]] : []),
+    ...list.map((v): [string, string] => [String(v.version), `${t("versions.version", { v: String(v.version) })}${v.current ? ` (${t("versions.live")})` : ""}`]),
+    ...(hasDraft ? [["draft", t("versions.draft")] as [string, string]] : []),
   ];
 
   return (
     <section className="panel-section" aria-labelledby="versions-title">
-      <h2 id="versions-title">Versions</h2>
+      <h2 id="versions-title">{t("versions.title")}</h2>
       <ErrorBanner error={error ?? versions.error} />
       {versions.loading && !versions.data ? (
         <Loading height={100} />
@@ -65,9 +66,9 @@ export function VersionsPanel({ workflowId, hasDraft, reloadKey, onLoadVersion }
         <ol className="versions" reversed>
           {[...list].reverse().map((v) => (
             <li key={v.version}>
-              <span className="strong">v{v.version}</span> {v.current && <span className="badge badge-ok">live</span>} <When at={v.created_at} />
+              <span className="strong">v{v.version}</span> {v.current && <span className="badge badge-ok">{t("versions.live")}</span>} <When at={v.created_at} />
               <button type="button" className="button-quiet small" onClick={() => load(v.version)}>
-                Open in editor
+                {t("versions.open")}
               </button>
             </li>
           ))}
@@ -76,29 +77,29 @@ export function VersionsPanel({ workflowId, hasDraft, reloadKey, onLoadVersion }
       {choices.length >= 2 && (
         <div className="row">
           <label className="field">
-            <span>From</span>
+            <span>{t("versions.from")}</span>
             <select value={fromValue} onChange={(e) => setFrom(e.target.value)}>
               {choices.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
             </select>
           </label>
           <label className="field">
-            <span>To</span>
+            <span>{t("versions.to")}</span>
             <select value={toValue} onChange={(e) => setTo(e.target.value)}>
               {choices.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
             </select>
           </label>
           <button type="button" className="button" onClick={diff}>
-            Compare
+            {t("versions.compare")}
           </button>
         </div>
       )}
       {changes && (
         changes.length === 0 ? (
-          <p className="muted">No differences.</p>
+          <p className="muted">{t("versions.none")}</p>
         ) : (
-          <table className="table diff" aria-label="Changes">
+          <table className="table diff" aria-label={t("versions.changes")}>
             <thead>
-              <tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr>
+              <tr><th scope="col">{t("versions.field")}</th><th scope="col">{t("versions.before")}</th><th scope="col">{t("versions.after")}</th></tr>
             </thead>
             <tbody>
               {changes.map((c) => (

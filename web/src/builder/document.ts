@@ -28,6 +28,8 @@ export interface WorkflowDocument {
   priority?: number;
   scope?: "all" | { number: string };
   stop_on_match?: boolean;
+  /** Keep running while an agent has taken over the conversation (omitted when false). */
+  during_takeover?: boolean;
   trigger: Trigger;
   conditions?: Condition;
   steps: Step[];
@@ -185,4 +187,111 @@ export function removeStep(steps: Step[], id: string): Step[] {
 export function stepIndexOf(path: string): number | null {
   const m = /^steps\[(\d+)\]/.exec(path);
   return m ? Number(m[1]) : null;
+}
+
+/** The step types whose run continues at `next` (menus route, `go_to` jumps, `end` ends). */
+export function hasNext(type: string): boolean {
+  return type !== "menu" && type !== "go_to" && type !== "end";
+}
+
+/** The id of a plain `end` step the branches can end at: an existing one, or a new one appended
+ * (appending it changes nothing: the former last step ended the run anyway). */
+export function ensureEnd(steps: Step[]): { steps: Step[]; endId: string } {
+  const existing = steps.find((s) => s.type === "end" && (!s.when || s.when === "immediately"));
+  if (existing) return { steps, endId: existing.id };
+  const taken = new Set(steps.map((s) => s.id));
+  let endId = "end";
+  for (let i = 2; taken.has(endId); i++) endId = `end-${i}`;
+  return { steps: [...steps, { id: endId, type: "end" }], endId };
+}
+
+/** Makes step `index`'s implicit edges (list order) explicit, so that a step inserted after it
+ * does not become their target. */
+function freeze(steps: Step[], index: number): Step[] {
+  const step = steps[index];
+  if (!step) return steps;
+  let copy: Step = step;
+  for (const e of stepEdges(steps, index)) {
+    if (e.implicit && e.target) copy = withEdge(copy, e.field, e.target);
+  }
+  return copy === step ? steps : steps.map((s, i) => (i === index ? copy : s));
+}
+
+/**
+ * Inserts `step` on the edge `field` of step `sourceId` (an option of a menu, the "no" of a
+ * branch, the "next" of a step...): the edge then leads to the new step, which continues where
+ * the edge led, or ends the run when the edge led nowhere: a branch ends unless it is linked,
+ * never falling through into the next step of the list. An implicit "next" (list order) is kept
+ * implicit: the new step goes right after its source and the flow goes through it.
+ */
+export function insertOnEdge(steps: Step[], sourceId: string, field: string, step: Step): Step[] {
+  const index = steps.findIndex((s) => s.id === sourceId);
+  if (index < 0) return [...steps, step];
+  const edge = stepEdges(steps, index).find((e) => e.field === field);
+  if (edge?.implicit) {
+    // The flow in list order: source → new step → the former following step.
+    return [...steps.slice(0, index + 1), step, ...steps.slice(index + 1)];
+  }
+  let list = freeze(steps, index);
+  let target = edge?.target ?? null;
+  if (!target && hasNext(step.type)) {
+    const ended = ensureEnd(list);
+    list = ended.steps;
+    target = ended.endId;
+  }
+  let inserted: Step = { ...step };
+  if (hasNext(step.type) && target) inserted = { ...inserted, next: target };
+  list = list.map((s) => (s.id === sourceId ? withEdge(s, field, step.id) : s));
+  // After the source and the steps its other edges already lead to, so that siblings stay together.
+  const targets = new Set(stepEdges(list, index).map((e) => e.target));
+  let at = index + 1;
+  while (at < list.length && targets.has(list[at]?.id ?? "") && list[at]?.type !== "end") at++;
+  list = freeze(list, at - 1);
+  return [...list.slice(0, at), inserted, ...list.slice(at)];
+}
+
+/** Where the library puts a new step when `selectedId` is selected: on the first menu option not
+ * routed yet, else on the selected step's main way on ("next", or a branch's "yes"); with nothing
+ * selected, at the end of the flow. */
+export function addAfter(steps: Step[], selectedId: string | null, step: Step): Step[] {
+  const index = selectedId ? steps.findIndex((s) => s.id === selectedId) : -1;
+  if (index < 0) {
+    const last = steps[steps.length - 1];
+    return last ? addAfter(steps, last.id, step) : [step];
+  }
+  const source = steps[index] as Step;
+  const edges = stepEdges(steps, index);
+  if (source.type === "menu") {
+    const free = edges.find((e) => e.field.startsWith("routes.") && !e.target);
+    if (free) return insertOnEdge(steps, source.id, free.field, step);
+  }
+  const main = edges.find((e) => e.field === "next" || e.field === "then");
+  if (main) return insertOnEdge(steps, source.id, main.field, step);
+  // A step with no way on (an end, a go-to, a fully routed menu): the new step starts a new
+  // piece of the flow after it, reached by linking to it.
+  return [...freeze(steps, index).slice(0, index + 1), step, ...freeze(steps, index).slice(index + 1)];
+}
+
+/** Ends the run after step `index` on edge `field` (for "next" and a branch's "yes", where an
+ * absent edge would continue in list order): the edge leads to an `end` step. */
+export function endOnEdge(steps: Step[], index: number, field: string): Step[] {
+  const { steps: list, endId } = ensureEnd(steps);
+  return list.map((s, i) => (i === index ? withEdge(s, field, endId) : s));
+}
+
+/** Sets (or clears, with null) the edge of step `stepId` drawn from handle `handle`. */
+export function setEdgeByHandle(steps: Step[], stepId: string, handle: string, target: string | null): Step[] {
+  return steps.map((s, i) => {
+    if (s.id !== stepId) return s;
+    const edge = stepEdges(steps, i).find((e) => e.handle === handle);
+    return edge ? withEdge(s, edge.field, target) : s;
+  });
+}
+
+/** Moves step `index` by `delta` places in the list. */
+export function moveStep(steps: Step[], index: number, delta: number): Step[] {
+  const list = [...steps];
+  const [s] = list.splice(index, 1);
+  if (s) list.splice(index + delta, 0, s);
+  return list;
 }

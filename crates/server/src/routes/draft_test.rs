@@ -117,12 +117,12 @@ async fn test_version(
     doc: &WorkflowDocument,
 ) -> ApiResult<i64> {
     let value = doc.to_value();
-    let versions = state
+    if let Some((latest, stored)) = state
         .store
-        .workflow_versions(workspace_id, workflow_id)
-        .await?;
-    if let Some(latest) = versions.iter().map(|(v, _)| *v).filter(|v| *v < 0).min() {
-        if state.store.workflow_version(workflow_id, latest).await? == value {
+        .latest_test_version(workspace_id, workflow_id)
+        .await?
+    {
+        if stored == value {
             return Ok(latest);
         }
     }

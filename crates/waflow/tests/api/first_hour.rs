@@ -24,7 +24,12 @@ async fn the_first_owner_is_created_from_the_browser_once() {
         Some(json!({"email": "anna@bottega.it", "password": "short", "name": "Anna"})),
     )
     .await;
-    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", short.body);
+    assert_eq!(
+        short.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        short.body
+    );
     assert_eq!(short.body["error"]["field"], "password");
     let no_name = anonymous(
         Method::POST,
@@ -45,14 +50,17 @@ async fn the_first_owner_is_created_from_the_browser_once() {
     let me = app
         .request_as(Some(&token), Method::GET, "/api/v1/auth/me", None)
         .await;
-    assert_eq!(me.body["email"], "anna@bottega.it", "{}", me.body);
+    assert_eq!(me.body["agent"]["email"], "anna@bottega.it", "{}", me.body);
     // The owner is in the workspace the server started with: they see its sandbox number.
     let numbers = app
         .request_as(Some(&token), Method::GET, "/api/v1/numbers", None)
         .await;
     assert_eq!(numbers.body["data"][0]["id"], app.sandbox.as_str());
 
-    assert_eq!(anonymous(Method::GET, None).await.body["needs_owner"], false);
+    assert_eq!(
+        anonymous(Method::GET, None).await.body["needs_owner"],
+        false
+    );
     let again = anonymous(
         Method::POST,
         Some(json!({"email": "mallory@example.com", "password": "take the server over", "name": "M"})),
@@ -117,9 +125,16 @@ async fn the_test_chat_decides_the_draft_as_live_would_and_says_why_not() {
 
     let not_matched = test("+390000000002", "ciao").await;
     assert_eq!(not_matched.status, StatusCode::OK);
-    assert_eq!(not_matched.body["outcome"], "not_matched", "{}", not_matched.body);
+    assert_eq!(
+        not_matched.body["outcome"], "not_matched",
+        "{}",
+        not_matched.body
+    );
     let reason = not_matched.body["reason"].as_str().unwrap_or_default();
-    assert!(reason.contains("prezzo"), "the why names the condition: {reason}");
+    assert!(
+        reason.contains("prezzo"),
+        "the why names the condition: {reason}"
+    );
     let why = &not_matched.body["why"][0];
     assert_eq!(why["passed"], false, "{}", not_matched.body);
     assert_eq!(why["path"], "conditions.all[0]");
@@ -131,15 +146,23 @@ async fn the_test_chat_decides_the_draft_as_live_would_and_says_why_not() {
 
     // The same message on the sandbox reaches the live workflow: the test chat kept it out.
     app.inject("+390000000003", "ciao").await;
-    assert!(replies(&app, 3).await.contains(&"risposta live".to_string()));
+    assert!(replies(&app, 3)
+        .await
+        .contains(&"risposta live".to_string()));
     let onboarding = app.get("/api/v1/onboarding").await.body;
     assert_eq!(onboarding["draft_tested"], true, "{onboarding}");
     assert_eq!(onboarding["workflow_created"], true);
-    assert_eq!(onboarding["workflow_published"], true, "the live flow is active");
+    assert_eq!(
+        onboarding["workflow_published"], true,
+        "the live flow is active"
+    );
     let _ = live;
 
     let bad = app
-        .post(&format!("/api/v1/workflows/{draft}/test"), json!({"from": "+390000000001", "text": " "}))
+        .post(
+            &format!("/api/v1/workflows/{draft}/test"),
+            json!({"from": "+390000000001", "text": " "}),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert_eq!(bad.body["error"]["field"], "text");
@@ -148,12 +171,19 @@ async fn the_test_chat_decides_the_draft_as_live_would_and_says_why_not() {
 #[tokio::test]
 async fn flows_that_would_take_the_same_messages_are_named() {
     let app = TestApp::spawn().await;
-    let keyword = |word: &str| Some(json!({"all": [{"type": "text", "op": "contains", "values": [word]}]}));
+    let keyword =
+        |word: &str| Some(json!({"all": [{"type": "text", "op": "contains", "values": [word]}]}));
     let any = json!({"type": "message_received"});
     let first = app
-        .create_workflow(reply_workflow("Listino", any.clone(), keyword("prezzo"), "a"))
+        .create_workflow(reply_workflow(
+            "Listino",
+            any.clone(),
+            keyword("prezzo"),
+            "a",
+        ))
         .await;
-    app.post(&format!("/api/v1/workflows/{first}/activate"), json!({})).await;
+    app.post(&format!("/api/v1/workflows/{first}/activate"), json!({}))
+        .await;
     let mut second_doc = reply_workflow("Prezzi nuovi", any.clone(), keyword("Prezzo"), "b");
     second_doc["active"] = json!(false);
     let second = app.create_workflow(second_doc.clone()).await;
@@ -161,11 +191,18 @@ async fn flows_that_would_take_the_same_messages_are_named() {
         .get(&format!("/api/v1/workflows/{second}/overlaps"))
         .await;
     assert_eq!(overlaps.status, StatusCode::OK);
-    let list = overlaps.body["overlaps"].as_array().expect("a list").clone();
+    let list = overlaps.body["overlaps"]
+        .as_array()
+        .expect("a list")
+        .clone();
     assert_eq!(list.len(), 1, "{}", overlaps.body);
     assert_eq!(list[0]["workflow_id"], first.as_str());
     assert_eq!(list[0]["name"], "Listino");
-    assert!(list[0]["reason"].as_str().unwrap().contains("prezzo"), "{}", list[0]);
+    assert!(
+        list[0]["reason"].as_str().unwrap().contains("prezzo"),
+        "{}",
+        list[0]
+    );
 
     // A draft at another priority no longer overlaps.
     second_doc["priority"] = json!(10);
@@ -202,7 +239,12 @@ async fn an_agent_writing_pauses_automation_for_that_contact_until_resumed() {
             "Costa 10 euro",
         ))
         .await;
-    let mut hours = reply_workflow("Orari", json!({"type": "exact_phrase", "phrase": "orari"}), None, "9-18");
+    let mut hours = reply_workflow(
+        "Orari",
+        json!({"type": "exact_phrase", "phrase": "orari"}),
+        None,
+        "9-18",
+    );
     hours["during_takeover"] = json!(true);
     app.create_workflow(hours).await;
     let agent = app
@@ -217,7 +259,10 @@ async fn an_agent_writing_pauses_automation_for_that_contact_until_resumed() {
     app.inject(phone, "prezzo?").await;
     assert_eq!(replies(&app, 1).await, vec!["Costa 10 euro"]);
     let conversation = conversation_of(&app, phone).await;
-    assert!(conversation["automation_paused_until"].is_null(), "{conversation}");
+    assert!(
+        conversation["automation_paused_until"].is_null(),
+        "{conversation}"
+    );
     let id = conversation["id"].as_str().unwrap().to_string();
 
     let sent = app
@@ -235,25 +280,50 @@ async fn an_agent_writing_pauses_automation_for_that_contact_until_resumed() {
     let quiet = app.inject(phone, "e il prezzo della borsa?").await;
     assert_eq!(quiet["outcome"], "paused", "{quiet}");
     assert!(quiet["runs"].as_array().unwrap().is_empty());
-    let log = app.get(&format!("/api/v1/logs/{}", quiet["log_id"].as_str().unwrap())).await.body;
-    assert!(log["summary"].as_str().unwrap().contains("took this conversation over"), "{log}");
+    let log = app
+        .get(&format!(
+            "/api/v1/logs/{}",
+            quiet["log_id"].as_str().unwrap()
+        ))
+        .await
+        .body;
+    assert!(
+        log["summary"]
+            .as_str()
+            .unwrap()
+            .contains("took this conversation over"),
+        "{log}"
+    );
     // A workflow that keeps running during a takeover still answers.
     let hours_out = app.inject(phone, "orari").await;
     assert_eq!(hours_out["outcome"], "matched", "{hours_out}");
     let texts = replies(&app, 3).await;
-    assert_eq!(texts.iter().filter(|t| *t == "Costa 10 euro").count(), 1, "{texts:?}");
+    assert_eq!(
+        texts.iter().filter(|t| *t == "Costa 10 euro").count(),
+        1,
+        "{texts:?}"
+    );
     assert!(texts.contains(&"9-18".to_string()));
 
     let resumed = app
-        .post(&format!("/api/v1/conversations/{id}/automation/resume"), json!({}))
+        .post(
+            &format!("/api/v1/conversations/{id}/automation/resume"),
+            json!({}),
+        )
         .await;
     assert_eq!(resumed.status, StatusCode::OK, "{}", resumed.body);
-    assert!(resumed.body["automation_paused_until"].is_null(), "{}", resumed.body);
+    assert!(
+        resumed.body["automation_paused_until"].is_null(),
+        "{}",
+        resumed.body
+    );
     let again = app.inject(phone, "prezzo!").await;
     assert_eq!(again["outcome"], "matched", "{again}");
 
     // takeover_hours 0: a person writing pauses nothing; out of range is refused by name.
-    let off = app.put("/api/v1/workspace", json!({"takeover_hours": 0})).await;
+    let off = app
+        .put("/api/v1/workspace", json!({"takeover_hours": 0}))
+        .await;
     assert_eq!(off.body["takeover_hours"], 0, "{}", off.body);
     app.post(
         &format!("/api/v1/conversations/{id}/messages"),
@@ -261,8 +331,13 @@ async fn an_agent_writing_pauses_automation_for_that_contact_until_resumed() {
     )
     .await;
     let conversation = app.get(&format!("/api/v1/conversations/{id}")).await.body;
-    assert!(conversation["automation_paused_until"].is_null(), "{conversation}");
-    let bad = app.put("/api/v1/workspace", json!({"takeover_hours": 721})).await;
+    assert!(
+        conversation["automation_paused_until"].is_null(),
+        "{conversation}"
+    );
+    let bad = app
+        .put("/api/v1/workspace", json!({"takeover_hours": 721}))
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert_eq!(bad.body["error"]["field"], "takeover_hours");
     let _ = flow;
@@ -271,7 +346,8 @@ async fn an_agent_writing_pauses_automation_for_that_contact_until_resumed() {
 #[tokio::test]
 async fn conversations_show_their_last_message_unread_count_and_are_searchable() {
     let app = TestApp::spawn().await;
-    app.inject("+393331110011", "Buongiorno, avete la taglia M?").await;
+    app.inject("+393331110011", "Buongiorno, avete la taglia M?")
+        .await;
     app.inject("+393331110011", "e in rosso?").await;
     app.inject("+393331110022", "Ciao").await;
     let first = conversation_of(&app, "+393331110011").await;
@@ -281,11 +357,16 @@ async fn conversations_show_their_last_message_unread_count_and_are_searchable()
     assert!(first["last_message_at"].is_string(), "{first}");
     let id = first["id"].as_str().unwrap();
 
-    let read = app.post(&format!("/api/v1/conversations/{id}/read"), json!({})).await;
+    let read = app
+        .post(&format!("/api/v1/conversations/{id}/read"), json!({}))
+        .await;
     assert_eq!(read.status, StatusCode::NO_CONTENT, "{}", read.body);
     assert_eq!(conversation_of(&app, "+393331110011").await["unread"], 0);
-    app.post(&format!("/api/v1/conversations/{id}/messages"), json!({"text": "Sì, certo"}))
-        .await;
+    app.post(
+        &format!("/api/v1/conversations/{id}/messages"),
+        json!({"text": "Sì, certo"}),
+    )
+    .await;
     let after = conversation_of(&app, "+393331110011").await;
     assert_eq!(after["last_message"]["text"], "Sì, certo");
     assert_eq!(after["last_message"]["direction"], "out");
@@ -297,7 +378,12 @@ async fn conversations_show_their_last_message_unread_count_and_are_searchable()
         let q = q.to_string();
         async move {
             let body = app.get(&format!("/api/v1/conversations?q={q}")).await.body;
-            body["data"].as_array().unwrap().iter().map(|c| c["contact_phone"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+            body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["contact_phone"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(search("TAGLIA").await, vec!["+393331110011"]);
@@ -306,10 +392,18 @@ async fn conversations_show_their_last_message_unread_count_and_are_searchable()
 
     // A conversation the contact never wrote in (a test run opened it) has no 1970 date.
     let wf = app
-        .create_workflow(reply_workflow("Benvenuto", json!({"type": "message_received"}), None, "Ciao!"))
+        .create_workflow(reply_workflow(
+            "Benvenuto",
+            json!({"type": "message_received"}),
+            None,
+            "Ciao!",
+        ))
         .await;
     let run = app
-        .post(&format!("/api/v1/workflows/{wf}/test"), json!({"from": "+393331110033"}))
+        .post(
+            &format!("/api/v1/workflows/{wf}/test"),
+            json!({"from": "+393331110033"}),
+        )
         .await;
     assert_eq!(run.status, StatusCode::CREATED, "{}", run.body);
     let opened = conversation_of(&app, "+393331110033").await;
@@ -344,7 +438,10 @@ async fn the_home_page_counts_messages_runs_and_replies_per_local_day() {
     assert_eq!(today["failures"], 0);
     let per_flow = &stats["workflows"][0];
     assert_eq!(per_flow["workflow_id"], flow.as_str(), "{stats}");
-    assert_eq!((per_flow["runs"].clone(), per_flow["replies"].clone()), (json!(1), json!(1)));
+    assert_eq!(
+        (per_flow["runs"].clone(), per_flow["replies"].clone()),
+        (json!(1), json!(1))
+    );
     assert_eq!(stats["numbers"][0]["status"], "connected");
     let bad = app.get("/api/v1/stats?days=12").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
@@ -355,7 +452,10 @@ async fn the_home_page_counts_messages_runs_and_replies_per_local_day() {
 async fn a_cloud_api_number_shows_its_webhook_settings_and_checks_its_connection() {
     let cloud = CloudApp::start().await;
     let app = &cloud.app;
-    let number = app.get(&format!("/api/v1/numbers/{}", cloud.number)).await.body;
+    let number = app
+        .get(&format!("/api/v1/numbers/{}", cloud.number))
+        .await
+        .body;
     assert_eq!(
         number["webhook_path"],
         format!("/webhooks/cloud_api/{}", cloud.number),
@@ -363,7 +463,10 @@ async fn a_cloud_api_number_shows_its_webhook_settings_and_checks_its_connection
     );
     assert_eq!(number["verify_token"], "verify-me");
     let checked = app
-        .post(&format!("/api/v1/numbers/{}/check", cloud.number), json!({}))
+        .post(
+            &format!("/api/v1/numbers/{}/check", cloud.number),
+            json!({}),
+        )
         .await;
     assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
     assert_eq!(checked.body["ok"], true, "{}", checked.body);
@@ -371,19 +474,35 @@ async fn a_cloud_api_number_shows_its_webhook_settings_and_checks_its_connection
     assert_eq!(checked.body["display_phone"], "+39 333 000 0000");
     let asked = cloud.graph.requests();
     assert!(
-        asked.iter().any(|r| r.path.ends_with(crate::cloud_api::PHONE_NUMBER_ID)
-            && r.query.as_deref().is_some_and(|q| q.contains("verified_name"))),
+        asked
+            .iter()
+            .any(|r| r.path.ends_with(crate::cloud_api::PHONE_NUMBER_ID)
+                && r.query
+                    .as_deref()
+                    .is_some_and(|q| q.contains("verified_name"))),
         "the check called the Graph API"
     );
     // Meta refusing the token is the check's answer, in words.
     cloud.graph.require_token("another-token");
     let refused = app
-        .post(&format!("/api/v1/numbers/{}/check", cloud.number), json!({}))
+        .post(
+            &format!("/api/v1/numbers/{}/check", cloud.number),
+            json!({}),
+        )
         .await;
     assert_eq!(refused.status, StatusCode::OK);
     assert_eq!(refused.body["ok"], false, "{}", refused.body);
-    assert!(refused.body["message"].as_str().unwrap().contains("refused"), "{}", refused.body);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("refused"),
+        "{}",
+        refused.body
+    );
     // The sandbox is not a Cloud API number.
-    let sandbox = app.post(&format!("/api/v1/numbers/{}/check", app.sandbox), json!({})).await;
+    let sandbox = app
+        .post(&format!("/api/v1/numbers/{}/check", app.sandbox), json!({}))
+        .await;
     assert_eq!(sandbox.status, StatusCode::CONFLICT, "{}", sandbox.body);
 }
