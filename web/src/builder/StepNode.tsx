@@ -41,7 +41,15 @@ export function StepNode({ id, data, selected }: NodeProps<StepNodeType>) {
         <span className="step-id">{data.stepId}</span>
       </div>
       {data.description && <div className="step-node-body">{data.description}</div>}
-      {data.when && <div className="step-when">⏱ {data.when}</div>}
+      {data.when && (
+        <div className="step-when">
+          <svg aria-hidden="true" width="11" height="11" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.6">
+            <circle cx="8" cy="8" r="6.5" />
+            <path d="M8 4.5V8l2.5 1.5" />
+          </svg>{" "}
+          {data.when}
+        </div>
+      )}
       {data.error && (
         <div className="step-node-error" role="alert">
           {data.error}
