@@ -52,11 +52,7 @@ impl WorkspaceState {
         let notice_workflows = notice_set(&active);
         let only_workflow = Some(active[0].id.clone());
         let workflows = WorkflowSet::new(active);
-        let set_id = waflow_store::new_id("wset");
-        let members = serde_json::to_value(workflows.members()).unwrap_or_default();
-        store
-            .insert_workflow_set(workspace_id, &set_id, &members)
-            .await?;
+        let set_id = stored_set(store, workspace_id, &workflows).await?;
         Ok(Self {
             calendar: live.calendar.clone(),
             workflows,
@@ -66,6 +62,20 @@ impl WorkspaceState {
             only_workflow,
         })
     }
+}
+
+/// Stores the members of `workflows` under a new id (logs name the set they were decided with).
+async fn stored_set(
+    store: &dyn Store,
+    workspace_id: &str,
+    workflows: &WorkflowSet,
+) -> Result<String, Error> {
+    let set_id = waflow_store::new_id("wset");
+    let members = serde_json::to_value(workflows.members()).unwrap_or_default();
+    store
+        .insert_workflow_set(workspace_id, &set_id, &members)
+        .await?;
+    Ok(set_id)
 }
 
 /// The notice set of `active`: each workflow kept at its index, and those that do not ask for
@@ -178,11 +188,7 @@ impl WorkspaceCache {
         }
         let notice_workflows = notice_set(&active);
         let workflows = WorkflowSet::new(active);
-        let set_id = waflow_store::new_id("wset");
-        let members = serde_json::to_value(workflows.members()).unwrap_or_default();
-        store
-            .insert_workflow_set(workspace_id, &set_id, &members)
-            .await?;
+        let set_id = stored_set(store, workspace_id, &workflows).await?;
         let opt_out = waflow_domain::campaign::OptOut::from_settings(
             &store.opt_out_settings(workspace_id).await?,
         );

@@ -206,7 +206,12 @@ pub async fn login(
         .into_iter()
         .nth(found)
         .ok_or_else(|| ApiError::Internal("the matching password has no agent".into()))?;
-    let expires_at = sign_in.expiry(Utc::now());
+    Ok(Json(signed_in(&state, agent).await?))
+}
+
+/// A dashboard token for `agent`, expiring after the sign-in lifetime, as sign-in answers it.
+pub(crate) async fn signed_in(state: &AppState, agent: Agent) -> Result<LoginAnswer, ApiError> {
+    let expires_at = state.sign_in.expiry(Utc::now());
     let token = crate::token::issue_token(
         state.store.as_ref(),
         &agent.workspace_id,
@@ -215,11 +220,11 @@ pub async fn login(
         expires_at,
     )
     .await?;
-    Ok(Json(LoginAnswer {
+    Ok(LoginAnswer {
         token,
         agent,
         expires_at,
-    }))
+    })
 }
 
 /// Revokes the token this request is made with; it is refused (401) from then on.

@@ -66,24 +66,9 @@ pub async fn create(
         password,
     )
     .await?;
-    let expires_at = state.sign_in.expiry(Utc::now());
-    let token = crate::token::issue_token(
-        state.store.as_ref(),
-        &agent.workspace_id,
-        "dashboard",
-        Some(&agent.id),
-        expires_at,
-    )
-    .await?;
-    tracing::info!(agent = %agent.id, "first owner created from the dashboard");
-    Ok((
-        StatusCode::CREATED,
-        Json(LoginAnswer {
-            token,
-            agent,
-            expires_at,
-        }),
-    ))
+    let answer = crate::auth::signed_in(&state, agent).await?;
+    tracing::info!(agent = %answer.agent.id, "first owner created from the dashboard");
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 /// The first-hour checklist: connect a number, create a flow, try it, publish it.

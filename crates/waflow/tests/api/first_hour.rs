@@ -72,6 +72,16 @@ async fn the_first_owner_is_created_from_the_browser_once() {
     assert_eq!(agents.map(|a| a.len()), Some(1), "no second owner");
 }
 
+/// A live flow answering messages that contain "prezzo".
+fn price_flow() -> Value {
+    reply_workflow(
+        "Prezzi",
+        json!({"type": "message_received"}),
+        Some(json!({"all": [{"type": "text", "op": "contains", "values": ["prezzo"]}]})),
+        "Costa 10 euro",
+    )
+}
+
 /// A draft that answers "prezzo", waits for the reply and thanks.
 fn price_draft() -> Value {
     json!({"name": "Prezzi", "active": false, "trigger": {"type": "message_received"},
@@ -231,14 +241,7 @@ async fn conversation_of(app: &TestApp, phone: &str) -> Value {
 #[tokio::test]
 async fn an_agent_writing_pauses_automation_for_that_contact_until_resumed() {
     let app = TestApp::spawn().await;
-    let flow = app
-        .create_workflow(reply_workflow(
-            "Prezzi",
-            json!({"type": "message_received"}),
-            Some(json!({"all": [{"type": "text", "op": "contains", "values": ["prezzo"]}]})),
-            "Costa 10 euro",
-        ))
-        .await;
+    let flow = app.create_workflow(price_flow()).await;
     let mut hours = reply_workflow(
         "Orari",
         json!({"type": "exact_phrase", "phrase": "orari"}),
@@ -414,14 +417,7 @@ async fn conversations_show_their_last_message_unread_count_and_are_searchable()
 #[tokio::test]
 async fn the_home_page_counts_messages_runs_and_replies_per_local_day() {
     let app = TestApp::spawn().await;
-    let flow = app
-        .create_workflow(reply_workflow(
-            "Prezzi",
-            json!({"type": "message_received"}),
-            Some(json!({"all": [{"type": "text", "op": "contains", "values": ["prezzo"]}]})),
-            "Costa 10 euro",
-        ))
-        .await;
+    let flow = app.create_workflow(price_flow()).await;
     let before = app.get("/api/v1/stats?days=7").await.body;
     let days = before["days"].as_array().expect("days");
     assert_eq!(days.len(), 7, "{before}");
