@@ -6,8 +6,25 @@ use crate::extract::Caller;
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use waflow_store::{MessageTemplate, Number};
+
+list_of!(
+    /// A Cloud API number's message templates as last synced.
+    TemplateList,
+    MessageTemplate
+);
+
+/// `POST /numbers/{id}/media`'s answer (201).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MediaUpload {
+    /// The media id to send the file by: `{"type": "media", "source": {"id": ...}}`.
+    pub media_id: String,
+    pub mime_type: String,
+    /// Bytes.
+    pub size: usize,
+}
 
 async fn cloud_number(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Number> {
     let number = state.store.number(&caller.workspace_id, id).await?;
@@ -28,10 +45,10 @@ pub async fn templates(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TemplateList>> {
     cloud_number(&state, &caller, &id).await?;
     let templates = state.store.templates(&caller.workspace_id, &id).await?;
-    Ok(Json(json!({"data": templates})))
+    Ok(Json(TemplateList { data: templates }))
 }
 
 /// Fetches the templates from the Graph API and replaces the stored list.
@@ -39,7 +56,7 @@ pub async fn sync_templates(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TemplateList>> {
     let number = cloud_number(&state, &caller, &id).await?;
     let waba_id = number
         .settings
@@ -71,7 +88,7 @@ pub async fn sync_templates(
         .store
         .replace_templates(&caller.workspace_id, &id, &templates)
         .await?;
-    Ok(Json(json!({"data": templates})))
+    Ok(Json(TemplateList { data: templates }))
 }
 
 /// Uploads a file to the Graph API for a Cloud API number; answers the media id to send it by
@@ -84,7 +101,7 @@ pub async fn upload_media(
     params: crate::extract::Params,
     headers: axum::http::HeaderMap,
     body: bytes::Bytes,
-) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
+) -> ApiResult<(axum::http::StatusCode, Json<MediaUpload>)> {
     cloud_number(&state, &caller, &id).await?;
     let mime = headers
         .get(axum::http::header::CONTENT_TYPE)
@@ -109,6 +126,10 @@ pub async fn upload_media(
         .map_err(|e| ApiError::Unavailable(format!("the Graph API refused the upload: {e}")))?;
     Ok((
         axum::http::StatusCode::CREATED,
-        Json(json!({"media_id": media_id, "mime_type": mime, "size": body.len()})),
+        Json(MediaUpload {
+            media_id,
+            mime_type: mime,
+            size: body.len(),
+        }),
     ))
 }
