@@ -22,7 +22,6 @@ use chrono::{DateTime, Utc};
 use limits::Limiter;
 use passwords::{PasswordCost, Passwords};
 use serde::Serialize;
-use serde_json::{json, Value};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 use waflow_domain::parse::{Obj, Path};
@@ -143,8 +142,7 @@ fn address_key(ip: Option<IpAddr>) -> String {
     }
 }
 
-/// `POST /auth/login`'s body (read field by field, so that errors name the field; this type
-/// documents it).
+/// `POST /auth/login`'s body (read field by field, so that errors name the field).
 #[derive(utoipa::ToSchema)]
 pub struct LoginRequest {
     /// Case does not matter.
@@ -158,7 +156,6 @@ pub struct LoginAnswer {
     /// The bearer token (shown once).
     pub token: String,
     /// The agent signed in.
-    #[schema(value_type = Object)]
     pub agent: Agent,
     /// When the token stops working; null: when revoked.
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -173,8 +170,11 @@ pub async fn login(
 ) -> ApiResult<Json<LoginAnswer>> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["email", "password"])?;
-    let email = obj.str("email")?.trim().to_lowercase();
-    let password = obj.str("password")?;
+    let asked = LoginRequest {
+        email: obj.str("email")?.trim().to_lowercase(),
+        password: obj.str("password")?.to_string(),
+    };
+    let (email, password) = (asked.email, asked.password.as_str());
     let sign_in = &state.sign_in;
     let started = Instant::now();
     let by_address = sign_in
@@ -237,15 +237,24 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `GET /auth/me`'s answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// The agent signed in; null for an API token.
+    pub agent: Option<Agent>,
+    pub workspace_id: String,
+}
+
 /// The agent signed in with this token, or null for an API token.
-pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
     let agent = match &caller.agent_id {
         Some(id) => Some(state.store.agent(&caller.workspace_id, id).await?),
         None => None,
     };
-    Ok(Json(
-        json!({"agent": agent, "workspace_id": caller.workspace_id}),
-    ))
+    Ok(Json(Me {
+        agent,
+        workspace_id: caller.workspace_id,
+    }))
 }
 
 /// Creates (or, for an existing email, promotes and re-keys) the owner of `workspace`; the

@@ -59,6 +59,29 @@ pub struct JsonBody(pub Value);
 /// A workflow document body: JSON, or YAML with a YAML content type.
 pub struct DocumentBody(pub Value);
 
+/// The OpenAPI document describes a workflow document loosely, as an object: its many step and
+/// trigger shapes are validated by `waflow_domain::WorkflowDocument::parse`, whose errors name
+/// the field, and documented in docs/, not spelled out as a schema.
+impl utoipa::PartialSchema for DocumentBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+            .description(Some(
+                "A workflow document (JSON, or YAML with a YAML Content-Type): name, trigger, \
+                 conditions, steps... Validated as a whole; an error names the field by its path.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for DocumentBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "WorkflowDocument".into()
+    }
+}
+
 async fn read_body<S: Send + Sync>(
     req: Request,
     state: &S,

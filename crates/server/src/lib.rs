@@ -16,7 +16,7 @@ pub mod files;
 pub mod imports;
 pub mod limits;
 pub mod linked;
-mod openapi;
+pub mod openapi;
 mod outbound;
 pub mod roles;
 mod routes;

@@ -57,13 +57,24 @@ async fn reported(
                 None => continue,
             },
             Report::Qr { code, valid_for } => {
-                let pairing = json!({"code": code, "qr": qr_svg(&code),
-                    "expires_at": after(now, valid_for)});
+                let pairing = Pairing {
+                    qr: qr_svg(&code),
+                    code: Some(code),
+                    pair_code: None,
+                    expires_at: after(now, valid_for),
+                }
+                .to_value();
                 live.show_pairing(Some(pairing.clone()));
                 json!({"event": "number.qr", "number_id": number.id, "pairing": pairing})
             }
             Report::PairCode { code, valid_for } => {
-                let pairing = json!({"pair_code": code, "expires_at": after(now, valid_for)});
+                let pairing = Pairing {
+                    code: None,
+                    qr: None,
+                    pair_code: Some(code),
+                    expires_at: after(now, valid_for),
+                }
+                .to_value();
                 live.show_pairing(Some(pairing.clone()));
                 json!({"event": "number.pair_code", "number_id": number.id, "pairing": pairing})
             }
@@ -73,6 +84,29 @@ async fn reported(
         };
         // Nobody listening is fine.
         let _ = live.events.send(event);
+    }
+}
+
+/// A pairing in progress, as `GET /numbers/{id}/qr` shows it: a QR code to scan (`code`, `qr`)
+/// or a code to type on the phone (`pair_code`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Pairing {
+    /// The QR code's text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The QR code as an SVG image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr: Option<String>,
+    /// The code to type on the phone (WhatsApp > Linked devices > Link with phone number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair_code: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Pairing {
+    /// As the live number holds it.
+    fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 }
 

@@ -33,7 +33,7 @@ pub struct AiSettings {
 }
 
 /// One stored knowledge item (a product, an FAQ or a document chunk).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct KnowledgeRow {
     /// `product`, `faq` or `document`.
     pub kind: String,
@@ -43,7 +43,7 @@ pub struct KnowledgeRow {
 }
 
 /// An uploaded knowledge file and how many items it gave.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct KnowledgeFile {
     pub name: String,
     /// `catalogue` or `document`.

@@ -13,7 +13,7 @@ use serde::Serialize;
 use waflow_domain::import::ContactRow;
 
 /// A row the import refused: its line in the file (the header is line 1) and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BadRow {
     pub line: u64,
     /// Names the column and quotes the value.
@@ -22,7 +22,7 @@ pub struct BadRow {
 
 /// How far an import got: bytes of the file read, data rows read (good and bad), contacts
 /// created and updated, bad rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 pub struct ImportCounts {
     pub bytes_read: u64,
     pub rows: u64,
@@ -32,7 +32,7 @@ pub struct ImportCounts {
 }
 
 /// An import as stored: `running`, then `done` or `failed`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ContactImport {
     pub id: String,
     #[serde(skip)]

@@ -39,7 +39,7 @@ pub struct WorkspaceSettings {
 }
 
 /// A dashboard user of a workspace.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Agent {
     pub id: String,
     pub workspace_id: String,
@@ -51,7 +51,7 @@ pub struct Agent {
 }
 
 /// A connected WhatsApp line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Number {
     pub id: String,
     pub workspace_id: String,
@@ -91,7 +91,7 @@ pub struct ChannelNumber {
 }
 
 /// A message template of a Cloud API number, as last synced from Meta.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MessageTemplate {
     pub name: String,
     pub language: String,
@@ -107,7 +107,7 @@ pub struct MessageTemplate {
 }
 
 /// A notification for an agent (or for every agent, when `agent_id` is `None`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Notification {
     pub id: String,
     pub workspace_id: String,
@@ -192,7 +192,7 @@ pub struct WebhookDelivery {
 }
 
 /// A person the business talks to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Contact {
     pub id: String,
     pub workspace_id: String,
@@ -217,7 +217,7 @@ pub struct Contact {
 }
 
 /// The thread between one number and one contact.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Conversation {
     pub id: String,
     pub workspace_id: String,
@@ -240,11 +240,12 @@ pub struct Conversation {
 }
 
 /// A conversation's latest message, for the conversation list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LastMessage {
     /// The text, or a readable summary of richer content.
     pub text: String,
     /// `in` (from the contact) or `out`.
+    #[schema(value_type = String)]
     pub direction: &'static str,
     pub at: DateTime<Utc>,
     /// An outbound message's delivery state; `None` for an inbound one.
@@ -266,7 +267,7 @@ pub struct ConversationFilter {
 }
 
 /// One inbound or outbound message.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Message {
     pub id: String,
     pub workspace_id: String,
@@ -347,7 +348,7 @@ pub struct OutboxItem {
 }
 
 /// The stored form of a workflow: its current version and the fields the matcher filters on.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Workflow {
     pub id: String,
     pub workspace_id: String,
@@ -358,7 +359,9 @@ pub struct Workflow {
     pub trigger_type: String,
     pub phrase_key: Option<String>,
     pub scope_number_id: Option<String>,
-    /// The current version's document.
+    /// The current version's document (free-form JSON here: the domain validates it; see
+    /// `waflow_domain::WorkflowDocument`).
+    #[schema(value_type = std::collections::BTreeMap<String, Value>)]
     pub document: Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -391,7 +394,7 @@ pub mod run_state {
 }
 
 /// One execution of one workflow version for one contact.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Run {
     pub id: String,
     pub workspace_id: String,
@@ -402,6 +405,7 @@ pub struct Run {
     pub conversation_id: String,
     pub state: String,
     pub current_step: Option<String>,
+    #[schema(value_type = std::collections::BTreeMap<String, Value>)]
     pub variables: Value,
     /// Steps executed so far: `[{"step": id, "at": time, "result": ...}]`.
     pub history: Value,
@@ -422,7 +426,7 @@ pub struct DueStep {
 }
 
 /// A log entry: why something happened.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LogEntry {
     pub id: String,
     pub workspace_id: String,
@@ -472,12 +476,17 @@ pub struct ContactFilter {
     pub limit: i64,
 }
 
-/// Changes to a contact; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
+/// Changes to a contact; `None` leaves a field as it is. The API reads it from the bodies of
+/// `POST /contacts` and `PATCH /contacts/{id}`.
+#[derive(Debug, Clone, Default, utoipa::ToSchema)]
 pub struct ContactPatch {
     pub name: Option<String>,
+    /// Tags, 1 to 64 characters each (repeats, in any case, are dropped).
     pub tags: Option<Vec<String>>,
+    /// Custom fields: text, numbers, booleans or null.
     pub fields: Option<Map<String, Value>>,
+    /// The agent the contact is assigned to; null: unassigned.
+    #[schema(value_type = Option<String>)]
     pub assigned_agent_id: Option<Option<String>>,
     pub blocked: Option<bool>,
     pub excluded_from_automation: Option<bool>,
@@ -612,7 +621,7 @@ impl Writes {
 }
 
 /// A ticket on a contact.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Ticket {
     pub id: String,
     pub workspace_id: String,
@@ -629,7 +638,7 @@ pub struct Ticket {
 }
 
 /// One status of a ticket's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketStatusEntry {
     pub status: String,
     pub at: DateTime<Utc>,
@@ -691,12 +700,14 @@ pub struct Event {
 }
 
 /// A workspace's own workflow template.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WorkflowTemplate {
     pub id: String,
     pub workspace_id: String,
     pub name: String,
     pub description: String,
+    /// A workflow document (free-form JSON here: the domain validates it).
+    #[schema(value_type = std::collections::BTreeMap<String, Value>)]
     pub document: Value,
     pub created_at: DateTime<Utc>,
 }

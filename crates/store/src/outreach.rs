@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// A message to send at a time, with what became of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Scheduled {
     pub id: String,
     #[serde(skip)]
@@ -124,7 +124,7 @@ pub struct AudienceCount {
 }
 
 /// A campaign's recipients by what became of them.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct CampaignTotals {
     pub recipients: i64,
     pub pending: i64,
@@ -145,7 +145,7 @@ pub struct CampaignTotals {
 }
 
 /// A campaign with its totals.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Campaign {
     pub id: String,
     #[serde(skip)]
@@ -194,7 +194,7 @@ pub enum CampaignAction {
 }
 
 /// One recipient of a campaign, as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Recipient {
     pub seq: i64,
     pub contact_id: String,

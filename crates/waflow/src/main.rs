@@ -1,6 +1,7 @@
 //! The `waflow` command: `serve` runs the server; `token create` prints a new API token;
 //! `workflows export` / `workflows import` move workflow documents in and out of a data directory;
-//! `contacts import` imports a CSV of contacts into one.
+//! `contacts import` imports a CSV of contacts into one; `openapi` prints the API's OpenAPI
+//! document.
 
 mod campaigns;
 mod contacts;
@@ -65,6 +66,9 @@ enum Command {
         #[command(subcommand)]
         command: contacts::ContactsCommand,
     },
+    /// Print the API's OpenAPI document (pretty JSON), as GET /api/v1/openapi.json serves it;
+    /// the dashboard's TypeScript types are generated from it (`npm run api-types` in web/).
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -374,6 +378,10 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             command,
         } => campaigns::run(&data.data_dir, &workspace, command).await,
         Command::Contacts { command } => contacts::run(command).await,
+        Command::Openapi => {
+            println!("{}", waflow_server::openapi::pretty());
+            Ok(())
+        }
         Command::Agents {
             command:
                 AgentsCommand::CreateOwner {

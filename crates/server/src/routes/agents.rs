@@ -7,9 +7,78 @@ use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::Value;
+use utoipa::ToSchema;
 use waflow_domain::parse::{Obj, Path};
-use waflow_store::Agent;
+use waflow_store::{Agent, Notification};
+
+list_of!(
+    /// `GET /agents`: the workspace's agents.
+    AgentList,
+    Agent
+);
+
+list_of!(
+    /// `GET /notifications`: newest first.
+    NotificationList,
+    Notification
+);
+
+/// `POST /agents`'s body.
+#[derive(ToSchema)]
+pub struct NewAgent {
+    pub name: String,
+    /// Case does not matter.
+    pub email: String,
+    /// `owner`, `admin` or `agent` (the default).
+    pub role: Option<String>,
+    /// At least 8 characters; without one, the agent cannot sign in yet.
+    pub password: Option<String>,
+}
+
+impl NewAgent {
+    fn read(body: &Value) -> ApiResult<Self> {
+        let obj = Obj::new(body, Path::root(""))?;
+        obj.only(&["name", "email", "role", "password"])?;
+        let name = obj.str("name")?.trim().to_string();
+        let email = email(&obj)?;
+        let role = role(&obj)?;
+        let password = obj.opt_str("password")?.map(str::to_string);
+        if let Some(p) = &password {
+            crate::auth::check_password("password", p)?;
+        }
+        Ok(Self {
+            name,
+            email,
+            role,
+            password,
+        })
+    }
+}
+
+/// `PATCH /agents/{id}`'s body: a field left out keeps its value.
+#[derive(ToSchema)]
+pub struct AgentChanges {
+    pub name: Option<String>,
+    /// `owner`, `admin` or `agent`.
+    pub role: Option<String>,
+}
+
+impl AgentChanges {
+    fn read(body: &Value) -> ApiResult<Self> {
+        let obj = Obj::new(body, Path::root(""))?;
+        obj.only(&["name", "role"])?;
+        let name = if obj.has("name") {
+            Some(obj.str("name")?.trim().to_string())
+        } else {
+            None
+        };
+        Ok(Self {
+            name,
+            role: role(&obj)?,
+        })
+    }
+}
 
 const ROLES: [&str; 3] = ["owner", "admin", "agent"];
 
@@ -38,10 +107,10 @@ fn email(obj: &Obj<'_>) -> Result<String, ApiError> {
     }
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        json!({"data": state.store.agents(&caller.workspace_id).await?}),
-    ))
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<AgentList>> {
+    Ok(Json(AgentList {
+        data: state.store.agents(&caller.workspace_id).await?,
+    }))
 }
 
 pub async fn create(
@@ -49,20 +118,13 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Agent>)> {
-    let obj = Obj::new(&body, Path::root(""))?;
-    obj.only(&["name", "email", "role", "password"])?;
-    let name = obj.str("name")?.trim().to_string();
-    let email = email(&obj)?;
-    let role = role(&obj)?.unwrap_or_else(|| "agent".into());
-    let password = obj.opt_str("password")?;
-    if let Some(p) = password {
-        crate::auth::check_password("password", p)?;
-    }
+    let new = NewAgent::read(&body)?;
+    let role = new.role.unwrap_or_else(|| "agent".into());
     let agent = state
         .store
-        .insert_agent(&caller.workspace_id, &name, &email, &role)
+        .insert_agent(&caller.workspace_id, &new.name, &new.email, &role)
         .await?;
-    if let Some(p) = password {
+    if let Some(p) = &new.password {
         state
             .store
             .set_agent_password(
@@ -92,14 +154,7 @@ pub async fn update(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Agent>> {
     let caller = &who.caller;
-    let obj = Obj::new(&body, Path::root(""))?;
-    obj.only(&["name", "role"])?;
-    let name = if obj.has("name") {
-        Some(obj.str("name")?.trim().to_string())
-    } else {
-        None
-    };
-    let role = role(&obj)?;
+    let AgentChanges { name, role } = AgentChanges::read(&body)?;
     if let (Some(new), Some(me)) = (&role, &caller.agent_id) {
         if *me == id && new != who.role.name() {
             return Err(ApiError::Forbidden(format!(
@@ -133,7 +188,7 @@ pub async fn notifications(
     State(state): State<AppState>,
     who: Signed,
     params: crate::extract::Params,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<NotificationList>> {
     let limit = params.limit(50, 500)?;
     let assigned = who.assigned_only();
     let agent = assigned.or(params.get("agent_id"));
@@ -141,7 +196,7 @@ pub async fn notifications(
         .store
         .notifications(who.workspace(), agent, assigned, limit)
         .await?;
-    Ok(Json(serde_json::json!({ "data": items })))
+    Ok(Json(NotificationList { data: items }))
 }
 
 /// Marks a notification read.

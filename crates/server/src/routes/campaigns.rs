@@ -11,11 +11,109 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 use waflow_domain::campaign::CampaignContent;
 use waflow_domain::parse::{Obj, Path};
 use waflow_engine::{CampaignPlan, Preview};
-use waflow_store::{new_id, Audience, AudienceQuery, CampaignAction, NewCampaign};
+use waflow_store::{
+    new_id, Audience, AudienceQuery, Campaign, CampaignAction, Contact, NewCampaign, Recipient,
+};
+
+/// `POST /campaigns`' body (and `POST /campaigns/preview`'s, where `name` may be left out).
+#[derive(ToSchema)]
+pub struct CampaignBody {
+    /// 1 to 200 characters.
+    pub name: Option<String>,
+    pub audience: AudienceBody,
+    /// Numbers to send from, each with its marketing module on.
+    pub number_ids: Vec<String>,
+    /// What to send: `{"template": {...}}`, `{"text": "..."}` or `{"workflow_id": "..."}`
+    /// (described loosely here; checked by `waflow_domain::campaign::CampaignContent`).
+    pub content: Value,
+    /// RFC 3339; default: now.
+    pub start_at: Option<String>,
+}
+
+/// Who a campaign goes to: exactly one of `list`, `tag`, `field` or `all`, and optionally the
+/// contacts with `exclude_tag` left out.
+#[derive(Serialize, ToSchema)]
+pub struct AudienceBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<FieldEquals>,
+    /// Must be true when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclude_tag: Option<String>,
+}
+
+/// The contacts whose custom field `name` equals `equals`.
+#[derive(Serialize, ToSchema)]
+pub struct FieldEquals {
+    /// Letters, digits, `_`, `-` and spaces.
+    pub name: String,
+    /// A text, a number or true/false.
+    pub equals: Value,
+}
+
+/// `POST /campaigns/preview`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct CampaignPreview {
+    /// Contacts the audience matches.
+    pub audience: i64,
+    /// Those left once blocked, excluded and opted-out contacts are skipped.
+    pub sendable: i64,
+    pub skipped: SkippedCount,
+    /// How long sending takes at the numbers' paces.
+    pub expected_seconds: i64,
+    pub warnings: Vec<String>,
+    /// The message as the first sendable recipient gets it; null when nobody is sendable.
+    pub sample: Option<PreviewSample>,
+}
+
+/// Contacts of the audience that are skipped, by why.
+#[derive(Serialize, ToSchema)]
+pub struct SkippedCount {
+    pub blocked: i64,
+    pub excluded: i64,
+    pub opted_out: i64,
+}
+
+/// The first recipient and their message.
+#[derive(Serialize, ToSchema)]
+pub struct PreviewSample {
+    pub contact: Contact,
+    /// The message's text; null: nothing to show (a workflow campaign).
+    pub text: Option<String>,
+    /// The rendered content (a template's parameters), if any.
+    pub content: Option<Value>,
+}
+
+/// `POST /campaigns`' answer (201): the campaign, and what may go wrong while it sends.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedCampaign {
+    #[serde(flatten)]
+    pub campaign: Campaign,
+    pub warnings: Vec<String>,
+}
+
+page_of!(
+    /// `GET /campaigns`: newest first.
+    CampaignPage,
+    Campaign
+);
+
+page_of!(
+    /// `GET /campaigns/{id}/recipients`: in sending order.
+    RecipientPage,
+    Recipient
+);
 
 /// A field name a filter may use: letters, digits, `_`, `-`, spaces.
 fn field_name_ok(name: &str) -> bool {
@@ -28,7 +126,7 @@ fn field_name_ok(name: &str) -> bool {
 
 /// Reads `{"list": …}`, `{"tag": …}`, `{"field": {"name", "equals"}}` or `{"all": true}`, with an
 /// optional `exclude_tag`.
-fn audience(value: &Value) -> ApiResult<AudienceQuery> {
+fn audience(value: &Value) -> ApiResult<(AudienceQuery, AudienceBody)> {
     let obj = Obj::new(value, Path::root("audience"))?;
     obj.only(&["list", "tag", "field", "all", "exclude_tag"])?;
     let given: Vec<&str> = ["list", "tag", "field", "all"]
@@ -41,9 +139,24 @@ fn audience(value: &Value) -> ApiResult<AudienceQuery> {
             "needs exactly one of list, tag, field or all",
         ));
     }
+    let mut body = AudienceBody {
+        list: None,
+        tag: None,
+        field: None,
+        all: None,
+        exclude_tag: None,
+    };
     let audience = match given[0] {
-        "list" => Audience::List(obj.str("list")?.to_string()),
-        "tag" => Audience::Tag(obj.str("tag")?.to_string()),
+        "list" => {
+            let list = obj.str("list")?.to_string();
+            body.list = Some(list.clone());
+            Audience::List(list)
+        }
+        "tag" => {
+            let tag = obj.str("tag")?.to_string();
+            body.tag = Some(tag.clone());
+            Audience::Tag(tag)
+        }
         "field" => {
             let (v, p) = obj.req("field")?;
             let f = Obj::new(v, p)?;
@@ -62,6 +175,10 @@ fn audience(value: &Value) -> ApiResult<AudienceQuery> {
                     "must be a text, a number or true/false",
                 ));
             }
+            body.field = Some(FieldEquals {
+                name: name.to_string(),
+                equals: equals.clone(),
+            });
             Audience::Field {
                 name: name.to_string(),
                 equals: equals.clone(),
@@ -71,19 +188,26 @@ fn audience(value: &Value) -> ApiResult<AudienceQuery> {
             if !obj.bool_or("all", false)? {
                 return Err(ApiError::invalid("audience.all", "must be true"));
             }
+            body.all = Some(true);
             Audience::All
         }
     };
-    Ok(AudienceQuery {
+    body.exclude_tag = obj.opt_str("exclude_tag")?.map(str::to_string);
+    let query = AudienceQuery {
         audience,
-        exclude_tag: obj.opt_str("exclude_tag")?.map(str::to_string),
-    })
+        exclude_tag: body.exclude_tag.clone(),
+    };
+    Ok((query, body))
 }
 
 /// A plan read from a body: audience, numbers (each with its marketing module on), content.
-async fn plan(state: &AppState, workspace_id: &str, obj: &Obj<'_>) -> ApiResult<CampaignPlan> {
+async fn plan(
+    state: &AppState,
+    workspace_id: &str,
+    obj: &Obj<'_>,
+) -> ApiResult<(CampaignPlan, AudienceBody)> {
     let (a, _) = obj.req("audience")?;
-    let query = audience(a)?;
+    let (query, audience) = audience(a)?;
     let ids = obj.strings("number_ids")?;
     if ids.is_empty() {
         return Err(ApiError::invalid(
@@ -133,22 +257,33 @@ async fn plan(state: &AppState, workspace_id: &str, obj: &Obj<'_>) -> ApiResult<
         }
         CampaignContent::Text(_) => {}
     }
-    Ok(CampaignPlan {
+    let plan = CampaignPlan {
         workspace_id: workspace_id.to_string(),
         query,
         numbers,
         content,
-    })
+    };
+    Ok((plan, audience))
 }
 
-fn preview_json(p: &Preview) -> Value {
-    let sample = p.sample.as_ref().map(|(contact, rendered)| {
-        json!({"contact": contact, "text": rendered.as_ref().map(|r| r.text.clone()),
-               "content": rendered.as_ref().and_then(|r| r.payload.clone())})
+fn preview_answer(p: Preview) -> CampaignPreview {
+    let sample = p.sample.map(|(contact, rendered)| PreviewSample {
+        contact,
+        text: rendered.as_ref().map(|r| r.text.clone()),
+        content: rendered.and_then(|r| r.payload),
     });
-    json!({"audience": p.count.matched, "sendable": p.sendable,
-           "skipped": {"blocked": p.count.blocked, "excluded": p.count.excluded, "opted_out": p.count.opted_out},
-           "expected_seconds": p.expected_seconds, "warnings": p.warnings, "sample": sample})
+    CampaignPreview {
+        audience: p.count.matched,
+        sendable: p.sendable,
+        skipped: SkippedCount {
+            blocked: p.count.blocked,
+            excluded: p.count.excluded,
+            opted_out: p.count.opted_out,
+        },
+        expected_seconds: p.expected_seconds,
+        warnings: p.warnings,
+        sample,
+    }
 }
 
 fn preview_error(e: waflow_engine::Error) -> ApiError {
@@ -163,16 +298,16 @@ pub async fn preview(
     State(state): State<AppState>,
     who: Signed,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CampaignPreview>> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["name", "audience", "number_ids", "content", "start_at"])?;
-    let plan = plan(&state, who.workspace(), &obj).await?;
+    let (plan, _) = plan(&state, who.workspace(), &obj).await?;
     let p = state
         .engine
         .preview_campaign(&plan)
         .await
         .map_err(preview_error)?;
-    Ok(Json(preview_json(&p)))
+    Ok(Json(preview_answer(p)))
 }
 
 /// `POST /campaigns`: recipients prepared at once; sent now or at `start_at`.
@@ -180,16 +315,23 @@ pub async fn create(
     State(state): State<AppState>,
     who: Signed,
     JsonBody(body): JsonBody,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<CreatedCampaign>)> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["name", "audience", "number_ids", "content", "start_at"])?;
     let name = obj.str("name")?.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
     }
-    let plan = plan(&state, who.workspace(), &obj).await?;
+    let (plan, audience) = plan(&state, who.workspace(), &obj).await?;
+    let asked = CampaignBody {
+        name: Some(name),
+        audience,
+        number_ids: plan.numbers.iter().map(|(id, _)| id.clone()).collect(),
+        content: obj.req("content")?.0.clone(),
+        start_at: obj.opt_str("start_at")?.map(str::to_string),
+    };
     let now = state.engine.now();
-    let start_at = match obj.opt_str("start_at")? {
+    let start_at = match &asked.start_at {
         None => now,
         Some(s) => DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
@@ -208,19 +350,23 @@ pub async fn create(
     let new = NewCampaign {
         id: new_id("cmp"),
         workspace_id: who.workspace().to_string(),
-        name,
-        number_ids: plan.numbers.iter().map(|(id, _)| id.clone()).collect(),
-        audience: obj.req("audience")?.0.clone(),
+        name: asked.name.unwrap_or_default(),
+        number_ids: asked.number_ids,
+        audience: serde_json::to_value(&asked.audience).unwrap_or(Value::Null),
         query: plan.query,
-        content: obj.req("content")?.0.clone(),
+        content: asked.content,
         start_at,
         expected_seconds: preview.expected_seconds,
         now,
     };
     let campaign = state.engine.create_campaign(&new).await?;
-    let mut v = serde_json::to_value(&campaign).unwrap_or(Value::Null);
-    v["warnings"] = json!(preview.warnings);
-    Ok((StatusCode::CREATED, Json(v)))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedCampaign {
+            campaign,
+            warnings: preview.warnings,
+        }),
+    ))
 }
 
 /// `GET /campaigns`: newest first.
@@ -228,13 +374,13 @@ pub async fn list(
     State(state): State<AppState>,
     who: Signed,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CampaignPage>> {
     let limit = params.limit(20, 100)?;
     let rows = state
         .store
         .campaigns(who.workspace(), params.get("cursor"), limit)
         .await?;
-    Ok(crate::routes::page(rows, limit, |c| c.id.clone()))
+    Ok(CampaignPage::new(rows, limit, |c| c.id.clone()))
 }
 
 /// `GET /campaigns/{id}`.
@@ -242,9 +388,8 @@ pub async fn show(
     State(state): State<AppState>,
     who: Signed,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
-    let c = state.store.campaign(who.workspace(), &id).await?;
-    Ok(Json(serde_json::to_value(&c).unwrap_or(Value::Null)))
+) -> ApiResult<Json<Campaign>> {
+    Ok(Json(state.store.campaign(who.workspace(), &id).await?))
 }
 
 async fn act(
@@ -252,12 +397,12 @@ async fn act(
     who: &Signed,
     id: &str,
     action: CampaignAction,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Campaign>> {
     let c = state
         .engine
         .campaign_action(who.workspace(), id, action)
         .await?;
-    Ok(Json(serde_json::to_value(&c).unwrap_or(Value::Null)))
+    Ok(Json(c))
 }
 
 /// `POST /campaigns/{id}/pause`: queued messages are held, nothing more is queued.
@@ -265,7 +410,7 @@ pub async fn pause(
     State(state): State<AppState>,
     who: Signed,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Campaign>> {
     act(&state, &who, &id, CampaignAction::Pause).await
 }
 
@@ -274,7 +419,7 @@ pub async fn resume(
     State(state): State<AppState>,
     who: Signed,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Campaign>> {
     act(&state, &who, &id, CampaignAction::Resume).await
 }
 
@@ -283,7 +428,7 @@ pub async fn cancel(
     State(state): State<AppState>,
     who: Signed,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Campaign>> {
     act(&state, &who, &id, CampaignAction::Cancel).await
 }
 
@@ -308,7 +453,7 @@ pub async fn recipients(
     who: Signed,
     UrlPath(id): UrlPath<String>,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RecipientPage>> {
     state.store.campaign(who.workspace(), &id).await?;
     let status = match params.get("status") {
         None | Some("all") => None,
@@ -331,7 +476,7 @@ pub async fn recipients(
         .store
         .recipients(who.workspace(), &id, status, after, limit)
         .await?;
-    Ok(crate::routes::page(rows, limit, |r| r.seq.to_string()))
+    Ok(RecipientPage::new(rows, limit, |r| r.seq.to_string()))
 }
 
 /// `GET /campaigns/{id}/export`: every recipient as CSV.

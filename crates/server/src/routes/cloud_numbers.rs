@@ -8,13 +8,29 @@ use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::Json;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use waflow_channels::cloud_api::phone::PhoneNumberInfo;
 use waflow_store::{MessageTemplate, Number};
 
+list_of!(
+    /// A Cloud API number's message templates as last synced.
+    TemplateList,
+    MessageTemplate
+);
+
+/// `POST /numbers/{id}/media`'s answer (201).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MediaUpload {
+    /// The media id to send the file by: `{"type": "media", "source": {"id": ...}}`.
+    pub media_id: String,
+    pub mime_type: String,
+    /// Bytes.
+    pub size: usize,
+}
+
 /// A number as `GET /numbers/{id}` answers it: for an admin, a Cloud API number adds what Meta's
 /// webhook settings need (the callback path on this server and the verify token).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct NumberView {
     #[serde(flatten)]
     number: Number,
@@ -39,7 +55,7 @@ pub(super) fn view(state: &AppState, who: &crate::roles::Signed, number: Number)
 }
 
 /// `POST /numbers/{id}/check`'s answer.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CheckAnswer {
     /// Whether Meta accepted the number's credentials.
     ok: bool,
@@ -105,10 +121,10 @@ pub async fn templates(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TemplateList>> {
     cloud_number(&state, &caller, &id).await?;
     let templates = state.store.templates(&caller.workspace_id, &id).await?;
-    Ok(Json(json!({"data": templates})))
+    Ok(Json(TemplateList { data: templates }))
 }
 
 /// Fetches the templates from the Graph API and replaces the stored list.
@@ -116,7 +132,7 @@ pub async fn sync_templates(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TemplateList>> {
     let number = cloud_number(&state, &caller, &id).await?;
     let waba_id = number
         .settings
@@ -148,7 +164,7 @@ pub async fn sync_templates(
         .store
         .replace_templates(&caller.workspace_id, &id, &templates)
         .await?;
-    Ok(Json(json!({"data": templates})))
+    Ok(Json(TemplateList { data: templates }))
 }
 
 /// Uploads a file to the Graph API for a Cloud API number; answers the media id to send it by
@@ -161,7 +177,7 @@ pub async fn upload_media(
     params: crate::extract::Params,
     headers: axum::http::HeaderMap,
     body: bytes::Bytes,
-) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
+) -> ApiResult<(axum::http::StatusCode, Json<MediaUpload>)> {
     cloud_number(&state, &caller, &id).await?;
     let mime = headers
         .get(axum::http::header::CONTENT_TYPE)
@@ -186,6 +202,10 @@ pub async fn upload_media(
         .map_err(|e| ApiError::Unavailable(format!("the Graph API refused the upload: {e}")))?;
     Ok((
         axum::http::StatusCode::CREATED,
-        Json(json!({"media_id": media_id, "mime_type": mime, "size": body.len()})),
+        Json(MediaUpload {
+            media_id,
+            mime_type: mime,
+            size: body.len(),
+        }),
     ))
 }

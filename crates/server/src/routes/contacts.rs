@@ -3,15 +3,57 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody, Params};
 use crate::roles::Signed;
-use crate::routes::page;
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 use waflow_domain::parse::{Obj, Path};
 use waflow_domain::PhoneNumber;
 use waflow_store::{Contact, ContactFilter, ContactPatch, Run};
+
+page_of!(
+    /// `GET /contacts`: oldest first.
+    ContactPage,
+    Contact
+);
+
+list_of!(
+    /// `GET /contacts/{id}/runs`.
+    RunList,
+    Run
+);
+
+/// `POST /contacts`'s body: the phone, the contact's fields and the number its
+/// `contact_created` workflows start on.
+#[derive(ToSchema)]
+pub struct NewContact {
+    /// With its country code.
+    #[schema(value_type = String)]
+    pub phone: PhoneNumber,
+    #[serde(flatten)]
+    pub contact: ContactPatch,
+    /// Default: the workspace's first number.
+    pub number_id: Option<String>,
+}
+
+/// `POST /contacts`'s answer (201): the contact, and the runs it started.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedContact {
+    #[serde(flatten)]
+    pub contact: Contact,
+    /// Runs of `contact_created` workflows.
+    pub runs_started: Vec<String>,
+}
+
+/// `DELETE /contacts/{id}/runs`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct EndedRuns {
+    /// The runs that ended.
+    pub ended: Vec<String>,
+}
 
 pub(super) fn tags(obj: &Obj<'_>, key: &str) -> Result<Vec<String>, ApiError> {
     let (v, p) = obj.req(key)?;
@@ -105,7 +147,7 @@ pub async fn list(
     State(state): State<AppState>,
     who: Signed,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ContactPage>> {
     let limit = params.limit(50, 500)?;
     let filter = ContactFilter {
         tag: params.get("tag").map(str::to_string),
@@ -115,7 +157,7 @@ pub async fn list(
         assigned_to: who.assigned_only().map(str::to_string),
         limit,
     };
-    Ok(page(
+    Ok(ContactPage::new(
         state.store.contacts(who.workspace(), &filter).await?,
         limit,
         |c| c.id.clone(),
@@ -127,12 +169,15 @@ pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<CreatedContact>)> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&FIELDS)?;
-    let phone = PhoneNumber::parse(obj.str("phone")?).map_err(|m| ApiError::invalid("phone", m))?;
-    let patch = patch_from(&state, &caller, &obj).await?;
-    let number_id = match obj.opt_str("number_id")? {
+    let new = NewContact {
+        phone: PhoneNumber::parse(obj.str("phone")?).map_err(|m| ApiError::invalid("phone", m))?,
+        contact: patch_from(&state, &caller, &obj).await?,
+        number_id: obj.opt_str("number_id")?.map(str::to_string),
+    };
+    let number_id = match &new.number_id {
         Some(n) => {
             state
                 .store
@@ -155,12 +200,17 @@ pub async fn create(
             .map(|n| n.id)
             .unwrap_or_default(),
     };
-    let name = patch.name.clone().unwrap_or_default();
+    let name = new.contact.name.clone().unwrap_or_default();
     let contact = state
         .store
-        .insert_contact(&caller.workspace_id, phone.as_str(), &name, &patch)
+        .insert_contact(
+            &caller.workspace_id,
+            new.phone.as_str(),
+            &name,
+            &new.contact,
+        )
         .await?;
-    let runs = if number_id.is_empty() {
+    let runs_started = if number_id.is_empty() {
         Vec::new()
     } else {
         state
@@ -168,9 +218,13 @@ pub async fn create(
             .contact_created(&caller.workspace_id, &contact.id, &number_id)
             .await?
     };
-    let mut out = serde_json::to_value(&contact).unwrap_or(Value::Null);
-    out["runs_started"] = json!(runs);
-    Ok((StatusCode::CREATED, Json(out)))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedContact {
+            contact,
+            runs_started,
+        }),
+    ))
 }
 
 /// The contact, if the caller may see it (else 404, as if it did not exist).
@@ -273,6 +327,13 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /contacts/{id}/tags`'s body.
+#[derive(ToSchema)]
+pub struct NewTags {
+    /// Tags to add, 1 to 64 characters each.
+    pub tags: Vec<String>,
+}
+
 /// Adds tags (`{"tags": [...]}`) to a contact, keeping the ones it has.
 pub async fn add_tags(
     State(state): State<AppState>,
@@ -282,9 +343,11 @@ pub async fn add_tags(
 ) -> ApiResult<Json<Contact>> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["tags"])?;
-    let new = tags(&obj, "tags")?;
+    let new = NewTags {
+        tags: tags(&obj, "tags")?,
+    };
     edit_tags(&state, &who, &id, |tags| {
-        for t in new {
+        for t in new.tags {
             if !tags.iter().any(|o| o.eq_ignore_ascii_case(&t)) {
                 tags.push(t);
             }
@@ -331,12 +394,15 @@ pub async fn runs(
     State(state): State<AppState>,
     who: Signed,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RunList>> {
     let caller = &who.caller;
     visible(&state, &who, &id).await?;
-    Ok(Json(
-        json!({"data": state.store.runs_of_contact(&caller.workspace_id, &id).await?}),
-    ))
+    Ok(Json(RunList {
+        data: state
+            .store
+            .runs_of_contact(&caller.workspace_id, &id)
+            .await?,
+    }))
 }
 
 /// Removes the contact from every run it is in (active or waiting): they end, their timers go.
@@ -344,7 +410,7 @@ pub async fn remove_from_runs(
     State(state): State<AppState>,
     who: Signed,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<EndedRuns>> {
     let caller = &who.caller;
     visible(&state, &who, &id).await?;
     let ended = state
@@ -355,7 +421,7 @@ pub async fn remove_from_runs(
             "the contact was removed from all runs",
         )
         .await?;
-    Ok(Json(json!({"ended": ended})))
+    Ok(Json(EndedRuns { ended }))
 }
 
 /// A run: state, current step, variables and history (404 for a run of a contact the caller may

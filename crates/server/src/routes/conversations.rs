@@ -4,21 +4,56 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
 use crate::roles::Signed;
-use crate::routes::{content, page};
+use crate::routes::content;
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 use waflow_domain::parse::{Obj, Path};
-use waflow_store::{new_id, Conversation, ConversationFilter, NewOutbound};
+use waflow_store::{new_id, Conversation, ConversationFilter, Message, NewOutbound};
+
+page_of!(
+    /// `GET /conversations`: most recent first.
+    ConversationPage,
+    Conversation
+);
+
+page_of!(
+    /// A page of messages, oldest first.
+    MessagePage,
+    Message
+);
+
+/// `POST /conversations/{id}/messages`' body: `text` or `content`.
+// Described here while the handler reads the fields one by one (its logic is being changed).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct SendMessage {
+    /// At most 4096 characters.
+    pub text: Option<String>,
+    /// Rich content (buttons, list, media, template, reaction), checked against WhatsApp's limits.
+    pub content: Option<Value>,
+    /// Send as this agent (an agent sends as themselves only); default: the agent signed in.
+    pub agent_id: Option<String>,
+}
+
+/// `POST /conversations/{id}/messages`' answer (201).
+#[derive(Serialize, ToSchema)]
+pub struct Queued {
+    pub message_id: String,
+    /// `queued`.
+    pub status: String,
+}
 
 /// Conversations, most recent first; an agent's are those of the contacts assigned to them.
 pub async fn list(
     State(state): State<AppState>,
     who: Signed,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ConversationPage>> {
     let limit = params.limit(50, 500)?;
     let filter = ConversationFilter {
         before_id: params.get("cursor").map(str::to_string),
@@ -29,7 +64,7 @@ pub async fn list(
         limit,
     };
     let items = state.store.conversations(who.workspace(), &filter).await?;
-    Ok(page(items, limit, |c| c.id.clone()))
+    Ok(ConversationPage::new(items, limit, |c| c.id.clone()))
 }
 
 /// The conversation, if the caller may see it (else 404, as if it did not exist).
@@ -57,7 +92,7 @@ pub async fn messages(
     who: Signed,
     UrlPath(id): UrlPath<String>,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<MessagePage>> {
     let caller = &who.caller;
     visible(&state, &who, &id).await?;
     let limit = params.limit(100, 1000)?;
@@ -65,7 +100,7 @@ pub async fn messages(
         .store
         .messages(&caller.workspace_id, &id, params.get("cursor"), limit)
         .await?;
-    Ok(page(items, limit, |m| m.id.clone()))
+    Ok(MessagePage::new(items, limit, |m| m.id.clone()))
 }
 
 /// The states an outbound message can be listed by.
@@ -85,7 +120,7 @@ pub async fn outbound(
     State(state): State<AppState>,
     who: Signed,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<MessagePage>> {
     let caller = &who.caller;
     let status = params
         .get("status")
@@ -110,7 +145,7 @@ pub async fn outbound(
             limit,
         )
         .await?;
-    Ok(page(items, limit, |m| m.id.clone()))
+    Ok(MessagePage::new(items, limit, |m| m.id.clone()))
 }
 
 /// Sends an `uncertain` (or `failed`) outbound message of the conversation again: the user
@@ -120,7 +155,7 @@ pub async fn resend(
     State(state): State<AppState>,
     who: Signed,
     UrlPath((id, message_id)): UrlPath<(String, String)>,
-) -> ApiResult<Json<waflow_store::Message>> {
+) -> ApiResult<Json<Message>> {
     let caller = &who.caller;
     visible(&state, &who, &id).await?;
     let message = state
@@ -145,7 +180,7 @@ pub async fn send(
     who: Signed,
     UrlPath(id): UrlPath<String>,
     JsonBody(body): JsonBody,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Queued>)> {
     let caller = &who.caller;
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["text", "content", "agent_id"])?;
@@ -228,7 +263,10 @@ pub async fn send(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"message_id": message_id, "status": "queued"})),
+        Json(Queued {
+            message_id,
+            status: "queued".into(),
+        }),
     ))
 }
 

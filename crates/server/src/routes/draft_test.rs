@@ -4,6 +4,7 @@
 //! workflow sees it. And `GET /workflows/{id}/overlaps`: the live workflows that would also take
 //! the messages this one takes.
 
+use super::versions::TestRun;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
 use crate::routes::logs::Explainer;
@@ -12,8 +13,7 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
-use serde_json::{json, Value};
-use waflow_domain::parse::Obj;
+use serde_json::Value;
 use waflow_domain::{InboundContent, InboundEvent, MessageType, PhoneNumber, WorkflowDocument};
 use waflow_store::{new_id, Number, Workflow};
 
@@ -28,13 +28,13 @@ pub(super) struct TestMessage {
 
 impl TestMessage {
     /// `text` (required for a text message, at most 4096 characters) and `type` (default text).
-    pub(super) fn read(obj: &Obj<'_>, phone: PhoneNumber, number: &Number) -> ApiResult<Self> {
-        let kind = match obj.opt_str("type")? {
+    pub(super) fn read(asked: &TestRun, number: &Number) -> ApiResult<Self> {
+        let kind = match asked.kind.as_deref() {
             None => MessageType::Text,
             Some(t) => MessageType::parse(t)
                 .ok_or_else(|| ApiError::invalid("type", format!("{t:?} is not a message type")))?,
         };
-        let text = obj.opt_str("text")?.unwrap_or("").to_string();
+        let text = asked.text.clone().unwrap_or_default();
         if kind == MessageType::Text && text.trim().is_empty() {
             return Err(ApiError::invalid("text", "is required for a text message"));
         }
@@ -42,8 +42,8 @@ impl TestMessage {
             return Err(ApiError::invalid("text", "is longer than 4096 characters"));
         }
         Ok(Self {
-            phone,
-            name: obj.opt_str("name")?.unwrap_or("").trim().to_string(),
+            phone: asked.from.clone(),
+            name: asked.name.as_deref().unwrap_or("").trim().to_string(),
             number_id: number.id.clone(),
             kind,
             text,
@@ -52,12 +52,66 @@ impl TestMessage {
 }
 
 /// One condition the draft checked, for the test chat's "why".
-#[derive(Serialize)]
-struct Why {
-    path: String,
-    condition: Option<String>,
-    passed: bool,
-    value: Value,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Why {
+    /// Where the condition is in the document, e.g. `conditions.all[0]`.
+    pub path: String,
+    /// The condition in words.
+    pub condition: Option<String>,
+    pub passed: bool,
+    /// The value compared (the message text for text conditions).
+    pub value: Value,
+}
+
+/// `POST /workflows/{id}/test`'s answer: 201 when a run of the draft started, 200 otherwise.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TestAnswer {
+    /// `started`, `resumed` (the test chat's message resumed the waiting test run) or
+    /// `not_matched` (nothing ran: `reason` and `why` say which condition failed).
+    pub outcome: &'static str,
+    /// The hidden version the test runs (below 1).
+    pub test_version: i64,
+    pub number_id: String,
+    pub contact_id: String,
+    /// The test chat's conversation (with `text`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    /// Null when nothing runs (a blocked or excluded contact, or a message the draft does not take).
+    pub run_id: Option<String>,
+    /// Messages queued by the run's steps.
+    pub queued: Vec<String>,
+    /// The log entry of the test chat's message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_id: Option<String>,
+    /// Why nothing ran, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Each condition checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<Vec<Why>>,
+}
+
+impl TestAnswer {
+    /// An answer with its outcome and ids, nothing queued.
+    pub(super) fn new(
+        outcome: &'static str,
+        test_version: i64,
+        number_id: String,
+        contact_id: String,
+    ) -> Self {
+        Self {
+            outcome,
+            test_version,
+            number_id,
+            contact_id,
+            conversation_id: None,
+            run_id: None,
+            queued: Vec::new(),
+            log_id: None,
+            reason: None,
+            why: None,
+        }
+    }
 }
 
 /// Decides `message` for the draft `doc` of `wf` (see the module doc). 201 with
@@ -68,7 +122,7 @@ pub(super) async fn try_message(
     wf: &Workflow,
     doc: WorkflowDocument,
     message: TestMessage,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<TestAnswer>)> {
     let version = test_version(state, &caller.workspace_id, &wf.id, &doc).await?;
     let event = InboundEvent {
         workspace_id: caller.workspace_id.clone(),
@@ -86,23 +140,24 @@ pub(super) async fn try_message(
         .engine
         .test_inbound(&wf.id, version, doc, event)
         .await?;
-    let mut answer = json!({"test_version": version, "number_id": message.number_id,
-        "contact_id": out.contact_id, "conversation_id": out.conversation_id,
-        "run_id": out.runs.first(), "queued": out.queued, "log_id": out.log_id});
+    let mut answer = TestAnswer {
+        conversation_id: Some(out.conversation_id),
+        run_id: out.runs.first().cloned(),
+        queued: out.queued,
+        log_id: Some(out.log_id.clone()),
+        ..TestAnswer::new("started", version, message.number_id, out.contact_id)
+    };
     match out.outcome.as_str() {
-        "matched" => {
-            answer["outcome"] = json!("started");
-            Ok((StatusCode::CREATED, Json(answer)))
-        }
+        "matched" => Ok((StatusCode::CREATED, Json(answer))),
         "resumed" => {
-            answer["outcome"] = json!("resumed");
+            answer.outcome = "resumed";
             Ok((StatusCode::OK, Json(answer)))
         }
         _ => {
             let (reason, why) = explain(state, &caller.workspace_id, &out.log_id).await?;
-            answer["outcome"] = json!("not_matched");
-            answer["reason"] = json!(reason);
-            answer["why"] = json!(why);
+            answer.outcome = "not_matched";
+            answer.reason = Some(reason);
+            answer.why = Some(why);
             Ok((StatusCode::OK, Json(answer)))
         }
     }

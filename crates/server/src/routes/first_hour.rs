@@ -36,21 +36,41 @@ pub async fn state(State(state): State<AppState>) -> ApiResult<Json<SetupState>>
     }))
 }
 
+/// `POST /setup`'s body.
+#[derive(utoipa::ToSchema)]
+pub struct SetupRequest {
+    /// The owner's email (case does not matter).
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+    pub name: String,
+}
+
+impl SetupRequest {
+    /// Reads the body; each error names its field.
+    fn read(body: &serde_json::Value) -> ApiResult<Self> {
+        let obj = Obj::new(body, Path::root(""))?;
+        obj.only(&["email", "password", "name"])?;
+        let request = Self {
+            email: obj.str("email")?.trim().to_string(),
+            password: obj.str("password")?.to_string(),
+            name: obj.str("name")?.trim().to_string(),
+        };
+        if request.name.is_empty() || request.name.chars().count() > 200 {
+            return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
+        }
+        check_password("password", &request.password)?;
+        Ok(request)
+    }
+}
+
 /// `{"email", "password", "name"}` → 201 and a sign-in (as `POST /auth/login` answers) for the
 /// first owner; 409 once any owner exists, so the page cannot be used to take a server over.
 pub async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<LoginAnswer>)> {
-    let obj = Obj::new(&body, Path::root(""))?;
-    obj.only(&["email", "password", "name"])?;
-    let email = obj.str("email")?.trim().to_string();
-    let password = obj.str("password")?;
-    let name = obj.str("name")?.trim().to_string();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
-    }
-    check_password("password", password)?;
+    let request = SetupRequest::read(&body)?;
     let _one_at_a_time = SETUP.lock().await;
     if state.store.has_owner().await? {
         return Err(ApiError::Conflict {
@@ -61,9 +81,9 @@ pub async fn create(
     let agent = create_owner(
         state.store.as_ref(),
         FIRST_WORKSPACE,
-        &name,
-        &email,
-        password,
+        &request.name,
+        &request.email,
+        &request.password,
     )
     .await?;
     let answer = crate::auth::signed_in(&state, agent).await?;

@@ -12,10 +12,123 @@ use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
 use waflow_domain::trigger::Trigger;
 use waflow_domain::{PhoneNumber, WorkflowDocument};
-use waflow_engine::IntegrationStart;
+use waflow_engine::{IntegrationOutcome, IntegrationStart};
+
+/// An integration call's JSON payload: any object; the workflow's trigger names the paths of the
+/// contact's phone, name, fields and variables in it (so the document describes it loosely).
+pub struct Payload(pub Value);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Payload {
+    type Rejection = ApiError;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let JsonBody(value) = JsonBody::from_request(req, state).await?;
+        Ok(Payload(value))
+    }
+}
+
+impl utoipa::PartialSchema for Payload {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+            .description(Some(
+                "Any JSON object: the workflow's integration trigger maps its paths to the \
+                 contact's phone, name, fields and the run's variables",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Payload {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "IntegrationPayload".into()
+    }
+}
+
+/// A workflow started for one contact (`POST /hooks/{id}`, 201).
+#[derive(Serialize, ToSchema)]
+pub struct IntegrationStarted {
+    pub contact_id: String,
+    /// Null when the contact is blocked or excluded from automation.
+    pub run_id: Option<String>,
+    /// Messages queued by the run's first steps.
+    pub queued: Vec<String>,
+}
+
+impl From<IntegrationOutcome> for IntegrationStarted {
+    fn from(o: IntegrationOutcome) -> Self {
+        Self {
+            contact_id: o.contact_id,
+            run_id: o.run_id,
+            queued: o.queued,
+        }
+    }
+}
+
+/// `GET /workflows/{id}/integration`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct IntegrationUrl {
+    /// `/hooks/{id}`, on this server.
+    pub url: String,
+    pub secret: String,
+    /// How to send the secret.
+    pub header: String,
+}
+
+/// `POST /workflows/{id}/start`'s JSON body: exactly one of `phones`, `contact_ids` or `filter`.
+#[derive(ToSchema)]
+pub struct OutboundTargets {
+    /// Phone numbers with their country code.
+    pub phones: Option<Vec<String>>,
+    pub contact_ids: Option<Vec<String>>,
+    /// The contacts with a tag, or in a list.
+    pub filter: Option<TargetFilter>,
+    /// Variables every run starts with.
+    pub vars: Option<Map<String, Value>>,
+}
+
+/// Exactly one of `tag` or `list`.
+#[derive(ToSchema)]
+pub struct TargetFilter {
+    pub tag: Option<String>,
+    pub list: Option<String>,
+}
+
+impl TargetFilter {
+    fn read(obj: &waflow_domain::parse::Obj<'_>) -> ApiResult<Self> {
+        let (f, p) = obj.req("filter")?;
+        let filter = waflow_domain::parse::Obj::new(f, p)?;
+        filter.only(&["tag", "list"])?;
+        Ok(Self {
+            tag: filter.opt_str("tag")?.map(str::to_string),
+            list: filter.opt_str("list")?.map(str::to_string),
+        })
+    }
+}
+
+/// `POST /workflows/{id}/start`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct OutboundStarted {
+    pub started: usize,
+    /// Contacts blocked or excluded from automation: no run.
+    pub skipped_blocked_or_excluded: usize,
+    /// The runs started.
+    pub runs: Vec<String>,
+}
+
+/// `GET /workspace/webhook-secret`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct WebhookSecret {
+    pub secret: String,
+    /// The header signed webhook steps send.
+    pub header: String,
+}
 
 fn secret_of(state: &AppState, workflow_id: &str) -> String {
     state
@@ -34,8 +147,8 @@ pub async fn receive(
     State(state): State<AppState>,
     UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
-    JsonBody(body): JsonBody,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    Payload(body): Payload,
+) -> ApiResult<(StatusCode, Json<IntegrationStarted>)> {
     let unknown = || ApiError::NotFound(format!("no integration workflow {id:?}"));
     let wf = state
         .store
@@ -121,7 +234,7 @@ pub async fn receive(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(json!(outcome))))
+    Ok((StatusCode::CREATED, Json(outcome.into())))
 }
 
 /// The integration URL of a workflow and its secret.
@@ -129,7 +242,7 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IntegrationUrl>> {
     let wf = state.store.workflow(&caller.workspace_id, &id).await?;
     if wf.trigger_type != "integration" {
         return Err(ApiError::Conflict {
@@ -140,11 +253,11 @@ pub async fn show(
             ),
         });
     }
-    Ok(Json(json!({
-        "url": format!("/hooks/{id}"),
-        "secret": secret_of(&state, &id),
-        "header": "Authorization: Bearer <secret>",
-    })))
+    Ok(Json(IntegrationUrl {
+        url: format!("/hooks/{id}"),
+        secret: secret_of(&state, &id),
+        header: "Authorization: Bearer <secret>".into(),
+    }))
 }
 
 /// One contact to start an outbound workflow for.
@@ -222,7 +335,7 @@ pub async fn start_outbound(
     UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
     body: axum::body::Body,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OutboundStarted>> {
     let wf = state.store.workflow(&caller.workspace_id, &id).await?;
     if wf.trigger_type != "outbound" {
         return Err(ApiError::Conflict {
@@ -281,9 +394,11 @@ pub async fn start_outbound(
             None => skipped += 1,
         }
     }
-    Ok(Json(
-        json!({"started": runs.len(), "skipped_blocked_or_excluded": skipped, "runs": runs}),
-    ))
+    Ok(Json(OutboundStarted {
+        started: runs.len(),
+        skipped_blocked_or_excluded: skipped,
+        runs,
+    }))
 }
 
 async fn json_targets(
@@ -313,9 +428,24 @@ async fn json_targets(
             "give exactly one of phones, contact_ids or filter",
         ));
     }
+    let asked = OutboundTargets {
+        phones: value
+            .get("phones")
+            .map(|_| obj.strings("phones"))
+            .transpose()?,
+        contact_ids: value
+            .get("contact_ids")
+            .map(|_| obj.strings("contact_ids"))
+            .transpose()?,
+        filter: value
+            .get("filter")
+            .map(|_| TargetFilter::read(&obj))
+            .transpose()?,
+        vars: Some(vars),
+    };
     let mut targets = Vec::new();
-    if value.get("phones").is_some() {
-        for (i, p) in obj.strings("phones")?.iter().enumerate() {
+    if let Some(phones) = &asked.phones {
+        for (i, p) in phones.iter().enumerate() {
             let phone =
                 PhoneNumber::parse(p).map_err(|m| ApiError::invalid(format!("phones[{i}]"), m))?;
             targets.push(Target {
@@ -324,8 +454,8 @@ async fn json_targets(
                 fields: Map::new(),
             });
         }
-    } else if value.get("contact_ids").is_some() {
-        for (i, cid) in obj.strings("contact_ids")?.iter().enumerate() {
+    } else if let Some(contact_ids) = &asked.contact_ids {
+        for (i, cid) in contact_ids.iter().enumerate() {
             let contact = state
                 .store
                 .contact(&caller.workspace_id, cid)
@@ -344,13 +474,16 @@ async fn json_targets(
                 fields: Map::new(),
             });
         }
-    } else {
-        let (f, p) = obj.req("filter")?;
-        let filter = waflow_domain::parse::Obj::new(f, p)?;
-        filter.only(&["tag", "list"])?;
-        let (tag, list) = match (filter.opt_str("tag")?, filter.opt_str("list")?) {
-            (Some(t), None) => (Some(t.to_string()), None),
-            (None, Some(l)) => (None, Some(l.to_string())),
+    } else if let Some(filter) = asked.filter {
+        let (tag, list) = match filter {
+            TargetFilter {
+                tag: Some(t),
+                list: None,
+            } => (Some(t), None),
+            TargetFilter {
+                tag: None,
+                list: Some(l),
+            } => (None, Some(l)),
             _ => {
                 return Err(ApiError::invalid(
                     "filter",
@@ -390,15 +523,18 @@ async fn json_targets(
             }
         }
     }
-    Ok((targets, vars))
+    Ok((targets, asked.vars.unwrap_or_default()))
 }
 
 /// The workspace's webhook secret: signed webhook steps send
 /// `X-Waflow-Signature: sha256=<HMAC-SHA256(secret, raw body)>`; receivers check it with this.
-pub async fn webhook_secret(State(state): State<AppState>, caller: Caller) -> Json<Value> {
+pub async fn webhook_secret(State(state): State<AppState>, caller: Caller) -> Json<WebhookSecret> {
     let key = state.cloud.key.derive("webhooks");
-    Json(json!({
-        "secret": waflow_outbound_http::webhook_secret(&key, &caller.workspace_id),
-        "header": format!("{}: sha256=<HMAC-SHA256(secret, raw body), hex>", waflow_outbound_http::SIGNATURE_HEADER),
-    }))
+    Json(WebhookSecret {
+        secret: waflow_outbound_http::webhook_secret(&key, &caller.workspace_id),
+        header: format!(
+            "{}: sha256=<HMAC-SHA256(secret, raw body), hex>",
+            waflow_outbound_http::SIGNATURE_HEADER
+        ),
+    })
 }

@@ -12,9 +12,14 @@ use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
-use serde_json::{json, Value};
 use std::sync::Arc;
 use waflow_store::ContactImport;
+
+list_of!(
+    /// `GET /contacts/imports`: the last 100 imports, newest first.
+    ImportList,
+    ContactImport
+);
 
 /// The query parameters `POST /contacts/imports` reads.
 const OPTIONS: [&str; 4] = ["mapping", "default_country", "list", "tag"];
@@ -138,11 +143,11 @@ pub async fn show(
 }
 
 /// `GET /contacts/imports`: the workspace's last 100 imports, newest first.
-pub async fn list(State(state): State<AppState>, who: Signed) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, who: Signed) -> ApiResult<Json<ImportList>> {
     let stored = state.store.contact_imports(who.workspace(), LISTED).await?;
     let data: Vec<ContactImport> = stored
         .into_iter()
         .map(|i| state.imports.live(who.workspace(), &i.id).unwrap_or(i))
         .collect();
-    Ok(Json(json!({ "data": data })))
+    Ok(Json(ImportList { data }))
 }

@@ -4,14 +4,17 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody};
+use crate::linked::Pairing;
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures_util::stream::Stream;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::convert::Infallible;
+use utoipa::ToSchema;
 use waflow_domain::parse::{Obj, Path};
 use waflow_linked_device::status::LinkStatus;
 use waflow_store::Number;
@@ -21,10 +24,9 @@ use waflow_store::Number;
 pub(crate) async fn create(
     state: &AppState,
     caller: &Caller,
-    obj: &Obj<'_>,
+    pair_phone: Option<String>,
     label: &str,
 ) -> ApiResult<Number> {
-    let pair_phone = pair_phone(obj)?;
     let number = state
         .store
         .insert_number(&caller.workspace_id, label, "linked_device", "pairing")
@@ -40,7 +42,7 @@ pub(crate) async fn create(
     Ok(number)
 }
 
-fn pair_phone(obj: &Obj<'_>) -> ApiResult<Option<String>> {
+pub(super) fn pair_phone(obj: &Obj<'_>) -> ApiResult<Option<String>> {
     let Some(phone) = obj.opt_str("pair_phone")? else {
         return Ok(None);
     };
@@ -65,18 +67,49 @@ async fn linked_number(state: &AppState, caller: &Caller, id: &str) -> ApiResult
     .await
 }
 
+/// `GET /numbers/{id}/session`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    pub number_id: String,
+    /// Whether the session runs on this server.
+    pub running: bool,
+    /// Whether it is linked to a phone.
+    pub paired: bool,
+    /// The phone it is linked to.
+    pub phone: Option<String>,
+    /// The number's status.
+    pub status: String,
+    /// Why it has that status.
+    pub reason: Option<String>,
+}
+
+/// `POST /numbers/{id}/reconnect`'s answer (202): pairing starts again.
+#[derive(Serialize, ToSchema)]
+pub struct Reconnecting {
+    /// `pairing`.
+    pub status: String,
+    pub number_id: String,
+}
+
+/// `PUT /workspace/events-webhook`'s body and answer.
+#[derive(Serialize, ToSchema)]
+pub struct EventsWebhook {
+    /// An http(s) URL; null: no event webhooks.
+    pub url: Option<String>,
+}
+
 /// `GET /numbers/{id}/qr`: the QR code (or pairing code) to show while pairing.
 pub async fn qr(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Pairing>> {
     let number = linked_number(&state, &caller, &id).await?;
     let pairing = state
         .linked
         .live(&id)
         .and_then(|l| l.pairing.read().ok().and_then(|p| p.clone()));
-    match pairing {
+    match pairing.and_then(|p| serde_json::from_value::<Pairing>(p).ok()) {
         Some(p) => Ok(Json(p)),
         None => Err(ApiError::NotFound(format!(
             "QR code: number {id} is {} ({}); no pairing in progress \
@@ -92,13 +125,17 @@ pub async fn session(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SessionView>> {
     let number = linked_number(&state, &caller, &id).await?;
     let (running, phone) = state.linked.session(&id).await;
-    Ok(Json(json!({
-        "number_id": number.id, "running": running, "paired": phone.is_some(), "phone": phone,
-        "status": number.status, "reason": number.status_reason,
-    })))
+    Ok(Json(SessionView {
+        number_id: number.id,
+        running,
+        paired: phone.is_some(),
+        phone,
+        status: number.status,
+        reason: number.status_reason,
+    }))
 }
 
 /// `GET /numbers/{id}/events`: the number's status changes and QR codes as server-sent events.
@@ -150,7 +187,7 @@ pub async fn reconnect(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Reconnecting>)> {
     let number = linked_number(&state, &caller, &id).await?;
     state
         .linked
@@ -162,7 +199,10 @@ pub async fn reconnect(
         })?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"status": "pairing", "number_id": id})),
+        Json(Reconnecting {
+            status: "pairing".into(),
+            number_id: id,
+        }),
     ))
 }
 
@@ -171,10 +211,13 @@ pub async fn set_events_webhook(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<EventsWebhook>> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["url"])?;
-    let url = obj.opt_str("url")?;
+    let asked = EventsWebhook {
+        url: obj.opt_str("url")?.map(str::to_string),
+    };
+    let url = asked.url.as_deref();
     if let Some(u) = url {
         if !(u.starts_with("https://") || u.starts_with("http://")) {
             return Err(ApiError::invalid(
@@ -188,5 +231,5 @@ pub async fn set_events_webhook(
         .store
         .set_events_url(&caller.workspace_id, url)
         .await?;
-    Ok(Json(json!({"url": w.events_url})))
+    Ok(Json(EventsWebhook { url: w.events_url }))
 }

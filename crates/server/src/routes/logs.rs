@@ -4,7 +4,6 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Params;
 use crate::roles::Signed;
-use crate::routes::page;
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::Json;
@@ -17,6 +16,12 @@ use waflow_domain::matching::{expand_skipped, Consideration, SetMember, Skipped}
 use waflow_domain::WorkflowDocument;
 use waflow_engine::cache::calendar_of;
 use waflow_store::{LogEntry, LogFilter};
+
+page_of!(
+    /// `GET /logs`: newest first.
+    LogPage,
+    LogEntry
+);
 
 fn bad(field: &str, message: String) -> ApiError {
     ApiError::BadRequest {
@@ -49,7 +54,7 @@ pub async fn list(
     State(state): State<AppState>,
     who: Signed,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<LogPage>> {
     let caller = &who.caller;
     let limit = params.limit(50, 500)?;
     let ws = state.store.workspace(&caller.workspace_id).await?;
@@ -105,7 +110,7 @@ pub async fn list(
     for entry in entries.iter_mut() {
         explainer.explain(entry).await?;
     }
-    Ok(page(entries, limit, |e| e.id.clone()))
+    Ok(LogPage::new(entries, limit, |e| e.id.clone()))
 }
 
 /// One entry with its reasoning spelled out (see [`Explainer`]).

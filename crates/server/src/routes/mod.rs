@@ -1,33 +1,68 @@
 //! The API's routes, one module per resource.
 
-mod agents;
-mod ai;
-mod campaigns;
-mod cloud_numbers;
-mod contacts;
-mod content;
-mod conversations;
-mod draft_test;
-mod first_hour;
-mod hooks;
-mod imports;
-mod linked_numbers;
+/// Declares a `{"data": [...]}` answer: every `$item`, in one list.
+macro_rules! list_of {
+    ($(#[$doc:meta])* $name:ident, $item:ty) => {
+        $(#[$doc])*
+        #[derive(serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub data: Vec<$item>,
+        }
+    };
+}
+
+/// Declares a `{"data": [...], "next_cursor"}` answer: one page of `$item`s.
+macro_rules! page_of {
+    ($(#[$doc:meta])* $name:ident, $item:ty) => {
+        $(#[$doc])*
+        #[derive(serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub data: Vec<$item>,
+            /// The `cursor` of the next page; null on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl $name {
+            /// The page of `items` (at most `limit`), with the cursor of the next one.
+            pub(crate) fn new(
+                data: Vec<$item>,
+                limit: i64,
+                cursor_of: impl Fn(&$item) -> String,
+            ) -> axum::Json<Self> {
+                let next_cursor = crate::routes::next_cursor(&data, limit, cursor_of);
+                axum::Json(Self { data, next_cursor })
+            }
+        }
+    };
+}
+
+pub(crate) mod agents;
+pub(crate) mod ai;
+pub(crate) mod campaigns;
+pub(crate) mod cloud_numbers;
+pub(crate) mod contacts;
+pub(crate) mod content;
+pub(crate) mod conversations;
+pub(crate) mod draft_test;
+pub(crate) mod first_hour;
+pub(crate) mod hooks;
+pub(crate) mod imports;
+pub(crate) mod linked_numbers;
 pub(crate) mod logs;
-mod numbers;
-mod records;
-mod scheduled;
-mod templates;
+pub(crate) mod numbers;
+pub(crate) mod records;
+pub(crate) mod scheduled;
+pub(crate) mod templates;
 pub(crate) mod tokens;
-mod versions;
-mod workflows;
-mod workspace;
+pub(crate) mod versions;
+pub(crate) mod workflows;
+pub(crate) mod workspace;
 
 use crate::error::ApiError;
 use crate::AppState;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Checks a new workflow's document against the workspace rules (for the command line).
 pub(crate) async fn checked_write(
@@ -232,16 +267,15 @@ pub fn router() -> Router<AppState> {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
 
-/// A page of results with the cursor for the next one.
-pub(crate) fn page<T: Serialize>(
-    items: Vec<T>,
+/// The cursor of the page after `items`: the last item's, when the page is full.
+pub(crate) fn next_cursor<T>(
+    items: &[T],
     limit: i64,
     cursor_of: impl Fn(&T) -> String,
-) -> Json<Value> {
-    let next = if items.len() as i64 == limit {
+) -> Option<String> {
+    if items.len() as i64 == limit {
         items.last().map(cursor_of)
     } else {
         None
-    };
-    Json(json!({"data": items, "next_cursor": next}))
+    }
 }

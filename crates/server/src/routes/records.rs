@@ -9,26 +9,85 @@ use super::contacts::tags as names;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, JsonBody, Params};
 use crate::roles::Signed;
-use crate::routes::page;
 use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 use waflow_domain::parse::{Obj, Path};
 use waflow_domain::trigger::TICKET_STATUSES;
 use waflow_store::{Contact, Ticket, TicketFilter};
 
+/// A contact list and how many contacts are in it.
+#[derive(Serialize, ToSchema)]
+pub struct ListSize {
+    pub name: String,
+    pub contacts: i64,
+}
+
+list_of!(
+    /// `GET /lists`: the workspace's lists with their sizes.
+    ListSizes,
+    ListSize
+);
+
+page_of!(
+    /// `GET /tickets`: oldest first.
+    TicketPage,
+    Ticket
+);
+
+/// `POST /contacts/{id}/lists`'s body: lists to add the contact to and to remove it from
+/// (at least one of the two).
+#[derive(ToSchema)]
+pub struct ListChanges {
+    pub add: Option<Vec<String>>,
+    pub remove: Option<Vec<String>>,
+}
+
+/// `POST /lists/{name}/contacts`'s body.
+#[derive(ToSchema)]
+pub struct NewListMembers {
+    /// Contacts of the workspace; all are checked before any is added.
+    pub contact_ids: Vec<String>,
+}
+
+/// `POST /lists/{name}/contacts`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct ListAdded {
+    pub list: String,
+    /// How many contacts were added.
+    pub added: usize,
+}
+
+/// `POST /tickets`'s body.
+#[derive(ToSchema)]
+pub struct NewTicket {
+    pub contact_id: String,
+    /// At most 200 characters.
+    pub subject: Option<String>,
+    /// The number the ticket is about.
+    pub number_id: Option<String>,
+}
+
+/// `PATCH /tickets/{id}`'s body.
+#[derive(ToSchema)]
+pub struct TicketChange {
+    /// `open`, `pending` or `closed`.
+    pub status: String,
+}
+
 /// The workspace's lists with their sizes.
-pub async fn lists(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    let lists: Vec<Value> = state
+pub async fn lists(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<ListSizes>> {
+    let data = state
         .store
         .lists(&caller.workspace_id)
         .await?
         .into_iter()
-        .map(|(name, contacts)| json!({"name": name, "contacts": contacts}))
+        .map(|(name, contacts)| ListSize { name, contacts })
         .collect();
-    Ok(Json(json!({ "data": lists })))
+    Ok(Json(ListSizes { data }))
 }
 
 /// `{"add": [...], "remove": [...]}`: changes the lists of a contact.
@@ -45,19 +104,21 @@ pub async fn change_contact_lists(
     if !obj.has("add") && !obj.has("remove") {
         return Err(ApiError::invalid("add", "give add, remove or both"));
     }
-    let add = if obj.has("add") {
-        names(&obj, "add")?
-    } else {
-        Vec::new()
-    };
-    let remove = if obj.has("remove") {
-        names(&obj, "remove")?
-    } else {
-        Vec::new()
+    let changes = ListChanges {
+        add: obj.has("add").then(|| names(&obj, "add")).transpose()?,
+        remove: obj
+            .has("remove")
+            .then(|| names(&obj, "remove"))
+            .transpose()?,
     };
     let contact = state
         .engine
-        .change_lists(&caller.workspace_id, &id, &add, &remove)
+        .change_lists(
+            &caller.workspace_id,
+            &id,
+            &changes.add.unwrap_or_default(),
+            &changes.remove.unwrap_or_default(),
+        )
         .await?;
     Ok(Json(contact))
 }
@@ -68,7 +129,7 @@ pub async fn add_to_list(
     caller: Caller,
     UrlPath(name): UrlPath<String>,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ListAdded>> {
     let name = name.trim().to_string();
     if name.is_empty() || name.chars().count() > 64 {
         return Err(ApiError::invalid(
@@ -78,7 +139,10 @@ pub async fn add_to_list(
     }
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["contact_ids"])?;
-    let ids = obj.strings("contact_ids")?;
+    let ids = NewListMembers {
+        contact_ids: obj.strings("contact_ids")?,
+    }
+    .contact_ids;
     for (i, id) in ids.iter().enumerate() {
         if state.store.contact(&caller.workspace_id, id).await.is_err() {
             return Err(ApiError::invalid(
@@ -94,7 +158,10 @@ pub async fn add_to_list(
             .change_lists(&caller.workspace_id, id, &add, &[])
             .await?;
     }
-    Ok(Json(json!({"list": name, "added": ids.len()})))
+    Ok(Json(ListAdded {
+        list: name,
+        added: ids.len(),
+    }))
 }
 
 fn status_of(obj: &Obj<'_>) -> Result<String, ApiError> {
@@ -114,7 +181,7 @@ pub async fn tickets(
     State(state): State<AppState>,
     who: Signed,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TicketPage>> {
     let caller = &who.caller;
     let limit = params.limit(50, 500)?;
     let status = params.get("status").map(str::to_string);
@@ -133,7 +200,7 @@ pub async fn tickets(
         assigned_to: who.assigned_only().map(str::to_string),
         limit,
     };
-    Ok(page(
+    Ok(TicketPage::new(
         state.store.tickets(&caller.workspace_id, &filter).await?,
         limit,
         |t| t.id.clone(),
@@ -166,8 +233,12 @@ pub async fn open_ticket(
             "is longer than 200 characters",
         ));
     }
-    let number_id = obj.opt_str("number_id")?.map(str::to_string);
-    if let Some(n) = &number_id {
+    let new = NewTicket {
+        contact_id: contact_id.to_string(),
+        subject: Some(subject),
+        number_id: obj.opt_str("number_id")?.map(str::to_string),
+    };
+    if let Some(n) = &new.number_id {
         if state.store.number(&caller.workspace_id, n).await.is_err() {
             return Err(ApiError::invalid(
                 "number_id",
@@ -177,7 +248,12 @@ pub async fn open_ticket(
     }
     let Some(id) = state
         .engine
-        .open_ticket(&caller.workspace_id, contact_id, number_id, &subject)
+        .open_ticket(
+            &caller.workspace_id,
+            &new.contact_id,
+            new.number_id.clone(),
+            new.subject.as_deref().unwrap_or_default(),
+        )
         .await?
     else {
         return Err(ApiError::Conflict {
@@ -219,10 +295,17 @@ pub async fn update_ticket(
     let ticket = visible(&state, &who, &id).await?;
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["status"])?;
-    let status = status_of(&obj)?;
+    let change = TicketChange {
+        status: status_of(&obj)?,
+    };
     state
         .engine
-        .set_ticket_status(&caller.workspace_id, &ticket.contact_id, &id, &status)
+        .set_ticket_status(
+            &caller.workspace_id,
+            &ticket.contact_id,
+            &id,
+            &change.status,
+        )
         .await?;
     Ok(Json(state.store.ticket(&caller.workspace_id, &id).await?))
 }

@@ -11,7 +11,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 use waflow_domain::calendar::Calendar;
 use waflow_domain::local_time::local_to_utc;
 use waflow_domain::parse::{Obj, Path};
@@ -30,6 +32,41 @@ const FIELDS: [&str; 7] = [
     "content",
     "fallback",
 ];
+
+/// `POST /scheduled`'s body, and `PATCH /scheduled/{id}`'s (where a field left out keeps its
+/// value). A new message needs `number_id`, `phone`, `at` and `text` or `content`.
+#[derive(ToSchema)]
+pub struct ScheduledBody {
+    pub number_id: Option<String>,
+    /// With its country code.
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<PhoneNumber>,
+    /// The local wall time, `2026-03-30T09:00`, in `time_zone`.
+    pub at: Option<String>,
+    /// An IANA time zone; default: the workspace's.
+    pub time_zone: Option<String>,
+    /// A text message (at most 4096 characters); or give `content`.
+    pub text: Option<String>,
+    /// Rich content (buttons, list, media, template...), checked against WhatsApp's limits.
+    pub content: Option<Value>,
+    /// A template sent instead of a text message outside the 24-hour window.
+    pub fallback: Option<Value>,
+}
+
+/// A scheduled message and what may go wrong at its time.
+#[derive(Serialize, ToSchema)]
+pub struct ScheduledView {
+    #[serde(flatten)]
+    pub scheduled: Scheduled,
+    /// Why it will likely fail at its time (empty but for a create or an edit).
+    pub warnings: Vec<String>,
+}
+
+page_of!(
+    /// `GET /scheduled`: by due time.
+    ScheduledPage,
+    Scheduled
+);
 
 /// What a body says, merged over the current message when editing.
 struct Draft {
@@ -80,34 +117,51 @@ async fn read(
         content: None,
         fallback: None,
     });
-    if creating || obj.has("number_id") {
-        d.number_id = obj.str("number_id")?.to_string();
+    let asked = ScheduledBody {
+        number_id: (creating || obj.has("number_id"))
+            .then(|| obj.str("number_id").map(str::to_string))
+            .transpose()?,
+        phone: (creating || obj.has("phone"))
+            .then(|| {
+                let raw = obj.str("phone")?;
+                PhoneNumber::parse(raw).map_err(|m| ApiError::invalid("phone", m))
+            })
+            .transpose()?,
+        at: (creating || obj.has("at"))
+            .then(|| obj.str("at").map(str::to_string))
+            .transpose()?,
+        time_zone: match obj.opt("time_zone") {
+            Some((v, p)) => Some(Calendar::parse_time_zone(v, &p)?.name().to_string()),
+            None => None,
+        },
+        text: obj.opt_str("text")?.map(str::to_string),
+        content: obj.opt("content").map(|(v, _)| v.clone()),
+        fallback: obj.opt("fallback").map(|(v, _)| v.clone()),
+    };
+    if let Some(number_id) = asked.number_id {
+        d.number_id = number_id;
     }
-    if creating || obj.has("phone") {
-        let raw = obj.str("phone")?;
-        d.phone = PhoneNumber::parse(raw)
-            .map_err(|m| ApiError::invalid("phone", m))?
-            .as_str()
-            .to_string();
+    if let Some(phone) = asked.phone {
+        d.phone = phone.as_str().to_string();
     }
-    if creating || obj.has("at") {
-        d.at = obj.str("at")?.to_string();
+    if let Some(at) = asked.at {
+        d.at = at;
     }
-    if let Some((v, p)) = obj.opt("time_zone") {
-        d.time_zone = Calendar::parse_time_zone(v, &p)?.name().to_string();
+    if let Some(time_zone) = asked.time_zone {
+        d.time_zone = time_zone;
     }
-    match (obj.opt("content"), obj.opt_str("text")?) {
+    match (asked.content, asked.text) {
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid(
                 "content",
                 "give either text or content, not both",
             ))
         }
-        (Some((value, _)), None) => {
-            let c = content::rich(value)?;
+        (Some(value), None) => {
+            let c = content::rich(&value)?;
             d.message_type = c.kind().to_string();
             d.text = c.summary();
-            d.content = Some(value.clone());
+            d.content = Some(value);
             content::check_template(state, workspace_id, &d.number_id, &c).await?;
         }
         (None, Some(text)) => {
@@ -118,7 +172,7 @@ async fn read(
                 return Err(ApiError::invalid("text", "is longer than 4096 characters"));
             }
             d.message_type = "text".into();
-            d.text = text.to_string();
+            d.text = text;
             d.content = None;
         }
         (None, None) if creating => {
@@ -126,11 +180,11 @@ async fn read(
         }
         (None, None) => {}
     }
-    if let Some((value, _)) = obj.opt("fallback") {
+    if let Some(value) = asked.fallback {
         d.fallback = if value.is_null() {
             None
         } else {
-            let c = content::rich(value).map_err(|e| content::rename(e, "content", "fallback"))?;
+            let c = content::rich(&value).map_err(|e| content::rename(e, "content", "fallback"))?;
             if c.kind() != "template" {
                 return Err(ApiError::invalid(
                     "fallback.type",
@@ -140,7 +194,7 @@ async fn read(
             content::check_template(state, workspace_id, &d.number_id, &c)
                 .await
                 .map_err(|e| content::rename(e, "content", "fallback"))?;
-            Some(value.clone())
+            Some(value)
         };
     }
     if d.fallback.is_some() && d.content.is_some() {
@@ -226,10 +280,11 @@ async fn warnings(
     )])
 }
 
-fn view(s: &Scheduled, warnings: &[String]) -> Json<Value> {
-    let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
-    v["warnings"] = json!(warnings);
-    Json(v)
+fn view(scheduled: Scheduled, warnings: Vec<String>) -> Json<ScheduledView> {
+    Json(ScheduledView {
+        scheduled,
+        warnings,
+    })
 }
 
 /// `POST /scheduled`.
@@ -237,7 +292,7 @@ pub async fn create(
     State(state): State<AppState>,
     who: Signed,
     JsonBody(body): JsonBody,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ScheduledView>)> {
     let ws = who.workspace().to_string();
     let (d, due) = read(&state, &ws, &body, None).await?;
     let now = state.engine.now();
@@ -254,7 +309,7 @@ pub async fn create(
         ))
         .await?;
     state.engine.scheduled_changed();
-    Ok((StatusCode::CREATED, view(&saved, &warn)))
+    Ok((StatusCode::CREATED, view(saved, warn)))
 }
 
 fn new_of(
@@ -289,7 +344,7 @@ pub async fn update(
     who: Signed,
     UrlPath(id): UrlPath<String>,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ScheduledView>> {
     let ws = who.workspace().to_string();
     let current = state.store.scheduled(&ws, &id).await?;
     if current.state != "pending" {
@@ -309,7 +364,7 @@ pub async fn update(
         .update_scheduled(&new_of(&ws, id, d, due, current.created_by, now))
         .await?;
     state.engine.scheduled_changed();
-    Ok(view(&saved, &warn))
+    Ok(view(saved, warn))
 }
 
 /// `POST /scheduled/{id}/cancel`.
@@ -317,13 +372,13 @@ pub async fn cancel(
     State(state): State<AppState>,
     who: Signed,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ScheduledView>> {
     let now = state.engine.now();
     let saved = state
         .store
         .cancel_scheduled(who.workspace(), &id, now)
         .await?;
-    Ok(view(&saved, &[]))
+    Ok(view(saved, Vec::new()))
 }
 
 /// `GET /scheduled/{id}`.
@@ -331,10 +386,10 @@ pub async fn show(
     State(state): State<AppState>,
     who: Signed,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ScheduledView>> {
     Ok(view(
-        &state.store.scheduled(who.workspace(), &id).await?,
-        &[],
+        state.store.scheduled(who.workspace(), &id).await?,
+        Vec::new(),
     ))
 }
 
@@ -343,7 +398,7 @@ pub async fn list(
     State(state): State<AppState>,
     who: Signed,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ScheduledPage>> {
     let ws = state.store.workspace(who.workspace()).await?;
     let tz: Tz = ws.time_zone.parse().unwrap_or(Tz::UTC);
     let tab = match params.get("tab").unwrap_or("all") {
@@ -379,7 +434,7 @@ pub async fn list(
             },
         )
         .await?;
-    Ok(crate::routes::page(rows, limit, |s| {
+    Ok(ScheduledPage::new(rows, limit, |s| {
         format!("{}.{}", s.due_at.timestamp_millis(), s.id)
     }))
 }

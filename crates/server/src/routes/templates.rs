@@ -11,7 +11,10 @@ use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 use waflow_domain::parse::{Obj, Path};
 use waflow_domain::starters::{fill_agent, STARTERS};
 use waflow_domain::WorkflowDocument;
@@ -19,22 +22,74 @@ use waflow_store::{Workflow, WorkflowTemplate};
 
 const BUILTIN: &str = "builtin:";
 
+/// A template of the gallery: built in, or one of the workspace's own.
+#[derive(Serialize, ToSchema)]
+pub struct GalleryTemplate {
+    /// `builtin:<key>` for a built-in template.
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub builtin: bool,
+    /// The workflow document the template creates (free-form JSON, validated as a workflow when
+    /// used).
+    #[schema(value_type = std::collections::BTreeMap<String, Value>)]
+    pub document: Value,
+    /// When the workspace saved it (absent for built-in templates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+list_of!(
+    /// `GET /workflow-templates`: built-in templates first, then the workspace's own.
+    Gallery,
+    GalleryTemplate
+);
+
+/// `POST /workflow-templates`'s body.
+#[derive(ToSchema)]
+pub struct SaveTemplate {
+    /// The workflow whose document becomes a template.
+    pub workflow_id: String,
+    /// 1 to 200 characters; default: the workflow's name.
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+/// `POST /workflow-templates/{id}/use`'s body.
+#[derive(ToSchema)]
+pub struct UseTemplate {
+    /// The new workflow's name (default: the template's).
+    pub name: Option<String>,
+    /// The agent a template that assigns contacts assigns them to (required by such templates).
+    pub agent: Option<String>,
+    /// Default false.
+    pub active: Option<bool>,
+}
+
 /// Built-in templates first, then the workspace's own.
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    let mut data: Vec<Value> = STARTERS
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Gallery>> {
+    let mut data: Vec<GalleryTemplate> = STARTERS
         .iter()
-        .map(|s| {
-            json!({"id": format!("{BUILTIN}{}", s.id), "name": s.name, "description": s.description,
-                   "builtin": true, "document": (s.document)()})
+        .map(|s| GalleryTemplate {
+            id: format!("{BUILTIN}{}", s.id),
+            name: s.name.to_string(),
+            description: s.description.to_string(),
+            builtin: true,
+            document: (s.document)(),
+            created_at: None,
         })
         .collect();
     for t in state.store.templates_of(&caller.workspace_id).await? {
-        data.push(
-            json!({"id": t.id, "name": t.name, "description": t.description,
-                         "builtin": false, "document": t.document, "created_at": t.created_at}),
-        );
+        data.push(GalleryTemplate {
+            id: t.id,
+            name: t.name,
+            description: t.description,
+            builtin: false,
+            document: t.document,
+            created_at: Some(t.created_at),
+        });
     }
-    Ok(Json(json!({ "data": data })))
+    Ok(Json(Gallery { data }))
 }
 
 /// `{"workflow_id", "name"?, "description"?}`: saves a workflow's document as a template.
@@ -46,9 +101,14 @@ pub async fn save(
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["workflow_id", "name", "description"])?;
     let id = obj.str("workflow_id")?;
+    let asked = SaveTemplate {
+        workflow_id: id.to_string(),
+        name: obj.opt_str("name")?.map(str::to_string),
+        description: obj.opt_str("description")?.map(str::to_string),
+    };
     let wf = state
         .store
-        .workflow(&caller.workspace_id, id)
+        .workflow(&caller.workspace_id, &asked.workflow_id)
         .await
         .map_err(|_| {
             ApiError::invalid(
@@ -56,11 +116,11 @@ pub async fn save(
                 format!("{id:?} is not a workflow of this workspace"),
             )
         })?;
-    let name = obj.opt_str("name")?.unwrap_or(&wf.name).trim().to_string();
+    let name = asked.name.as_deref().unwrap_or(&wf.name).trim().to_string();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
     }
-    let description = obj.opt_str("description")?.unwrap_or("").to_string();
+    let description = asked.description.unwrap_or_default();
     let template = state
         .store
         .insert_template(&caller.workspace_id, &name, &description, &wf.document)
@@ -95,17 +155,23 @@ pub async fn use_template(
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["name", "agent", "active"])?;
     let mut document = document_of(&state, &caller, &id).await?;
-    let agent = obj.opt_str("agent")?;
-    if fill_agent(&mut document, agent.unwrap_or_default()) && agent.is_none() {
+    let asked = UseTemplate {
+        agent: obj.opt_str("agent")?.map(str::to_string),
+        name: obj.opt_str("name")?.map(str::to_string),
+        active: Some(obj.bool_or("active", false)?),
+    };
+    if fill_agent(&mut document, asked.agent.as_deref().unwrap_or_default())
+        && asked.agent.is_none()
+    {
         return Err(ApiError::invalid(
             "agent",
             "is required: this template assigns contacts to an agent; give the agent's id",
         ));
     }
-    if let Some(name) = obj.opt_str("name")? {
+    if let Some(name) = &asked.name {
         document["name"] = json!(name);
     }
-    document["active"] = json!(obj.bool_or("active", false)?);
+    document["active"] = json!(asked.active);
     let doc = WorkflowDocument::parse(&document)?;
     Ok((
         StatusCode::CREATED,

@@ -12,23 +12,118 @@ use crate::AppState;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Map, Value};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
 use waflow_domain::parse::{Obj, Path};
 use waflow_domain::{PhoneNumber, WorkflowDocument};
 use waflow_engine::IntegrationStart;
 use waflow_store::Workflow;
+
+/// `GET` and `PUT /workflows/{id}/draft`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct Draft {
+    /// The draft document; null when there is none.
+    #[schema(value_type = Option<BTreeMap<String, Value>>)]
+    pub draft: Option<Value>,
+}
+
+/// `POST /workflows/{id}/test`'s body.
+#[derive(ToSchema)]
+pub struct TestRun {
+    /// The contact's phone number, with its country code.
+    #[schema(value_type = String)]
+    pub from: PhoneNumber,
+    /// The contact's name.
+    pub name: Option<String>,
+    /// Variables the run starts with.
+    pub vars: Option<Map<String, Value>>,
+    /// A sandbox number (default: the workspace's first).
+    pub number_id: Option<String>,
+    /// The test chat's message: decided for the draft as live would (trigger, conditions, a
+    /// waiting test run resumed); without it the draft starts whatever its trigger.
+    pub text: Option<String>,
+    /// The message's type (default `text`).
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+pub use super::draft_test::TestAnswer;
+
+/// One version of a workflow.
+#[derive(Serialize, ToSchema)]
+pub struct VersionInfo {
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    /// Whether it is the live version.
+    pub current: bool,
+}
+
+list_of!(
+    /// `GET /workflows/{id}/versions`: oldest first.
+    VersionList,
+    VersionInfo
+);
+
+/// `GET /workflows/{id}/versions/{version}`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct VersionDocument {
+    /// As asked: a number or `draft`.
+    pub version: String,
+    #[schema(value_type = BTreeMap<String, Value>)]
+    pub document: Value,
+}
+
+/// A path where two documents differ.
+#[derive(Serialize, ToSchema)]
+pub struct DiffChange {
+    /// E.g. `steps[2].text`.
+    pub path: String,
+    /// Null when the path is new.
+    pub before: Value,
+    /// Null when the path is gone.
+    pub after: Value,
+}
+
+/// `GET /workflows/{id}/diff`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct Diff {
+    pub from: String,
+    pub to: String,
+    pub changes: Vec<DiffChange>,
+}
+
+/// How many runs entered, completed or failed a workflow or a step, and messages sent and replied.
+#[derive(Serialize, ToSchema, Default)]
+pub struct CounterSet {
+    pub entered: i64,
+    pub completed: i64,
+    pub failed: i64,
+    pub sent: i64,
+    pub replied: i64,
+}
+
+/// `GET /workflows/{id}/counters`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct Counters {
+    pub workflow: CounterSet,
+    /// By step id.
+    pub steps: BTreeMap<String, CounterSet>,
+}
 
 /// The draft, or null.
 pub async fn draft(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Draft>> {
     let draft = state
         .store
         .workflow_draft(&caller.workspace_id, &id)
         .await?;
-    Ok(Json(json!({ "draft": draft })))
+    Ok(Json(Draft { draft }))
 }
 
 /// Saves the draft after validating it; the live version is untouched.
@@ -37,14 +132,14 @@ pub async fn save_draft(
     caller: Caller,
     UrlPath(id): UrlPath<String>,
     DocumentBody(body): DocumentBody,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Draft>> {
     let doc = WorkflowDocument::parse(&body)?;
     check_contents(&doc)?;
     state
         .store
         .set_workflow_draft(&caller.workspace_id, &id, Some(&body))
         .await?;
-    Ok(Json(json!({ "draft": body })))
+    Ok(Json(Draft { draft: Some(body) }))
 }
 
 /// Discards the draft.
@@ -102,15 +197,21 @@ pub async fn test_run(
     caller: Caller,
     UrlPath(id): UrlPath<String>,
     JsonBody(body): JsonBody,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<TestAnswer>)> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["from", "name", "vars", "number_id", "text", "type"])?;
     let from = obj.str("from")?;
-    let phone = PhoneNumber::parse(from).map_err(|m| ApiError::invalid("from", m))?;
-    let vars = match obj.opt("vars") {
-        None => Map::new(),
-        Some((Value::Object(m), _)) => m.clone(),
-        Some((v, p)) => return Err(p.error(v, "must be an object").into()),
+    let asked = TestRun {
+        from: PhoneNumber::parse(from).map_err(|m| ApiError::invalid("from", m))?,
+        vars: match obj.opt("vars") {
+            None => None,
+            Some((Value::Object(m), _)) => Some(m.clone()),
+            Some((v, p)) => return Err(p.error(v, "must be an object").into()),
+        },
+        number_id: obj.opt_str("number_id")?.map(str::to_string),
+        name: obj.opt_str("name")?.map(str::to_string),
+        text: obj.opt_str("text")?.map(str::to_string),
+        kind: obj.opt_str("type")?.map(str::to_string),
     };
     let wf = state.store.workflow(&caller.workspace_id, &id).await?;
     let document = state
@@ -121,7 +222,7 @@ pub async fn test_run(
     let doc = WorkflowDocument::parse(&document)?;
     check_contents(&doc)?;
     let numbers = state.store.numbers(&caller.workspace_id).await?;
-    let number = match obj.opt_str("number_id")? {
+    let number = match asked.number_id.as_deref() {
         Some(n) => numbers.iter().find(|x| x.id == n).ok_or_else(|| {
             ApiError::invalid(
                 "number_id",
@@ -142,8 +243,8 @@ pub async fn test_run(
             ),
         ));
     }
-    if obj.has("text") || obj.has("type") {
-        let message = super::draft_test::TestMessage::read(&obj, phone, number)?;
+    if asked.text.is_some() || asked.kind.is_some() {
+        let message = super::draft_test::TestMessage::read(&asked, number)?;
         return super::draft_test::try_message(&state, &caller, &wf, doc, message).await;
     }
     let version = state
@@ -157,19 +258,20 @@ pub async fn test_run(
             version,
             &number.id,
             IntegrationStart {
-                phone,
-                name: obj.opt_str("name")?.unwrap_or("").to_string(),
+                phone: asked.from,
+                name: asked.name.unwrap_or_default(),
                 fields: Map::new(),
-                vars,
+                vars: asked.vars.unwrap_or_default(),
             },
         )
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({"test_version": version, "number_id": number.id, "contact_id": outcome.contact_id,
-                    "run_id": outcome.run_id, "queued": outcome.queued}),
-        ),
+        Json(TestAnswer {
+            run_id: outcome.run_id,
+            queued: outcome.queued,
+            ..TestAnswer::new("started", version, number.id.clone(), outcome.contact_id)
+        }),
     ))
 }
 
@@ -178,17 +280,21 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<VersionList>> {
     let wf = state.store.workflow(&caller.workspace_id, &id).await?;
     let versions = state
         .store
         .workflow_versions(&caller.workspace_id, &id)
         .await?;
-    let data: Vec<Value> = versions
+    let data = versions
         .into_iter()
-        .map(|(v, at)| json!({"version": v, "created_at": at, "current": v == wf.version}))
+        .map(|(version, created_at)| VersionInfo {
+            version,
+            created_at,
+            current: version == wf.version,
+        })
         .collect();
-    Ok(Json(json!({ "data": data })))
+    Ok(Json(VersionList { data }))
 }
 
 async fn version_document(
@@ -224,9 +330,9 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath((id, version)): UrlPath<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<VersionDocument>> {
     let document = version_document(&state, &caller, &id, &version).await?;
-    Ok(Json(json!({"version": version, "document": document})))
+    Ok(Json(VersionDocument { version, document }))
 }
 
 /// What changed between two versions (`?from=1&to=2`; `to` may be `draft`): each changed path
@@ -236,7 +342,7 @@ pub async fn diff(
     caller: Caller,
     UrlPath(id): UrlPath<String>,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Diff>> {
     let from = params
         .get("from")
         .ok_or_else(|| ApiError::invalid("from", "is required: a version number"))?;
@@ -247,11 +353,15 @@ pub async fn diff(
     let after = version_document(&state, &caller, &id, to).await?;
     let mut changes = Vec::new();
     json_diff("", &before, &after, &mut changes);
-    Ok(Json(json!({"from": from, "to": to, "changes": changes})))
+    Ok(Json(Diff {
+        from: from.to_string(),
+        to: to.to_string(),
+        changes,
+    }))
 }
 
 /// The paths where two JSON documents differ (objects by key, arrays by index).
-fn json_diff(path: &str, a: &Value, b: &Value, out: &mut Vec<Value>) {
+fn json_diff(path: &str, a: &Value, b: &Value, out: &mut Vec<DiffChange>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
@@ -281,7 +391,11 @@ fn json_diff(path: &str, a: &Value, b: &Value, out: &mut Vec<Value>) {
                 );
             }
         }
-        _ if a != b => out.push(json!({"path": path, "before": a, "after": b})),
+        _ if a != b => out.push(DiffChange {
+            path: path.to_string(),
+            before: a.clone(),
+            after: b.clone(),
+        }),
         _ => {}
     }
 }
@@ -292,23 +406,31 @@ pub async fn counters(
     State(state): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Counters>> {
     state.store.workflow(&caller.workspace_id, &id).await?;
     state.engine.flush_counters().await?;
     let rows = state
         .store
         .workflow_counters(&caller.workspace_id, &id)
         .await?;
-    let zero = || json!({"entered": 0, "completed": 0, "failed": 0, "sent": 0, "replied": 0});
-    let mut workflow = zero();
-    let mut steps = serde_json::Map::new();
+    let mut counters = Counters {
+        workflow: CounterSet::default(),
+        steps: BTreeMap::new(),
+    };
     for (step, counter, value) in rows {
         let target = if step.is_empty() {
-            &mut workflow
+            &mut counters.workflow
         } else {
-            steps.entry(step).or_insert_with(zero)
+            counters.steps.entry(step).or_default()
         };
-        target[counter.as_str()] = json!(value);
+        match counter.as_str() {
+            "entered" => target.entered = value,
+            "completed" => target.completed = value,
+            "failed" => target.failed = value,
+            "sent" => target.sent = value,
+            "replied" => target.replied = value,
+            _ => {}
+        }
     }
-    Ok(Json(json!({"workflow": workflow, "steps": steps})))
+    Ok(Json(counters))
 }

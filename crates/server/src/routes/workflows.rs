@@ -13,13 +13,45 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 use tokio::sync::Mutex;
+use utoipa::ToSchema;
 use waflow_domain::parse::{Obj, Path};
 use waflow_domain::step::Action;
 use waflow_domain::WorkflowDocument;
 use waflow_store::{Workflow, WorkflowWrite};
+
+list_of!(
+    /// `GET /workflows`: by priority.
+    WorkflowList,
+    Workflow
+);
+
+/// `PUT /workflows/{id}/priority`'s body.
+#[derive(ToSchema)]
+pub struct Priority {
+    /// Lower runs first.
+    pub priority: i64,
+}
+
+/// `POST /workflows/bulk`'s body.
+#[derive(ToSchema)]
+pub struct Bulk {
+    /// `activate`, `deactivate` or `delete`.
+    pub action: String,
+    /// Workflows of the workspace; every one is checked before any changes.
+    pub ids: Vec<String>,
+}
+
+/// `POST /workflows/bulk`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct BulkDone {
+    pub action: String,
+    /// How many workflows changed.
+    pub changed: u64,
+}
 
 /// Serializes workflow writes within this process.
 pub(super) fn write_lock() -> &'static Mutex<()> {
@@ -120,7 +152,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<WorkflowList>> {
     let active = params.bool("active")?;
     let search = params.get("search").map(str::to_lowercase);
     let trigger = params.get("trigger");
@@ -137,7 +169,7 @@ pub async fn list(
         })
         .filter(|w| trigger.is_none_or(|t| w.trigger_type == t))
         .collect();
-    Ok(Json(json!({"data": items})))
+    Ok(Json(WorkflowList { data: items }))
 }
 
 pub async fn create(
@@ -288,9 +320,11 @@ pub async fn set_priority(
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["priority"])?;
     obj.req("priority")?;
-    let priority = obj.i64_or("priority", 0)?;
+    let asked = Priority {
+        priority: obj.i64_or("priority", 0)?,
+    };
     let _guard = write_lock().lock().await;
-    let wf = rewrite(&state, &caller, &id, "priority", json!(priority)).await?;
+    let wf = rewrite(&state, &caller, &id, "priority", json!(asked.priority)).await?;
     state.engine.invalidate(&caller.workspace_id);
     Ok(Json(wf))
 }
@@ -301,7 +335,7 @@ pub async fn bulk(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<BulkDone>> {
     let obj = Obj::new(&body, Path::root(""))?;
     obj.only(&["action", "ids"])?;
     let action = obj.str("action")?;
@@ -311,7 +345,11 @@ pub async fn bulk(
             format!("{action:?} is not a bulk action (activate, deactivate, delete)"),
         ));
     }
-    let ids = obj.strings("ids")?;
+    let Bulk { action, ids } = Bulk {
+        action: action.to_string(),
+        ids: obj.strings("ids")?,
+    };
+    let action = action.as_str();
     let _guard = write_lock().lock().await;
     let mut found = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
@@ -376,5 +414,8 @@ pub async fn bulk(
         writes.len() as u64
     };
     state.engine.invalidate(&caller.workspace_id);
-    Ok(Json(json!({"action": action, "changed": changed})))
+    Ok(Json(BulkDone {
+        action: action.to_string(),
+        changed,
+    }))
 }
