@@ -48,7 +48,7 @@ export interface LastMessage {
 }
 
 /** A conversation with its preview, unread count and human takeover. */
-export interface ConversationInfo extends Conversation {
+export interface ConversationInfo extends Omit<Conversation, "last_message" | "unread" | "automation_paused_until"> {
   last_message?: LastMessage | null;
   unread?: number;
   /** Until when workflows leave this contact to the agents (an agent wrote); null: they run. */
@@ -59,7 +59,7 @@ export interface ConversationInfo extends Conversation {
 export type ThreadMessage = Message;
 
 /** The workspace with the human takeover's duration. */
-export interface WorkspaceTakeover extends Workspace {
+export interface WorkspaceTakeover extends Omit<Workspace, "takeover_hours"> {
   /** Hours automation pauses for a contact after an agent writes (0: never pauses). */
   takeover_hours?: number;
 }

@@ -850,6 +850,32 @@ export type paths = {
       };
     };
   };
+  "/api/v1/conversations/{id}/automation/resume": {
+    /** End a takeover: automation runs again for the conversation's contact */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Success */
+        200: {
+          content: {
+            "application/json": components["schemas"]["Conversation"];
+          };
+        };
+        /** @description Missing or unknown API token */
+        401: {
+          content: never;
+        };
+        /** @description {"error": {"code", "message", "field"}} naming the bad field */
+        "4XX": {
+          content: never;
+        };
+      };
+    };
+  };
   "/api/v1/conversations/{id}/messages": {
     /** List a conversation's messages, oldest first */
     get: {
@@ -920,6 +946,30 @@ export type paths = {
           content: {
             "application/json": components["schemas"]["Message"];
           };
+        };
+        /** @description Missing or unknown API token */
+        401: {
+          content: never;
+        };
+        /** @description {"error": {"code", "message", "field"}} naming the bad field */
+        "4XX": {
+          content: never;
+        };
+      };
+    };
+  };
+  "/api/v1/conversations/{id}/read": {
+    /** Mark the conversation read up to its latest message (unread becomes 0) */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Success */
+        204: {
+          content: never;
         };
         /** @description Missing or unknown API token */
         401: {
@@ -1154,7 +1204,7 @@ export type paths = {
         /** @description Success */
         200: {
           content: {
-            "application/json": components["schemas"]["Number"];
+            "application/json": components["schemas"]["NumberView"];
           };
         };
         /** @description Missing or unknown API token */
@@ -1206,6 +1256,32 @@ export type paths = {
         200: {
           content: {
             "application/json": components["schemas"]["Number"];
+          };
+        };
+        /** @description Missing or unknown API token */
+        401: {
+          content: never;
+        };
+        /** @description {"error": {"code", "message", "field"}} naming the bad field */
+        "4XX": {
+          content: never;
+        };
+      };
+    };
+  };
+  "/api/v1/numbers/{id}/check": {
+    /** Check a Cloud API number's connection: calls the Graph API with its credentials and answers what Meta says */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Success */
+        200: {
+          content: {
+            "application/json": components["schemas"]["CheckAnswer"];
           };
         };
         /** @description Missing or unknown API token */
@@ -1463,6 +1539,27 @@ export type paths = {
       };
     };
   };
+  "/api/v1/onboarding": {
+    /** The first-hour checklist: a number connected, a workflow created, a draft tested, a workflow live */
+    get: {
+      responses: {
+        /** @description Success */
+        200: {
+          content: {
+            "application/json": components["schemas"]["Onboarding"];
+          };
+        };
+        /** @description Missing or unknown API token */
+        401: {
+          content: never;
+        };
+        /** @description {"error": {"code", "message", "field"}} naming the bad field */
+        "4XX": {
+          content: never;
+        };
+      };
+    };
+  };
   "/api/v1/runs/{id}": {
     /** Read a run: state, current step, variables, history */
     get: {
@@ -1602,6 +1699,72 @@ export type paths = {
         200: {
           content: {
             "application/json": components["schemas"]["ScheduledView"];
+          };
+        };
+        /** @description Missing or unknown API token */
+        401: {
+          content: never;
+        };
+        /** @description {"error": {"code", "message", "field"}} naming the bad field */
+        "4XX": {
+          content: never;
+        };
+      };
+    };
+  };
+  "/api/v1/setup": {
+    /** Whether the server still waits for its first owner (public; true only while no owner exists) */
+    get: {
+      responses: {
+        /** @description Success */
+        200: {
+          content: {
+            "application/json": components["schemas"]["SetupState"];
+          };
+        };
+        /** @description Missing or unknown API token */
+        401: {
+          content: never;
+        };
+        /** @description {"error": {"code", "message", "field"}} naming the bad field */
+        "4XX": {
+          content: never;
+        };
+      };
+    };
+    /** Create the first owner from the dashboard (email, password, name) and sign them in; 409 once any owner exists */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["SetupRequest"];
+        };
+      };
+      responses: {
+        /** @description Success */
+        201: {
+          content: {
+            "application/json": components["schemas"]["LoginAnswer"];
+          };
+        };
+        /** @description Missing or unknown API token */
+        401: {
+          content: never;
+        };
+        /** @description {"error": {"code", "message", "field"}} naming the bad field */
+        "4XX": {
+          content: never;
+        };
+      };
+    };
+  };
+  "/api/v1/stats": {
+    /** The home page's figures per local day for ?days=7|30|90: messages in and out, runs, failures, AI credits; per workflow; the numbers' health */
+    get: {
+      responses: {
+        /** @description Success */
+        200: {
+          content: {
+            "application/json": components["schemas"]["Stats"];
           };
         };
         /** @description Missing or unknown API token */
@@ -2174,6 +2337,32 @@ export type paths = {
       };
     };
   };
+  "/api/v1/workflows/{id}/overlaps": {
+    /** The other live workflows that would also take this workflow's messages (same trigger, number, priority) and why */
+    get: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Success */
+        200: {
+          content: {
+            "application/json": components["schemas"]["Overlaps"];
+          };
+        };
+        /** @description Missing or unknown API token */
+        401: {
+          content: never;
+        };
+        /** @description {"error": {"code", "message", "field"}} naming the bad field */
+        "4XX": {
+          content: never;
+        };
+      };
+    };
+  };
   "/api/v1/workflows/{id}/priority": {
     /** Set a workflow's priority (lower runs first) */
     put: {
@@ -2264,7 +2453,7 @@ export type paths = {
     };
   };
   "/api/v1/workflows/{id}/test": {
-    /** Test run: the draft runs on the sandbox number for the contact `from` */
+    /** Test run: the draft runs on the sandbox number for the contact `from`; with `text`, the test chat's message is decided as live would (trigger, conditions; a waiting test run resumed) and the why comes back when nothing runs */
     post: {
       parameters: {
         path: {
@@ -2280,7 +2469,7 @@ export type paths = {
         /** @description Success */
         201: {
           content: {
-            "application/json": components["schemas"]["TestStarted"];
+            "application/json": components["schemas"]["TestAnswer"];
           };
         };
         /** @description Missing or unknown API token */
@@ -2950,6 +3139,16 @@ export type components = {
        */
       uncertain: number;
     };
+    /** @description `POST /numbers/{id}/check`'s answer. */
+    CheckAnswer: {
+      display_phone?: string | null;
+      /** @description What happened, in words. */
+      message: string;
+      /** @description Whether Meta accepted the number's credentials. */
+      ok: boolean;
+      quality_rating?: string | null;
+      verified_name?: string | null;
+    };
     /** @description A Cloud API number's credentials (sealed, never returned) and sending limits. */
     CloudApiCredentials: {
       access_token: string;
@@ -2983,6 +3182,12 @@ export type components = {
     /** @description A person the business talks to. */
     Contact: {
       assigned_agent_id?: string | null;
+      /**
+       * Format: date-time
+       * @description Until when automation is paused because a person (an agent, or the business's phone)
+       * wrote in the contact's conversation; `None`: not paused.
+       */
+      automation_paused_until?: string | null;
       blocked: boolean;
       /** Format: date-time */
       created_at: string;
@@ -3051,15 +3256,30 @@ export type components = {
     Conversation: {
       /** @description The agent the contact is assigned to. */
       assigned_agent_id?: string | null;
+      /**
+       * Format: date-time
+       * @description As [`Contact::automation_paused_until`].
+       */
+      automation_paused_until?: string | null;
       contact_id: string;
       contact_name: string;
       contact_phone: string;
       /** Format: date-time */
       created_at: string;
       id: string;
-      /** Format: date-time */
-      last_message_at: string;
+      last_message?: null | components["schemas"]["LastMessage"];
+      /**
+       * Format: date-time
+       * @description When the contact last wrote in this conversation; `None`: never (e.g. a conversation a
+       * campaign or a test run opened).
+       */
+      last_message_at?: string | null;
       number_id: string;
+      /**
+       * Format: int64
+       * @description Inbound messages after the last one read in the dashboard.
+       */
+      unread: number;
       workspace_id: string;
     };
     /** @description `GET /conversations`: most recent first. */
@@ -3097,6 +3317,27 @@ export type components = {
     CreatedContact: components["schemas"]["Contact"] & {
       /** @description Runs of `contact_created` workflows. */
       runs_started: string[];
+    };
+    /** @description One local day of the home page's charts. */
+    Day: {
+      /** Format: int64 */
+      ai_credits: number;
+      /** @description `YYYY-MM-DD` in the workspace's time zone. */
+      date: string;
+      /**
+       * Format: int64
+       * @description Runs that failed.
+       */
+      failures: number;
+      /** Format: int64 */
+      messages_in: number;
+      /** Format: int64 */
+      messages_out: number;
+      /**
+       * Format: int64
+       * @description Runs started (test runs excluded).
+       */
+      runs: number;
     };
     /** @description `GET /workflows/{id}/diff`'s answer. */
     Diff: {
@@ -3261,6 +3502,17 @@ export type components = {
       file: components["schemas"]["KnowledgeFile"];
       /** @description The titles of the first three items read. */
       sample: string[];
+    };
+    /** @description A conversation's latest message, for the conversation list. */
+    LastMessage: {
+      /** Format: date-time */
+      at: string;
+      /** @description `in` (from the contact) or `out`. */
+      direction: string;
+      /** @description An outbound message's delivery state; `None` for an inbound one. */
+      status?: string | null;
+      /** @description The text, or a readable summary of richer content. */
+      text: string;
     };
     /** @description `POST /lists/{name}/contacts`'s answer. */
     ListAdded: {
@@ -3493,9 +3745,36 @@ export type components = {
        */
       status?: string | null;
     };
+    /** @description One number's health. */
+    NumberHealth: {
+      channel: string;
+      id: string;
+      label: string;
+      status: string;
+      status_reason?: string | null;
+    };
     /** @description `GET /numbers`: the workspace's numbers. */
     NumberList: {
       data: components["schemas"]["Number"][];
+    };
+    /**
+     * @description A number as `GET /numbers/{id}` answers it: for an admin, a Cloud API number adds what Meta's
+     * webhook settings need (the callback path on this server and the verify token).
+     */
+    NumberView: components["schemas"]["Number"] & ({
+      verify_token?: string | null;
+      webhook_path?: string | null;
+    });
+    /** @description The first-hour checklist of a workspace, each item ticked by what is stored. */
+    Onboarding: {
+      /** @description A draft was tried in the test chat (a test version exists). */
+      draft_tested: boolean;
+      /** @description A number is connected (a sandbox number counts). */
+      number_connected: boolean;
+      /** @description A workflow exists. */
+      workflow_created: boolean;
+      /** @description A workflow is live (active). */
+      workflow_published: boolean;
     };
     /** @description `PUT /workspace/opt-out`'s body: either field may be left out (kept). */
     OptOutChanges: {
@@ -3538,6 +3817,17 @@ export type components = {
       data: components["schemas"]["Message"][];
       /** @description The `cursor` of the next page; null on the last page. */
       next_cursor?: string | null;
+    };
+    /** @description One live workflow that would also take this workflow's messages. */
+    Overlap: {
+      name: string;
+      /** @description Why both would run, in words. */
+      reason: string;
+      workflow_id: string;
+    };
+    /** @description `GET /workflows/{id}/overlaps`'s answer. */
+    Overlaps: {
+      overlaps: components["schemas"]["Overlap"][];
     };
     /**
      * @description A pairing in progress, as `GET /numbers/{id}/qr` shows it: a QR code to scan (`code`, `qr`)
@@ -3749,6 +4039,19 @@ export type components = {
       /** @description The number's status. */
       status: string;
     };
+    /** @description `POST /setup`'s body. */
+    SetupRequest: {
+      /** @description The owner's email (case does not matter). */
+      email: string;
+      name: string;
+      /** @description At least 8 characters. */
+      password: string;
+    };
+    /** @description `GET /setup`'s answer. */
+    SetupState: {
+      /** @description True only while no workspace has an owner: the dashboard then asks for the first one. */
+      needs_owner: boolean;
+    };
     /** @description Contacts of the audience that are skipped, by why. */
     SkippedCount: {
       /** Format: int64 */
@@ -3757,6 +4060,13 @@ export type components = {
       excluded: number;
       /** Format: int64 */
       opted_out: number;
+    };
+    /** @description `GET /stats`'s answer. */
+    Stats: {
+      /** @description Every day of the period, oldest first, zeros included. */
+      days: components["schemas"]["Day"][];
+      numbers: components["schemas"]["NumberHealth"][];
+      workflows: components["schemas"]["WorkflowFigures"][];
     };
     /** @description Exactly one of `tag` or `list`. */
     TargetFilter: {
@@ -3767,6 +4077,33 @@ export type components = {
     TemplateList: {
       data: components["schemas"]["MessageTemplate"][];
     };
+    /** @description `POST /workflows/{id}/test`'s answer: 201 when a run of the draft started, 200 otherwise. */
+    TestAnswer: {
+      contact_id: string;
+      /** @description The test chat's conversation (with `text`). */
+      conversation_id?: string | null;
+      /** @description The log entry of the test chat's message. */
+      log_id?: string | null;
+      number_id: string;
+      /**
+       * @description `started`, `resumed` (the test chat's message resumed the waiting test run) or
+       * `not_matched` (nothing ran: `reason` and `why` say which condition failed).
+       */
+      outcome: string;
+      /** @description Messages queued by the run's steps. */
+      queued: string[];
+      /** @description Why nothing ran, in words. */
+      reason?: string | null;
+      /** @description Null when nothing runs (a blocked or excluded contact, or a message the draft does not take). */
+      run_id?: string | null;
+      /**
+       * Format: int64
+       * @description The hidden version the test runs (below 1).
+       */
+      test_version: number;
+      /** @description Each condition checked. */
+      why?: components["schemas"]["Why"][] | null;
+    };
     /** @description `POST /workflows/{id}/test`'s body. */
     TestRun: {
       /** @description The contact's phone number, with its country code. */
@@ -3775,24 +4112,17 @@ export type components = {
       name?: string | null;
       /** @description A sandbox number (default: the workspace's first). */
       number_id?: string | null;
+      /**
+       * @description The test chat's message: decided for the draft as live would (trigger, conditions, a
+       * waiting test run resumed); without it the draft starts whatever its trigger.
+       */
+      text?: string | null;
+      /** @description The message's type (default `text`). */
+      type?: string | null;
       /** @description Variables the run starts with. */
       vars?: {
         [key: string]: unknown;
       } | null;
-    };
-    /** @description `POST /workflows/{id}/test`'s answer (201). */
-    TestStarted: {
-      contact_id: string;
-      number_id: string;
-      /** @description Messages queued by the run's first steps. */
-      queued: string[];
-      /** @description Null when the contact is blocked or excluded from automation. */
-      run_id?: string | null;
-      /**
-       * Format: int64
-       * @description The hidden version the test runs (below 1).
-       */
-      test_version: number;
     };
     /** @description A ticket on a contact. */
     Ticket: {
@@ -3895,6 +4225,16 @@ export type components = {
       header: string;
       secret: string;
     };
+    /** @description One condition the draft checked, for the test chat's "why". */
+    Why: {
+      /** @description The condition in words. */
+      condition?: string | null;
+      passed: boolean;
+      /** @description Where the condition is in the document, e.g. `conditions.all[0]`. */
+      path: string;
+      /** @description The value compared (the message text for text conditions). */
+      value: unknown;
+    };
     /** @description The stored form of a workflow: its current version and the fields the matcher filters on. */
     Workflow: {
       active: boolean;
@@ -3923,6 +4263,18 @@ export type components = {
     /** @description A workflow document (JSON, or YAML with a YAML Content-Type): name, trigger, conditions, steps... Validated as a whole; an error names the field by its path. */
     WorkflowDocument: {
       [key: string]: unknown;
+    };
+    /** @description One workflow's figures over the period. */
+    WorkflowFigures: {
+      name: string;
+      /**
+       * Format: int64
+       * @description Messages its runs sent.
+       */
+      replies: number;
+      /** Format: int64 */
+      runs: number;
+      workflow_id: string;
     };
     /** @description `GET /workflows`: by priority. */
     WorkflowList: {
@@ -3953,6 +4305,11 @@ export type components = {
       } | null;
       /** @description Closed days: `2026-12-08` (one date) or `12-25` (every year). */
       holidays?: string[] | null;
+      /**
+       * Format: int64
+       * @description 0 to 720 hours.
+       */
+      takeover_hours?: number | null;
       /** @description An IANA time zone, e.g. `Europe/Rome`. */
       time_zone?: string | null;
     };
@@ -3970,6 +4327,12 @@ export type components = {
       holidays: string[];
       id: string;
       name: string;
+      /**
+       * Format: int64
+       * @description How long automation pauses for a contact after a person writes in their conversation, in
+       * hours (0: never).
+       */
+      takeover_hours: number;
       /** @description An IANA time zone, e.g. `Europe/Rome`. */
       time_zone: string;
     };

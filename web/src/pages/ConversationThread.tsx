@@ -139,6 +139,7 @@ export function ConversationThread({
         const c = conversation.data;
         const shown: Message = {
           id: messageId,
+          workspace_id: c?.workspace_id ?? "",
           conversation_id: id,
           number_id: c?.number_id ?? "",
           contact_id: c?.contact_id ?? "",
