@@ -609,16 +609,16 @@ async fn credentials_are_validated_sealed_at_rest_and_never_returned() {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert_eq!(r.body["error"]["field"], "cloud_api.phone_number_id");
 
-    // Never returned by the API, never stored in clear.
+    // The access token and app secret are never returned by the API, nor stored in clear; the
+    // verify token (chosen by the user, to paste into Meta's webhook settings) is shown to
+    // owners and admins reading the number, never in the list.
     let shown = c.app.get(&format!("/api/v1/numbers/{}", c.number)).await;
     assert_eq!(shown.body["external_id"], PHONE_NUMBER_ID);
+    assert_eq!(shown.body["verify_token"], VERIFY_TOKEN);
     let listed = c.app.get("/api/v1/numbers").await;
+    assert!(!listed.body.to_string().contains(VERIFY_TOKEN));
     for text in [shown.body.to_string(), listed.body.to_string()] {
-        assert!(
-            !text.contains(ACCESS_TOKEN)
-                && !text.contains(APP_SECRET)
-                && !text.contains(VERIFY_TOKEN)
-        );
+        assert!(!text.contains(ACCESS_TOKEN) && !text.contains(APP_SECRET));
     }
     let db = std::fs::read(c.app._dir.path().join("waflow.db")).unwrap();
     let wal = std::fs::read(c.app._dir.path().join("waflow.db-wal")).unwrap_or_default();

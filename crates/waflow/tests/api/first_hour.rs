@@ -458,6 +458,33 @@ async fn a_cloud_api_number_shows_its_webhook_settings_and_checks_its_connection
         "{number}"
     );
     assert_eq!(number["verify_token"], "verify-me");
+    // An agent reads the number without its webhook settings.
+    let workspace = app.get("/api/v1/workspace").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let store = app.running.store.as_ref();
+    let marco = store
+        .insert_agent(&workspace, "Marco", "marco@bottega.it", "agent")
+        .await
+        .unwrap();
+    let token = waflow_server::issue_token(store, &workspace, "dashboard", Some(&marco.id), None)
+        .await
+        .unwrap();
+    let seen = app
+        .request_as(
+            Some(&token),
+            Method::GET,
+            &format!("/api/v1/numbers/{}", cloud.number),
+            None,
+        )
+        .await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    assert!(
+        seen.body["verify_token"].is_null() && seen.body["webhook_path"].is_null(),
+        "{}",
+        seen.body
+    );
     let checked = app
         .post(
             &format!("/api/v1/numbers/{}/check", cloud.number),
