@@ -240,4 +240,31 @@ export const LANGUAGE_TESTS = [
       await shot(page, "settings-dark");
     },
   },
+  {
+    name: "layout: at 1024 and 1280 px in Italian every page's link is in view, none hidden behind another or scrolled away",
+    locale: "it-IT",
+    width: 1024,
+    height: 768,
+    run: async ({ page, env }) => {
+      await seed(env);
+      for (const width of [1024, 1280]) {
+        await page.setViewportSize({ width, height: 768 });
+        await page.goto("/workflows");
+        const nav = page.getByRole("navigation", { name: "Principale" });
+        await expect(nav.getByRole("link", { name: "Impostazioni" })).visible();
+        const hidden = await nav.evaluate((el) =>
+          [...el.querySelectorAll("a")]
+            .filter((a) => {
+              const r = a.getBoundingClientRect();
+              const inView = r.width > 0 && r.left >= 0 && r.right <= window.innerWidth && r.top >= 0 && r.bottom <= window.innerHeight;
+              const top = inView ? document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) : null;
+              return !(top && a.contains(top));
+            })
+            .map((a) => a.textContent),
+        );
+        if (hidden.length) throw new Error(`at ${width} px these page links are not fully in view: ${hidden.join(", ")}`);
+        await shot(page, `nav-it-${width}`, false);
+      }
+    },
+  },
 ];
