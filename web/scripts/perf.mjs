@@ -70,8 +70,10 @@ try {
     await context.addInitScript((t) => localStorage.setItem("waflow.token", t), env.token);
     const page = await context.newPage();
     const encodings = new Set();
-    page.on("request", (r) => {
-      if (r.url().endsWith(".js")) encodings.add(r.headers()["accept-encoding"] ?? "");
+    page.on("response", async (r) => {
+      if (!r.url().endsWith(".js")) return;
+      const asked = (await r.request().allHeaders())["accept-encoding"] ?? "?";
+      encodings.add(`asked ${asked} → got ${(await r.allHeaders())["content-encoding"] ?? "identity"}`);
     });
     await page.goto(`${env.baseUrl}/`, { waitUntil: "networkidle" });
     const m = await page.evaluate(() => ({

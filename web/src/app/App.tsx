@@ -9,11 +9,13 @@ import { Layout } from "./Layout";
 import { t, useLang } from "./i18n";
 import { match, navigate, useLocation } from "./router";
 import { FirstRunGate } from "../pages/FirstRunGate";
-import { WorkflowsPage } from "../pages/WorkflowsPage";
 import { Loading } from "../ui/widgets";
 
 // The builder carries the canvas library: loaded only when a workflow is opened.
 const BuilderPage = lazy(() => import("../builder/BuilderPage"));
+// The workflows list is loaded with its page too: owners and admins land on Home, agents on
+// Conversations, so the first page carries neither it nor the builder's words it describes with.
+const WorkflowsPage = lazy(() => import("../pages/WorkflowsPage").then((m) => ({ default: m.WorkflowsPage })));
 const HomePage = lazy(() => import("../pages/HomePage"));
 const ConversationsPage = lazy(() => import("../pages/ConversationsPage"));
 const NumbersPage = lazy(() => import("../pages/NumbersPage"));

@@ -1,1 +1,0 @@
-import{lt as e}from"./index-Cyh5ynJt.js";function t(t){return t instanceof e?t.status===405||t.status===404&&/no such endpoint/i.test(t.detail):!1}export{t};
