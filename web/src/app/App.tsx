@@ -1,7 +1,8 @@
 // The app: sign-in gate, then one page per route. Choosing another language re-mounts everything
 // under the app (the pages load again), so every word and date is written anew in it.
 
-import { lazy, Suspense, useEffect, type ReactNode } from "react";
+import { Suspense, useEffect, useState, type ReactNode } from "react";
+import { loadable, type Loadable } from "./loadable";
 import { canUse, landingPath, pageOf, PAGES, roleOf, type PageId, type Role } from "./access";
 import { useAuth } from "./auth";
 import { ErrorBoundary } from "./ErrorBoundary";
@@ -11,22 +12,47 @@ import { match, navigate, useLocation } from "./router";
 import { FirstRunGate } from "../pages/FirstRunGate";
 import { Loading } from "../ui/widgets";
 
+// Every page is loaded with its own code (`loadable`); the page the browser opens on is loaded
+// beside the session check (`firstPage`), so it renders at once when the check ends.
 // The builder carries the canvas library: loaded only when a workflow is opened.
-const BuilderPage = lazy(() => import("../builder/BuilderPage"));
-// The workflows list is loaded with its page too: owners and admins land on Home, agents on
-// Conversations, so the first page carries neither it nor the builder's words it describes with.
-const WorkflowsPage = lazy(() => import("../pages/WorkflowsPage").then((m) => ({ default: m.WorkflowsPage })));
-const HomePage = lazy(() => import("../pages/HomePage"));
-const ConversationsPage = lazy(() => import("../pages/ConversationsPage"));
-const NumbersPage = lazy(() => import("../pages/NumbersPage"));
-const TemplatesPage = lazy(() => import("../pages/TemplatesPage"));
-const ContactsPage = lazy(() => import("../pages/ContactsPage"));
-const LogsPage = lazy(() => import("../pages/LogsPage"));
-const SettingsPage = lazy(() => import("../pages/SettingsPage"));
-const ScheduledPage = lazy(() => import("../pages/ScheduledPage"));
-const CampaignsPage = lazy(() => import("../pages/CampaignsPage"));
-const CampaignForm = lazy(() => import("../pages/CampaignForm"));
-const CampaignDetail = lazy(() => import("../pages/CampaignDetail"));
+const BuilderPage = loadable(() => import("../builder/BuilderPage"));
+// Owners and admins land on Home, agents on Conversations: the first page carries neither the
+// workflows list nor the builder's words it describes steps with.
+const WorkflowsPage = loadable<object>(() => import("../pages/WorkflowsPage").then((m) => ({ default: m.WorkflowsPage })));
+const HomePage = loadable(() => import("../pages/HomePage"));
+const ConversationsPage = loadable(() => import("../pages/ConversationsPage"));
+const NumbersPage = loadable(() => import("../pages/NumbersPage"));
+const TemplatesPage = loadable(() => import("../pages/TemplatesPage"));
+const ContactsPage = loadable(() => import("../pages/ContactsPage"));
+const LogsPage = loadable(() => import("../pages/LogsPage"));
+const SettingsPage = loadable(() => import("../pages/SettingsPage"));
+const ScheduledPage = loadable(() => import("../pages/ScheduledPage"));
+const CampaignsPage = loadable(() => import("../pages/CampaignsPage"));
+const CampaignForm = loadable(() => import("../pages/CampaignForm"));
+const CampaignDetail = loadable(() => import("../pages/CampaignDetail"));
+
+/** The code of the page at `path` (Home for `/`, where owners and admins land), if any. */
+function pageCode(path: string): Promise<unknown> {
+  const pages: Array<[RegExp, Loadable<never>]> = [
+    [/^\/(home)?$/, HomePage],
+    [/^\/workflows\/[^/]+/, BuilderPage],
+    [/^\/workflows$/, WorkflowsPage],
+    [/^\/conversations/, ConversationsPage],
+    [/^\/numbers/, NumbersPage],
+    [/^\/templates/, TemplatesPage],
+    [/^\/contacts/, ContactsPage],
+    [/^\/logs/, LogsPage],
+    [/^\/settings/, SettingsPage],
+    [/^\/scheduled/, ScheduledPage],
+    [/^\/campaigns\/new/, CampaignForm],
+    [/^\/campaigns\/[^/]+/, CampaignDetail],
+    [/^\/campaigns$/, CampaignsPage],
+  ];
+  const found = pages.find(([pattern]) => pattern.test(path));
+  return found ? found[1].preload().catch(() => undefined) : Promise.resolve();
+}
+
+const firstPage = typeof location === "undefined" ? Promise.resolve() : pageCode(location.pathname);
 
 function route(path: string): { page: ReactNode | null; wide?: boolean } {
   let m: Record<string, string> | null;
@@ -92,7 +118,11 @@ export function App() {
 function Screens() {
   const { status, agent } = useAuth();
   const { path } = useLocation();
-  if (status === "checking") return <Loading label={t("app.checking")} height={240} />;
+  const [firstPageHere, setFirstPageHere] = useState(false);
+  useEffect(() => {
+    void firstPage.then(() => setFirstPageHere(true));
+  }, []);
+  if (status === "checking" || (status === "signed_in" && !firstPageHere)) return <Loading label={t("app.checking")} height={240} />;
   if (status === "signed_out") return <FirstRunGate />;
   const role = roleOf(agent);
   const home = landingPath(role);

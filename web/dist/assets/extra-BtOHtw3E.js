@@ -1,1 +1,0 @@
-import{L as e}from"./index-COS0MJbb.js";function t(t){return t instanceof e?t.status===405||t.status===404&&/no such endpoint/i.test(t.detail):!1}export{t};

@@ -1,0 +1,1 @@
+import{L as e}from"./index-C_nl-9KT.js";function t(t){return t instanceof e?t.status===405||t.status===404&&/no such endpoint/i.test(t.detail):!1}export{t};
