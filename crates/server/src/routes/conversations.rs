@@ -28,8 +28,6 @@ page_of!(
 );
 
 /// `POST /conversations/{id}/messages`' body: `text` or `content`.
-// Described here while the handler reads the fields one by one (its logic is being changed).
-#[allow(dead_code)]
 #[derive(ToSchema)]
 pub struct SendMessage {
     /// At most 4096 characters.
@@ -38,6 +36,34 @@ pub struct SendMessage {
     pub content: Option<Value>,
     /// Send as this agent (an agent sends as themselves only); default: the agent signed in.
     pub agent_id: Option<String>,
+}
+
+impl SendMessage {
+    /// Reads the body: exactly one of `text` (non-empty, at most 4096 characters) and `content`
+    /// (checked later against WhatsApp's limits and the number's templates); errors name the field.
+    fn read(body: &Value) -> ApiResult<Self> {
+        let obj = Obj::new(body, Path::root(""))?;
+        obj.only(&["text", "content", "agent_id"])?;
+        let content = obj.opt("content").map(|(v, _)| v.clone());
+        if content.is_some() && obj.has("text") {
+            return Err(ApiError::invalid(
+                "content",
+                "give either text or content, not both",
+            ));
+        }
+        let text = match content {
+            Some(_) => None,
+            None => Some(obj.str("text")?.to_string()),
+        };
+        if text.as_ref().is_some_and(|t| t.chars().count() > 4096) {
+            return Err(ApiError::invalid("text", "is longer than 4096 characters"));
+        }
+        Ok(Self {
+            text,
+            content,
+            agent_id: obj.opt_str("agent_id")?.map(str::to_string),
+        })
+    }
 }
 
 /// `POST /conversations/{id}/messages`' answer (201).
@@ -182,17 +208,10 @@ pub async fn send(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Queued>)> {
     let caller = &who.caller;
-    let obj = Obj::new(&body, Path::root(""))?;
-    obj.only(&["text", "content", "agent_id"])?;
+    let asked = SendMessage::read(&body)?;
     let conversation = visible(&state, &who, &id).await?;
-    let (message_type, text, payload) = match obj.opt("content") {
-        Some(_) if obj.has("text") => {
-            return Err(ApiError::invalid(
-                "content",
-                "give either text or content, not both",
-            ));
-        }
-        Some((value, _)) => {
+    let (message_type, text, payload) = match (&asked.content, asked.text) {
+        (Some(value), _) => {
             let content = content::rich(value)?;
             content::check_template(
                 &state,
@@ -207,16 +226,10 @@ pub async fn send(
                 Some(value.clone()),
             )
         }
-        None => {
-            let text = obj.str("text")?;
-            if text.chars().count() > 4096 {
-                return Err(ApiError::invalid("text", "is longer than 4096 characters"));
-            }
-            ("text".to_string(), text.to_string(), None)
-        }
+        (None, text) => ("text".to_string(), text.unwrap_or_default(), None),
     };
     // The sender is the agent named, else the agent signed in (an API token sends as `api`).
-    let agent = obj.opt_str("agent_id")?.or(caller.agent_id.as_deref());
+    let agent = asked.agent_id.as_deref().or(caller.agent_id.as_deref());
     if let (Some(me), Some(a)) = (who.assigned_only(), agent) {
         if a != me {
             return Err(ApiError::Forbidden(format!(
