@@ -215,6 +215,10 @@ export const LANGUAGE_TESTS = [
       await seed(env);
       await page.goto("/settings");
       await expect(page.getByRole("heading", { name: "Agents" })).visible();
+      // The sections load their data on their own: wait for what is measured.
+      await page.locator("main table th").first().waitFor();
+      await page.locator("main input[type=text], main select").first().waitFor();
+      await page.locator("main .section h2").first().waitFor();
       const colours = await page.evaluate(() => {
         const css = (el, prop) => getComputedStyle(el)[prop];
         const input = document.querySelector("main input[type=text], main select");
