@@ -66,16 +66,7 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
         }
         let tests: Vec<IntakeJob>;
         (tests, jobs) = jobs.into_iter().partition(|j| j.test.is_some());
-        for job in tests {
-            let result = process_batch(&inner, &[&job.request], job.test.as_ref())
-                .await
-                .map(|mut v| v.remove(0));
-            let queued = result.as_ref().is_ok_and(|o| !o.queued.is_empty());
-            let _ = job.reply.send(result);
-            if queued {
-                inner.sender_wake.notify_one();
-            }
-        }
+        crate::test_chat::decide(&inner, tests).await;
         if jobs.is_empty() {
             continue;
         }
@@ -118,7 +109,7 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
     }
 }
 
-async fn process_batch(
+pub(crate) async fn process_batch(
     inner: &Inner,
     requests: &[&InboundEvent],
     test: Option<&Arc<WorkspaceState>>,

@@ -27,6 +27,7 @@ mod outreach;
 mod question;
 mod sender;
 mod takeover;
+mod test_chat;
 mod timers;
 mod translation;
 
@@ -280,43 +281,6 @@ impl Engine {
             });
         }
         outcomes
-    }
-
-    /// A test-chat message for a workflow's draft (stored as test `version`): decided exactly as
-    /// live would decide it — stored, the contact's waiting run of this workflow resumed, else the
-    /// draft's trigger and conditions evaluated (the log explains which failed) — except that no
-    /// other workflow sees it.
-    pub async fn test_inbound(
-        &self,
-        workflow_id: &str,
-        version: i64,
-        document: WorkflowDocument,
-        request: InboundEvent,
-    ) -> Result<IntakeOutcome, Error> {
-        if self.is_stopping() {
-            return Err(Error::Unavailable("waflow is shutting down".into()));
-        }
-        let store = self.inner.store.as_ref();
-        let live = self.inner.cache.get(store, &request.workspace_id).await?;
-        let workflow = waflow_domain::matching::ActiveWorkflow {
-            id: workflow_id.to_string(),
-            version,
-            document: std::sync::Arc::new(document),
-        };
-        let state =
-            cache::WorkspaceState::for_test(&live, store, &request.workspace_id, workflow).await?;
-        let (reply, rx) = oneshot::channel();
-        self.inner
-            .intake
-            .send(intake::IntakeJob {
-                request,
-                reply,
-                test: Some(std::sync::Arc::new(state)),
-            })
-            .await
-            .map_err(|_| Error::Unavailable("intake task stopped".into()))?;
-        rx.await
-            .unwrap_or_else(|_| Err(Error::Unavailable("intake task dropped the message".into())))
     }
 
     /// Forgets cached workspace state after its workflows or settings changed.
