@@ -28,6 +28,21 @@ async function until(what, check, ms = 15000) {
 
 const api = (env) => apiClient(env.apiUrl, env.token);
 
+/** Waits until the canvas stops moving: selecting a new step brings it into view after 60 ms,
+ * animated over 200 ms, and a click aimed before that lands where the target no longer is. */
+async function viewSettled(page) {
+  const transform = () => page.locator(".react-flow__viewport").evaluate((el) => el.style.transform);
+  let last = await transform();
+  let still = 0;
+  const end = Date.now() + 5000;
+  while (still < 400 && Date.now() < end) {
+    await page.waitForTimeout(100);
+    const now = await transform();
+    still = now === last ? still + 100 : 0;
+    last = now;
+  }
+}
+
 /** The saved draft (or the live document when no draft). */
 async function draftOf(client, id) {
   const { draft } = await client.get(`/workflows/${id}/draft`);
@@ -353,6 +368,7 @@ export const BUILDER_TESTS = [
       await page.getByRole("button", { name: "Add a step between hello and ask" }).click();
       await page.getByRole("dialog", { name: "Add a step" }).getByRole("button", { name: "+ Add tag" }).click();
       await expect(page.locator('.react-flow__node[data-id="add-tag-1"]')).visible();
+      await viewSettled(page);
       // On a menu route: ask —Alpha→ (new) → alpha.
       await page.getByRole("button", { name: "Add a step between ask and alpha" }).click();
       await page.getByRole("dialog", { name: "Add a step" }).getByRole("button", { name: "+ Remove tag" }).click();

@@ -40,6 +40,7 @@ use waflow_engine::Engine;
 use waflow_linked_device::channel::LinkedDeviceChannel;
 use waflow_linked_device::governor::Pacing;
 use waflow_linked_device::service::{LinkedService, Setup};
+use waflow_store::prelude::*;
 use waflow_store::Store;
 use waflow_store_sqlite::SqliteStore;
 

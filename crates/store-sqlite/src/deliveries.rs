@@ -260,6 +260,6 @@ impl Deliveries for SqliteStore {
         .await
         .map_err(db)?;
         tx.commit().await?;
-        waflow_store::Store::message(self, workspace_id, id).await
+        waflow_store::Conversations::message(self, workspace_id, id).await
     }
 }

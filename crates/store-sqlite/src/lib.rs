@@ -7,24 +7,34 @@
 //! transaction survives a process kill and a power cut. The engine batches many messages into one
 //! transaction, so this costs one fsync per batch, not per message.
 
+mod agents;
 mod ai;
 mod api;
 mod apply;
 mod campaigns;
 mod checkpoint;
+mod contacts;
+mod conversations;
 mod convert;
 mod deliveries;
 mod imports;
+mod logs;
 mod merge;
 mod notices;
+mod numbers;
 mod outreach;
 mod overview;
 mod owners;
 mod recipients;
 mod records;
+mod runs;
 mod scheduled;
 mod tokens;
+mod triggers;
 mod tx;
+mod webhooks;
+mod workflows;
+mod workspaces;
 mod writer;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

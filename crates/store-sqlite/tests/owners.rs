@@ -1,7 +1,8 @@
 //! The last owner at the store level: demoting or deleting a workspace's only owner is a
 //! conflict decided in the statement that would change it; with two owners either may go.
 
-use waflow_store::{Error, Store};
+use waflow_store::prelude::*;
+use waflow_store::Error;
 use waflow_store_sqlite::{Durability, SqliteStore};
 
 #[tokio::test]

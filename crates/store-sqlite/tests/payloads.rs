@@ -6,6 +6,7 @@ use chrono::{Duration, Utc};
 use sqlx::{Connection, SqliteConnection};
 use std::path::PathBuf;
 use waflow_domain::Notice;
+use waflow_store::prelude::*;
 use waflow_store::{
     new_id, ContactKey, ConversationKey, NewInbound, NewOutbound, NoticeWrite, StatusChange, Store,
     UserIdJoin, Writes,

@@ -3,6 +3,7 @@
 
 use chrono::{Duration, Utc};
 use serde_json::json;
+use waflow_store::prelude::*;
 use waflow_store::{new_id, run_state, ContactKey, ConversationKey, NewTimer, Run, Store, Writes};
 use waflow_store_sqlite::{Durability, SqliteStore};
 

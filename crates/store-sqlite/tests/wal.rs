@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use serde_json::json;
+use waflow_store::prelude::*;
 use waflow_store::{new_id, LogEntry, Store, Writes};
 use waflow_store_sqlite::{Durability, SqliteStore};
 

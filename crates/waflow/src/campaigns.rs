@@ -4,7 +4,8 @@
 use clap::Subcommand;
 use std::path::Path;
 use waflow_server::{Durability, StartError};
-use waflow_store::{CampaignAction, Outreach, Store};
+use waflow_store::prelude::*;
+use waflow_store::{CampaignAction, Outreach};
 
 /// What `waflow campaigns` does.
 #[derive(Subcommand)]

@@ -1,7 +1,8 @@
 //! Setup shared by the engine's integration tests.
 
 use waflow_domain::WorkflowDocument;
-use waflow_store::{Number, Store, WorkflowWrite, Workspace};
+use waflow_store::prelude::*;
+use waflow_store::{Number, WorkflowWrite, Workspace};
 use waflow_store_sqlite::{Durability, SqliteStore};
 
 /// A fresh SQLite store in `dir` with the default workspace, its sandbox number and one active

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use waflow_engine::clock::SystemClock;
+use waflow_store::prelude::*;
 
 /// Nothing listens on port 1: connecting is refused at once.
 const NOWHERE: &str = "ws://127.0.0.1:1/ws/chat";
@@ -237,7 +238,6 @@ async fn a_stored_session_is_restored_at_boot_without_a_scan_and_is_sealed_on_di
         let store = waflow_server::open_store(dir.path(), waflow_server::Durability::Normal)
             .await
             .unwrap();
-        use waflow_store::Store;
         let ws = store.ensure_default_workspace().await.unwrap();
         let n = store
             .insert_number(&ws.id, "Restored", "linked_device", "connected")
