@@ -18,20 +18,22 @@ pub(crate) async fn join_user_id(
     user_id: &str,
     at: DateTime<Utc>,
 ) -> Result<UserIdJoin> {
-    let by_user: Option<(String, String)> =
-        sqlx::query_as("SELECT id, phone FROM contacts WHERE workspace_id = $1 AND wa_user_id = $2")
-            .bind(workspace_id)
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db)?;
-    let by_phone: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT id, wa_user_id FROM contacts WHERE workspace_id = $1 AND phone = $2")
-            .bind(workspace_id)
-            .bind(phone)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db)?;
+    let by_user: Option<(String, String)> = sqlx::query_as(
+        "SELECT id, phone FROM contacts WHERE workspace_id = $1 AND wa_user_id = $2",
+    )
+    .bind(workspace_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    let by_phone: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT id, wa_user_id FROM contacts WHERE workspace_id = $1 AND phone = $2",
+    )
+    .bind(workspace_id)
+    .bind(phone)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
     match (by_user, by_phone) {
         (None, None) => Ok(UserIdJoin::Unchanged),
         (None, Some((id, None))) => {

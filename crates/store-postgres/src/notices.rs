@@ -57,13 +57,14 @@ pub(crate) async fn apply_notice(conn: &mut PgConnection, n: &NoticeWrite) -> Re
             ))
         }
         Notice::NumberChanged { new_phone } => {
-            let holder: Option<String> =
-                sqlx::query_scalar("SELECT id FROM contacts WHERE workspace_id = $1 AND phone = $2")
-                    .bind(&n.workspace_id)
-                    .bind(new_phone.as_str())
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(db)?;
+            let holder: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM contacts WHERE workspace_id = $1 AND phone = $2",
+            )
+            .bind(&n.workspace_id)
+            .bind(new_phone.as_str())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
             match holder {
                 Some(id) if id == n.contact_id => {
                     Ok(format!("the contact already has {new_phone}"))

@@ -57,7 +57,10 @@ pub async fn fresh_database() -> String {
     };
     drop_stale(&mut conn).await;
     let name = format!("{PREFIX}{}", uuid::Uuid::now_v7().simple());
-    if let Err(e) = conn.execute(format!("CREATE DATABASE {name}").as_str()).await {
+    if let Err(e) = conn
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+    {
         panic!(
             "\n\n*** cannot create the test database {name} on {}: {e}\n\n",
             crate::redact_url(&server)
@@ -109,9 +112,6 @@ mod tests {
             with_database("postgres://u:p@h:5433/db?sslmode=disable", "t2"),
             "postgres://u:p@h:5433/t2?sslmode=disable"
         );
-        assert_eq!(
-            with_database("postgres://u@h", "t3"),
-            "postgres://u@h/t3"
-        );
+        assert_eq!(with_database("postgres://u@h", "t3"), "postgres://u@h/t3");
     }
 }

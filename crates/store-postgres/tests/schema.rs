@@ -278,7 +278,10 @@ async fn the_postgres_schema_is_the_sqlite_schema() {
             ));
         }
     }
-    let (s, p) = (sqlite_indexes(&sqlite).await, postgres_indexes(&postgres).await);
+    let (s, p) = (
+        sqlite_indexes(&sqlite).await,
+        postgres_indexes(&postgres).await,
+    );
     for index in s.difference(&p) {
         differences.push(format!("index only on sqlite (or different): {index:?}"));
     }

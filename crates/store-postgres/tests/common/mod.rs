@@ -97,13 +97,25 @@ pub trait Backend: Send + Sync {
     /// The only row of a query.
     async fn row(&self, sql: &str) -> BTreeMap<String, Val> {
         let mut rows = self.named_rows(sql).await;
-        assert_eq!(rows.len(), 1, "{}: {sql} gave {} rows", self.name(), rows.len());
+        assert_eq!(
+            rows.len(),
+            1,
+            "{}: {sql} gave {} rows",
+            self.name(),
+            rows.len()
+        );
         rows.remove(0)
     }
     /// The one value of a query.
     async fn value(&self, sql: &str) -> Val {
         let mut rows = self.rows(sql).await;
-        assert_eq!(rows.len(), 1, "{}: {sql} gave {} rows", self.name(), rows.len());
+        assert_eq!(
+            rows.len(),
+            1,
+            "{}: {sql} gave {} rows",
+            self.name(),
+            rows.len()
+        );
         assert_eq!(rows[0].len(), 1, "{sql} gave several columns");
         rows.remove(0).remove(0)
     }
