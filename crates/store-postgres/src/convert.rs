@@ -317,3 +317,7 @@ pub(crate) fn log_entry(row: &PgRow) -> Result<LogEntry, Error> {
         detail: json(row, "detail")?,
     })
 }
+
+#[cfg(test)]
+#[path = "convert_tests.rs"]
+mod tests;
