@@ -32,23 +32,23 @@ pub async fn claims(b: &dyn Backend, s: &Story) {
     assert!(!tx.take_due_step(&due, "w1").await.unwrap(), "{n}: gone");
     assert!(tx.take_event(list_event).await.unwrap());
     assert!(!tx.take_event(list_event).await.unwrap());
-    assert_eq!(tx.open_tickets(&a).await.unwrap(), ["tk1"]);
-    assert!(tx.open_tickets(&bob).await.unwrap().is_empty());
-    let after = tx.after_message(&cva, &ma1).await.unwrap();
+    assert_eq!(tx.open_tickets(a).await.unwrap(), ["tk1"]);
+    assert!(tx.open_tickets(bob).await.unwrap().is_empty());
+    let after = tx.after_message(cva, ma1).await.unwrap();
     assert!(
         !after.contact_wrote && after.agent_replied,
         "{n}: {after:?}"
     );
-    let after = tx.after_message(&cvb, &o4).await.unwrap();
+    let after = tx.after_message(cvb, o4).await.unwrap();
     assert!(
         !after.contact_wrote && !after.agent_replied,
         "{n}: {after:?}"
     );
-    let after = tx.after_message(&cvb, "msg_").await.unwrap();
+    let after = tx.after_message(cvb, "msg_").await.unwrap();
     assert!(after.contact_wrote && after.agent_replied, "{n}: {after:?}");
-    assert!(tx.claim_scheduled("sc1", &a, &o1, t(20)).await.unwrap());
-    assert!(!tx.claim_scheduled("sc1", &a, &o1, t(20)).await.unwrap());
-    assert!(!tx.claim_scheduled("sc3", &a, &o1, t(20)).await.unwrap());
+    assert!(tx.claim_scheduled("sc1", a, o1, t(20)).await.unwrap());
+    assert!(!tx.claim_scheduled("sc1", a, o1, t(20)).await.unwrap());
+    assert!(!tx.claim_scheduled("sc3", a, o1, t(20)).await.unwrap());
     tx.fail_scheduled("sc2", "no number", t(21)).await.unwrap();
     tx.fail_scheduled("sc1", "late", t(22)).await.unwrap();
     assert_eq!(
@@ -91,19 +91,19 @@ pub async fn claims(b: &dyn Backend, s: &Story) {
     .await
     .unwrap();
     assert!(tx
-        .claim_date_fire("wf1", &a, "2026-01-01", t(24))
+        .claim_date_fire("wf1", a, "2026-01-01", t(24))
         .await
         .unwrap());
     assert!(!tx
-        .claim_date_fire("wf1", &a, "2026-01-01", t(25))
+        .claim_date_fire("wf1", a, "2026-01-01", t(25))
         .await
         .unwrap());
     assert!(tx
-        .claim_date_fire("wf1", &bob, "2026-01-01", t(24))
+        .claim_date_fire("wf1", bob, "2026-01-01", t(24))
         .await
         .unwrap());
     assert_eq!(
-        tx.conversation_stats(&cva, "msg_zzz").await.unwrap(),
+        tx.conversation_stats(cva, "msg_zzz").await.unwrap(),
         ConversationStats {
             messages: 2,
             last_outbound_at: Some(t(11)),
@@ -111,7 +111,7 @@ pub async fn claims(b: &dyn Backend, s: &Story) {
         },
         "{n}"
     );
-    let mut r1 = run("run1", &a, &cva, "completed");
+    let mut r1 = run("run1", a, cva, "completed");
     r1.current_step = None;
     r1.history = json!([{"step": "ask"}]);
     r1.updated_at = t(30);
@@ -155,7 +155,7 @@ pub async fn claims(b: &dyn Backend, s: &Story) {
     tx.apply(&w).await.unwrap();
     let said = tx
         .apply_notice(&notice(
-            &a,
+            a,
             Notice::Edited {
                 original: "wamid.1".into(),
                 text: "hello!".into(),
@@ -166,7 +166,7 @@ pub async fn claims(b: &dyn Backend, s: &Story) {
     assert!(said.contains("edited"), "{n}: {said}");
     let said = tx
         .apply_notice(&notice(
-            &a,
+            a,
             Notice::Edited {
                 original: "wamid.nope".into(),
                 text: "x".into(),
@@ -177,7 +177,7 @@ pub async fn claims(b: &dyn Backend, s: &Story) {
     assert!(said.contains("is not stored"), "{n}: {said}");
     let said = tx
         .apply_notice(&notice(
-            &bob,
+            bob,
             Notice::Revoked {
                 original: "wamid.2".into(),
             },
@@ -188,7 +188,7 @@ pub async fn claims(b: &dyn Backend, s: &Story) {
     let phone = |p: &str| PhoneNumber::parse(p).unwrap();
     let said = tx
         .apply_notice(&notice(
-            &a,
+            a,
             Notice::NumberChanged {
                 new_phone: phone("+15550002"),
             },
@@ -198,7 +198,7 @@ pub async fn claims(b: &dyn Backend, s: &Story) {
     assert!(said.contains("already has; both left"), "{n}: {said}");
     let said = tx
         .apply_notice(&notice(
-            &a,
+            a,
             Notice::NumberChanged {
                 new_phone: phone("+15550009"),
             },
@@ -208,7 +208,7 @@ pub async fn claims(b: &dyn Backend, s: &Story) {
     assert!(said.contains("now +15550009"), "{n}: {said}");
     let said = tx
         .apply_notice(&notice(
-            &a,
+            a,
             Notice::NumberChanged {
                 new_phone: phone("+15550009"),
             },
@@ -217,7 +217,7 @@ pub async fn claims(b: &dyn Backend, s: &Story) {
         .unwrap();
     assert!(said.contains("already has +15550009"), "{n}: {said}");
     tx.commit().await.unwrap();
-    check_second_writes(b, &a, &bob, [&o1, &o2, &o3], &ma1, &mb1).await;
+    check_second_writes(b, a, bob, [o1, o2, o3], ma1, mb1).await;
 }
 
 async fn check_second_writes(

@@ -38,10 +38,10 @@ pub async fn first_writes(b: &dyn Backend, s: &mut Story) {
     }
     let w = Writes {
         new_runs: vec![
-            run("run1", &a, &cva, "waiting"),
-            run("run2", &a, &cva, "active"),
-            run("run3", &bob, &cvb, "active"),
-            run("run4", &bob, &cvb, "waiting"),
+            run("run1", a, cva, "waiting"),
+            run("run2", a, cva, "active"),
+            run("run3", bob, cvb, "active"),
+            run("run4", bob, cvb, "waiting"),
         ],
         timers: vec![
             NewTimer {
@@ -60,21 +60,12 @@ pub async fn first_writes(b: &dyn Backend, s: &mut Story) {
             },
         ],
         outbound: vec![
-            outbound(
-                &o1,
-                &bob,
-                &cvb,
-                "Welcome",
-                "workflow",
-                Some("run3"),
-                None,
-                10,
-            ),
-            outbound(&o2, &a, &cva, "Hi from Ann", "agent", Some("ag1"), None, 11),
+            outbound(&o1, bob, cvb, "Welcome", "workflow", Some("run3"), None, 10),
+            outbound(&o2, a, cva, "Hi from Ann", "agent", Some("ag1"), None, 11),
             outbound(
                 &o3,
-                &bob,
-                &cvb,
+                bob,
+                cvb,
                 "status?",
                 "api",
                 None,
@@ -84,11 +75,11 @@ pub async fn first_writes(b: &dyn Backend, s: &mut Story) {
         ],
         sent_elsewhere: vec![
             (
-                outbound(&o4, &bob, &cvb, "typed", "phone", None, None, 13),
+                outbound(&o4, bob, cvb, "typed", "phone", None, None, 13),
                 "phone-1".into(),
             ),
             (
-                outbound(&o5, &bob, &cvb, "echo", "phone", None, None, 14),
+                outbound(&o5, bob, cvb, "echo", "phone", None, None, 14),
                 "phone-1".into(),
             ),
         ],
@@ -190,7 +181,7 @@ pub async fn first_writes(b: &dyn Backend, s: &mut Story) {
         Err(Error::NotFound { what: "run" })
     ));
     tx.commit().await.unwrap();
-    check_first_writes(b, &a, &bob, [&o1, &o2, &o3, &o4, &o5]).await;
+    check_first_writes(b, a, bob, [&o1, &o2, &o3, &o4, &o5]).await;
     s.o = vec![o1, o2, o3, o4, o5];
 }
 
