@@ -14,7 +14,7 @@ pub const DEFAULT_SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const PREFIX: &str = "waflow_test_";
 
 /// Test databases older than this (in milliseconds) are left over from earlier runs and dropped.
-const STALE_MS: u128 = 6 * 3600 * 1000;
+const STALE_MS: u128 = 3600 * 1000;
 
 /// The URL of the test server: `WAFLOW_TEST_PG`, or [`DEFAULT_SERVER`].
 pub fn server_url() -> String {

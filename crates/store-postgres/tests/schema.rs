@@ -80,14 +80,20 @@ async fn sqlite_columns(b: &Sqlite, table: &str) -> Vec<ColumnShape> {
 async fn postgres_columns(b: &Postgres, table: &str) -> Vec<ColumnShape> {
     b.named_rows(&format!(
         "SELECT column_name::text AS name, data_type::text AS kind, is_nullable::text AS nullable, \
-         column_default::text AS dflt FROM information_schema.columns \
+         column_default::text AS dflt, COALESCE(collation_name::text, '') AS collation \
+         FROM information_schema.columns \
          WHERE table_schema = 'public' AND table_name = '{table}' ORDER BY ordinal_position"
     ))
     .await
     .into_iter()
     .map(|c| ColumnShape {
         name: c["name"].text().to_string(),
-        kind: c["kind"].text().to_string(),
+        // Text compares byte by byte, as SQLite's BINARY collation does.
+        kind: match (c["kind"].text(), c["collation"].text()) {
+            ("text", "C") => "text".to_string(),
+            ("text", other) => format!("text with collation {other:?}, not \"C\""),
+            (kind, _) => kind.to_string(),
+        },
         not_null: c["nullable"].text() == "NO",
         default: c["dflt"].opt_text().map(normalize_default),
     })
