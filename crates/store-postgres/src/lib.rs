@@ -17,6 +17,8 @@
 //! are bound as arrays (`= ANY($1)`, `UNNEST`), so PostgreSQL prepares each statement once per
 //! connection.
 
+#![warn(missing_docs)]
+
 mod convert;
 mod deliveries;
 mod merge;
