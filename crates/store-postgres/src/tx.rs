@@ -13,7 +13,8 @@ use waflow_store::{
     Writes,
 };
 
-/// A write transaction. Dropping it without [`Tx::commit`] rolls everything back.
+/// A write transaction (PostgreSQL's default isolation, read committed). Dropping it without
+/// [`Tx::commit`] rolls everything back; the commit is durable when it returns.
 pub struct PgTx {
     pub(crate) tx: Transaction<'static, Postgres>,
 }
@@ -43,6 +44,9 @@ impl Tx for PgTx {
         keys: &[ContactKey],
         at: DateTime<Utc>,
     ) -> Result<Vec<(Contact, bool)>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
         // Read first and write only what changes: most messages come from known contacts, and an
         // upsert would rewrite their rows for nothing.
         let workspaces: Vec<&str> = keys.iter().map(|k| k.workspace_id.as_str()).collect();
@@ -203,6 +207,9 @@ impl Tx for PgTx {
         keys: &[ConversationKey],
         at: DateTime<Utc>,
     ) -> Result<Vec<String>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
         // PostgreSQL refuses to update one row twice in a statement (SQLite allows it): a key
         // given twice is written once, with the same effect.
         let mut seen: HashSet<(&str, &str)> = HashSet::with_capacity(keys.len());
@@ -247,6 +254,9 @@ impl Tx for PgTx {
     }
 
     async fn insert_inbound(&mut self, messages: &[NewInbound]) -> Result<Vec<Option<String>>> {
+        if messages.is_empty() {
+            return Ok(Vec::new());
+        }
         let ids: Vec<String> = messages.iter().map(|_| new_id("msg")).collect();
         let column = |f: fn(&NewInbound) -> &str| -> Vec<&str> { messages.iter().map(f).collect() };
         let payloads: Vec<Option<String>> = messages
@@ -290,6 +300,9 @@ impl Tx for PgTx {
     }
 
     async fn waiting_runs(&mut self, contact_ids: &[String]) -> Result<Vec<Run>> {
+        if contact_ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let sql = format!(
             "SELECT {RUN_COLUMNS} FROM runs WHERE state = 'waiting' AND contact_id = ANY($1) ORDER BY id"
         );
