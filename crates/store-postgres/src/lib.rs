@@ -30,7 +30,7 @@ mod tx;
 mod writes;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, PgPool};
 use std::str::FromStr;
 use std::time::Duration;
 use waflow_store::{AppliedStatus, Error, Result, StatusChange, Tx, UserIdJoin};
@@ -70,6 +70,15 @@ impl PgStore {
         let shown = redact_url(url);
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| Error::Backend(format!("invalid PostgreSQL URL {shown}: {e}")))?;
+        // One connection first: an unreachable server fails at once (a pool would retry until
+        // its acquire timeout), and the migrations run on it.
+        let mut conn = PgConnection::connect_with(&options)
+            .await
+            .map_err(|e| Error::Backend(format!("cannot connect to PostgreSQL at {shown}: {e}")))?;
+        MIGRATOR.run(&mut conn).await.map_err(|e| {
+            Error::Backend(format!("migrations failed on PostgreSQL at {shown}: {e}"))
+        })?;
+        let _ = conn.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .min_connections(0)
@@ -78,9 +87,6 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(|e| Error::Backend(format!("cannot connect to PostgreSQL at {shown}: {e}")))?;
-        MIGRATOR.run(&pool).await.map_err(|e| {
-            Error::Backend(format!("migrations failed on PostgreSQL at {shown}: {e}"))
-        })?;
         Ok(Self { pool })
     }
 
