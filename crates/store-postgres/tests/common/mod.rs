@@ -202,12 +202,12 @@ impl Backend for Sqlite {
         user_id: &str,
         at: DateTime<Utc>,
     ) -> UserIdJoin {
-        waflow_store::Store::join_user_id(&self.store, workspace_id, phone, user_id, at)
+        waflow_store::Contacts::join_user_id(&self.store, workspace_id, phone, user_id, at)
             .await
             .expect("sqlite join_user_id")
     }
     async fn apply_statuses(&self, changes: &[StatusChange]) -> Vec<Option<AppliedStatus>> {
-        waflow_store::Store::apply_message_statuses(&self.store, changes)
+        waflow_store::Conversations::apply_message_statuses(&self.store, changes)
             .await
             .expect("sqlite apply_message_statuses")
     }
