@@ -29,11 +29,22 @@ pub mod testing;
 mod tx;
 mod writes;
 
+// Resource traits (port-1).
+mod agents;
+mod contacts;
+mod numbers;
+mod overview;
+mod owners;
+mod templates;
+mod tokens;
+mod webhooks;
+mod workspaces;
+
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::str::FromStr;
 use std::time::Duration;
-use waflow_store::{AppliedStatus, Error, Result, StatusChange, Tx, UserIdJoin};
+use waflow_store::{AppliedStatus, Error, Result, StatusChange, Tx};
 
 pub use tx::PgTx;
 
@@ -99,21 +110,6 @@ impl PgStore {
     pub async fn begin_tx(&self) -> Result<Box<dyn Tx>> {
         let tx = self.pool.begin().await.map_err(convert::db)?;
         Ok(Box::new(PgTx { tx }))
-    }
-
-    /// Makes the contact of a phone and the contact of a business-scoped user id one contact,
-    /// in one transaction (what `Store::join_user_id` will answer; see it for the rule).
-    pub async fn join_user_id(
-        &self,
-        workspace_id: &str,
-        phone: &str,
-        user_id: &str,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<UserIdJoin> {
-        let mut tx = self.pool.begin().await.map_err(convert::db)?;
-        let joined = merge::join_user_id(&mut tx, workspace_id, phone, user_id, at).await?;
-        tx.commit().await.map_err(convert::db)?;
-        Ok(joined)
     }
 
     /// Applies providers' delivery statuses to the outbound messages they name, in one

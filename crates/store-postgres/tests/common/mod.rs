@@ -270,8 +270,7 @@ impl Backend for Postgres {
         user_id: &str,
         at: DateTime<Utc>,
     ) -> UserIdJoin {
-        self.store
-            .join_user_id(workspace_id, phone, user_id, at)
+        waflow_store::Contacts::join_user_id(&self.store, workspace_id, phone, user_id, at)
             .await
             .expect("postgres join_user_id")
     }
