@@ -29,11 +29,19 @@ pub mod testing;
 mod tx;
 mod writes;
 
+// Resource traits (port-2).
+mod ai;
+mod conversations;
+mod logs;
+mod runs;
+mod triggers;
+mod workflows;
+
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::str::FromStr;
 use std::time::Duration;
-use waflow_store::{AppliedStatus, Error, Result, StatusChange, Tx, UserIdJoin};
+use waflow_store::{Error, Result, Tx, UserIdJoin};
 
 pub use tx::PgTx;
 
@@ -114,18 +122,6 @@ impl PgStore {
         let joined = merge::join_user_id(&mut tx, workspace_id, phone, user_id, at).await?;
         tx.commit().await.map_err(convert::db)?;
         Ok(joined)
-    }
-
-    /// Applies providers' delivery statuses to the outbound messages they name, in one
-    /// transaction (what `Store::apply_message_statuses` will answer; see it for the rules).
-    pub async fn apply_message_statuses(
-        &self,
-        changes: &[StatusChange],
-    ) -> Result<Vec<Option<AppliedStatus>>> {
-        let mut tx = self.pool.begin().await.map_err(convert::db)?;
-        let applied = notices::apply_statuses(&mut tx, changes, chrono::Utc::now()).await?;
-        tx.commit().await.map_err(convert::db)?;
-        Ok(applied)
     }
 }
 
