@@ -40,11 +40,19 @@ mod tokens;
 mod webhooks;
 mod workspaces;
 
+// Resource traits (port-2).
+mod ai;
+mod conversations;
+mod logs;
+mod runs;
+mod triggers;
+mod workflows;
+
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::str::FromStr;
 use std::time::Duration;
-use waflow_store::{AppliedStatus, Error, Result, StatusChange, Tx};
+use waflow_store::{Error, Result, Tx};
 
 pub use tx::PgTx;
 
@@ -110,18 +118,6 @@ impl PgStore {
     pub async fn begin_tx(&self) -> Result<Box<dyn Tx>> {
         let tx = self.pool.begin().await.map_err(convert::db)?;
         Ok(Box::new(PgTx { tx }))
-    }
-
-    /// Applies providers' delivery statuses to the outbound messages they name, in one
-    /// transaction (what `Store::apply_message_statuses` will answer; see it for the rules).
-    pub async fn apply_message_statuses(
-        &self,
-        changes: &[StatusChange],
-    ) -> Result<Vec<Option<AppliedStatus>>> {
-        let mut tx = self.pool.begin().await.map_err(convert::db)?;
-        let applied = notices::apply_statuses(&mut tx, changes, chrono::Utc::now()).await?;
-        tx.commit().await.map_err(convert::db)?;
-        Ok(applied)
     }
 }
 

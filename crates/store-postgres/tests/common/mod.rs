@@ -154,6 +154,11 @@ impl Sqlite {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+
+    /// The store itself, for calls through its resource traits.
+    pub fn store(&self) -> &SqliteStore {
+        &self.store
+    }
 }
 
 #[async_trait]
@@ -275,8 +280,7 @@ impl Backend for Postgres {
             .expect("postgres join_user_id")
     }
     async fn apply_statuses(&self, changes: &[StatusChange]) -> Vec<Option<AppliedStatus>> {
-        self.store
-            .apply_message_statuses(changes)
+        waflow_store::Conversations::apply_message_statuses(&self.store, changes)
             .await
             .expect("postgres apply_message_statuses")
     }
