@@ -48,6 +48,12 @@ mod runs;
 mod triggers;
 mod workflows;
 
+// Resource traits (port-3).
+mod contact_imports;
+mod contact_imports_rows;
+mod deliveries_api;
+mod records_api;
+
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::str::FromStr;

@@ -7,10 +7,12 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use waflow_store::{ChangedBy, Error, NewEvent, Result, Ticket, TicketChange};
 
-const TICKET_COLUMNS: &str =
+/// A ticket's columns, as [`ticket`] reads them.
+pub(crate) const TICKET_COLUMNS: &str =
     "id, workspace_id, contact_id, number_id, subject, status, created_at, updated_at";
 
-fn ticket(row: &PgRow) -> Result<Ticket> {
+/// A ticket row, without its history.
+pub(crate) fn ticket(row: &PgRow) -> Result<Ticket> {
     Ok(Ticket {
         id: row.try_get("id").map_err(db)?,
         workspace_id: row.try_get("workspace_id").map_err(db)?,
