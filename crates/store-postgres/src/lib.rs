@@ -29,6 +29,12 @@ pub mod testing;
 mod tx;
 mod writes;
 
+// Resource traits (port-4).
+mod audience;
+mod campaigns;
+mod recipients;
+mod scheduled;
+
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::str::FromStr;
