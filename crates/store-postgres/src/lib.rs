@@ -54,6 +54,12 @@ mod contact_imports_rows;
 mod deliveries_api;
 mod records_api;
 
+// Resource traits (port-4).
+mod audience;
+mod campaigns;
+mod recipients;
+mod scheduled;
+
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::str::FromStr;
