@@ -9,10 +9,12 @@ pub mod admin;
 pub mod auth;
 pub mod cloud;
 mod dashboard;
+pub mod database;
 pub mod error;
 pub mod events;
 pub mod extract;
 pub mod files;
+pub mod health;
 pub mod imports;
 pub mod limits;
 pub mod linked;
@@ -28,7 +30,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
 use waflow_channels::cloud_api::channel::CloudApiChannel;
@@ -40,10 +42,9 @@ use waflow_engine::Engine;
 use waflow_linked_device::channel::LinkedDeviceChannel;
 use waflow_linked_device::governor::Pacing;
 use waflow_linked_device::service::{LinkedService, Setup};
-use waflow_store::prelude::*;
 use waflow_store::Store;
-use waflow_store_sqlite::SqliteStore;
 
+pub use database::{database_path, open_store, Database};
 pub use token::{create_token, create_token_with_ttl, issue_token, TokenCache, TokenOwner};
 pub use waflow_store_sqlite::Durability;
 
@@ -104,6 +105,8 @@ impl AppState {
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// Which database holds the rows (SQLite in the data directory unless PostgreSQL is named).
+    pub database: Database,
     pub durability: Durability,
     /// The key that seals credentials (64 hex characters); `None`: `master.key` in the data
     /// directory, created on first run.
@@ -138,6 +141,7 @@ impl Config {
         Self {
             listen,
             data_dir,
+            database: Database::Sqlite,
             durability: Durability::Full,
             master_key: None,
             graph_url: DEFAULT_GRAPH_URL.into(),
@@ -149,27 +153,6 @@ impl Config {
             sign_in: auth::SignInOptions::default(),
         }
     }
-}
-
-/// The database file inside a data directory.
-pub fn database_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("waflow.db")
-}
-
-/// Opens the store in `data_dir` (creating the directory, the database and the default workspace).
-pub async fn open_store(
-    data_dir: &Path,
-    durability: Durability,
-) -> Result<SqliteStore, StartError> {
-    files::prepare_data_dir(data_dir).map_err(|e| StartError(e.to_string()))?;
-    let store = SqliteStore::open(&database_path(data_dir), durability)
-        .await
-        .map_err(|e| StartError(e.to_string()))?;
-    store
-        .ensure_default_workspace()
-        .await
-        .map_err(|e| StartError(e.to_string()))?;
-    Ok(store)
 }
 
 /// Why the server could not start, in words for the operator.
@@ -213,7 +196,8 @@ pub fn router(state: AppState, draining: shutdown::Draining) -> Router {
             roles::enforce,
         ))
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(health::routes(state.store, draining.clone()))
         .layer(axum::middleware::from_fn_with_state(
             draining,
             shutdown::refuse_while_draining,
@@ -222,7 +206,7 @@ pub fn router(state: AppState, draining: shutdown::Draining) -> Router {
 
 /// Opens the store, starts the engine and serves HTTP on `config.listen` until the process ends.
 pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, StartError> {
-    let store: Arc<dyn Store> = Arc::new(open_store(&config.data_dir, config.durability).await?);
+    let store = open_store(&config.data_dir, &config.database, config.durability).await?;
     let key = match &config.master_key {
         Some(hex) => secrets::MasterKey::from_hex(hex),
         None => secrets::MasterKey::load_or_create(&config.data_dir),

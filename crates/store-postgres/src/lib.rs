@@ -133,6 +133,13 @@ impl PgStore {
     }
 }
 
+#[async_trait::async_trait]
+impl waflow_store::Store for PgStore {
+    async fn begin(&self) -> Result<Box<dyn Tx>> {
+        self.begin_tx().await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact_url;

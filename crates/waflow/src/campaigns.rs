@@ -2,10 +2,9 @@
 //! running server honours a pause or a cancel at once: held messages are never sent).
 
 use clap::Subcommand;
-use std::path::Path;
-use waflow_server::{Durability, StartError};
-use waflow_store::prelude::*;
-use waflow_store::{CampaignAction, Outreach};
+
+use waflow_server::StartError;
+use waflow_store::CampaignAction;
 
 /// What `waflow campaigns` does.
 #[derive(Subcommand)]
@@ -24,13 +23,13 @@ pub enum CampaignsCommand {
     Export { id: String },
 }
 
-/// Runs `command` on the store in `data_dir`.
+/// Runs `command` on the store `data` names.
 pub async fn run(
-    data_dir: &Path,
+    data: &crate::DataDir,
     workspace: &str,
     command: CampaignsCommand,
 ) -> Result<(), StartError> {
-    let store = waflow_server::open_store(data_dir, Durability::Full).await?;
+    let store = data.open().await?;
     let fail = |e: waflow_store::Error| StartError(e.to_string());
     let ws = store
         .workspace_by_name_or_create(workspace)

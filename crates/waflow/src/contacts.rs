@@ -4,7 +4,7 @@ use crate::DataDir;
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::time::Duration;
-use waflow_server::{Durability, StartError};
+use waflow_server::StartError;
 
 #[derive(Subcommand)]
 pub enum ContactsCommand {
@@ -57,9 +57,9 @@ pub async fn run(command: ContactsCommand) -> Result<(), StartError> {
         &tag,
     )
     .map_err(fail)?;
-    let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
+    let store = data.open().await?;
     let mut last = std::time::Instant::now();
-    let import = waflow_server::admin::import_contacts(&store, &workspace, &file, options, |i| {
+    let import = waflow_server::admin::import_contacts(&*store, &workspace, &file, options, |i| {
         // At most one line a second, and the last one.
         if i.state == "running" && last.elapsed() < Duration::from_secs(1) {
             return;

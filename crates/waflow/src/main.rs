@@ -14,7 +14,7 @@ use std::time::Duration;
 use waflow_server::auth::SignInOptions;
 use waflow_server::limits::UploadLimits;
 use waflow_server::Durability;
-use waflow_server::{Config, StartError};
+use waflow_server::{Config, Database, StartError};
 
 // mimalloc: the engine allocates many small strings and JSON values per message; glibc malloc
 // spent a fifth of the CPU time in the inbound benchmark.
@@ -125,9 +125,29 @@ enum FormatArg {
 
 #[derive(Args)]
 pub struct DataDir {
-    /// Directory holding waflow's database; created if missing.
+    /// Directory holding waflow's database (with SQLite), media and master key; created if missing.
     #[arg(long, env = "WAFLOW_DATA_DIR", default_value = "./waflow-data")]
     pub data_dir: PathBuf,
+    /// The database: `sqlite` (waflow.db in the data directory, the default) or a PostgreSQL
+    /// URL, `postgres://user:password@host:5432/db`, which any number of waflow nodes may share.
+    #[arg(long, env = "WAFLOW_DATABASE_URL", hide_env_values = true)]
+    pub database: Option<String>,
+    /// The most PostgreSQL connections this node opens.
+    #[arg(long, env = "WAFLOW_DATABASE_POOL", default_value_t = waflow_server::database::DEFAULT_POOL)]
+    pub database_pool: u32,
+}
+
+impl DataDir {
+    /// The database these options name.
+    pub fn database(&self) -> Result<Database, StartError> {
+        Database::parse(self.database.as_deref(), self.database_pool)
+    }
+
+    /// Opens the store these options name (with full durability: for the commands other than
+    /// `serve`).
+    pub async fn open(&self) -> Result<std::sync::Arc<dyn waflow_store::Store>, StartError> {
+        waflow_server::open_store(&self.data_dir, &self.database()?, Durability::Full).await
+    }
 }
 
 #[derive(Args)]
@@ -341,11 +361,12 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                     token_ttl: args.sign_in.session_ttl,
                     ..SignInOptions::default()
                 },
+                database: args.data.database()?,
                 ..Config::new(args.listen, args.data.data_dir)
             };
             let running = waflow_server::start_with_system_clock(&config).await?;
             let url = format!("http://{}", running.addr);
-            tracing::info!(%url, data_dir = %config.data_dir.display(), "waflow is ready");
+            tracing::info!(%url, data_dir = %config.data_dir.display(), database = %config.database.describe(&config.data_dir), "waflow is ready");
             // Printed on stdout too, for scripts that start waflow and wait for it.
             println!("waflow listening on {url}");
             let timeout = std::time::Duration::from_secs(args.shutdown_timeout);
@@ -364,10 +385,11 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                     expires_in,
                 },
         } => {
-            let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
-            let token = waflow_server::create_token_with_ttl(&store, &workspace, &name, expires_in)
-                .await
-                .map_err(|e| StartError(e.to_string()))?;
+            let store = data.open().await?;
+            let token =
+                waflow_server::create_token_with_ttl(&*store, &workspace, &name, expires_in)
+                    .await
+                    .map_err(|e| StartError(e.to_string()))?;
             println!("{token}");
             Ok(())
         }
@@ -376,7 +398,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             data,
             workspace,
             command,
-        } => campaigns::run(&data.data_dir, &workspace, command).await,
+        } => campaigns::run(&data, &workspace, command).await,
         Command::Contacts { command } => contacts::run(command).await,
         Command::Openapi => {
             println!("{}", waflow_server::openapi::pretty());
@@ -392,9 +414,9 @@ async fn run(cli: Cli) -> Result<(), StartError> {
                     name,
                 },
         } => {
-            let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
+            let store = data.open().await?;
             let agent =
-                waflow_server::auth::create_owner(&store, &workspace, &name, &email, &password)
+                waflow_server::auth::create_owner(&*store, &workspace, &name, &email, &password)
                     .await
                     .map_err(|e| StartError(e.to_string()))?;
             println!("{}\t{}\t{}", agent.id, agent.email, agent.role);
@@ -412,9 +434,9 @@ async fn workflows(command: WorkflowsCommand) -> Result<(), StartError> {
             id,
             format,
         } => {
-            let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
+            let store = data.open().await?;
             let text = waflow_server::admin::export_workflows(
-                &store,
+                &*store,
                 &workspace,
                 id.as_deref(),
                 matches!(format, FormatArg::Yaml),
@@ -438,8 +460,8 @@ async fn workflows(command: WorkflowsCommand) -> Result<(), StartError> {
                 std::fs::read_to_string(&file)
             }
             .map_err(|e| StartError(format!("cannot read {}: {e}", file.display())))?;
-            let store = waflow_server::open_store(&data.data_dir, Durability::Full).await?;
-            let created = waflow_server::admin::import_workflows(&store, &workspace, &text)
+            let store = data.open().await?;
+            let created = waflow_server::admin::import_workflows(&*store, &workspace, &text)
                 .await
                 .map_err(fail)?;
             for wf in created {

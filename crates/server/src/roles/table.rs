@@ -27,6 +27,7 @@ const fn r(method: &'static str, path: &'static str, access: Access) -> Rule {
 pub const TABLE: &[Rule] = &[
     // Public: no token. Each of these answers for itself (own secret, signature or nothing to hide).
     r("GET", "/healthz", Public),
+    r("GET", "/readyz", Public),
     r("GET", "/{*path}", Public),
     r("GET", "/api/v1/openapi.json", Public),
     r("POST", "/api/v1/auth/login", Public),

@@ -410,6 +410,7 @@ async fn the_row_limit_is_named_and_an_interrupted_import_fails_saying_how_far_i
         .await
         .unwrap();
     let config = waflow_server::Config {
+        database: app.database.clone(),
         durability: waflow_server::Durability::Normal,
         linked_device_url: Some("ws://127.0.0.1:1/ws/chat".into()),
         ..waflow_server::Config::new(

@@ -8,7 +8,21 @@ use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
 use waflow_engine::clock::{Clock, ManualClock, SystemClock};
-use waflow_server::{Config, Durability};
+use waflow_server::{Config, Database, Durability};
+
+/// The backend these tests run on: SQLite in the test's data directory, or — with
+/// `WAFLOW_TEST_BACKEND=postgres` — a fresh database on the PostgreSQL at `WAFLOW_TEST_PG`
+/// (created per test; the test fails loudly if that server cannot be reached).
+pub async fn test_database() -> Database {
+    match std::env::var("WAFLOW_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Database::Postgres {
+            url: waflow_store_postgres::testing::fresh_database().await,
+            pool: 8,
+        },
+        Ok("sqlite") | Err(_) => Database::Sqlite,
+        Ok(other) => panic!("WAFLOW_TEST_BACKEND must be sqlite or postgres, not {other:?}"),
+    }
+}
 
 pub struct TestApp {
     pub base: String,
@@ -16,6 +30,8 @@ pub struct TestApp {
     pub client: Client,
     pub sandbox: String,
     pub running: waflow_server::Running,
+    /// The database the server runs on (for a second server on the same rows).
+    pub database: Database,
     pub _dir: TempDir,
 }
 
@@ -42,6 +58,7 @@ impl TestApp {
     pub async fn spawn_configured(clock: Arc<dyn Clock>, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config {
+            database: test_database().await,
             durability: Durability::Normal,
             // No test may reach WhatsApp: linked devices dial a closed local port.
             linked_device_url: Some("ws://127.0.0.1:1/ws/chat".into()),
@@ -62,6 +79,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             sandbox: String::new(),
+            database: config.database.clone(),
             running,
             _dir: dir,
         };

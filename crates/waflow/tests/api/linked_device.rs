@@ -11,7 +11,6 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use waflow_engine::clock::SystemClock;
-use waflow_store::prelude::*;
 
 /// Nothing listens on port 1: connecting is refused at once.
 const NOWHERE: &str = "ws://127.0.0.1:1/ws/chat";
@@ -231,13 +230,15 @@ async fn the_live_stream_sends_the_status_then_each_change() {
 async fn a_stored_session_is_restored_at_boot_without_a_scan_and_is_sealed_on_disk() {
     use whatsapp_rust::store::traits::DeviceStore;
     let dir = tempfile::tempdir().unwrap();
+    let database = crate::harness::test_database().await;
     let master = "0f".repeat(32);
     // The fixture: a number in the database and its session — a paired device — sealed with
     // the key derived from the master key, as a previous run would have left them.
     let id = {
-        let store = waflow_server::open_store(dir.path(), waflow_server::Durability::Normal)
-            .await
-            .unwrap();
+        let store =
+            waflow_server::open_store(dir.path(), &database, waflow_server::Durability::Normal)
+                .await
+                .unwrap();
         let ws = store.ensure_default_workspace().await.unwrap();
         let n = store
             .insert_number(&ws.id, "Restored", "linked_device", "connected")
@@ -268,6 +269,7 @@ async fn a_stored_session_is_restored_at_boot_without_a_scan_and_is_sealed_on_di
     let key = master.clone();
     let app = TestApp::spawn_configured(Arc::new(SystemClock), move |c| {
         c.data_dir = data_dir;
+        c.database = database;
         c.master_key = Some(key);
         c.linked_device_url = Some(NOWHERE.into());
     })

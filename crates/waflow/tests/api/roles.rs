@@ -23,6 +23,7 @@ const MARKERS: [&str; 4] = [THEIR_PHONE, THEIR_NAME, THEIR_TEXT, THEIR_SUBJECT];
 /// added by work in progress.
 const UNDOCUMENTED: &[(&str, &str)] = &[
     ("GET", "/healthz"),
+    ("GET", "/readyz"),
     ("GET", "/{*path}"),
     ("GET", "/api/v1/openapi.json"),
     ("PATCH", "/api/v1/workspace"),
