@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+mod cluster;
 mod convert;
 mod deliveries;
 mod merge;

@@ -13,6 +13,7 @@ mod api;
 mod apply;
 mod campaigns;
 mod checkpoint;
+mod cluster;
 mod contacts;
 mod conversations;
 mod convert;

@@ -12,6 +12,7 @@
 
 mod agents;
 mod ai;
+mod cluster;
 mod contacts;
 mod conversations;
 mod deliveries;
@@ -33,6 +34,7 @@ mod workspaces;
 
 pub use agents::Agents;
 pub use ai::{AfterMessage, AiRecords, AiSettings, KnowledgeFile, KnowledgeRow};
+pub use cluster::{Cluster, Lease, NodeRow};
 pub use contacts::Contacts;
 pub use conversations::Conversations;
 pub use deliveries::{Attempt, Deliveries, Interrupted};
@@ -60,9 +62,9 @@ pub use workspaces::Workspaces;
 /// called on a `dyn Store` only where its trait is in scope.
 pub mod prelude {
     pub use crate::{
-        Agents, AiRecords, ContactImports, Contacts, Conversations, Deliveries, Logs, Numbers,
-        Outreach, Overview, Records, Runs, Store, Tokens, Triggers, Tx, WebhookInbox, Workflows,
-        Workspaces,
+        Agents, AiRecords, Cluster, ContactImports, Contacts, Conversations, Deliveries, Logs,
+        Numbers, Outreach, Overview, Records, Runs, Store, Tokens, Triggers, Tx, WebhookInbox,
+        Workflows, Workspaces,
     };
 }
 

@@ -116,6 +116,7 @@ pub trait Store:
     + crate::Triggers
     + crate::Runs
     + crate::Logs
+    + crate::Cluster
     + Send
     + Sync
     + 'static
