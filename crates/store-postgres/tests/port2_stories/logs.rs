@@ -286,16 +286,13 @@ pub async fn story(s: &dyn Port2, b: &dyn Backend) -> Transcript {
     // Notifications: newest first; an agent's include those for all; assigned_to keeps those
     // about the agent's contacts.
     b.exec(NOTIFICATIONS).await;
-    let list = |agent: Option<&'static str>, assigned: Option<&'static str>, limit: i64| {
-        let s = s;
-        async move {
-            s.notifications("ws1", agent, assigned, limit)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|n| n.id)
-                .collect::<Vec<_>>()
-        }
+    let list = |agent: Option<&'static str>, assigned: Option<&'static str>, limit: i64| async move {
+        s.notifications("ws1", agent, assigned, limit)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| n.id)
+            .collect::<Vec<_>>()
     };
     let every = s.notifications("ws1", None, None, 10).await.unwrap();
     assert_eq!(every[3].run_id.as_deref(), Some("run_1"), "{n}");

@@ -55,7 +55,14 @@ pub struct Transcript {
     generated: regex::Regex,
 }
 
+impl Default for Transcript {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Transcript {
+    /// An empty transcript.
     pub fn new() -> Self {
         Self {
             lines: Vec::new(),
