@@ -8,6 +8,7 @@ mod ai;
 mod common;
 mod conversations;
 mod logs;
+mod races;
 mod runs;
 mod triggers;
 mod workflows;
