@@ -10,7 +10,9 @@
 //! shares with the server.
 //!
 //! Usage: `cargo run --release -p waflow-bench --bin inbound -- [--messages N] [--concurrency C]
-//!         [--rate-seconds S] [--binary target/release/waflow]`
+//!         [--rate-seconds S] [--binary target/release/waflow] [--database postgres://…]`
+//! (`--database`: run the server on that PostgreSQL database, which should be empty, instead of
+//! SQLite; `bench/pg-inbound.sh` creates one and compares both backends in one run.)
 
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
@@ -26,6 +28,7 @@ struct Options {
     rate_seconds: u64,
     binary: PathBuf,
     durability: String,
+    database: Option<String>,
 }
 
 fn options() -> Result<Options> {
@@ -35,6 +38,7 @@ fn options() -> Result<Options> {
         rate_seconds: 10,
         binary: PathBuf::from("target/release/waflow"),
         durability: "full".into(),
+        database: None,
     };
     for (flag, value) in flag_values()? {
         match flag.as_str() {
@@ -43,6 +47,7 @@ fn options() -> Result<Options> {
             "--rate-seconds" => o.rate_seconds = value.parse()?,
             "--binary" => o.binary = PathBuf::from(&value),
             "--durability" => o.durability = value,
+            "--database" => o.database = Some(value),
             other => bail!("unknown option {other}"),
         }
     }
@@ -144,6 +149,10 @@ async fn fixed_rate(target: Arc<Target>, per_second: u64, seconds: u64) -> Resul
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let o = options()?;
+    if let Some(url) = &o.database {
+        // Read by both `waflow token create` and `waflow serve`, which the server helper runs.
+        std::env::set_var("WAFLOW_DATABASE_URL", url);
+    }
     let server = Server::start(&o.binary, &o.durability, &[]).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle_rss = server.rss_kib()?;
@@ -190,9 +199,14 @@ async fn main() -> Result<()> {
     }
 
     println!(
-        "waflow inbound benchmark ({} CPUs, durability={})",
+        "waflow inbound benchmark ({} CPUs, durability={}, database={})",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        o.durability
+        o.durability,
+        if o.database.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
     );
     println!("  start to ready:          {}", ms(server.ready));
     println!(

@@ -213,6 +213,13 @@ impl WorkspaceCache {
         }
     }
 
+    /// Forgets every workspace's state.
+    pub fn invalidate_all(&self) {
+        if let Ok(mut m) = self.states.write() {
+            m.clear();
+        }
+    }
+
     /// A parsed workflow version, if cached.
     pub fn version(&self, workflow_id: &str, version: i64) -> Option<Arc<WorkflowDocument>> {
         self.versions

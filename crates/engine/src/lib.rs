@@ -283,9 +283,27 @@ impl Engine {
         outcomes
     }
 
-    /// Forgets cached workspace state after its workflows or settings changed.
+    /// Forgets cached workspace state after its workflows or settings changed, here and (by an
+    /// announcement through the store) on every other node sharing the database.
     pub fn invalidate(&self, workspace_id: &str) {
         self.inner.cache.invalidate(workspace_id);
+        let store = self.inner.store.clone();
+        let topic = format!("workspace:{workspace_id}");
+        tokio::spawn(async move {
+            if let Err(e) = store.announce(&topic).await {
+                tracing::warn!(%topic, error = %e, "change not announced to the other nodes");
+            }
+        });
+    }
+
+    /// Forgets cached workspace state on this node only: another node announced a change.
+    pub fn forget_workspace(&self, workspace_id: &str) {
+        self.inner.cache.invalidate(workspace_id);
+    }
+
+    /// Forgets every cached workspace state on this node (announcements may have been missed).
+    pub fn forget_all_workspaces(&self) {
+        self.inner.cache.invalidate_all();
     }
 
     /// Stores the items of a knowledge file (replacing the file's earlier items) and rebuilds

@@ -11,6 +11,8 @@
 //! - [`service`]: the numbers' sessions as a service with a handle; what a session receives
 //!   becomes typed inbound events for the engine's inbox (`received`), what it reports goes to
 //!   the server's reporter.
+//! - [`leases`]: with several nodes on one database, the node holding a number's lease runs its
+//!   session; another takes it over when that node dies.
 //! - [`supervisor`]: watches each session — reports every status change, detects a silent
 //!   socket, stops on logout and waits out a temporary ban.
 //!
@@ -20,6 +22,7 @@ pub mod channel;
 pub mod connection;
 pub mod governor;
 pub mod inbound;
+pub mod leases;
 pub mod outbound;
 mod received;
 pub mod service;

@@ -5,7 +5,8 @@
 //! [`Reporter`] (statuses, QR codes, pairing codes).
 //!
 //! **Invariant:** a number with a stored session is started at boot without a new scan; at
-//! most one session runs per number (starting one stops the previous first).
+//! most one session runs per number (starting one stops the previous first), and with several
+//! nodes on one database only on the node holding its lease ([`crate::leases`]).
 
 use crate::channel::{Line, LinkedDeviceChannel};
 use crate::connection::{LinkOptions, WaConnection};
@@ -54,6 +55,8 @@ pub struct Setup {
     pub store: Arc<dyn Store>,
     pub inbox: Arc<dyn Inbox>,
     pub reporter: Reporter,
+    /// This node's id: the holder of the leases of the sessions it runs.
+    pub node: String,
 }
 
 struct Session {
@@ -69,10 +72,11 @@ pub struct LinkedService {
     media_dir: PathBuf,
     options: LinkOptions,
     channel: Arc<LinkedDeviceChannel>,
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     inbox: Arc<dyn Inbox>,
     reporter: Reporter,
     sessions: Mutex<HashMap<String, Session>>,
+    pub(crate) node: String,
 }
 
 impl LinkedService {
@@ -92,6 +96,7 @@ impl LinkedService {
             inbox: setup.inbox,
             reporter: setup.reporter,
             sessions: Mutex::new(HashMap::new()),
+            node: setup.node,
         }
     }
 
@@ -99,30 +104,63 @@ impl LinkedService {
         self.dir.join(format!("{number_id}.session"))
     }
 
-    /// Starts every stored linked number that has a session (no new scan needed).
+    /// Starts every stored linked number that has a session (no new scan needed) and whose lease
+    /// this node can take.
     pub async fn load(&self) -> Result<(), waflow_store::Error> {
         for n in self.store.channel_numbers("linked_device").await? {
             let n = n.number;
-            if !self.session_path(&n.id).exists() {
+            if !self.has_session(&n.id) || !self.hold(&n.id).await {
                 continue;
             }
             let status = LinkStatus::from_stored(&n.status);
-            if let Err(e) = self.start(&n, status, None).await {
+            if let Err(e) = self.run(&n, status, None).await {
                 tracing::error!(number = %n.id, error = %e, "linked number not restored");
+                self.let_go(&n.id).await;
             }
         }
         Ok(())
     }
 
+    /// Whether a session of the number is stored (in the data directory).
+    pub(crate) fn has_session(&self, number_id: &str) -> bool {
+        self.session_path(number_id).exists()
+    }
+
+    /// The numbers whose session runs on this node.
+    pub fn running(&self) -> Vec<String> {
+        self.sessions
+            .lock()
+            .map(|s| s.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Starts (or restarts) a number's session: pairing when it has none, `pair_phone` to pair
-    /// by a code typed on the phone instead of a QR scan.
+    /// by a code typed on the phone instead of a QR scan. Refused while another node holds the
+    /// number's lease (its session runs there).
     pub async fn start(
         &self,
         number: &Number,
         status: LinkStatus,
         pair_phone: Option<String>,
     ) -> Result<(), String> {
-        self.stop(&number.id).await;
+        if !self.hold(&number.id).await {
+            return Err(
+                "this number's session runs on another waflow node (see GET /api/v1/cluster); \
+                 it moves here if that node stops"
+                    .into(),
+            );
+        }
+        self.run(number, status, pair_phone).await
+    }
+
+    /// Starts (or restarts) a number's session on this node, which holds its lease.
+    pub(crate) async fn run(
+        &self,
+        number: &Number,
+        status: LinkStatus,
+        pair_phone: Option<String>,
+    ) -> Result<(), String> {
+        self.stop_here(&number.id).await;
         let store = SealedFileStore::open(self.session_path(&number.id), self.key)
             .await
             .map_err(|e| e.to_string())?;
@@ -212,8 +250,14 @@ impl LinkedService {
         Ok(())
     }
 
-    /// Stops a number's session, keeping it on disk.
+    /// Stops a number's session, keeping it on disk, and gives up its lease.
     pub async fn stop(&self, number_id: &str) {
+        self.stop_here(number_id).await;
+        self.let_go(number_id).await;
+    }
+
+    /// Stops a number's session on this node, keeping it on disk and its lease as it is.
+    pub(crate) async fn stop_here(&self, number_id: &str) {
         let session = self
             .sessions
             .lock()
@@ -236,6 +280,7 @@ impl LinkedService {
             Some(s) => s.supervisor.logout().await,
             None => self.forget_session_file(number_id),
         }
+        self.let_go(number_id).await;
     }
 
     /// Deletes the session file of a number that is not running.

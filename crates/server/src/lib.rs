@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod auth;
 pub mod cloud;
+pub mod cluster;
 mod dashboard;
 pub mod database;
 pub mod error;
@@ -70,6 +71,8 @@ pub struct AppState {
     pub limits: limits::UploadLimits,
     /// Contact imports running in this process, and where their files go.
     pub imports: Arc<imports::Imports>,
+    /// This node, as the other nodes on the database see it.
+    pub node: Arc<waflow_store::NodeRow>,
 }
 
 impl AppState {
@@ -92,11 +95,12 @@ impl AppState {
         Ok(n)
     }
 
-    /// Forgets a cached number after it changed.
+    /// Forgets a cached number after it changed, here and on every other node.
     pub fn forget_number(&self, id: &str) {
         if let Ok(mut m) = self.numbers.write() {
             m.remove(id);
         }
+        cluster::announce(&self.store, format!("number:{id}"));
     }
 }
 
@@ -170,6 +174,12 @@ pub struct Running {
     pub draining: shutdown::Draining,
     /// Ends HTTP service (after the connections in progress).
     stop_http: tokio::sync::watch::Sender<bool>,
+    /// Writes this node's heartbeat.
+    heartbeat: tokio::task::JoinHandle<()>,
+    /// Renews this node's linked-device session leases and takes over lapsed ones.
+    keeper: tokio::task::JoinHandle<()>,
+    /// The linked-device sessions, released at shutdown.
+    linked: Arc<LinkedService>,
 }
 
 impl Running {
@@ -180,6 +190,10 @@ impl Running {
         self.draining.start();
         let report = self.engine.shutdown(timeout).await;
         self.stop_http.send_replace(true);
+        self.heartbeat.abort();
+        self.keeper.abort();
+        // Another node takes the sessions over at its next round, not after the leases lapse.
+        self.linked.release_all().await;
         if tokio::time::timeout_at(deadline, self.task).await.is_err() {
             tracing::warn!("HTTP connections still open at the shutdown deadline; closing");
         }
@@ -257,6 +271,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
     channels.register(cloud_channel);
     channels.register(linked_channel.clone());
     let events = events::EventHooks::new(store.clone(), webhook_key.clone(), http_policy);
+    let heartbeat_clock = clock.clone();
     let engine = Engine::start_with(
         store.clone(),
         clock,
@@ -277,7 +292,9 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         events: events.clone(),
         numbers: numbers.clone(),
     };
+    let node_id = cluster::new_node_id();
     let linked = Arc::new(LinkedService::new(Setup {
+        node: node_id.clone(),
         key: session_key,
         data_dir: config.data_dir.clone(),
         url: config.linked_device_url.clone(),
@@ -287,7 +304,16 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         inbox,
         reporter: reports.reporter(),
     }));
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| StartError(format!("cannot listen on {}: {e}", config.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError(e.to_string()))?;
+    let node = cluster::this_node(node_id, &addr.to_string(), engine.now());
+    let heartbeat = cluster::spawn_heartbeat(store.clone(), heartbeat_clock, node.clone());
     let state = AppState {
+        node: Arc::new(node),
         store: store.clone(),
         engine: engine.clone(),
         tokens: Default::default(),
@@ -300,12 +326,10 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         imports,
     };
     linked.load().await.map_err(|e| StartError(e.to_string()))?;
-    let listener = TcpListener::bind(config.listen)
+    let keeper = linked.spawn_keeper();
+    cluster::follow_changes(&state)
         .await
-        .map_err(|e| StartError(format!("cannot listen on {}: {e}", config.listen)))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| StartError(e.to_string()))?;
+        .map_err(|e| StartError(format!("cannot listen to the other nodes' changes: {e}")))?;
     let draining = shutdown::Draining::default();
     let app = router(state, draining.clone());
     let (stop_http, mut stopped) = tokio::sync::watch::channel(false);
@@ -329,6 +353,9 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         task,
         draining,
         stop_http,
+        heartbeat,
+        keeper,
+        linked,
     })
 }
 

@@ -42,6 +42,7 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/api/v1/setup", "agents", "Whether the server still waits for its first owner (public; true only while no owner exists)"),
     ("post", "/api/v1/setup", "agents", "Create the first owner from the dashboard (email, password, name) and sign them in; 409 once any owner exists"),
     ("get", "/api/v1/onboarding", "workspace", "The first-hour checklist: a number connected, a workflow created, a draft tested, a workflow live"),
+    ("get", "/api/v1/cluster", "workspace", "The nodes sharing this database: each one's address, version, start, last heartbeat and whether it is alive; the leases they hold"),
     ("get", "/api/v1/stats", "workspace", "The home page's figures per local day for ?days=7|30|90: messages in and out, runs, failures, AI credits; per workflow; the numbers' health"),
     ("get", "/api/v1/auth/me", "agents", "The agent signed in with this token (null for an API token)"),
     ("post", "/api/v1/auth/logout", "agents", "Sign out: revoke the token this request is made with (401 from then on)"),

@@ -109,6 +109,11 @@ impl TokenCache {
         }
     }
 
+    /// Forgets every cached token (another node revoked some): each is read again on next use.
+    pub fn clear(&self) {
+        self.forget(|_, _| true);
+    }
+
     /// Forgets the tokens `revoked` selects (call after deleting them from the store).
     fn forget(&self, revoked: impl Fn(&str, &TokenOwner) -> bool) {
         let mut owners = self.owners();
@@ -173,6 +178,7 @@ pub(crate) async fn revoke_secret(state: &AppState, secret: &str) -> Result<(), 
 /// Drops a revoked token from the cache (call after deleting it from the store).
 pub(crate) fn forget(state: &AppState, hash: &str) {
     state.tokens.forget(|h, _| h == hash);
+    crate::cluster::announce(&state.store, "tokens".into());
 }
 
 /// Drops every cached token of an agent (call after the store deleted the agent and, with it,
@@ -181,4 +187,5 @@ pub(crate) fn forget_agent(state: &AppState, agent_id: &str) {
     state
         .tokens
         .forget(|_, owner| owner.agent_id.as_deref() == Some(agent_id));
+    crate::cluster::announce(&state.store, "tokens".into());
 }

@@ -1,11 +1,17 @@
-//! [`Cluster`] for [`PgStore`]: any number of nodes on one database; every write is one statement, safe under concurrency.
+//! [`Cluster`] for [`PgStore`]: any number of nodes on one database; every write is one
+//! statement, safe under concurrency. Announcements travel by `NOTIFY` on the channel
+//! [`CHANNEL`], which every node `LISTEN`s to on a connection of its own.
 
 use crate::convert::{db, ms, time};
 use crate::PgStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::postgres::PgListener;
 use sqlx::postgres::PgRow;
 use sqlx::Row;
+
+/// The PostgreSQL channel announcements travel on.
+pub const CHANNEL: &str = "waflow_changes";
 use waflow_store::*;
 
 fn node(row: &PgRow) -> NodeRow {
@@ -110,5 +116,36 @@ impl Cluster for PgStore {
             .await
             .map_err(db)?;
         Ok(rows.iter().map(lease).collect())
+    }
+
+    async fn announce(&self, topic: &str) -> Result<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(topic)
+            .execute(self.pool())
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn listen(&self, on_change: ChangeHandler) -> Result<bool> {
+        let mut listener = PgListener::connect_with(self.pool()).await.map_err(db)?;
+        listener.listen(CHANNEL).await.map_err(db)?;
+        tokio::spawn(async move {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(n)) => on_change(n.payload()),
+                    // The connection was lost (the listener reconnects at the next call):
+                    // what was announced meanwhile is unknown.
+                    Ok(None) => on_change(EVERYTHING_CHANGED),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "change announcements not received; retrying");
+                        on_change(EVERYTHING_CHANGED);
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(true)
     }
 }

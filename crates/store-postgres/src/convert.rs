@@ -319,5 +319,4 @@ pub(crate) fn log_entry(row: &PgRow) -> Result<LogEntry, Error> {
 }
 
 #[cfg(test)]
-#[path = "convert_tests.rs"]
 mod tests;

@@ -111,4 +111,12 @@ impl Cluster for SqliteStore {
             .map_err(db)?;
         Ok(rows.iter().map(lease).collect())
     }
+
+    async fn announce(&self, _topic: &str) -> Result<()> {
+        Ok(())
+    }
+
+    async fn listen(&self, _on_change: ChangeHandler) -> Result<bool> {
+        Ok(false)
+    }
 }

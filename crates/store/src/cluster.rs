@@ -6,6 +6,13 @@ use crate::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::sync::Arc;
+
+/// Called with each announced change's topic (see [`Cluster::listen`]).
+pub type ChangeHandler = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The topic that says: announcements may have been missed, drop every cache.
+pub const EVERYTHING_CHANGED: &str = "*";
 
 /// A node as it announced itself, with its last heartbeat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -58,4 +65,13 @@ pub trait Cluster: Send + Sync {
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
     /// Every lease, by name.
     async fn leases(&self) -> Result<Vec<Lease>>;
+    /// Tells every node sharing the database that `topic` changed (`workspace:<id>`,
+    /// `number:<id>`, `tokens`), so each drops what it cached of it. A no-op where only one
+    /// node can run (SQLite).
+    async fn announce(&self, topic: &str) -> Result<()>;
+    /// From now on calls `on_change` with the topic of every announcement (this node's own
+    /// included), from a task the backend runs; with [`EVERYTHING_CHANGED`] when announcements
+    /// may have been missed (the connection was lost). Returns false where there is nothing to
+    /// listen to (SQLite: one node).
+    async fn listen(&self, on_change: ChangeHandler) -> Result<bool>;
 }

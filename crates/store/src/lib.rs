@@ -34,7 +34,7 @@ mod workspaces;
 
 pub use agents::Agents;
 pub use ai::{AfterMessage, AiRecords, AiSettings, KnowledgeFile, KnowledgeRow};
-pub use cluster::{Cluster, Lease, NodeRow};
+pub use cluster::{ChangeHandler, Cluster, Lease, NodeRow, EVERYTHING_CHANGED};
 pub use contacts::Contacts;
 pub use conversations::Conversations;
 pub use deliveries::{Attempt, Deliveries, Interrupted};

@@ -104,6 +104,7 @@ pub(super) fn typed() -> Vec<Typed> {
         t("post", "/api/v1/setup", json::<first_hour::SetupRequest>(), created::<LoginAnswer>()),
         t("get", "/api/v1/onboarding", Bodyless, ok::<waflow_store::Onboarding>()),
         t("get", "/api/v1/stats", Bodyless, ok::<first_hour::Stats>()),
+        t("get", "/api/v1/cluster", Bodyless, ok::<crate::cluster::ClusterState>()),
         t("get", "/api/v1/auth/me", Bodyless, ok::<Me>()),
         t("post", "/api/v1/auth/logout", Bodyless, no_content()),
         t("get", "/api/v1/auth/tokens", Bodyless, ok::<tokens::TokenList>()),

@@ -47,6 +47,7 @@ pub const TABLE: &[Rule] = &[
     r("PATCH", "/api/v1/workspace", Owner),
     r("GET", "/api/v1/workspace/webhook-secret", Owner),
     r("PUT", "/api/v1/workspace/events-webhook", Owner),
+    r("GET", "/api/v1/cluster", Admin),
     r("GET", "/api/v1/workspace/ai", Admin),
     r("PUT", "/api/v1/workspace/ai", Owner),
     r("GET", "/api/v1/workspace/knowledge", Admin),

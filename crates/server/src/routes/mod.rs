@@ -253,6 +253,7 @@ pub fn router() -> Router<AppState> {
             "/workflows/{id}/priority",
             axum::routing::put(workflows::set_priority),
         )
+        .route("/cluster", get(crate::cluster::show))
         .route("/logs", get(logs::list))
         .route("/logs/{id}", get(logs::show));
     Router::new()

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use waflow_engine::clock::SystemClock;
 
 /// Nothing listens on port 1: connecting is refused at once.
-const NOWHERE: &str = "ws://127.0.0.1:1/ws/chat";
+pub(crate) const NOWHERE: &str = "ws://127.0.0.1:1/ws/chat";
 
 type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
 
@@ -226,38 +226,45 @@ async fn the_live_stream_sends_the_status_then_each_change() {
     assert_eq!(not_linked.status, 409, "{}", not_linked.body);
 }
 
+/// A linked number in the database and its session — a paired device — sealed in `dir` with
+/// the key derived from `master`, as a previous run would have left them; returns its id.
+pub(crate) async fn stored_session(
+    dir: &std::path::Path,
+    database: &waflow_server::Database,
+    master: &str,
+) -> String {
+    use whatsapp_rust::store::traits::DeviceStore;
+    let store = waflow_server::open_store(dir, database, waflow_server::Durability::Normal)
+        .await
+        .unwrap();
+    let ws = store.ensure_default_workspace().await.unwrap();
+    let n = store
+        .insert_number(&ws.id, "Restored", "linked_device", "connected")
+        .await
+        .unwrap();
+    let key = waflow_server::secrets::MasterKey::from_hex(master)
+        .unwrap()
+        .session_key();
+    let path = dir.join("linked").join(format!("{}.session", n.id));
+    let session = waflow_linked_device::session_store::SealedFileStore::open(path, key)
+        .await
+        .unwrap();
+    session.create().await.unwrap();
+    let mut device = session.load().await.unwrap().expect("a device");
+    device.pn = Some("393331234567@s.whatsapp.net".parse().unwrap());
+    session.save(&device).await.unwrap();
+    session.flush().await.unwrap();
+    n.id
+}
+
 #[tokio::test]
 async fn a_stored_session_is_restored_at_boot_without_a_scan_and_is_sealed_on_disk() {
-    use whatsapp_rust::store::traits::DeviceStore;
     let dir = tempfile::tempdir().unwrap();
     let database = crate::harness::test_database().await;
     let master = "0f".repeat(32);
     // The fixture: a number in the database and its session — a paired device — sealed with
     // the key derived from the master key, as a previous run would have left them.
-    let id = {
-        let store =
-            waflow_server::open_store(dir.path(), &database, waflow_server::Durability::Normal)
-                .await
-                .unwrap();
-        let ws = store.ensure_default_workspace().await.unwrap();
-        let n = store
-            .insert_number(&ws.id, "Restored", "linked_device", "connected")
-            .await
-            .unwrap();
-        let key = waflow_server::secrets::MasterKey::from_hex(&master)
-            .unwrap()
-            .session_key();
-        let path = dir.path().join("linked").join(format!("{}.session", n.id));
-        let session = waflow_linked_device::session_store::SealedFileStore::open(path, key)
-            .await
-            .unwrap();
-        session.create().await.unwrap();
-        let mut device = session.load().await.unwrap().expect("a device");
-        device.pn = Some("393331234567@s.whatsapp.net".parse().unwrap());
-        session.save(&device).await.unwrap();
-        session.flush().await.unwrap();
-        n.id
-    };
+    let id = stored_session(dir.path(), &database, &master).await;
     let file = dir.path().join("linked").join(format!("{id}.session"));
     let sealed = std::fs::read(&file).unwrap();
     assert!(

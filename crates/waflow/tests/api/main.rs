@@ -7,6 +7,7 @@ mod catalogue_triggers;
 mod cli;
 mod cloud_api;
 mod cloud_fixtures;
+mod cluster;
 mod contact_import;
 mod crash;
 mod dashboard_delivery;
