@@ -181,6 +181,10 @@ impl Transcript {
 
 /// Holds the two backends' transcripts equal, showing the first line that differs.
 pub fn same(sqlite: &[String], pg: &[String]) {
+    // Shown when the test fails (or runs with --no-capture).
+    for line in pg {
+        eprintln!("{line}");
+    }
     for (i, (a, b)) in sqlite.iter().zip(pg).enumerate() {
         assert_eq!(a, b, "line {i} differs (left: sqlite, right: postgres)");
     }
