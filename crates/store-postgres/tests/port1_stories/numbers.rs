@@ -25,16 +25,32 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     // The sandbox number, then a linked device, oldest first.
     let sandbox = s.numbers(&ws).await.unwrap();
     assert_eq!(sandbox.len(), 1);
-    assert_eq!((sandbox[0].label.as_str(), sandbox[0].channel.as_str()), ("Sandbox", "sandbox"));
-    let device = s.insert_number(&ws, "Support", "linked_device", "pairing").await.unwrap();
     assert_eq!(
-        (device.label.as_str(), device.channel.as_str(), device.status.as_str()),
+        (sandbox[0].label.as_str(), sandbox[0].channel.as_str()),
+        ("Sandbox", "sandbox")
+    );
+    let device = s
+        .insert_number(&ws, "Support", "linked_device", "pairing")
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            device.label.as_str(),
+            device.channel.as_str(),
+            device.status.as_str()
+        ),
         ("Support", "linked_device", "pairing")
     );
     assert!(device.automation && !device.marketing, "{n}: the defaults");
     assert_eq!(device.external_id, None);
     assert_eq!(device.settings, json!({}));
-    let listed: Vec<String> = s.numbers(&ws).await.unwrap().into_iter().map(|x| x.label).collect();
+    let listed: Vec<String> = s
+        .numbers(&ws)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.label)
+        .collect();
     assert_eq!(listed, ["Sandbox", "Support"], "{n}");
     say.say("numbers", s.numbers(&ws).await.unwrap());
     assert_eq!(s.number(&ws, &device.id).await.unwrap().label, "Support");
@@ -44,12 +60,32 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     // Patches: a label alone; a status with its reason and time; the same status again keeps
     // its time; switches.
     let relabeled = s
-        .update_number(&ws, &device.id, &NumberPatch { label: Some("Sales".into()), ..Default::default() })
+        .update_number(
+            &ws,
+            &device.id,
+            &NumberPatch {
+                label: Some("Sales".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
-    assert_eq!((relabeled.label.as_str(), relabeled.status.as_str()), ("Sales", "pairing"));
-    let since = format!("SELECT status_since FROM numbers WHERE id = '{}'", device.id);
-    assert_eq!(raw.text(&format!("SELECT CAST(status_since AS TEXT) FROM numbers WHERE id = '{}'", device.id)).await, None);
+    assert_eq!(
+        (relabeled.label.as_str(), relabeled.status.as_str()),
+        ("Sales", "pairing")
+    );
+    let since = format!(
+        "SELECT status_since FROM numbers WHERE id = '{}'",
+        device.id
+    );
+    assert_eq!(
+        raw.text(&format!(
+            "SELECT CAST(status_since AS TEXT) FROM numbers WHERE id = '{}'",
+            device.id
+        ))
+        .await,
+        None
+    );
     let down = s
         .update_number(
             &ws,
@@ -64,7 +100,10 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
         .await
         .unwrap();
     assert_eq!(down.status, "disconnected");
-    assert_eq!(down.status_reason.as_deref(), Some("logged out on the phone"));
+    assert_eq!(
+        down.status_reason.as_deref(),
+        Some("logged out on the phone")
+    );
     assert_eq!(raw.int(&since).await, t(10).timestamp_millis(), "{n}");
     let again = s
         .update_number(
@@ -81,7 +120,11 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
         )
         .await
         .unwrap();
-    assert_eq!(raw.int(&since).await, t(10).timestamp_millis(), "{n}: same status, same time");
+    assert_eq!(
+        raw.int(&since).await,
+        t(10).timestamp_millis(),
+        "{n}: same status, same time"
+    );
     assert_eq!(again.status_reason.as_deref(), Some("still logged out"));
     assert!(!again.automation && again.marketing, "{n}");
     // A reason without a status is ignored.
@@ -89,14 +132,23 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
         .update_number(
             &ws,
             &device.id,
-            &NumberPatch { status_reason: Some("ignored".into()), ..Default::default() },
+            &NumberPatch {
+                status_reason: Some("ignored".into()),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
-    assert_eq!(ignored.status_reason.as_deref(), Some("still logged out"), "{n}");
+    assert_eq!(
+        ignored.status_reason.as_deref(),
+        Some("still logged out"),
+        "{n}"
+    );
     assert_eq!(ignored.label, "Sales");
     say.say("patched", &ignored);
-    let e = err(s.update_number(&other, &device.id, &NumberPatch::default()).await);
+    let e = err(s
+        .update_number(&other, &device.id, &NumberPatch::default())
+        .await);
     assert!(is_not_found(&e, "number"), "{n}: {e:?}");
 
     // Cloud API numbers: credentials stored sealed, one number per channel and external id.
@@ -116,17 +168,33 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     match &e {
         Error::Conflict { field, message } => {
             assert_eq!(field, "external_id", "{n}");
-            assert_eq!(message, "a cloud_api number with id 109876543210 is already connected");
+            assert_eq!(
+                message,
+                "a cloud_api number with id 109876543210 is already connected"
+            );
         }
         other => panic!("{n}: expected a conflict, got {other:?}"),
     }
     say.say("same external id", &e);
     let device2 = s
-        .insert_channel_number(&other, &NewNumber { channel: "linked_device".into(), sealed_secrets: None, ..new.clone() })
+        .insert_channel_number(
+            &other,
+            &NewNumber {
+                channel: "linked_device".into(),
+                sealed_secrets: None,
+                ..new.clone()
+            },
+        )
         .await
         .unwrap();
     let cloud2 = s
-        .insert_channel_number(&other, &NewNumber { external_id: Some("2".into()), ..new.clone() })
+        .insert_channel_number(
+            &other,
+            &NewNumber {
+                external_id: Some("2".into()),
+                ..new.clone()
+            },
+        )
         .await
         .unwrap();
     let found = s.channel_number(&cloud.id).await.unwrap();
@@ -143,9 +211,17 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
         .collect();
     assert_eq!(of_cloud, [cloud.id.clone(), cloud2.id.clone()], "{n}");
     assert_eq!(s.channel_numbers("linked_device").await.unwrap().len(), 2);
-    assert_eq!(s.channel_numbers("linked_device").await.unwrap()[1].number.id, device2.id);
+    assert_eq!(
+        s.channel_numbers("linked_device").await.unwrap()[1]
+            .number
+            .id,
+        device2.id
+    );
     assert!(s.channel_numbers("whatsapp_web").await.unwrap().is_empty());
-    say.say("cloud numbers", s.channel_numbers("cloud_api").await.unwrap());
+    say.say(
+        "cloud numbers",
+        s.channel_numbers("cloud_api").await.unwrap(),
+    );
 
     // Templates: replaced as a list (the first of two with one name and language kept),
     // read by name and language.
@@ -163,21 +239,39 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     .await
     .unwrap();
     let listed = s.templates(&ws, &cloud.id).await.unwrap();
-    let keys: Vec<(&str, &str, bool)> =
-        listed.iter().map(|t| (t.name.as_str(), t.language.as_str(), t.approved)).collect();
+    let keys: Vec<(&str, &str, bool)> = listed
+        .iter()
+        .map(|t| (t.name.as_str(), t.language.as_str(), t.approved))
+        .collect();
     assert_eq!(
         keys,
-        [("order_update", "en_US", true), ("order_update", "pt_BR", false), ("welcome", "en_US", true)],
+        [
+            ("order_update", "en_US", true),
+            ("order_update", "pt_BR", false),
+            ("welcome", "en_US", true)
+        ],
         "{n}"
     );
-    assert_eq!(listed[2].components, json!([{"type": "BODY", "text": "Hello {{1}}"}]));
+    assert_eq!(
+        listed[2].components,
+        json!([{"type": "BODY", "text": "Hello {{1}}"}])
+    );
     assert_eq!(listed[2].synced_at, t(5));
     say.say("templates", &listed);
-    assert!(s.templates(&other, &cloud.id).await.unwrap().is_empty(), "{n}");
+    assert!(
+        s.templates(&other, &cloud.id).await.unwrap().is_empty(),
+        "{n}"
+    );
     s.replace_templates(&ws, &cloud.id, &[template("bye", "en", "PAUSED", "Bye")])
         .await
         .unwrap();
-    let names: Vec<String> = s.templates(&ws, &cloud.id).await.unwrap().into_iter().map(|t| t.name).collect();
+    let names: Vec<String> = s
+        .templates(&ws, &cloud.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
     assert_eq!(names, ["bye"], "{n}");
     s.replace_templates(&ws, &cloud.id, &[]).await.unwrap();
     assert!(s.templates(&ws, &cloud.id).await.unwrap().is_empty(), "{n}");
@@ -218,9 +312,17 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
         .unwrap();
     let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
     assert_eq!(doc, json!({"name": "Scoped", "scope": "all"}), "{n}");
-    assert_eq!(raw.int("SELECT version FROM workflows WHERE id = 'wf_global'").await, 1);
     assert_eq!(
-        raw.int(&format!("SELECT COUNT(*) FROM message_templates WHERE number_id = '{}'", cloud.id)).await,
+        raw.int("SELECT version FROM workflows WHERE id = 'wf_global'")
+            .await,
+        1
+    );
+    assert_eq!(
+        raw.int(&format!(
+            "SELECT COUNT(*) FROM message_templates WHERE number_id = '{}'",
+            cloud.id
+        ))
+        .await,
         0,
         "{n}: its templates went with it"
     );

@@ -13,9 +13,13 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
 
     // An owner anywhere.
     assert!(!s.has_owner().await.unwrap());
-    s.insert_agent(&other, "Ann", "ann@example.com", "agent").await.unwrap();
+    s.insert_agent(&other, "Ann", "ann@example.com", "agent")
+        .await
+        .unwrap();
     assert!(!s.has_owner().await.unwrap(), "{n}: an agent is no owner");
-    s.insert_agent(&other, "Olivia", "olivia@example.com", "owner").await.unwrap();
+    s.insert_agent(&other, "Olivia", "olivia@example.com", "owner")
+        .await
+        .unwrap();
     assert!(s.has_owner().await.unwrap(), "{n}");
 
     // The first-hour checklist, ticked step by step.
@@ -25,17 +29,27 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
         draft_tested: false,
         workflow_published: false,
     };
-    assert_eq!(s.onboarding(&ws).await.unwrap(), none, "{n}: the sandbox is connected");
+    assert_eq!(
+        s.onboarding(&ws).await.unwrap(),
+        none,
+        "{n}: the sandbox is connected"
+    );
     s.update_number(
         &other,
         &s.numbers(&other).await.unwrap()[0].id,
-        &waflow_store::NumberPatch { status: Some("disconnected".into()), ..Default::default() },
+        &waflow_store::NumberPatch {
+            status: Some("disconnected".into()),
+            ..Default::default()
+        },
     )
     .await
     .unwrap();
     assert_eq!(
         s.onboarding(&other).await.unwrap(),
-        Onboarding { number_connected: false, ..none },
+        Onboarding {
+            number_connected: false,
+            ..none
+        },
         "{n}"
     );
     let at = t(0).timestamp_millis();
@@ -46,21 +60,48 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     ))
     .await;
     let created = s.onboarding(&ws).await.unwrap();
-    assert_eq!(created, Onboarding { workflow_created: true, ..none }, "{n}");
+    assert_eq!(
+        created,
+        Onboarding {
+            workflow_created: true,
+            ..none
+        },
+        "{n}"
+    );
     raw.exec(&format!(
         "INSERT INTO workflow_versions (workflow_id, version, document, created_at) VALUES ('wf_a', -1, '{{}}', {at})"
     ))
     .await;
     let tested = s.onboarding(&ws).await.unwrap();
-    assert_eq!(tested, Onboarding { workflow_created: true, draft_tested: true, ..none }, "{n}");
-    raw.exec("UPDATE workflows SET active = TRUE WHERE id = 'wf_a'").await;
+    assert_eq!(
+        tested,
+        Onboarding {
+            workflow_created: true,
+            draft_tested: true,
+            ..none
+        },
+        "{n}"
+    );
+    raw.exec("UPDATE workflows SET active = TRUE WHERE id = 'wf_a'")
+        .await;
     let live = s.onboarding(&ws).await.unwrap();
     assert_eq!(
         live,
-        Onboarding { number_connected: true, workflow_created: true, draft_tested: true, workflow_published: true },
+        Onboarding {
+            number_connected: true,
+            workflow_created: true,
+            draft_tested: true,
+            workflow_published: true
+        },
         "{n}"
     );
-    assert_eq!(s.onboarding(&other).await.unwrap(), Onboarding { number_connected: false, ..none });
+    assert_eq!(
+        s.onboarding(&other).await.unwrap(),
+        Onboarding {
+            number_connected: false,
+            ..none
+        }
+    );
     say.say("onboarding", [created, tested, live]);
 
     // Activity: messages, runs, failures and AI credits per quarter hour since a time, and per
@@ -75,7 +116,12 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
          ('cv_o', '{other}', '{number}3', '{c}', 0, {at}); ",
         c = contact.id
     );
-    let message = |sql: &mut String, k: u32, minutes: i64, workspace: &str, direction: &str, sender: (&str, Option<&str>)| {
+    let message = |sql: &mut String,
+                   k: u32,
+                   minutes: i64,
+                   workspace: &str,
+                   direction: &str,
+                   sender: (&str, Option<&str>)| {
         let when = t(minutes);
         sql.push_str(&format!(
             "INSERT INTO messages (id, workspace_id, conversation_id, number_id, contact_id, direction, message_type, body, sender_kind, sender_ref, status, created_at) \
@@ -88,7 +134,12 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
             ms = when.timestamp_millis(),
         ));
     };
-    let run = |sql: &mut String, k: u32, minutes: i64, workflow: &str, version: i64, state: &str| {
+    let run = |sql: &mut String,
+               k: u32,
+               minutes: i64,
+               workflow: &str,
+               version: i64,
+               state: &str| {
         let when = t(minutes);
         let id = id_at("run", when, k);
         sql.push_str(&format!(
@@ -120,10 +171,23 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     let test_run = run(&mut sql, 4, 5, "wf_a", -1, "failed");
     message(&mut sql, 4, 6, &ws, "outbound", ("workflow", Some(&r1)));
     message(&mut sql, 5, 7, &ws, "outbound", ("workflow", Some(&r1)));
-    message(&mut sql, 6, 8, &ws, "outbound", ("workflow", Some(&test_run)));
+    message(
+        &mut sql,
+        6,
+        8,
+        &ws,
+        "outbound",
+        ("workflow", Some(&test_run)),
+    );
     message(&mut sql, 7, 9, &ws, "outbound", ("agent", Some("ag_1")));
     log(&mut sql, 2, 10, "ai", r#"{"credits": 2}"#);
-    log(&mut sql, 3, 11, "ai", r#"{"credits": 1.7, "model": "small"}"#);
+    log(
+        &mut sql,
+        3,
+        11,
+        "ai",
+        r#"{"credits": 1.7, "model": "small"}"#,
+    );
     log(&mut sql, 4, 12, "ai", r#"{"model": "small"}"#);
     log(&mut sql, 5, 13, "send", r#"{"credits": 100}"#);
     // Third quarter (minutes 30-44); the second has nothing.
@@ -142,41 +206,80 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     assert_eq!(
         activity.buckets,
         [
-            ActivityBucket { quarter: q0, messages_in: 2, messages_out: 4, runs: 2, failures: 1, ai_credits: 3 },
-            ActivityBucket { quarter: q0 + 2, messages_in: 0, messages_out: 1, runs: 3, failures: 1, ai_credits: 3 },
+            ActivityBucket {
+                quarter: q0,
+                messages_in: 2,
+                messages_out: 4,
+                runs: 2,
+                failures: 1,
+                ai_credits: 3
+            },
+            ActivityBucket {
+                quarter: q0 + 2,
+                messages_in: 0,
+                messages_out: 1,
+                runs: 3,
+                failures: 1,
+                ai_credits: 3
+            },
         ],
         "{n}"
     );
-    let workflow = |id: &str, runs: i64, replies: i64| WorkflowActivity { workflow_id: id.into(), runs, replies };
+    let workflow = |id: &str, runs: i64, replies: i64| WorkflowActivity {
+        workflow_id: id.into(),
+        runs,
+        replies,
+    };
     assert_eq!(
         activity.workflows,
-        [workflow("wf_b", 3, 1), workflow("wf_a", 1, 2), workflow("wf_c", 1, 0)],
+        [
+            workflow("wf_b", 3, 1),
+            workflow("wf_a", 1, 2),
+            workflow("wf_c", 1, 0)
+        ],
         "{n}"
     );
     say.say("activity", &activity);
     let later = s.activity(&ws, t(0) + Duration::minutes(30)).await.unwrap();
     assert_eq!(later.buckets.len(), 1, "{n}");
     assert_eq!(later.buckets[0].quarter, q0 + 2);
-    assert_eq!(later.workflows, [workflow("wf_b", 2, 1), workflow("wf_c", 1, 0)], "{n}");
+    assert_eq!(
+        later.workflows,
+        [workflow("wf_b", 2, 1), workflow("wf_c", 1, 0)],
+        "{n}"
+    );
     let before = s.activity(&ws, t(-60)).await.unwrap();
     assert_eq!(before.buckets.len(), 3, "{n}");
     assert_eq!(before.buckets[0].ai_credits, 50);
     say.say("from an hour before", &before);
     let quiet = s.activity(&other, t(-60)).await.unwrap();
-    assert_eq!(quiet.buckets.len(), 1, "{n}: the other workspace's one message");
+    assert_eq!(
+        quiet.buckets.len(),
+        1,
+        "{n}: the other workspace's one message"
+    );
     assert!(quiet.workflows.is_empty());
     let nothing = s.activity(&ws, t(60)).await.unwrap();
-    assert!(nothing.buckets.is_empty() && nothing.workflows.is_empty(), "{n}");
+    assert!(
+        nothing.buckets.is_empty() && nothing.workflows.is_empty(),
+        "{n}"
+    );
 
     // Reading a conversation: up to its latest message; a conversation with none reads ''.
     s.mark_conversation_read(&ws, "cv_1").await.unwrap();
     assert_eq!(
-        raw.text("SELECT read_up_to FROM conversations WHERE id = 'cv_1'").await,
+        raw.text("SELECT read_up_to FROM conversations WHERE id = 'cv_1'")
+            .await,
         Some(id_at("msg", t(34), 8)),
         "{n}"
     );
     s.mark_conversation_read(&ws, "cv_2").await.unwrap();
-    assert_eq!(raw.text("SELECT read_up_to FROM conversations WHERE id = 'cv_2'").await.as_deref(), Some(""));
+    assert_eq!(
+        raw.text("SELECT read_up_to FROM conversations WHERE id = 'cv_2'")
+            .await
+            .as_deref(),
+        Some("")
+    );
     let e = err(s.mark_conversation_read(&other, "cv_1").await);
     assert!(is_not_found(&e, "conversation"), "{n}: {e:?}");
     let e = err(s.mark_conversation_read(&ws, "cv_missing").await);
@@ -190,9 +293,22 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
         contact.id
     ))
     .await;
-    assert_eq!(s.contact(&ws, &contact.id).await.unwrap().automation_paused_until, Some(t(600)));
+    assert_eq!(
+        s.contact(&ws, &contact.id)
+            .await
+            .unwrap()
+            .automation_paused_until,
+        Some(t(600))
+    );
     s.resume_automation(&ws, &contact.id).await.unwrap();
-    assert_eq!(s.contact(&ws, &contact.id).await.unwrap().automation_paused_until, None, "{n}");
+    assert_eq!(
+        s.contact(&ws, &contact.id)
+            .await
+            .unwrap()
+            .automation_paused_until,
+        None,
+        "{n}"
+    );
     s.resume_automation(&ws, &contact.id).await.unwrap();
     let e = err(s.resume_automation(&other, &contact.id).await);
     assert!(is_not_found(&e, "contact"), "{n}: {e:?}");

@@ -49,8 +49,11 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.id, b.id, "{n}: both callers get the one workspace");
     assert_eq!(
-        raw.int(&format!("SELECT COUNT(*) FROM numbers WHERE workspace_id = '{}'", a.id))
-            .await,
+        raw.int(&format!(
+            "SELECT COUNT(*) FROM numbers WHERE workspace_id = '{}'",
+            a.id
+        ))
+        .await,
         1,
         "{n}"
     );
@@ -75,7 +78,10 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
         agents_may_self_assign: true,
         takeover_hours: 6,
     };
-    let updated = s.update_workspace_settings(&acme.id, &settings).await.unwrap();
+    let updated = s
+        .update_workspace_settings(&acme.id, &settings)
+        .await
+        .unwrap();
     assert_eq!(updated.id, acme.id);
     assert_eq!(updated.time_zone, "Europe/Berlin");
     assert_eq!(updated.business_hours, settings.business_hours);
