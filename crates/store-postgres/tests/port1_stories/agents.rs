@@ -10,6 +10,7 @@ fn conflict(e: &Error) -> (&str, &str) {
     }
 }
 
+/// The story; its transcript.
 pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     let n = raw.name();
     let mut say = Transcript::default();

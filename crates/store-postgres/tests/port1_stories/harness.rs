@@ -25,13 +25,16 @@ impl<T: Workspaces + Agents + Tokens + Numbers + Contacts + WebhookInbox + Overv
 
 /// A fresh store of each backend.
 pub struct Sides {
+    /// The SQLite store.
     pub sqlite: SqliteStore,
     sqlite_raw: SqlitePool,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL store.
     pub pg: PgStore,
 }
 
 impl Sides {
+    /// A new SQLite file and a new PostgreSQL database, each with its migrations applied.
     pub async fn new() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().join("waflow.db");
@@ -56,9 +59,11 @@ impl Sides {
             pg,
         }
     }
+    /// Raw SQL on the SQLite file.
     pub fn raw_sqlite(&self) -> Raw<'_> {
         Raw::Sqlite(&self.sqlite_raw)
     }
+    /// Raw SQL on the PostgreSQL database.
     pub fn raw_pg(&self) -> Raw<'_> {
         Raw::Pg(self.pg.pool())
     }
@@ -66,17 +71,21 @@ impl Sides {
 
 /// Raw SQL on one backend (statements both dialects read the same way).
 pub enum Raw<'a> {
+    /// A pool of its own on the SQLite file.
     Sqlite(&'a SqlitePool),
+    /// The PostgreSQL store's pool.
     Pg(&'a PgPool),
 }
 
 impl Raw<'_> {
+    /// `sqlite` or `postgres`, for messages.
     pub fn name(&self) -> &'static str {
         match self {
             Raw::Sqlite(_) => "sqlite",
             Raw::Pg(_) => "postgres",
         }
     }
+    /// Runs statements (no binds).
     pub async fn exec(&self, sql: &str) {
         let done = match self {
             Raw::Sqlite(p) => sqlx::raw_sql(sql).execute(*p).await.map(|_| ()),
@@ -84,6 +93,7 @@ impl Raw<'_> {
         };
         done.unwrap_or_else(|e| panic!("{}: {sql}: {e}", self.name()));
     }
+    /// The one integer a query answers.
     pub async fn int(&self, sql: &str) -> i64 {
         let v = match self {
             Raw::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(*p).await,
@@ -91,6 +101,7 @@ impl Raw<'_> {
         };
         v.unwrap_or_else(|e| panic!("{}: {sql}: {e}", self.name()))
     }
+    /// The one text (or null) a query answers.
     pub async fn text(&self, sql: &str) -> Option<String> {
         let v = match self {
             Raw::Sqlite(p) => {

@@ -4,6 +4,7 @@
 //! transcripts must be equal (generated ids named by the part they play).
 
 mod agents;
+mod contact_changes;
 mod contacts;
 mod harness;
 mod numbers;

@@ -16,6 +16,7 @@ fn template(name: &str, language: &str, status: &str, body: &str) -> MessageTemp
     }
 }
 
+/// The story; its transcript.
 pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     let n = raw.name();
     let mut say = Transcript::default();

@@ -4,6 +4,7 @@ use crate::harness::{err, id_at, is_not_found, t, All, Raw, Transcript};
 use chrono::Duration;
 use waflow_store::{ActivityBucket, Onboarding, WorkflowActivity};
 
+/// The story; its transcript.
 pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     let n = raw.name();
     let mut say = Transcript::default();

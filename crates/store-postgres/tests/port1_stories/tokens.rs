@@ -4,6 +4,7 @@ use crate::harness::{err, is_not_found, t, All, Raw, Transcript};
 use chrono::Duration;
 use waflow_store::{Error, NewToken, TokenGrant};
 
+/// The story; its transcript.
 pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     let n = raw.name();
     let mut say = Transcript::default();

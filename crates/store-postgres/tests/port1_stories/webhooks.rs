@@ -3,6 +3,7 @@
 use crate::harness::{All, Raw, Transcript};
 use waflow_store::NewWebhookDelivery;
 
+/// The story; its transcript.
 pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     let n = raw.name();
     let mut say = Transcript::default();

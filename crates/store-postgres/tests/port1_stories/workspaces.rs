@@ -4,6 +4,7 @@ use crate::harness::{err, is_not_found, All, Raw, Transcript};
 use serde_json::json;
 use waflow_store::WorkspaceSettings;
 
+/// The story; its transcript.
 pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     let n = raw.name();
     let mut say = Transcript::default();
