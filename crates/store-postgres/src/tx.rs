@@ -404,7 +404,7 @@ impl Tx for PgTx {
     }
 
     async fn campaign_state(&mut self, campaign_id: &str) -> Result<Option<String>> {
-        sqlx::query_scalar("SELECT state FROM campaigns WHERE id = $1")
+        sqlx::query_scalar("SELECT state FROM campaigns WHERE id = $1 FOR SHARE")
             .bind(campaign_id)
             .fetch_optional(&mut *self.tx)
             .await
