@@ -324,6 +324,12 @@ pub async fn story(s: &dyn Outreach, raw: &dyn Raw, log: &mut Log) {
     assert!(!s.complete_campaign("cp1", t(300)).await.unwrap(), "{n}");
     raw.exec("UPDATE campaign_recipients SET state = 'skipped', reason = 'gone' WHERE campaign_id = 'cp1' AND seq = 7")
         .await;
+    // No recipient pending, but a message being sent: not complete yet.
+    raw.exec("UPDATE messages SET status = 'sending' WHERE id = 'm05'")
+        .await;
+    assert!(!s.complete_campaign("cp1", t(300)).await.unwrap(), "{n}");
+    raw.exec("UPDATE messages SET status = 'delivered' WHERE id = 'm05'")
+        .await;
     assert!(s.complete_campaign("cp1", t(301)).await.unwrap(), "{n}");
     let cp1 = s.campaign("ws1", "cp1").await.unwrap();
     assert_eq!(
