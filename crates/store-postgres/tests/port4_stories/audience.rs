@@ -21,10 +21,18 @@ fn count(matched: i64, blocked: i64, excluded: i64, opted_out: i64) -> AudienceC
     }
 }
 
+/// (workspace, audience, excluded tag, expected count, expected sample)
+type Case = (
+    &'static str,
+    Audience,
+    Option<&'static str>,
+    AudienceCount,
+    Option<&'static str>,
+);
+
 pub async fn story(s: &dyn Outreach, raw: &dyn Raw, log: &mut Log) {
     let n = raw.name();
-    // (workspace, audience, excluded tag, expected count, expected sample)
-    let cases: Vec<(&str, Audience, Option<&str>, AudienceCount, Option<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "ws1",
             Audience::List("spring".into()),

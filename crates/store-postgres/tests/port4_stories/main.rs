@@ -6,6 +6,7 @@
 
 mod audience;
 mod campaigns;
+mod concurrency;
 mod recipients;
 mod scheduled;
 mod seed;
@@ -31,7 +32,8 @@ pub trait Raw: Send + Sync {
 }
 
 struct SqliteRaw(SqlitePool);
-struct PgRaw(PgPool);
+/// Raw SQL on a PostgreSQL pool.
+pub struct PgRaw(pub PgPool);
 
 #[async_trait]
 impl Raw for SqliteRaw {
