@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 mod convert;
+pub mod copy;
 mod deliveries;
 mod merge;
 mod notices;
@@ -66,6 +67,7 @@ use std::str::FromStr;
 use std::time::Duration;
 use waflow_store::{Error, Result, Tx};
 
+pub use copy::{copy_from_sqlite, CopyReport, TableCopy};
 pub use tx::PgTx;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
