@@ -592,7 +592,8 @@ async fn every_row_of_every_table_is_copied_and_reads_the_same() {
     let campaigns = same!(stores, json, |s| s.campaigns(&ws, None, 100));
     let campaigns: Vec<Value> = serde_json::from_str(&campaigns).unwrap();
     let campaign = campaigns[0]["id"].as_str().unwrap();
-    same!(stores, json, |s| s.recipients(&ws, campaign, None, None, 100));
+    same!(stores, json, |s| s
+        .recipients(&ws, campaign, None, None, 100));
     same!(stores, json, |s| s.contact_imports(&ws, 100));
     let contacts: Vec<Value> = serde_json::from_str(&contacts).unwrap();
     for c in &contacts {
@@ -699,12 +700,18 @@ async fn a_database_at_another_migration_or_schema_is_refused() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(e.contains("column contacts.nickname is only in SQLite"), "{e}");
+    assert!(
+        e.contains("column contacts.nickname is only in SQLite"),
+        "{e}"
+    );
 
-    let e = copy_from_sqlite(std::path::Path::new("/nonexistent/waflow.db"), &postgres.store)
-        .await
-        .unwrap_err()
-        .to_string();
+    let e = copy_from_sqlite(
+        std::path::Path::new("/nonexistent/waflow.db"),
+        &postgres.store,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("no SQLite database file"), "{e}");
     // Nothing was written by any refusal.
     for (table, rows) in dump(&postgres).await {
