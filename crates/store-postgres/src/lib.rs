@@ -21,6 +21,7 @@
 
 mod cluster;
 mod convert;
+pub mod copy;
 mod deliveries;
 mod merge;
 mod notices;
@@ -67,6 +68,7 @@ use std::str::FromStr;
 use std::time::Duration;
 use waflow_store::{Error, Result, Tx};
 
+pub use copy::{copy_from_sqlite, CopyReport, TableCopy};
 pub use tx::PgTx;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

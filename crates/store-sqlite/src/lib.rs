@@ -65,6 +65,15 @@ pub struct SqliteStore {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The migrations this version of the backend applies, as (version, description), oldest
+/// first: a database opened by [`SqliteStore::open`] has exactly these in `_sqlx_migrations`.
+pub fn migrations() -> Vec<(i64, String)> {
+    MIGRATOR
+        .iter()
+        .map(|m| (m.version, m.description.to_string()))
+        .collect()
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub async fn open(path: &Path, durability: Durability) -> Result<Self> {

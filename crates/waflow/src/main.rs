@@ -1,10 +1,11 @@
 //! The `waflow` command: `serve` runs the server; `token create` prints a new API token;
 //! `workflows export` / `workflows import` move workflow documents in and out of a data directory;
 //! `contacts import` imports a CSV of contacts into one; `openapi` prints the API's OpenAPI
-//! document.
+//! document; `migrate` applies migrations, or copies a SQLite data directory into PostgreSQL.
 
 mod campaigns;
 mod contacts;
+mod migrate;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -69,6 +70,9 @@ enum Command {
     /// Print the API's OpenAPI document (pretty JSON), as GET /api/v1/openapi.json serves it;
     /// the dashboard's TypeScript types are generated from it (`npm run api-types` in web/).
     Openapi,
+    /// Apply pending migrations to the database (`--data-dir` / `--database`), or copy a SQLite
+    /// data directory into an empty PostgreSQL database (`--from <dir> --to postgres://…`).
+    Migrate(migrate::MigrateArgs),
 }
 
 #[derive(Subcommand)]
@@ -400,6 +404,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
             command,
         } => campaigns::run(&data, &workspace, command).await,
         Command::Contacts { command } => contacts::run(command).await,
+        Command::Migrate(args) => migrate::run(args).await,
         Command::Openapi => {
             println!("{}", waflow_server::openapi::pretty());
             Ok(())

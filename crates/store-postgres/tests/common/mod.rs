@@ -125,6 +125,7 @@ pub trait Backend: Send + Sync {
 pub struct Sqlite {
     store: SqliteStore,
     pool: SqlitePool,
+    path: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -147,8 +148,14 @@ impl Sqlite {
         Self {
             store,
             pool,
+            path,
             _dir: dir,
         }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -21,6 +21,7 @@ mod gallery;
 mod harness;
 mod http_step;
 mod linked_device;
+mod migrate;
 mod outreach;
 mod real_payloads;
 mod resources;
