@@ -436,6 +436,19 @@ async fn fill(store: &dyn Store) -> String {
         )
         .await
         .unwrap();
+    // The cluster's rows: a node's heartbeat and a lease it holds.
+    let node = waflow_store::NodeRow {
+        id: "node_copy".into(),
+        address: "127.0.0.1:8080".into(),
+        version: "0.1.0".into(),
+        started_at: t(16),
+        heartbeat_at: t(16),
+    };
+    store.heartbeat(&node, t(17)).await.unwrap();
+    assert!(store
+        .take_lease("linked:num_copy", &node.id, t(17), t(18))
+        .await
+        .unwrap());
     ws
 }
 
