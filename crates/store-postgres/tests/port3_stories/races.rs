@@ -1,0 +1,2 @@
+//! Concurrent callers on one PostgreSQL database (several servers): what SQLite's single writer
+//! made exclusive stays exclusive.
