@@ -45,14 +45,18 @@ async fn a_chunk_racing_a_new_contact_updates_it() {
         let id = imp.id.clone();
         tokio::spawn(async move {
             let rows = [row("+15550077", None, &["imported"], &[], json!({}))];
-            pg.store.import_chunk("ws1", &id, &rows, ImportCounts::default(), t(1)).await
+            pg.store
+                .import_chunk("ws1", &id, &rows, ImportCounts::default(), t(1))
+                .await
         })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     other.commit().await.unwrap();
     let counts = chunk.await.unwrap().unwrap();
     assert_eq!((counts.created, counts.updated), (0, 1));
-    let stored = pg.rows("SELECT id, name, tags FROM contacts WHERE phone = '+15550077'").await;
+    let stored = pg
+        .rows("SELECT id, name, tags FROM contacts WHERE phone = '+15550077'")
+        .await;
     assert_eq!(stored, [["ct_walk_in", "Walk-in", "[\"imported\"]"]]);
 }
 
@@ -64,7 +68,9 @@ async fn concurrent_test_versions_take_distinct_numbers() {
         .map(|i| {
             let pg = pg.clone();
             tokio::spawn(async move {
-                pg.store.insert_test_version("ws1", "wf1", &json!({ "run": i })).await
+                pg.store
+                    .insert_test_version("ws1", "wf1", &json!({ "run": i }))
+                    .await
             })
         })
         .collect();
@@ -95,7 +101,10 @@ async fn one_of_concurrent_resends_wins() {
             }
             Err(Error::Conflict { field, message }) => {
                 assert_eq!(field, "status");
-                assert!(message.ends_with("this outbound message is queued"), "{message}");
+                assert!(
+                    message.ends_with("this outbound message is queued"),
+                    "{message}"
+                );
             }
             Err(e) => panic!("{e:?}"),
         }
