@@ -4,6 +4,7 @@
 //! these traits make are raced by concurrent callers (several servers on one database).
 
 mod deliveries;
+mod deliveries_seed;
 mod harness;
 mod imports;
 mod races;
