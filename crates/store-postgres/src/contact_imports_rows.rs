@@ -12,6 +12,7 @@ use waflow_store::{BadRow, ContactImport, Error, ImportCounts, Result};
 pub(crate) const IMPORT_COLUMNS: &str = "id, workspace_id, state, file_bytes, bytes_read, \
      rows_read, created, updated, bad, bad_rows, error, created_at, finished_at";
 
+/// A stored counter (never negative) as a count.
 fn counter(row: &PgRow, col: &str) -> Result<u64> {
     Ok(row.try_get::<i64, _>(col).map_err(db)?.max(0) as u64)
 }
@@ -85,6 +86,7 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// `3145728` bytes as `3.0 MB`.
 fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
 }

@@ -21,8 +21,10 @@ pub(crate) fn sql_limit(limit: i64) -> Option<i64> {
     (limit >= 0).then_some(limit)
 }
 
+/// The columns [`template`] reads.
 const TEMPLATE_COLUMNS: &str = "id, workspace_id, name, description, document, created_at";
 
+/// A workspace's own workflow template, as stored.
 fn template(row: &PgRow) -> Result<WorkflowTemplate> {
     let document: String = row.try_get("document").map_err(db)?;
     Ok(WorkflowTemplate {
