@@ -471,6 +471,27 @@ export type paths = {
       };
     };
   };
+  "/api/v1/cluster": {
+    /** The nodes sharing this database: each one's address, version, start, last heartbeat and whether it is alive; the leases they hold */
+    get: {
+      responses: {
+        /** @description Success */
+        200: {
+          content: {
+            "application/json": components["schemas"]["ClusterState"];
+          };
+        };
+        /** @description Missing or unknown API token */
+        401: {
+          content: never;
+        };
+        /** @description {"error": {"code", "message", "field"}} naming the bad field */
+        "4XX": {
+          content: never;
+        };
+      };
+    };
+  };
   "/api/v1/contacts": {
     /** List contacts (filters: tag, search; cursor pagination) */
     get: {
@@ -3179,6 +3200,15 @@ export type components = {
       /** @description The WhatsApp Business Account id (digits). */
       waba_id: string;
     };
+    /** @description `GET /cluster`'s answer. */
+    ClusterState: {
+      /** @description Every lease, by name, with its holder and when it lapses. */
+      leases: components["schemas"]["Lease"][];
+      /** @description The id of the node that answers. */
+      node: string;
+      /** @description Every node with a row, oldest first. */
+      nodes: components["schemas"]["NodeState"][];
+    };
     /** @description A person the business talks to. */
     Contact: {
       assigned_agent_id?: string | null;
@@ -3514,6 +3544,23 @@ export type components = {
       /** @description The text, or a readable summary of richer content. */
       text: string;
     };
+    /** @description A lease: `holder` holds `name` until `expires_at` unless it renews. */
+    Lease: {
+      /**
+       * Format: date-time
+       * @description When it lapses unless renewed.
+       */
+      expires_at: string;
+      /** @description The node holding it. */
+      holder: string;
+      /** @description What is held, e.g. `linked:num_…`. */
+      name: string;
+      /**
+       * Format: date-time
+       * @description When the current holder took it (renewals keep this).
+       */
+      taken_at: string;
+    };
     /** @description `POST /lists/{name}/contacts`'s answer. */
     ListAdded: {
       /** @description How many contacts were added. */
@@ -3694,6 +3741,32 @@ export type components = {
       number_id?: string | null;
       /** @description At most 200 characters. */
       subject?: string | null;
+    };
+    /** @description A node as it announced itself, with its last heartbeat. */
+    NodeRow: {
+      /** @description Where the node listens (as it sees itself). */
+      address: string;
+      /**
+       * Format: date-time
+       * @description Its last heartbeat.
+       */
+      heartbeat_at: string;
+      /** @description The node's id, new at every start (`node_…`). */
+      id: string;
+      /**
+       * Format: date-time
+       * @description When it started.
+       */
+      started_at: string;
+      /** @description The waflow version it runs. */
+      version: string;
+    };
+    /** @description A node in `GET /cluster`'s answer. */
+    NodeState: components["schemas"]["NodeRow"] & {
+      /** @description Heard from within the node timeout (20 s). */
+      alive: boolean;
+      /** @description The node that answers this request. */
+      this_node: boolean;
     };
     /** @description A notification for an agent (or for every agent, when `agent_id` is `None`). */
     Notification: {
