@@ -136,13 +136,21 @@ pub(crate) async fn process_batch(
     let mut start = 0;
     while start < requests.len() {
         // A sub-batch holds each contact at most once, so that every message of a contact sees the
-        // effects of the one before it (they are written before the next sub-batch reads).
+        // effects of the one before it (they are written before the next sub-batch reads). A
+        // changed-number notice ends its sub-batch: a message from the new number after it must
+        // find the moved contact, not create another.
         let mut seen = HashSet::new();
         let mut end = start;
         while end < requests.len()
             && seen.insert((&requests[end].workspace_id, requests[end].from.as_str()))
         {
             end += 1;
+            if matches!(
+                requests[end - 1].notice,
+                Some(waflow_domain::Notice::NumberChanged { .. })
+            ) {
+                break;
+            }
         }
         outcomes
             .extend(process_sub_batch(inner, &mut tx, &states, &requests[start..end], now).await?);

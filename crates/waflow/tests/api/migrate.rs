@@ -117,6 +117,17 @@ async fn a_sqlite_data_directory_moved_to_postgres_answers_the_same() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    // The replies are sent (not still queued) before the answers are taken: the shutdown would
+    // send a queued one after, and the copy would then rightly hold it as sent.
+    assert!(
+        crate::harness::eventually(10, || async {
+            let out = app.outbox().await;
+            out.len() >= 2 && out.iter().all(|m| m["status"] == "sent")
+        })
+        .await,
+        "replies not sent: {:?}",
+        app.outbox().await
+    );
     let before = answers(&app).await;
 
     let TestApp {
