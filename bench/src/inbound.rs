@@ -12,7 +12,9 @@
 //! Usage: `cargo run --release -p waflow-bench --bin inbound -- [--messages N] [--concurrency C]
 //!         [--rate-seconds S] [--binary target/release/waflow] [--database postgres://…]`
 //! (`--database`: run the server on that PostgreSQL database, which should be empty, instead of
-//! SQLite; `bench/pg-inbound.sh` creates one and compares both backends in one run.)
+//! SQLite; `bench/pg-inbound.sh` creates one and compares both backends in one run.
+//! `--nodes 2` with `--database`: two servers on that one database, the load split between them
+//! message by message.)
 
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
@@ -29,6 +31,7 @@ struct Options {
     binary: PathBuf,
     durability: String,
     database: Option<String>,
+    nodes: usize,
 }
 
 fn options() -> Result<Options> {
@@ -39,6 +42,7 @@ fn options() -> Result<Options> {
         binary: PathBuf::from("target/release/waflow"),
         durability: "full".into(),
         database: None,
+        nodes: 1,
     };
     for (flag, value) in flag_values()? {
         match flag.as_str() {
@@ -48,14 +52,19 @@ fn options() -> Result<Options> {
             "--binary" => o.binary = PathBuf::from(&value),
             "--durability" => o.durability = value,
             "--database" => o.database = Some(value),
+            "--nodes" => o.nodes = value.parse()?,
             other => bail!("unknown option {other}"),
         }
+    }
+    if o.nodes == 0 || (o.nodes > 1 && o.database.is_none()) {
+        bail!("--nodes must be 1, or more with --database (nodes share a PostgreSQL database)");
     }
     Ok(o)
 }
 
 struct Target {
-    pool: raw_http::Pool,
+    /// One pool per node; message `i` goes to node `i % pools.len()`.
+    pools: Vec<raw_http::Pool>,
     inject_path: String,
     token: String,
 }
@@ -104,15 +113,22 @@ async fn full_load(
         let next = next.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
-            let mut conn = target.pool.take().await?;
+            // One connection per node, each message on its node's.
+            let mut conns = Vec::new();
+            for pool in &target.pools {
+                conns.push(pool.take().await?);
+            }
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= messages {
                     break;
                 }
-                lat.push(target.inject(&mut conn, label, i).await?);
+                let node = i % conns.len();
+                lat.push(target.inject(&mut conns[node], label, i).await?);
             }
-            target.pool.give_back(conn);
+            for (pool, conn) in target.pools.iter().zip(conns) {
+                pool.give_back(conn);
+            }
             Ok::<_, anyhow::Error>(lat)
         }));
     }
@@ -132,9 +148,10 @@ async fn fixed_rate(target: Arc<Target>, per_second: u64, seconds: u64) -> Resul
         tokio::time::sleep_until(start + interval * i as u32).await;
         let target = target.clone();
         tasks.push(tokio::spawn(async move {
-            let mut conn = target.pool.take().await?;
+            let pool = &target.pools[i % target.pools.len()];
+            let mut conn = pool.take().await?;
             let lat = target.inject(&mut conn, "rate", i).await?;
-            target.pool.give_back(conn);
+            pool.give_back(conn);
             Ok::<_, anyhow::Error>(lat)
         }));
     }
@@ -164,8 +181,17 @@ async fn main() -> Result<()> {
     server
         .create_workflows("Ciao {{contact.first_name}}, ecco le info su {n}")
         .await?;
+    // More nodes on the same database (the first made the workflows; the token is valid on all).
+    let mut others = Vec::new();
+    for _ in 1..o.nodes {
+        others.push(Server::start(&o.binary, &o.durability, &[]).await?);
+    }
+    let mut pools = vec![raw_http::Pool::new(server.addr()?)];
+    for other in &others {
+        pools.push(raw_http::Pool::new(other.addr()?));
+    }
     let target = Arc::new(Target {
-        pool: raw_http::Pool::new(server.addr()?),
+        pools,
         inject_path: format!("/api/v1/numbers/{sandbox}/sandbox/inbound"),
         token: server.token.clone(),
     });
@@ -235,6 +261,9 @@ async fn main() -> Result<()> {
     );
     println!("  replies in the outbox:   {count} of {expected} expected");
     server.stop().await;
+    for other in others {
+        other.stop().await;
+    }
     if count != expected {
         bail!("outbox has {count} replies, expected {expected}");
     }
