@@ -30,6 +30,14 @@ pub(crate) async fn record_deliveries(conn: &mut PgConnection, results: &[Delive
         }
     }
     if !ids.is_empty() {
+        // The rows are locked in id order first: two servers recording overlapping results lock
+        // them in one order and wait for each other instead of deadlocking (the UPDATE's join
+        // would lock them in whatever order its plan reads them).
+        sqlx::query("SELECT id FROM messages WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(&ids)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
         sqlx::query(
             "UPDATE messages m SET status = 'sent', channel_message_id = d.cmid, sent_at = d.at, \
              attempts = m.attempts + 1, error = NULL \

@@ -886,11 +886,20 @@ async fn outside_the_window_a_step_sends_its_template_fallback_and_templates_sti
         sent["template"]["components"][0]["parameters"][0]["text"],
         "Giulia"
     );
-    let logs = c.app.get("/api/v1/logs?outcome=template_fallback").await;
-    let summary = logs.body["data"][0]["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    // The log entry is written with the send's result, which may commit just after the Graph
+    // stand-in saw the message.
+    let mut summary = String::new();
+    for _ in 0..100 {
+        let logs = c.app.get("/api/v1/logs?outcome=template_fallback").await;
+        summary = logs.body["data"][0]["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if !summary.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert!(
         summary.contains("24-hour") && summary.contains("follow_up"),
         "{summary}"
