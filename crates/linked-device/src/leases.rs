@@ -22,22 +22,22 @@ pub fn lease_name(number_id: &str) -> String {
 }
 
 impl LinkedService {
-    /// Takes (or renews) the lease of `number_id` for this node; whether this node holds it.
-    /// A database error counts as not holding it (logged).
-    pub(crate) async fn hold(&self, number_id: &str) -> bool {
+    /// Takes (or renews) the lease of `number_id` for this node for [`LEASE_TTL`]; whether this
+    /// node holds it.
+    async fn try_hold(&self, number_id: &str) -> Result<bool, waflow_store::Error> {
         let now = Utc::now();
         let until = now + chrono::Duration::from_std(LEASE_TTL).unwrap_or_default();
-        match self
-            .store
+        self.store
             .take_lease(&lease_name(number_id), &self.node, now, until)
             .await
-        {
-            Ok(held) => held,
-            Err(e) => {
-                tracing::warn!(number = %number_id, error = %e, "session lease not taken");
-                false
-            }
-        }
+    }
+
+    /// [`Self::try_hold`], with a database error counted as not holding it (logged).
+    pub(crate) async fn hold(&self, number_id: &str) -> bool {
+        self.try_hold(number_id).await.unwrap_or_else(|e| {
+            tracing::warn!(number = %number_id, error = %e, "session lease not taken");
+            false
+        })
     }
 
     /// Gives up the lease of `number_id` (after its session stopped here).
@@ -55,13 +55,7 @@ impl LinkedService {
     /// another node has taken), then starts every stored session whose lease is free or lapsed.
     pub async fn keep(&self) {
         for number_id in self.running() {
-            let now = Utc::now();
-            let until = now + chrono::Duration::from_std(LEASE_TTL).unwrap_or_default();
-            match self
-                .store
-                .take_lease(&lease_name(&number_id), &self.node, now, until)
-                .await
-            {
+            match self.try_hold(&number_id).await {
                 Ok(true) => {}
                 Ok(false) => {
                     tracing::warn!(number = %number_id, "session lease taken by another node; stopping here");

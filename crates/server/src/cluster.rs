@@ -36,8 +36,8 @@ pub fn new_node_id() -> String {
     waflow_store::new_id("node")
 }
 
-/// Writes `node`'s heartbeat now and every [`HEARTBEAT`], and deletes long-dead nodes' rows,
-/// until the task is aborted. A failed write is logged and retried at the next beat.
+/// Writes `node`'s heartbeat now and every [`HEARTBEAT`], and deletes long-dead nodes' rows (at
+/// the first beat, then hourly), until the task is aborted. A failed write is logged and retried at the next beat.
 pub fn spawn_heartbeat(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -45,15 +45,19 @@ pub fn spawn_heartbeat(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(HEARTBEAT);
-        loop {
+        // Long-dead nodes are forgotten at the first beat and then about hourly, not every beat.
+        let forget_every = (3600 / HEARTBEAT.as_secs().max(1)).max(1);
+        for beat in 0u64.. {
             tick.tick().await;
             let now = clock.now();
             if let Err(e) = store.heartbeat(&node, now).await {
                 tracing::warn!(node = %node.id, error = %e, "heartbeat not written");
             }
-            let forget = now - chrono::Duration::from_std(FORGET_AFTER).unwrap_or_default();
-            if let Err(e) = store.forget_nodes(forget).await {
-                tracing::warn!(error = %e, "dead nodes not forgotten");
+            if beat % forget_every == 0 {
+                let forget = now - chrono::Duration::from_std(FORGET_AFTER).unwrap_or_default();
+                if let Err(e) = store.forget_nodes(forget).await {
+                    tracing::warn!(error = %e, "dead nodes not forgotten");
+                }
             }
         }
     })
