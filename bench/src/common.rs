@@ -155,11 +155,60 @@ impl Server {
             .parse()?)
     }
 
+    /// The CPU time the server process has used so far (user + system), in seconds.
+    pub fn cpu_seconds(&self) -> Result<f64> {
+        process_cpu_seconds(self.pid)
+    }
+
     /// Stops the server and removes its data.
     pub async fn stop(mut self) {
         self.child.kill().await.ok();
         std::fs::remove_dir_all(&self.dir).ok();
     }
+}
+
+/// The clock ticks per second `/proc/<pid>/stat` counts CPU time in (`getconf CLK_TCK`).
+fn clock_ticks() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// The CPU time process `pid` has used (user + system), in seconds, from `/proc/<pid>/stat`.
+pub fn process_cpu_seconds(pid: u32) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The fields after the command (which may hold spaces) start after its closing parenthesis;
+    // utime and stime are fields 14 and 15, the 12th and 13th after it.
+    let rest = stat.rsplit_once(')').context("a /proc stat line")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields
+        .get(11..13)
+        .context("utime and stime")?
+        .iter()
+        .map(|f| f.parse::<f64>().unwrap_or(0.0))
+        .sum();
+    Ok(ticks / clock_ticks())
+}
+
+/// The CPU time every `postgres` process on this machine has used so far, in seconds (the
+/// PostgreSQL server's share of a run, when nothing else uses it meanwhile).
+pub fn postgres_cpu_seconds() -> f64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "postgres")
+        })
+        .filter_map(|pid| process_cpu_seconds(pid).ok())
+        .sum()
 }
 
 /// The command line as `--flag value` pairs; a flag without its value is an error.

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use waflow_bench::common::{flag_values, ms, percentile, Server};
+use waflow_bench::common::{flag_values, ms, percentile, postgres_cpu_seconds, Server};
 use waflow_bench::raw_http;
 
 struct Options {
@@ -199,7 +199,13 @@ async fn main() -> Result<()> {
     // Warm up connections and caches.
     full_load(target.clone(), "warm", 2_000, o.concurrency).await?;
 
+    let cpu =
+        |servers: &[&Server]| -> f64 { servers.iter().filter_map(|s| s.cpu_seconds().ok()).sum() };
+    let all: Vec<&Server> = std::iter::once(&server).chain(&others).collect();
+    let (waflow_cpu, pg_cpu) = (cpu(&all), postgres_cpu_seconds());
     let (elapsed, mut lat) = full_load(target.clone(), "load", o.messages, o.concurrency).await?;
+    let waflow_cpu = cpu(&all) - waflow_cpu;
+    let pg_cpu = postgres_cpu_seconds() - pg_cpu;
     lat.sort();
     let rate = o.messages as f64 / elapsed.as_secs_f64();
     let busy_rss = server.rss_kib()?;
@@ -244,6 +250,16 @@ async fn main() -> Result<()> {
         o.messages, o.concurrency
     );
     println!("    throughput:            {rate:.0} messages/s");
+    let per_message = |seconds: f64| seconds * 1000.0 / o.messages as f64;
+    println!(
+        "    CPU per message:       waflow {:.3} ms{}",
+        per_message(waflow_cpu),
+        if o.database.is_some() {
+            format!(", PostgreSQL {:.3} ms", per_message(pg_cpu))
+        } else {
+            String::new()
+        }
+    );
     println!("    inject->outbox p50:    {}", ms(percentile(&lat, 0.50)));
     println!("    inject->outbox p99:    {}", ms(percentile(&lat, 0.99)));
     println!(

@@ -98,6 +98,12 @@ pub trait Channel: Send + Sync + 'static {
     fn max_in_flight(&self, _number_id: &str) -> usize {
         64
     }
+    /// Whether `number_id`'s messages can be sent from this process, when the channel itself
+    /// decides that (a linked-device session runs on one node, under its own lease); `None`
+    /// when any node can send them, one node at a time under the engine's send lease.
+    fn sends_here(&self, _number_id: &str) -> Option<bool> {
+        None
+    }
     /// How fast `number_id` sends: its governor's rate and daily cap.
     fn pace(&self, _number_id: &str) -> Pace {
         Pace::default()

@@ -83,6 +83,8 @@ pub(crate) struct Inner {
     pub events_added: std::sync::atomic::AtomicBool,
     /// This process's identity as a lease owner.
     pub node_id: String,
+    /// The numbers this node sends for, where several nodes share the database.
+    pub send_leases: sender::ownership::SendLeases,
     /// Where HTTP request steps may go.
     pub http_policy: waflow_outbound_http::Policy,
     /// How long log entries are kept.
@@ -112,6 +114,8 @@ pub struct EngineOptions {
     pub webhook_key: String,
     /// How AI steps open API keys and find inbound media.
     pub ai: AiOptions,
+    /// This node's id as a lease holder (the server's cluster id); a new one when `None`.
+    pub node_id: Option<String>,
 }
 
 impl Default for EngineOptions {
@@ -121,6 +125,7 @@ impl Default for EngineOptions {
             log_retention_days: 90,
             webhook_key: String::new(),
             ai: AiOptions::default(),
+            node_id: None,
         }
     }
 }
@@ -198,6 +203,7 @@ impl Engine {
         channels: Channels,
         options: EngineOptions,
     ) -> Self {
+        let several_nodes = store.several_nodes();
         let (tx, rx) = mpsc::channel(4096);
         let (journal, journal_rx) = sender::journal::Journal::new();
         let inner = Arc::new(Inner {
@@ -215,7 +221,8 @@ impl Engine {
             timers_added: Default::default(),
             events_wake: Notify::new(),
             events_added: Default::default(),
-            node_id: new_id("node"),
+            node_id: options.node_id.unwrap_or_else(|| new_id("node")),
+            send_leases: sender::ownership::SendLeases::new(several_nodes),
             http_policy: options.http_policy,
             log_retention: chrono::Duration::days(i64::from(options.log_retention_days.max(1))),
             counters: Default::default(),

@@ -95,6 +95,11 @@ impl Channel for LinkedDeviceChannel {
         }
     }
 
+    fn sends_here(&self, number_id: &str) -> Option<bool> {
+        // Only the node whose session runs can send (the session's lease picks that node).
+        Some(self.line(number_id).is_some())
+    }
+
     fn max_in_flight(&self, _number_id: &str) -> usize {
         // A person sends one message at a time; the governor spaces them.
         4

@@ -36,6 +36,20 @@ pub fn new_node_id() -> String {
     waflow_store::new_id("node")
 }
 
+/// Whether no other node shares the database now: always on SQLite; on PostgreSQL, when no node
+/// was heard from within [`NODE_TIMEOUT`] of `now` (called before this node's first beat).
+pub async fn alone(store: &dyn Store, now: DateTime<Utc>) -> waflow_store::Result<bool> {
+    if !store.several_nodes() {
+        return Ok(true);
+    }
+    let timeout = chrono::Duration::from_std(NODE_TIMEOUT).unwrap_or_default();
+    Ok(store
+        .nodes()
+        .await?
+        .iter()
+        .all(|n| now - n.heartbeat_at >= timeout))
+}
+
 /// Writes `node`'s heartbeat now and every [`HEARTBEAT`], and deletes long-dead nodes' rows (at
 /// the first beat, then hourly), until the task is aborted. A failed write is logged and retried at the next beat.
 pub fn spawn_heartbeat(
@@ -80,6 +94,7 @@ pub async fn follow_changes(state: &AppState) -> Result<bool, waflow_store::Erro
     let engine = state.engine.clone();
     let numbers = state.numbers.clone();
     let tokens = state.tokens.clone();
+    let (store, cloud) = (state.store.clone(), state.cloud.clone());
     state
         .store
         .listen(Arc::new(move |topic: &str| {
@@ -89,6 +104,7 @@ pub async fn follow_changes(state: &AppState) -> Result<bool, waflow_store::Erro
                 if let Ok(mut m) = numbers.write() {
                     m.remove(id);
                 }
+                reload_cloud_line(store.clone(), cloud.clone(), Some(id.to_string()));
             } else if topic == "tokens" {
                 tokens.clear();
             } else if topic == waflow_store::EVERYTHING_CHANGED {
@@ -97,9 +113,38 @@ pub async fn follow_changes(state: &AppState) -> Result<bool, waflow_store::Erro
                     m.clear();
                 }
                 tokens.clear();
+                reload_cloud_line(store.clone(), cloud.clone(), None);
             }
         }))
         .await
+}
+
+/// Makes this node's Cloud API lines follow the database after another node's change: number
+/// `id`'s (registered again, or forgotten when it is no longer a stored Cloud API number), or
+/// every number's when `id` is `None`. In the background; a failure is logged.
+fn reload_cloud_line(
+    store: Arc<dyn Store>,
+    cloud: Arc<crate::cloud::CloudApi>,
+    id: Option<String>,
+) {
+    tokio::spawn(async move {
+        let Some(id) = id else {
+            if let Err(e) = cloud.load(store.as_ref()).await {
+                tracing::warn!(error = %e, "Cloud API numbers not reloaded");
+            }
+            return;
+        };
+        match store.channel_number(&id).await {
+            Ok(n) if n.number.channel == "cloud_api" => {
+                if let Err(e) = cloud.register(&n) {
+                    tracing::error!(number = %id, error = %e, "Cloud API number not loaded");
+                }
+            }
+            Ok(_) => {}
+            Err(waflow_store::Error::NotFound { .. }) => cloud.unregister(&id),
+            Err(e) => tracing::warn!(number = %id, error = %e, "Cloud API number not reloaded"),
+        }
+    });
 }
 
 /// A node in `GET /cluster`'s answer.

@@ -180,6 +180,8 @@ pub struct Running {
     keeper: tokio::task::JoinHandle<()>,
     /// The linked-device sessions, released at shutdown.
     linked: Arc<LinkedService>,
+    /// This node's id, whose row leaves the cluster at shutdown.
+    node_id: String,
 }
 
 impl Running {
@@ -191,6 +193,10 @@ impl Running {
         let report = self.engine.shutdown(timeout).await;
         self.stop_http.send_replace(true);
         self.heartbeat.abort();
+        // The next node to start knows at once that this one is not alive (contact imports).
+        if let Err(e) = self.store.leave(&self.node_id).await {
+            tracing::warn!(error = %e, "this node's row not removed; it is taken for dead in 20 s");
+        }
         self.keeper.abort();
         // Another node takes the sessions over at its next round, not after the leases lapse.
         self.linked.release_all().await;
@@ -246,10 +252,19 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
     imports
         .prepare()
         .map_err(|e| StartError(format!("cannot prepare the imports directory: {e}")))?;
-    let interrupted = store
-        .fail_interrupted_imports(clock.now())
+    // An import still `running` was interrupted by the last stop — unless another live node
+    // sharing the database runs it.
+    let alone = cluster::alone(store.as_ref(), clock.now())
         .await
         .map_err(|e| StartError(e.to_string()))?;
+    let interrupted = if alone {
+        store
+            .fail_interrupted_imports(clock.now())
+            .await
+            .map_err(|e| StartError(e.to_string()))?
+    } else {
+        0
+    };
     if interrupted > 0 {
         tracing::warn!(
             imports = interrupted,
@@ -272,6 +287,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
     channels.register(linked_channel.clone());
     let events = events::EventHooks::new(store.clone(), webhook_key.clone(), http_policy);
     let heartbeat_clock = clock.clone();
+    let node_id = cluster::new_node_id();
     let engine = Engine::start_with(
         store.clone(),
         clock,
@@ -281,6 +297,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
             log_retention_days: config.log_retention_days,
             webhook_key,
             ai,
+            node_id: Some(node_id.clone()),
         },
     );
     let inbox: Arc<dyn Inbox> = Arc::new(engine.clone());
@@ -292,7 +309,6 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         events: events.clone(),
         numbers: numbers.clone(),
     };
-    let node_id = cluster::new_node_id();
     let linked = Arc::new(LinkedService::new(Setup {
         node: node_id.clone(),
         key: session_key,
@@ -311,6 +327,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         .local_addr()
         .map_err(|e| StartError(e.to_string()))?;
     let node = cluster::this_node(node_id, &addr.to_string(), engine.now());
+    let state_node_id = node.id.clone();
     let heartbeat = cluster::spawn_heartbeat(store.clone(), heartbeat_clock, node.clone());
     let state = AppState {
         node: Arc::new(node),
@@ -356,6 +373,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, St
         heartbeat,
         keeper,
         linked,
+        node_id: state_node_id,
     })
 }
 

@@ -60,6 +60,15 @@ impl Cluster for PgStore {
         Ok(rows.iter().map(node).collect())
     }
 
+    async fn leave(&self, node_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM nodes WHERE id = $1")
+            .bind(node_id)
+            .execute(self.pool())
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
     async fn forget_nodes(&self, before: DateTime<Utc>) -> Result<u64> {
         let mut tx = self.pool().begin().await.map_err(db)?;
         let done = sqlx::query("DELETE FROM nodes WHERE heartbeat_at < $1")
@@ -126,6 +135,10 @@ impl Cluster for PgStore {
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    fn several_nodes(&self) -> bool {
+        true
     }
 
     async fn listen(&self, on_change: ChangeHandler) -> Result<bool> {

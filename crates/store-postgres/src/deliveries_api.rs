@@ -125,13 +125,19 @@ impl Deliveries for PgStore {
         Ok(begun)
     }
 
-    async fn interrupted_attempts(&self, reason: &str) -> Result<Vec<Interrupted>> {
+    async fn interrupted_attempts(
+        &self,
+        reason: &str,
+        number_id: Option<&str>,
+    ) -> Result<Vec<Interrupted>> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         let mut rows: Vec<(String, String, String, String)> = sqlx::query_as(
             "UPDATE messages SET status = 'uncertain', error = $1 WHERE status = 'sending' \
+             AND ($2::text IS NULL OR number_id = $2) \
              RETURNING id, workspace_id, number_id, contact_id",
         )
         .bind(reason)
+        .bind(number_id)
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
@@ -149,6 +155,16 @@ impl Deliveries for PgStore {
                 },
             )
             .collect())
+    }
+
+    async fn numbers_sending(&self) -> Result<Vec<(String, String)>> {
+        sqlx::query_as(
+            "SELECT DISTINCT m.number_id, n.channel FROM messages m JOIN numbers n ON n.id = m.number_id \
+             WHERE m.status = 'sending' ORDER BY m.number_id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)
     }
 
     async fn outbound_in_status(

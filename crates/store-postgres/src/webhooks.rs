@@ -1,13 +1,14 @@
 //! [`WebhookInbox`] for [`PgStore`].
 //!
-//! `pending_webhook_deliveries` is a read, as on SQLite, not a claim: the trait has no lease to
-//! take, so two servers sharing the database may both read (and process) a delivery until one
-//! marks it finished; the engine's deduplication by channel message id absorbs the repeat.
+//! `pending_webhook_deliveries` is a read, as on SQLite, not a claim. Among several nodes each
+//! reads with `pending_webhook_deliveries_among`: the deliveries it stored itself, and those
+//! orphaned by a node that stopped; should two nodes still read one delivery, the engine's
+//! deduplication by channel message id absorbs the repeat.
 
 use crate::convert::{db, ms, time};
 use crate::PgStore;
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use waflow_store::{new_id, NewWebhookDelivery, Result, WebhookDelivery, WebhookInbox};
 
 #[async_trait]
@@ -40,7 +41,7 @@ impl WebhookInbox for PgStore {
 
     async fn pending_webhook_deliveries(&self, limit: i64) -> Result<Vec<WebhookDelivery>> {
         // SQLite reads a negative limit as none; so does PostgreSQL a null one.
-        let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
+        let rows: Vec<DeliveryRow> = sqlx::query_as(
             "SELECT id, workspace_id, number_id, received_at, body FROM webhook_events \
              WHERE processed_at IS NULL ORDER BY id LIMIT $1",
         )
@@ -48,18 +49,26 @@ impl WebhookInbox for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, workspace_id, number_id, received_at, body)| WebhookDelivery {
-                    id,
-                    workspace_id,
-                    number_id,
-                    received_at: time(received_at),
-                    body,
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(delivery).collect())
+    }
+
+    async fn pending_webhook_deliveries_among(
+        &self,
+        limit: i64,
+        ids: &[String],
+        orphaned_before: DateTime<Utc>,
+    ) -> Result<Vec<WebhookDelivery>> {
+        let rows: Vec<DeliveryRow> = sqlx::query_as(
+            "SELECT id, workspace_id, number_id, received_at, body FROM webhook_events \
+             WHERE processed_at IS NULL AND (id = ANY($1) OR received_at < $2) ORDER BY id LIMIT $3",
+        )
+        .bind(ids)
+        .bind(ms(orphaned_before))
+        .bind((limit >= 0).then_some(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(delivery).collect())
     }
 
     async fn finish_webhook_deliveries(&self, done: &[(String, Option<String>)]) -> Result<()> {
@@ -86,5 +95,17 @@ impl WebhookInbox for PgStore {
         .await
         .map_err(db)?;
         Ok(())
+    }
+}
+
+type DeliveryRow = (String, String, String, i64, String);
+
+fn delivery((id, workspace_id, number_id, received_at, body): DeliveryRow) -> WebhookDelivery {
+    WebhookDelivery {
+        id,
+        workspace_id,
+        number_id,
+        received_at: time(received_at),
+        body,
     }
 }

@@ -42,6 +42,20 @@ async fn story(s: &dyn Cluster) -> Vec<String> {
     // node_b's last beat (1 s) is before 3 s: forgotten; node_a's (5 s) is not.
     assert_eq!(s.forget_nodes(at(3)).await.unwrap(), 1);
     assert_eq!(s.nodes().await.unwrap().len(), 1);
+    // A node that stops leaves at once; leaving twice, or as an unknown node, changes nothing.
+    s.heartbeat(&node("node_c", 6), at(6)).await.unwrap();
+    s.leave("node_c").await.unwrap();
+    s.leave("node_c").await.unwrap();
+    s.leave("node_unknown").await.unwrap();
+    assert_eq!(
+        s.nodes()
+            .await
+            .unwrap()
+            .iter()
+            .map(|n| n.id.as_str())
+            .collect::<Vec<_>>(),
+        ["node_a"]
+    );
 
     let lease = "linked:num_1";
     assert!(s.take_lease(lease, "node_a", at(10), at(40)).await.unwrap());

@@ -54,6 +54,17 @@ impl Cluster for SqliteStore {
         Ok(rows.iter().map(node).collect())
     }
 
+    async fn leave(&self, node_id: &str) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM nodes WHERE id = ?")
+            .bind(node_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn forget_nodes(&self, before: DateTime<Utc>) -> Result<u64> {
         let mut tx = self.writer.begin().await?;
         let done = sqlx::query("DELETE FROM nodes WHERE heartbeat_at < ?")
@@ -114,6 +125,10 @@ impl Cluster for SqliteStore {
 
     async fn announce(&self, _topic: &str) -> Result<()> {
         Ok(())
+    }
+
+    fn several_nodes(&self) -> bool {
+        false
     }
 
     async fn listen(&self, _on_change: ChangeHandler) -> Result<bool> {

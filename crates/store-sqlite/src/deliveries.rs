@@ -178,17 +178,24 @@ impl Deliveries for SqliteStore {
         Ok(begun)
     }
 
-    async fn interrupted_attempts(&self, reason: &str) -> Result<Vec<Interrupted>> {
+    async fn interrupted_attempts(
+        &self,
+        reason: &str,
+        number_id: Option<&str>,
+    ) -> Result<Vec<Interrupted>> {
         let mut tx = self.writer.begin().await?;
-        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-            "UPDATE messages SET status = 'uncertain', error = ? WHERE status = 'sending' \
+        let mut rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "UPDATE messages SET status = 'uncertain', error = ?1 WHERE status = 'sending' \
+             AND (?2 IS NULL OR number_id = ?2) \
              RETURNING id, workspace_id, number_id, contact_id",
         )
         .bind(reason)
+        .bind(number_id)
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
         tx.commit().await?;
+        rows.sort();
         Ok(rows
             .into_iter()
             .map(
@@ -200,6 +207,16 @@ impl Deliveries for SqliteStore {
                 },
             )
             .collect())
+    }
+
+    async fn numbers_sending(&self) -> Result<Vec<(String, String)>> {
+        sqlx::query_as(
+            "SELECT DISTINCT m.number_id, n.channel FROM messages m JOIN numbers n ON n.id = m.number_id \
+             WHERE m.status = 'sending' ORDER BY m.number_id",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)
     }
 
     async fn outbound_in_status(

@@ -4,6 +4,7 @@ use crate::api::*;
 use crate::convert::{self, db, ms};
 use crate::SqliteStore;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite};
 use waflow_store::*;
 
@@ -31,7 +32,7 @@ impl WebhookInbox for SqliteStore {
     }
 
     async fn pending_webhook_deliveries(&self, limit: i64) -> Result<Vec<WebhookDelivery>> {
-        let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
+        let rows: Vec<DeliveryRow> = sqlx::query_as(
             "SELECT id, workspace_id, number_id, received_at, body FROM webhook_events \
              WHERE processed_at IS NULL ORDER BY id LIMIT ?",
         )
@@ -39,18 +40,31 @@ impl WebhookInbox for SqliteStore {
         .fetch_all(&self.read)
         .await
         .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, workspace_id, number_id, received_at, body)| WebhookDelivery {
-                    id,
-                    workspace_id,
-                    number_id,
-                    received_at: convert::time(received_at),
-                    body,
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(delivery).collect())
+    }
+
+    async fn pending_webhook_deliveries_among(
+        &self,
+        limit: i64,
+        ids: &[String],
+        orphaned_before: DateTime<Utc>,
+    ) -> Result<Vec<WebhookDelivery>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT id, workspace_id, number_id, received_at, body FROM webhook_events \
+             WHERE processed_at IS NULL AND (received_at < ",
+        );
+        q.push_bind(ms(orphaned_before));
+        for chunk in ids.chunks(MAX_IDS) {
+            q.push(" OR id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id);
+            }
+            q.push(")");
+        }
+        q.push(") ORDER BY id LIMIT ").push_bind(limit);
+        let rows: Vec<DeliveryRow> = q.build_query_as().fetch_all(&self.read).await.map_err(db)?;
+        Ok(rows.into_iter().map(delivery).collect())
     }
 
     async fn finish_webhook_deliveries(&self, done: &[(String, Option<String>)]) -> Result<()> {
@@ -66,5 +80,20 @@ impl WebhookInbox for SqliteStore {
                 .map_err(db)?;
         }
         tx.commit().await
+    }
+}
+
+/// Ids bound per `IN` list (SQLite binds at most 32,766 values per statement).
+const MAX_IDS: usize = 1000;
+
+type DeliveryRow = (String, String, String, i64, String);
+
+fn delivery((id, workspace_id, number_id, received_at, body): DeliveryRow) -> WebhookDelivery {
+    WebhookDelivery {
+        id,
+        workspace_id,
+        number_id,
+        received_at: convert::time(received_at),
+        body,
     }
 }

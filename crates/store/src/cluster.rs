@@ -45,10 +45,16 @@ pub struct Lease {
 /// Nodes, heartbeats and leases.
 #[async_trait]
 pub trait Cluster: Send + Sync {
+    /// Whether other nodes may share this database (PostgreSQL), so that work must be owned
+    /// under leases; `false` where this process is the only node (SQLite).
+    fn several_nodes(&self) -> bool;
     /// Records that `node` is alive at `at` (its row is created on the first heartbeat).
     async fn heartbeat(&self, node: &NodeRow, at: DateTime<Utc>) -> Result<()>;
     /// Every node with a row, oldest first.
     async fn nodes(&self) -> Result<Vec<NodeRow>>;
+    /// Deletes `node_id`'s row: the node stopped (gracefully), so that no one waits for it to be
+    /// taken for dead.
+    async fn leave(&self, node_id: &str) -> Result<()>;
     /// Deletes the rows of nodes whose last heartbeat is before `before`; returns how many.
     async fn forget_nodes(&self, before: DateTime<Utc>) -> Result<u64>;
     /// Takes lease `name` for `holder` until `until` — when nobody holds it, when its holder let

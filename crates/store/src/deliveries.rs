@@ -51,8 +51,16 @@ pub trait Deliveries: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<Vec<String>>;
     /// Marks every message still `sending` (its attempt was interrupted by the end of the
-    /// process) `uncertain` with `reason`; returns them.
-    async fn interrupted_attempts(&self, reason: &str) -> Result<Vec<Interrupted>>;
+    /// process that made it) `uncertain` with `reason` — only `number_id`'s when it is given (a
+    /// node taking over one number's sends from a dead node); returns them, in id order.
+    async fn interrupted_attempts(
+        &self,
+        reason: &str,
+        number_id: Option<&str>,
+    ) -> Result<Vec<Interrupted>>;
+    /// The numbers (id and channel kind) with a message `sending`: attempts begun and not yet
+    /// recorded, by this node or by one that died.
+    async fn numbers_sending(&self) -> Result<Vec<(String, String)>>;
     /// Outbound messages of the workspace in `status`, oldest first, after the cursor; only
     /// those to contacts assigned to `assigned_to` when it is given.
     async fn outbound_in_status(

@@ -4,6 +4,7 @@
 use crate::models::*;
 use crate::Result;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 /// Accepted webhook bodies, stored before they are acknowledged and processed after.
 #[async_trait]
@@ -13,6 +14,15 @@ pub trait WebhookInbox: Send + Sync {
     async fn insert_webhook_deliveries(&self, new: &[NewWebhookDelivery]) -> Result<Vec<String>>;
     /// Deliveries not yet processed, oldest first.
     async fn pending_webhook_deliveries(&self, limit: i64) -> Result<Vec<WebhookDelivery>>;
+    /// Deliveries not yet processed, oldest first, among those with one of `ids` (the ones this
+    /// node stored) or received before `orphaned_before` (stored by a node that stopped before
+    /// processing them): where several nodes share the database, each processes its own.
+    async fn pending_webhook_deliveries_among(
+        &self,
+        limit: i64,
+        ids: &[String],
+        orphaned_before: DateTime<Utc>,
+    ) -> Result<Vec<WebhookDelivery>>;
     /// Marks deliveries processed (each with the error that stopped part of it, if any), in one
     /// transaction.
     async fn finish_webhook_deliveries(&self, done: &[(String, Option<String>)]) -> Result<()>;

@@ -3,7 +3,9 @@
 //!
 //! **Invariant:** a number sends at most `per_second` messages in any one-second window (a token
 //! bucket without burst at 95 % of the cap, taken in [`Channel::admit`]), so a burst of replies is paced
-//! rather than refused by Meta with 130429. Each send carries waflow's message id as
+//! rather than refused by Meta with 130429. Between the admission and the provider call the
+//! sender journals the attempt, and journal commits release many attempts at once: a second
+//! bucket at the same rate, taken in [`Channel::send`] right before the call, spaces them again. Each send carries waflow's message id as
 //! `biz_opaque_callback_data`, which Meta echoes in the message's status webhooks. Free-form messages are only sent inside the 24-hour customer service window
 //! ([`Channel::service_window`]); the sender enforces it before calling [`Channel::send`].
 
@@ -60,6 +62,8 @@ pub(super) struct Line {
     pub(super) credentials: Credentials,
     limits: Limits,
     bucket: Mutex<TokenBucket>,
+    /// The same pace again right before the Graph call (see the module's invariant).
+    gate: Mutex<TokenBucket>,
     /// Per-recipient pacing (std mutexes: held only to look at a map).
     recipients: std::sync::Mutex<HashMap<String, TokenBucket>>,
     /// Recipients of business-initiated messages in the last 24 hours, with when each began.
@@ -185,10 +189,19 @@ impl CloudApiChannel {
 
     /// Adds or replaces the credentials and limits of a waflow number.
     pub fn set_line(&self, number_id: &str, credentials: Credentials, limits: Limits) {
+        // Unchanged, the line keeps its governor's state: a fresh bucket beside the old one
+        // would let the number send above its cap for a moment.
+        if self
+            .line(number_id)
+            .is_some_and(|l| l.credentials == credentials && l.limits == limits)
+        {
+            return;
+        }
         let line = Arc::new(Line {
             credentials,
             limits,
             bucket: Mutex::new(TokenBucket::new(limits.per_second)),
+            gate: Mutex::new(TokenBucket::new(limits.per_second)),
             recipients: std::sync::Mutex::new(HashMap::new()),
             initiated: std::sync::Mutex::new(HashMap::new()),
         });
@@ -338,6 +351,7 @@ impl Channel for CloudApiChannel {
     async fn send(&self, message: &Outgoing) -> Result<Receipt, SendError> {
         let line = self.sending_line(&message.number_id)?;
         let content = content_of(message)?;
+        line.gate.lock().await.take().await;
         let wamid = self
             .graph()
             .map_err(SendError::from)?

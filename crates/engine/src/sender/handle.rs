@@ -14,11 +14,17 @@ pub struct ShutdownReport {
 impl Engine {
     /// Stops the engine gracefully: no new intake and no new send from now on; sends in flight
     /// finish (or, past `timeout`, are left `sending`, to be found `uncertain` at the next
-    /// start); their results and the pending counters are committed.
+    /// start); their results and the pending counters are committed, and the numbers' send
+    /// leases given up.
     pub async fn shutdown(&self, timeout: std::time::Duration) -> ShutdownReport {
         let deadline = tokio::time::Instant::now() + timeout;
         self.inner.stop.send_replace(true);
         let unfinished = super::drain(&self.inner, deadline).await;
+        // Another node takes this node's numbers at once, unless a send may still be running
+        // here (then the leases lapse by themselves).
+        if unfinished == 0 {
+            self.inner.send_leases.release_all(&self.inner).await;
+        }
         if let Err(e) = self.flush_counters().await {
             tracing::error!(error = %e, "writing the last counters failed");
         }

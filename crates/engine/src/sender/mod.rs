@@ -16,14 +16,17 @@
 //!   [`PendingDeliveries`] and ride in the intake's or the journal's next transaction, or are
 //!   committed by the sender itself after [`COALESCE_MS`]. A message is in flight from its read
 //!   until its result is committed, and is not taken from the outbox again meanwhile.
+//! - Across nodes: where several nodes share the database, a number's messages are sent by one
+//!   node at a time, the holder of its send lease ([`ownership`]); the others leave them alone.
 
 mod attempt;
 mod flight;
 mod handle;
 pub(crate) mod journal;
+pub(crate) mod ownership;
 
 use crate::{Error, Inner};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -47,8 +50,12 @@ pub(crate) const INTERRUPTED: &str = "the server stopped while this message was 
 /// The sender's loop: after marking interrupted attempts, dispatches chains until the engine
 /// stops.
 pub(crate) async fn sender_loop(inner: Arc<Inner>) {
-    if let Err(e) = mark_interrupted(&inner).await {
-        tracing::error!(error = %e, "marking interrupted sends failed");
+    // Alone on its database, a starting node owns every number at once; among several nodes,
+    // each number's interrupted attempts are marked by the node that takes its lease.
+    if !inner.send_leases.enabled() {
+        if let Err(e) = mark_interrupted(&inner, None).await {
+            tracing::error!(error = %e, "marking interrupted sends failed");
+        }
     }
     let coalesce = Duration::from_millis(COALESCE_MS);
     let mut stop = inner.stop.subscribe();
@@ -77,12 +84,25 @@ pub(crate) async fn sender_loop(inner: Arc<Inner>) {
         if let Err(e) = flush(&inner).await {
             tracing::error!(error = %e, "recording deliveries failed; retrying");
         }
+        let busy = inner.pending.snapshot().per_number;
+        let busy: HashSet<&str> = busy.keys().map(String::as_str).collect();
+        let now = inner.clock.now();
+        if let Err(e) = inner.send_leases.keep(&inner, now, &busy).await {
+            tracing::error!(error = %e, "renewing send leases failed; retrying");
+        }
+        if let Err(e) = inner.send_leases.sweep(&inner, now).await {
+            tracing::error!(error = %e, "looking for interrupted sends failed; retrying");
+        }
     }
 }
 
-/// Turns the attempts a previous process left `sending` into `uncertain` ones, each logged.
-async fn mark_interrupted(inner: &Inner) -> Result<(), Error> {
-    let interrupted = inner.store.interrupted_attempts(INTERRUPTED).await?;
+/// Turns the attempts a previous process left `sending` (of `number_id` only, when given) into
+/// `uncertain` ones, each logged.
+pub(crate) async fn mark_interrupted(inner: &Inner, number_id: Option<&str>) -> Result<(), Error> {
+    let interrupted = inner
+        .store
+        .interrupted_attempts(INTERRUPTED, number_id)
+        .await?;
     let now = inner.clock.now();
     for m in interrupted {
         inner
@@ -137,7 +157,9 @@ pub(crate) async fn dispatch(inner: &Arc<Inner>) -> Result<Vec<JoinHandle<()>>, 
     } = inner.pending.snapshot();
     let mut limits: HashMap<String, usize> = HashMap::new();
     let limit = i64::try_from(BATCH + messages.len()).unwrap_or(i64::MAX);
-    let items = inner.store.outbox(now, limit, &full).await?;
+    let mut skip = full;
+    skip.extend(inner.send_leases.foreign(now));
+    let items = inner.store.outbox(now, limit, &skip).await?;
     let mut order: Vec<String> = Vec::new();
     let mut chains: HashMap<String, Vec<OutboxItem>> = HashMap::new();
     for item in items {
@@ -171,6 +193,13 @@ pub(crate) async fn dispatch(inner: &Arc<Inner>) -> Result<Vec<JoinHandle<()>>, 
             continue;
         };
         let number = first.number_id.clone();
+        if !inner
+            .send_leases
+            .claim(inner, &number, channel.as_ref(), now)
+            .await?
+        {
+            continue;
+        }
         let cap = *limits
             .entry(number.clone())
             .or_insert_with(|| channel.max_in_flight(&number));
@@ -206,6 +235,11 @@ async fn run_chain(
     let mut held_until = None;
     let mut unattempted = Vec::new();
     for item in &chain {
+        // The number's send lease lapsed (it could not be renewed): another node may take it.
+        if !unattempted.is_empty() || !inner.send_leases.holds(&number, inner.clock.now()) {
+            unattempted.push(item.message_id.clone());
+            continue;
+        }
         if let Some(until) = held_until {
             inner.pending.add(vec![Delivery::Deferred {
                 message_id: item.message_id.clone(),

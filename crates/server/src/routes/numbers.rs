@@ -366,6 +366,8 @@ async fn connect_cloud_api(
             sealed_secrets: Some(sealed),
         })
         .map_err(ApiError::Internal)?;
+    // Every other node makes it live too (its sender may be the one that sends for it).
+    state.forget_number(&number.id);
     Ok(number)
 }
 

@@ -65,6 +65,49 @@ pub async fn story<S: All>(s: &S, raw: &Raw<'_>) -> Vec<String> {
     );
     assert!(s.pending_webhook_deliveries(0).await.unwrap().is_empty());
 
+    // Among several nodes: a node's own deliveries, and those orphaned (received before).
+    let long_ago = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let among = |found: Vec<waflow_store::WebhookDelivery>| -> Vec<String> {
+        found.into_iter().map(|d| d.id).collect()
+    };
+    let mine = [more[0].clone(), ids[1].clone(), "whk_unknown".to_string()];
+    assert_eq!(
+        among(
+            s.pending_webhook_deliveries_among(10, &mine, long_ago)
+                .await
+                .unwrap()
+        ),
+        [ids[1].clone(), more[0].clone()],
+        "{n}: own ones only, oldest first"
+    );
+    assert_eq!(
+        among(
+            s.pending_webhook_deliveries_among(1, &mine, long_ago)
+                .await
+                .unwrap()
+        ),
+        [ids[1].clone()],
+        "{n}: within the limit"
+    );
+    assert!(
+        s.pending_webhook_deliveries_among(10, &[], long_ago)
+            .await
+            .unwrap()
+            .is_empty(),
+        "{n}: nothing own, nothing orphaned"
+    );
+    assert_eq!(
+        among(
+            s.pending_webhook_deliveries_among(10, &[], later)
+                .await
+                .unwrap()
+        )
+        .len(),
+        4,
+        "{n}: every one received before is orphaned"
+    );
+
     // Finished, each with the error that stopped part of it (the last one given, for an id
     // given twice); unknown ids change nothing.
     s.finish_webhook_deliveries(&[

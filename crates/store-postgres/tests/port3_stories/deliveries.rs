@@ -227,7 +227,33 @@ pub async fn story<S: Deliveries + ?Sized>(s: &S, raw: &dyn Raw) -> Transcript {
     // Interrupted attempts become uncertain, once.
     raw.exec("UPDATE messages SET status = 'sending' WHERE id = 'm04'")
         .await;
-    let interrupted = s.interrupted_attempts("the server stopped").await.unwrap();
+    assert_eq!(
+        s.numbers_sending().await.unwrap(),
+        [
+            ("num1".to_string(), "sandbox".to_string()),
+            ("num3".to_string(), "sandbox".to_string())
+        ],
+        "{n}"
+    );
+    // One number's first (a node taking over that number's sends), then the rest.
+    let of_num3 = s
+        .interrupted_attempts("the server stopped", Some("num3"))
+        .await
+        .unwrap();
+    assert_eq!(
+        of_num3
+            .iter()
+            .map(|i| i.message_id.as_str())
+            .collect::<Vec<_>>(),
+        ["m10"],
+        "{n}"
+    );
+    tr.note("interrupted of num3", &of_num3.len());
+    let rest = s
+        .interrupted_attempts("the server stopped", None)
+        .await
+        .unwrap();
+    let interrupted: Vec<_> = of_num3.into_iter().chain(rest).collect();
     let got: Vec<_> = interrupted
         .iter()
         .map(|i| {
@@ -241,12 +267,16 @@ pub async fn story<S: Deliveries + ?Sized>(s: &S, raw: &dyn Raw) -> Transcript {
         .collect();
     assert_eq!(
         got,
-        [("m04", "ws1", "num1", "ct1"), ("m10", "ws2", "num3", "ct3")],
-        "{n}"
+        [("m10", "ws2", "num3", "ct3"), ("m04", "ws1", "num1", "ct1")],
+        "{n}: num3's first, then the rest"
     );
     tr.note("interrupted", &got);
     assert!(
-        s.interrupted_attempts("again").await.unwrap().is_empty(),
+        s.interrupted_attempts("again", None)
+            .await
+            .unwrap()
+            .is_empty()
+            && s.numbers_sending().await.unwrap().is_empty(),
         "{n}"
     );
     assert_eq!(

@@ -409,14 +409,18 @@ async fn the_row_limit_is_named_and_an_interrupted_import_fails_saying_how_far_i
         .import_chunk(&workspace, &import.id, &rows, counts, chrono::Utc::now())
         .await
         .unwrap();
+    // The first server stops (as a killed node's row would be taken for dead): the next start
+    // is then the only node, and no other may be running the import.
+    let database = app.database.clone();
+    let data_dir = app._dir.path().to_path_buf();
+    app.running
+        .shutdown(std::time::Duration::from_secs(5))
+        .await;
     let config = waflow_server::Config {
-        database: app.database.clone(),
+        database,
         durability: waflow_server::Durability::Normal,
         linked_device_url: Some("ws://127.0.0.1:1/ws/chat".into()),
-        ..waflow_server::Config::new(
-            "127.0.0.1:0".parse().unwrap(),
-            app._dir.path().to_path_buf(),
-        )
+        ..waflow_server::Config::new("127.0.0.1:0".parse().unwrap(), data_dir)
     };
     let second = waflow_server::start_with_system_clock(&config)
         .await

@@ -19,9 +19,15 @@ pub(crate) struct Server {
 
 /// A new API token for the data directory.
 pub(crate) async fn token(dir: &Path) -> String {
+    token_with(dir, &[]).await
+}
+
+/// A new API token for the data directory, with `extra` options (`--database …`).
+pub(crate) async fn token_with(dir: &Path, extra: &[&str]) -> String {
     let out = Command::new(BIN)
         .args(["token", "create", "--data-dir"])
         .arg(dir)
+        .args(extra)
         .output()
         .await
         .expect("token create runs");

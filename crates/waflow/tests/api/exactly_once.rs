@@ -14,23 +14,28 @@ use std::time::{Duration, Instant};
 use waflow_channels::cloud_api::signature;
 use waflow_testkit::FakeGraph;
 
-const APP_SECRET: &str = "exactly-once-secret";
+pub(crate) const APP_SECRET: &str = "exactly-once-secret";
 const MESSAGES: usize = 2_000;
 const NUMBERS: usize = 4;
 /// Sends that reach the Graph API before each stop.
 const STOP_POINTS: [usize; 3] = [300, 900, 1_500];
 
-struct Line {
-    id: String,
-    phone_number_id: String,
+pub(crate) struct Line {
+    pub(crate) id: String,
+    pub(crate) phone_number_id: String,
 }
 
-fn phone_of(seq: usize) -> String {
+pub(crate) fn phone_of(seq: usize) -> String {
     format!("3935{seq:08}")
 }
 
 /// The signed webhook with message `seq` (its own contact), for its number.
 fn webhook(line: &Line, seq: usize) -> (Vec<u8>, String) {
+    text_webhook(line, seq, &format!("m-{seq}"))
+}
+
+/// The signed webhook with message `seq` saying `text`, from its own contact, for its number.
+pub(crate) fn text_webhook(line: &Line, seq: usize, text: &str) -> (Vec<u8>, String) {
     let from = phone_of(seq);
     let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
         "field": "messages",
@@ -38,14 +43,19 @@ fn webhook(line: &Line, seq: usize) -> (Vec<u8>, String) {
                   "metadata": {"display_phone_number": "15550783881", "phone_number_id": line.phone_number_id},
                   "contacts": [{"profile": {"name": "Giulia"}, "wa_id": from}],
                   "messages": [{"from": from, "id": format!("wamid.in{seq}"), "timestamp": "1763719200",
-                                "type": "text", "text": {"body": format!("m-{seq}")}}]}}]}]});
+                                "type": "text", "text": {"body": text}}]}}]}]});
     let body = serde_json::to_vec(&body).unwrap();
     let sig = signature::sign(APP_SECRET.as_bytes(), &body);
     (body, sig)
 }
 
 /// A `sent` status echoing our message id as the callback data.
-fn status_webhook(line: &Line, wamid: &str, callback: &str, to: &str) -> (Vec<u8>, String) {
+pub(crate) fn status_webhook(
+    line: &Line,
+    wamid: &str,
+    callback: &str,
+    to: &str,
+) -> (Vec<u8>, String) {
     let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
         "field": "messages",
         "value": {"messaging_product": "whatsapp",
@@ -276,7 +286,7 @@ async fn settled(h: &Harness, server: &Server) -> HashMap<&'static str, Vec<Valu
 }
 
 /// No waflow message reached the Graph API twice; returns the sends by our message id.
-fn sends_once(graph: &FakeGraph) -> HashMap<String, (String, String)> {
+pub(crate) fn sends_once(graph: &FakeGraph) -> HashMap<String, (String, String)> {
     let mut by_id: HashMap<String, (String, String)> = HashMap::new();
     let mut twice = Vec::new();
     for (wamid, body) in graph.sent_with_wamids() {

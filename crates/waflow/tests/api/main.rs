@@ -32,6 +32,7 @@ mod sign_in;
 mod sign_in_limits;
 mod ssrf;
 mod template_limits;
+mod two_nodes;
 mod uploads;
 mod validation;
 mod versions;

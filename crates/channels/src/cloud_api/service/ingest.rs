@@ -3,7 +3,8 @@
 //!
 //! **Invariant:** [`Ingest::store`] returns `Ok` only after the delivery's transaction committed.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, Notify};
 use waflow_store::{NewWebhookDelivery, Store};
 
@@ -15,6 +16,39 @@ struct Job {
     reply: oneshot::Sender<Result<(), String>>,
 }
 
+/// The deliveries this process stored and has not processed yet: where several nodes share the
+/// database, each processes its own (see `processor`).
+#[derive(Default)]
+pub(super) struct Own {
+    // A std Mutex: held only to copy or change the set.
+    ids: Mutex<HashSet<String>>,
+}
+
+impl Own {
+    /// The ids, to read their deliveries.
+    pub fn ids(&self) -> Vec<String> {
+        self.ids
+            .lock()
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Forgets deliveries that were processed.
+    pub fn processed<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
+        if let Ok(mut s) = self.ids.lock() {
+            for id in ids {
+                s.remove(id);
+            }
+        }
+    }
+
+    fn stored(&self, ids: Vec<String>) {
+        if let Ok(mut s) = self.ids.lock() {
+            s.extend(ids);
+        }
+    }
+}
+
 /// The handle of the ingest task.
 #[derive(Clone)]
 pub(super) struct Ingest {
@@ -22,10 +56,10 @@ pub(super) struct Ingest {
 }
 
 impl Ingest {
-    /// Starts the task; `stored` is notified after each committed batch.
-    pub fn spawn(store: Arc<dyn Store>, stored: Arc<Notify>) -> Self {
+    /// Starts the task; `stored` is notified after each committed batch, whose ids join `own`.
+    pub fn spawn(store: Arc<dyn Store>, stored: Arc<Notify>, own: Arc<Own>) -> Self {
         let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(run(store, rx, stored));
+        tokio::spawn(run(store, rx, stored, own));
         Self { tx }
     }
 
@@ -41,7 +75,12 @@ impl Ingest {
     }
 }
 
-async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, stored: Arc<Notify>) {
+async fn run(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<Job>,
+    stored: Arc<Notify>,
+    own: Arc<Own>,
+) {
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -54,7 +93,7 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, stored: Arc<Not
         let result = store
             .insert_webhook_deliveries(&deliveries)
             .await
-            .map(|_| ())
+            .map(|ids| own.stored(ids))
             .map_err(|e| e.to_string());
         for job in jobs {
             let _ = job.reply.send(result.clone());

@@ -65,6 +65,8 @@ pub(crate) struct Shared {
     media_dir: PathBuf,
     /// Notified when deliveries were stored: the processor's cue.
     wake: Arc<Notify>,
+    /// The deliveries this process stored and has not processed.
+    own: Arc<ingest::Own>,
 }
 
 /// The handle of the Cloud API service: registered numbers, and webhook deliveries in.
@@ -73,6 +75,7 @@ pub struct CloudApiService {
     channel: Arc<CloudApiChannel>,
     media_dir: PathBuf,
     wake: Arc<Notify>,
+    own: Arc<ingest::Own>,
     lines: RwLock<HashMap<String, Line>>,
     ingest: ingest::Ingest,
 }
@@ -109,8 +112,10 @@ impl CloudApiService {
     /// so that the channel can send for them as soon as the engine starts.
     pub fn new(store: Arc<dyn Store>, channel: Arc<CloudApiChannel>, data_dir: &Path) -> Self {
         let wake = Arc::new(Notify::new());
+        let own = Arc::new(ingest::Own::default());
         Self {
-            ingest: ingest::Ingest::spawn(store.clone(), wake.clone()),
+            ingest: ingest::Ingest::spawn(store.clone(), wake.clone(), own.clone()),
+            own,
             store,
             channel,
             media_dir: data_dir.join("media"),
@@ -128,6 +133,7 @@ impl CloudApiService {
             channel: self.channel.clone(),
             media_dir: self.media_dir.clone(),
             wake: self.wake.clone(),
+            own: self.own.clone(),
         }));
     }
 

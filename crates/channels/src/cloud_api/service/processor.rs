@@ -1,9 +1,11 @@
 //! The webhook processor: stored Cloud API deliveries become inbound messages (through the
 //! engine, deduplicated by `wamid`) and delivery statuses on our outbound messages.
 //!
-//! **Invariant:** a delivery is marked processed only after everything in it was applied, or
+//! **Invariants:** a delivery is marked processed only after everything in it was applied, or
 //! refused for good with the reason stored on it; if the engine is unavailable the delivery stays
-//! pending and is tried again, so nothing accepted is lost.
+//! pending and is tried again, so nothing accepted is lost. Where several nodes share the
+//! database, a node processes the deliveries it stored, and any node those another node left
+//! unprocessed for [`ORPHANED_AFTER`] (it stopped).
 
 use super::{identity, media, Shared};
 use crate::cloud_api::{webhook, InboundMessage, StatusUpdate, WebhookEvent};
@@ -17,6 +19,9 @@ use waflow_store::{new_id, ChannelNumber, LogEntry, StatusChange};
 
 /// Deliveries taken per round.
 const ROUND: i64 = 200;
+/// Where several nodes share the database, a delivery another node stored and left unprocessed
+/// this long (that node stopped) is processed by any node.
+const ORPHANED_AFTER: chrono::Duration = chrono::Duration::seconds(30);
 
 /// Starts the processor; it runs for the life of the process.
 pub(super) fn spawn(shared: Arc<Shared>) {
@@ -39,11 +44,17 @@ pub(super) fn spawn(shared: Arc<Shared>) {
 /// messages through the engine in one batch, their completion in one transaction. Returns how
 /// many were taken; an error leaves them all pending, to be tried again.
 pub(super) async fn process_pending(state: &Shared) -> Result<usize, String> {
-    let pending = state
-        .store
-        .pending_webhook_deliveries(ROUND)
-        .await
-        .map_err(|e| e.to_string())?;
+    let pending = if state.store.several_nodes() {
+        let mine = state.own.ids();
+        let orphaned = chrono::Utc::now() - ORPHANED_AFTER;
+        state
+            .store
+            .pending_webhook_deliveries_among(ROUND, &mine, orphaned)
+            .await
+    } else {
+        state.store.pending_webhook_deliveries(ROUND).await
+    }
+    .map_err(|e| e.to_string())?;
     if pending.is_empty() {
         return Ok(0);
     }
@@ -155,6 +166,7 @@ pub(super) async fn process_pending(state: &Shared) -> Result<usize, String> {
         .finish_webhook_deliveries(&done)
         .await
         .map_err(|e| e.to_string())?;
+    state.own.processed(pending.iter().map(|d| d.id.as_str()));
     Ok(pending.len())
 }
 
