@@ -8,6 +8,8 @@
 //!
 //! Usage: `cargo build --release -p waflow -p waflow-bench && ./target/release/send_rate
 //!         [--per-number N] [--numbers K] [--cap C] [--latency-ms L] [--binary B]`
+//! (with `WAFLOW_DATABASE_URL=postgres://…` the server runs on PostgreSQL; phase 1 also prints
+//! the CPU time per message of waflow and of the PostgreSQL processes.)
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
@@ -15,7 +17,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use waflow_bench::common::{flag_values, Server};
+use waflow_bench::common::{flag_values, postgres_cpu_seconds, Server};
 use waflow_bench::raw_http;
 use waflow_channels::cloud_api::signature;
 use waflow_testkit::graph::FakeGraph;
@@ -237,8 +239,12 @@ async fn run(o: Options, graph: &FakeGraph) -> Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         o.numbers, o.cap, o.latency_ms, o.per_number
     );
+    let cpu_before = (server.cpu_seconds()?, postgres_cpu_seconds());
     inject(&server, &lines, 0, o.per_number).await?;
     wait_for(graph, total, Duration::from_secs(600)).await?;
+    let per_message = |seconds: f64| seconds * 1000.0 / total as f64;
+    let waflow_ms = per_message(server.cpu_seconds()? - cpu_before.0);
+    let postgres_ms = per_message(postgres_cpu_seconds() - cpu_before.1);
     let rates = phase_report(
         "phase 1: every number answered after the latency",
         graph,
@@ -251,6 +257,10 @@ async fn run(o: Options, graph: &FakeGraph) -> Result<()> {
     println!(
         "    sum of the numbers' sustained rates: {sum:.1}/s ({:.0} % of the caps)",
         100.0 * sum / f64::from(o.cap * o.numbers as u32)
+    );
+    // PostgreSQL's share is meaningful only with WAFLOW_DATABASE_URL set (else it is ~0).
+    println!(
+        "    CPU per message (webhook in, reply out): waflow {waflow_ms:.3} ms, PostgreSQL {postgres_ms:.3} ms"
     );
 
     // Phase 2: number 0's Graph answers take 2 s.
