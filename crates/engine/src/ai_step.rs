@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use waflow_ai::prompt::{self, Prompt, Speaker, Turn};
 use waflow_ai::AiError;
 use waflow_domain::step::{Action, MAX_TEXT_CHARS};
-use waflow_store::{run_state, Contact, DueStep, Message, Run, Tx, Writes};
+use waflow_store::{Contact, DueStep, Message, Run, RunState, Tx, Writes};
 
 /// The most messages of a burst answered together (the latest ones).
 const MAX_BURST: usize = 10;
@@ -247,7 +247,7 @@ pub(crate) async fn finish(
         Prepared::Wait(at) => {
             let mut exec = Execution::default();
             executor::schedule(writes, &mut exec, run, &step_id, "ai", at);
-            run.state = run_state::ACTIVE.into();
+            run.state = RunState::Active;
             run.updated_at = burst.now;
             let summary = format!(
                 "{}: the contact is still writing; the AI reply waits until {at}",
@@ -355,7 +355,7 @@ pub(crate) async fn finish(
 }
 
 fn end(run: &mut Run, now: DateTime<Utc>) {
-    run.state = run_state::ENDED.into();
+    run.state = RunState::Ended;
     run.updated_at = now;
 }
 
@@ -370,7 +370,7 @@ fn fallback(
     if next.is_some() {
         executor::advance(writes, run, contact, burst, next, false)
     } else {
-        run.state = run_state::FAILED.into();
+        run.state = RunState::Failed;
         run.updated_at = burst.now;
         Execution::default()
     }

@@ -14,7 +14,7 @@ use waflow_domain::calendar::Calendar;
 use waflow_domain::step::Action;
 use waflow_domain::template::OutputLimit;
 use waflow_domain::{ContactView, WorkflowDocument};
-use waflow_store::{new_id, run_state, Contact, NewTimer, Run, Writes};
+use waflow_store::{new_id, Contact, NewTimer, Run, RunState, Writes};
 
 /// The most steps one event may execute in a row; protects against `next` loops.
 const MAX_STEPS_PER_EVENT: usize = 100;
@@ -85,7 +85,7 @@ pub(crate) fn new_run(writes: &mut Writes, t: &RunTarget<'_>, now: DateTime<Utc>
         contact_id: t.contact_id.to_string(),
         number_id: t.number_id.to_string(),
         conversation_id: t.conversation_id.to_string(),
-        state: run_state::ACTIVE.into(),
+        state: RunState::Active,
         current_step: None,
         variables: json!({}),
         history: json!([]),
@@ -143,7 +143,7 @@ fn fail(run: &mut Run, mut exec: Execution, mut entry: Value, error: String) -> 
     entry["result"] = json!("failed");
     entry["error"] = json!(error);
     record(run, &mut exec, entry);
-    run.state = run_state::FAILED.into();
+    run.state = RunState::Failed;
     exec.error = Some(error);
     exec
 }
@@ -177,7 +177,7 @@ pub(crate) fn advance(
     start: Option<usize>,
     delay_elapsed: bool,
 ) -> Execution {
-    let state_before = run.state.clone();
+    let state_before = run.state;
     let exec = advance_steps(writes, run, contact, burst, start, delay_elapsed);
     let wf = run.workflow_id.clone();
     for entry in &exec.steps {
@@ -193,9 +193,9 @@ pub(crate) fn advance(
         }
     }
     if run.state != state_before {
-        match run.state.as_str() {
-            run_state::COMPLETED => count(writes, &wf, "", "completed"),
-            run_state::FAILED => count(writes, &wf, "", "failed"),
+        match run.state {
+            RunState::Completed => count(writes, &wf, "", "completed"),
+            RunState::Failed => count(writes, &wf, "", "failed"),
             _ => {}
         }
     }
@@ -224,7 +224,7 @@ fn advance_steps(
         if !elapsed && !step.when.is_immediate() {
             let due_at = step.when.due_at(burst.now, burst.calendar);
             schedule(writes, &mut exec, run, &step.id, "step", due_at);
-            run.state = run_state::ACTIVE.into();
+            run.state = RunState::Active;
             return exec;
         }
         elapsed = false;
@@ -236,7 +236,7 @@ fn advance_steps(
                 &mut exec,
                 json!({"step": step.id, "type": step.kind(), "at": burst.now, "result": "failed", "error": error}),
             );
-            run.state = run_state::FAILED.into();
+            run.state = RunState::Failed;
             exec.error = Some(error);
             return exec;
         }
@@ -255,7 +255,7 @@ fn advance_steps(
                         entry["result"] = json!("translating into the contact's language");
                         schedule(writes, &mut exec, run, &step.id, "translate", burst.now);
                         record(run, &mut exec, entry);
-                        run.state = run_state::ACTIVE.into();
+                        run.state = RunState::Active;
                         return exec;
                     }
                     _ => None,
@@ -281,7 +281,7 @@ fn advance_steps(
                     &mut entry,
                 ) {
                     record(run, &mut exec, entry);
-                    run.state = run_state::FAILED.into();
+                    run.state = RunState::Failed;
                     exec.error = Some(error);
                     return exec;
                 }
@@ -291,7 +291,7 @@ fn advance_steps(
                     writes, &mut exec, run, contact, burst, text, None, &mut entry,
                 ) {
                     record(run, &mut exec, entry);
-                    run.state = run_state::FAILED.into();
+                    run.state = RunState::Failed;
                     exec.error = Some(error);
                     return exec;
                 }
@@ -302,7 +302,7 @@ fn advance_steps(
                     schedule(writes, &mut exec, run, &step.id, "timeout", due_at);
                 }
                 record(run, &mut exec, entry);
-                run.state = run_state::WAITING.into();
+                run.state = RunState::Waiting;
                 return exec;
             }
             Action::Branch {
@@ -368,7 +368,7 @@ fn advance_steps(
                 entry["result"] =
                     json!(format!("waiting for the next message, to store in {field}"));
                 record(run, &mut exec, entry);
-                run.state = run_state::WAITING.into();
+                run.state = RunState::Waiting;
                 return exec;
             }
             Action::Send { content } | Action::Menu { content, .. } => {
@@ -376,14 +376,14 @@ fn advance_steps(
                     send_content(writes, &mut exec, run, contact, burst, content, &mut entry)
                 {
                     record(run, &mut exec, entry);
-                    run.state = run_state::FAILED.into();
+                    run.state = RunState::Failed;
                     exec.error = Some(error);
                     return exec;
                 }
                 if matches!(step.action, Action::Menu { .. }) {
                     entry["waiting"] = json!("for a choice");
                     record(run, &mut exec, entry);
-                    run.state = run_state::WAITING.into();
+                    run.state = RunState::Waiting;
                     return exec;
                 }
             }
@@ -529,7 +529,7 @@ fn advance_steps(
                 entry["result"] = json!(format!("calling {method} {url}"));
                 schedule(writes, &mut exec, run, &step.id, "http", burst.now);
                 record(run, &mut exec, entry);
-                run.state = run_state::ACTIVE.into();
+                run.state = RunState::Active;
                 return exec;
             }
             Action::AiReply(ai) => match burst.prepared_for(&step.id) {
@@ -559,14 +559,14 @@ fn advance_steps(
                     ));
                     schedule(writes, &mut exec, run, &step.id, "ai", due_at);
                     record(run, &mut exec, entry);
-                    run.state = run_state::ACTIVE.into();
+                    run.state = RunState::Active;
                     return exec;
                 }
             },
             Action::End => {
                 entry["result"] = json!("run ended");
                 record(run, &mut exec, entry);
-                run.state = run_state::ENDED.into();
+                run.state = RunState::Ended;
                 return exec;
             }
             Action::WaitForReply { timeout, .. } => {
@@ -577,14 +577,14 @@ fn advance_steps(
                     schedule(writes, &mut exec, run, &step.id, "timeout", due_at);
                 }
                 record(run, &mut exec, entry);
-                run.state = run_state::WAITING.into();
+                run.state = RunState::Waiting;
                 return exec;
             }
         }
         record(run, &mut exec, entry);
         index = burst.doc.next_after(i);
     }
-    run.state = run_state::COMPLETED.into();
+    run.state = RunState::Completed;
     run.current_step = None;
     exec
 }

@@ -12,7 +12,7 @@ use chrono::Duration;
 use serde_json::json;
 use std::sync::Arc;
 use waflow_domain::step::Action;
-use waflow_store::{run_state, DueStep, Writes};
+use waflow_store::{DueStep, RunState, Writes};
 
 /// How long a claimed due step stays leased to this worker.
 const LEASE_SECONDS: i64 = 30;
@@ -184,7 +184,7 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
         now,
     };
     let current = run.current_step.as_deref() == Some(due.step_id.as_str());
-    let live = matches!(run.state.as_str(), run_state::ACTIVE | run_state::WAITING);
+    let live = run.state.is_live();
     let index = doc.step_index(&due.step_id);
     let mut writes = Writes {
         at: Some(now),
@@ -202,7 +202,7 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
         return Ok(false);
     }
     if contact.excluded_from_automation {
-        run.state = run_state::ENDED.into();
+        run.state = RunState::Ended;
         run.updated_at = now;
         let summary = format!(
             "{}: run ended because the contact is excluded from automation",
@@ -233,7 +233,7 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
             exec = executor::advance(&mut writes, &mut run, &mut contact, &burst, next, false);
             "step"
         } else {
-            run.state = run_state::FAILED.into();
+            run.state = RunState::Failed;
             run.updated_at = now;
             "failed"
         };
@@ -318,7 +318,7 @@ async fn fire(inner: &Inner, due: &DueStep) -> Result<bool, Error> {
         let exec = if next.is_some() {
             executor::advance(&mut writes, &mut run, &mut contact, &burst, next, false)
         } else {
-            run.state = run_state::ENDED.into();
+            run.state = RunState::Ended;
             run.updated_at = now;
             Default::default()
         };

@@ -25,7 +25,7 @@ pub(crate) async fn apply(conn: &mut PgConnection, w: &Writes) -> Result<()> {
             "UPDATE runs SET state = $1, current_step = $2, variables = $3, history = $4, updated_at = $5 \
              WHERE id = $6",
         )
-        .bind(&r.state)
+        .bind(r.state.as_str())
         .bind(&r.current_step)
         .bind(text(&r.variables)?)
         .bind(text(&r.history)?)

@@ -221,7 +221,7 @@ async fn fill(store: &dyn Store) -> String {
         contact_id: zoe.id.clone(),
         number_id: number.clone(),
         conversation_id: cv.clone(),
-        state: "waiting".into(),
+        state: waflow_store::RunState::Waiting,
         current_step: Some("s1".into()),
         variables: json!({"answer": 42}),
         history: json!([{"step": "s0"}]),

@@ -45,7 +45,7 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
                 .push_bind(&r.contact_id)
                 .push_bind(&r.number_id)
                 .push_bind(&r.conversation_id)
-                .push_bind(&r.state)
+                .push_bind(r.state.as_str())
                 .push_bind(&r.current_step)
                 .push_bind(vars)
                 .push_bind(history)
@@ -59,7 +59,7 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Writes) -> Result<()>
     }
     for r in &w.updated_runs {
         sqlx::query("UPDATE runs SET state = ?, current_step = ?, variables = ?, history = ?, updated_at = ? WHERE id = ?")
-            .bind(&r.state)
+            .bind(r.state.as_str())
             .bind(&r.current_step)
             .bind(text(&r.variables)?)
             .bind(text(&r.history)?)

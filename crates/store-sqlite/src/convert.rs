@@ -5,8 +5,8 @@ use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 use waflow_store::{
-    Agent, ChannelNumber, Contact, Conversation, DueStep, Error, LastMessage, LogEntry, Message,
-    Number, Run, Workflow, Workspace,
+    Agent, ChannelNumber, Contact, Conversation, Direction, DueStep, Error, LastMessage, LogEntry,
+    Message, MessageStatus, Number, Run, RunState, Workflow, Workspace,
 };
 
 /// Milliseconds since the epoch, as stored.
@@ -221,13 +221,13 @@ pub(crate) fn message(row: &SqliteRow) -> Result<Message, Error> {
         conversation_id: get!(row, "conversation_id"),
         number_id: get!(row, "number_id"),
         contact_id: get!(row, "contact_id"),
-        direction: get!(row, "direction"),
+        direction: Direction::parse(&get!(row, "direction", String))?,
         message_type: get!(row, "message_type"),
         text: get!(row, "body"),
         channel_message_id: get!(row, "channel_message_id"),
         sender_kind: get!(row, "sender_kind"),
         sender_ref: get!(row, "sender_ref"),
-        status: get!(row, "status"),
+        status: MessageStatus::parse(&get!(row, "status", String))?,
         error: get!(row, "error"),
         payload: opt_json(row, "payload")?,
         reply_to: get!(row, "reply_to"),
@@ -271,7 +271,7 @@ pub(crate) fn run(row: &SqliteRow) -> Result<Run, Error> {
         contact_id: get!(row, "contact_id"),
         number_id: get!(row, "number_id"),
         conversation_id: get!(row, "conversation_id"),
-        state: get!(row, "state"),
+        state: RunState::parse(&get!(row, "state", String))?,
         current_step: get!(row, "current_step"),
         variables: json(row, "variables")?,
         history: json(row, "history")?,

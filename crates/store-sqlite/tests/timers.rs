@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 use waflow_store::prelude::*;
-use waflow_store::{new_id, run_state, ContactKey, ConversationKey, NewTimer, Run, Store, Writes};
+use waflow_store::{new_id, ContactKey, ConversationKey, NewTimer, Run, RunState, Store, Writes};
 use waflow_store_sqlite::{Durability, SqliteStore};
 
 async fn store_with_due_step() -> (tempfile::TempDir, SqliteStore, String) {
@@ -41,7 +41,7 @@ async fn store_with_due_step() -> (tempfile::TempDir, SqliteStore, String) {
         contact_id: contact.id,
         number_id: number.id,
         conversation_id,
-        state: run_state::ACTIVE.into(),
+        state: RunState::Active,
         current_step: Some("later".into()),
         variables: json!({}),
         history: json!([]),

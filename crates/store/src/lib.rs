@@ -25,6 +25,7 @@ mod outreach;
 mod overview;
 mod records;
 mod runs;
+mod states;
 mod tokens;
 mod traits;
 mod triggers;
@@ -51,6 +52,7 @@ pub use outreach::{
 pub use overview::{Activity, ActivityBucket, Onboarding, Overview, WorkflowActivity};
 pub use records::{Records, TicketFilter};
 pub use runs::Runs;
+pub use states::{Direction, MessageStatus, RunState};
 pub use tokens::{NewToken, TokenGrant, TokenInfo, Tokens};
 pub use traits::{Store, Tx};
 pub use triggers::Triggers;

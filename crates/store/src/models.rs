@@ -1,5 +1,6 @@
 //! The rows waflow stores, as the engine and the API see them.
 
+use crate::states::{Direction, MessageStatus, RunState};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -274,8 +275,7 @@ pub struct Message {
     pub conversation_id: String,
     pub number_id: String,
     pub contact_id: String,
-    /// `inbound` or `outbound`.
-    pub direction: String,
+    pub direction: Direction,
     pub message_type: String,
     pub text: String,
     pub channel_message_id: Option<String>,
@@ -283,8 +283,7 @@ pub struct Message {
     pub sender_kind: String,
     /// The run id or agent id that sent it, for outbound messages.
     pub sender_ref: Option<String>,
-    /// `received`, `queued`, `sent`, `delivered`, `read` or `failed`.
-    pub status: String,
+    pub status: MessageStatus,
     pub error: Option<String>,
     /// Structured details of the message (media, location, reply ids, ...), if any.
     pub payload: Option<Value>,
@@ -379,20 +378,6 @@ pub struct WorkflowWrite {
     pub document: Value,
 }
 
-/// The state of a run.
-pub mod run_state {
-    /// Executing or waiting for a delayed step.
-    pub const ACTIVE: &str = "active";
-    /// Waiting for the contact's reply.
-    pub const WAITING: &str = "waiting";
-    /// Reached the end of its steps.
-    pub const COMPLETED: &str = "completed";
-    /// Ended by an `end` step or removed.
-    pub const ENDED: &str = "ended";
-    /// Stopped by an error.
-    pub const FAILED: &str = "failed";
-}
-
 /// One execution of one workflow version for one contact.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Run {
@@ -403,7 +388,7 @@ pub struct Run {
     pub contact_id: String,
     pub number_id: String,
     pub conversation_id: String,
-    pub state: String,
+    pub state: RunState,
     pub current_step: Option<String>,
     #[schema(value_type = std::collections::BTreeMap<String, Value>)]
     pub variables: Value,

@@ -3384,6 +3384,11 @@ export type components = {
       /** @description E.g. `steps[2].text`. */
       path: string;
     };
+    /**
+     * @description Which way a message went.
+     * @enum {string}
+     */
+    Direction: "inbound" | "outbound";
     /** @description `GET` and `PUT /workflows/{id}/draft`'s answer. */
     Draft: {
       /** @description The draft document; null when there is none. */
@@ -3650,8 +3655,7 @@ export type components = {
       conversation_id: string;
       /** Format: date-time */
       created_at: string;
-      /** @description `inbound` or `outbound`. */
-      direction: string;
+      direction: components["schemas"]["Direction"];
       error?: string | null;
       id: string;
       message_type: string;
@@ -3666,8 +3670,7 @@ export type components = {
       sender_ref?: string | null;
       /** Format: date-time */
       sent_at?: string | null;
-      /** @description `received`, `queued`, `sent`, `delivered`, `read` or `failed`. */
-      status: string;
+      status: components["schemas"]["MessageStatus"];
       text: string;
       workspace_id: string;
     };
@@ -3677,6 +3680,11 @@ export type components = {
       /** @description The `cursor` of the next page; null on the last page. */
       next_cursor?: string | null;
     };
+    /**
+     * @description Where a message is in its life.
+     * @enum {string}
+     */
+    MessageStatus: "received" | "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "uncertain" | "deleted" | "cancelled";
     /** @description A message template of a Cloud API number, as last synced from Meta. */
     MessageTemplate: {
       /** @description Whether it can be sent now (`status` is `APPROVED`). */
@@ -3936,7 +3944,7 @@ export type components = {
     Queued: {
       message_id: string;
       /** @description `queued`. */
-      status: string;
+      status: components["schemas"]["MessageStatus"];
     };
     /** @description One recipient of a campaign, as listed. */
     Recipient: {
@@ -3982,7 +3990,7 @@ export type components = {
       history: unknown;
       id: string;
       number_id: string;
-      state: string;
+      state: components["schemas"]["RunState"];
       /** Format: date-time */
       updated_at: string;
       variables: {
@@ -3997,6 +4005,11 @@ export type components = {
     RunList: {
       data: components["schemas"]["Run"][];
     };
+    /**
+     * @description Where a workflow run is.
+     * @enum {string}
+     */
+    RunState: "active" | "waiting" | "completed" | "ended" | "failed";
     /** @description `POST /numbers/{id}/sandbox/inbound`'s body: a message as if `from` had sent it. */
     SandboxInbound: {
       /** @description The contact's phone number, with its country code. */

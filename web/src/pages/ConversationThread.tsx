@@ -131,7 +131,7 @@ export function ConversationThread({
     setSending(true);
     setError(null);
     try {
-      const answer = await api.post<{ message_id?: string; status?: string } | undefined>(`/conversations/${encodeURIComponent(id)}/messages`, { text, ...(agent ? { agent_id: agent.id } : {}) });
+      const answer = await api.post<{ message_id?: string; status?: Message["status"] } | undefined>(`/conversations/${encodeURIComponent(id)}/messages`, { text, ...(agent ? { agent_id: agent.id } : {}) });
       setText("");
       // Shown at once as the server answered (queued); the polls then move its status on.
       const messageId = answer?.message_id;

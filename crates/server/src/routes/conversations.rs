@@ -71,7 +71,7 @@ impl SendMessage {
 pub struct Queued {
     pub message_id: String,
     /// `queued`.
-    pub status: String,
+    pub status: waflow_store::MessageStatus,
 }
 
 /// Conversations, most recent first; an agent's are those of the contacts assigned to them.
@@ -278,7 +278,7 @@ pub async fn send(
         StatusCode::CREATED,
         Json(Queued {
             message_id,
-            status: "queued".into(),
+            status: waflow_store::MessageStatus::Queued,
         }),
     ))
 }

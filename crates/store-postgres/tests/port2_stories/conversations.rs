@@ -282,7 +282,7 @@ pub async fn story(s: &dyn Port2, b: &dyn Backend) -> Transcript {
             a.as_ref().map(|a| {
                 (
                     a.message.id.clone(),
-                    a.message.status.clone(),
+                    a.message.status.to_string(),
                     a.changed,
                     a.reconciled,
                 )

@@ -42,7 +42,7 @@ pub fn run(id: &str, contact: &str, conversation: &str, state: &str) -> Run {
         contact_id: contact.into(),
         number_id: "num1".into(),
         conversation_id: conversation.into(),
-        state: state.into(),
+        state: waflow_store::RunState::parse(state).unwrap(),
         current_step: Some("ask".into()),
         variables: json!({"x": 1}),
         history: json!([]),

@@ -29,7 +29,7 @@ pub async fn statuses_and_joins(b: &dyn Backend, a: &str, o1: &str, o2: &str) ->
         .iter()
         .map(|a| {
             a.as_ref()
-                .map(|a| (a.message.status.clone(), a.changed, a.reconciled))
+                .map(|a| (a.message.status.to_string(), a.changed, a.reconciled))
         })
         .collect();
     assert_eq!(
