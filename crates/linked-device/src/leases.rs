@@ -80,7 +80,10 @@ impl LinkedService {
                 continue;
             }
             tracing::info!(number = %n.id, node = %self.node, "session taken over");
-            if let Err(e) = self.run(&n, LinkStatus::from_stored(&n.status), None).await {
+            if let Err(e) = self
+                .run(&n, LinkStatus::from_stored(n.status.as_str()), None)
+                .await
+            {
                 tracing::error!(number = %n.id, error = %e, "linked number not started");
                 self.let_go(&n.id).await;
             }

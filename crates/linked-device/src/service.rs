@@ -112,7 +112,7 @@ impl LinkedService {
             if !self.has_session(&n.id) || !self.hold(&n.id).await {
                 continue;
             }
-            let status = LinkStatus::from_stored(&n.status);
+            let status = LinkStatus::from_stored(n.status.as_str());
             if let Err(e) = self.run(&n, status, None).await {
                 tracing::error!(number = %n.id, error = %e, "linked number not restored");
                 self.let_go(&n.id).await;

@@ -11,8 +11,9 @@ use serde_json::Value;
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 use waflow_store::{
-    Agent, ChannelNumber, Contact, Conversation, Direction, DueStep, Error, LastMessage, LogEntry,
-    Message, MessageStatus, Number, Run, RunState, Workflow, Workspace,
+    Agent, ChannelKind, ChannelNumber, Contact, Conversation, Direction, DueStep, Error,
+    LastMessage, LogEntry, Message, MessageStatus, Number, NumberStatus, Run, RunState, Workflow,
+    Workspace,
 };
 
 /// Milliseconds since the epoch, as stored.
@@ -116,8 +117,8 @@ pub(crate) fn number(row: &PgRow) -> Result<Number, Error> {
         id: get!(row, "id"),
         workspace_id: get!(row, "workspace_id"),
         label: get!(row, "label"),
-        channel: get!(row, "channel"),
-        status: get!(row, "status"),
+        channel: ChannelKind::parse(&get!(row, "channel", String))?,
+        status: NumberStatus::parse(&get!(row, "status", String))?,
         status_reason: get!(row, "status_reason"),
         automation: get!(row, "automation"),
         marketing: get!(row, "marketing"),

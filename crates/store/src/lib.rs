@@ -52,7 +52,7 @@ pub use outreach::{
 pub use overview::{Activity, ActivityBucket, Onboarding, Overview, WorkflowActivity};
 pub use records::{Records, TicketFilter};
 pub use runs::Runs;
-pub use states::{Direction, MessageStatus, RunState};
+pub use states::{ChannelKind, Direction, MessageStatus, NumberStatus, RunState};
 pub use tokens::{NewToken, TokenGrant, TokenInfo, Tokens};
 pub use traits::{Store, Tx};
 pub use triggers::Triggers;

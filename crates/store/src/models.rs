@@ -1,6 +1,6 @@
 //! The rows waflow stores, as the engine and the API see them.
 
-use crate::states::{Direction, MessageStatus, RunState};
+use crate::states::{ChannelKind, Direction, MessageStatus, NumberStatus, RunState};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -57,10 +57,8 @@ pub struct Number {
     pub id: String,
     pub workspace_id: String,
     pub label: String,
-    /// `sandbox`, `cloud_api` or `linked_device`.
-    pub channel: String,
-    /// `connected`, `disconnected`, `pairing`, `logged_out` or `banned`.
-    pub status: String,
+    pub channel: ChannelKind,
+    pub status: NumberStatus,
     /// Why the number has its status (a linked device's disconnection, a ban's expiry).
     pub status_reason: Option<String>,
     pub automation: bool,

@@ -105,6 +105,34 @@ stored_state! {
     }
 }
 
+stored_state! {
+    /// The kind of WhatsApp line a number is.
+    ChannelKind {
+        /// waflow's built-in test line: messages never leave the server.
+        Sandbox = "sandbox",
+        /// Meta's WhatsApp Business Cloud API.
+        CloudApi = "cloud_api",
+        /// A phone's WhatsApp, linked as a device.
+        LinkedDevice = "linked_device",
+    }
+}
+
+stored_state! {
+    /// Whether a number can send and receive.
+    NumberStatus {
+        /// Working.
+        Connected = "connected",
+        /// Not connected now (the reason is stored with it).
+        Disconnected = "disconnected",
+        /// A linked device waiting for its QR code or pairing code.
+        Pairing = "pairing",
+        /// The phone unlinked the device.
+        LoggedOut = "logged_out",
+        /// WhatsApp banned the number.
+        Banned = "banned",
+    }
+}
+
 impl RunState {
     /// Whether the run may still do something (a step, a timer, a reply).
     pub fn is_live(self) -> bool {

@@ -3160,6 +3160,11 @@ export type components = {
        */
       uncertain: number;
     };
+    /**
+     * @description The kind of WhatsApp line a number is.
+     * @enum {string}
+     */
+    ChannelKind: "sandbox" | "cloud_api" | "linked_device";
     /** @description `POST /numbers/{id}/check`'s answer. */
     CheckAnswer: {
       display_phone?: string | null;
@@ -3796,8 +3801,7 @@ export type components = {
     /** @description A connected WhatsApp line. */
     Number: {
       automation: boolean;
-      /** @description `sandbox`, `cloud_api` or `linked_device`. */
-      channel: string;
+      channel: components["schemas"]["ChannelKind"];
       /** Format: date-time */
       created_at: string;
       /** @description The provider's id of the line (the Cloud API's `phone_number_id`); `None` for the sandbox. */
@@ -3807,8 +3811,7 @@ export type components = {
       marketing: boolean;
       /** @description Non-secret channel settings (e.g. the WhatsApp Business Account id, the send cap). */
       settings: unknown;
-      /** @description `connected`, `disconnected`, `pairing`, `logged_out` or `banned`. */
-      status: string;
+      status: components["schemas"]["NumberStatus"];
       /** @description Why the number has its status (a linked device's disconnection, a ban's expiry). */
       status_reason?: string | null;
       workspace_id: string;
@@ -3828,16 +3831,21 @@ export type components = {
     };
     /** @description One number's health. */
     NumberHealth: {
-      channel: string;
+      channel: components["schemas"]["ChannelKind"];
       id: string;
       label: string;
-      status: string;
+      status: components["schemas"]["NumberStatus"];
       status_reason?: string | null;
     };
     /** @description `GET /numbers`: the workspace's numbers. */
     NumberList: {
       data: components["schemas"]["Number"][];
     };
+    /**
+     * @description Whether a number can send and receive.
+     * @enum {string}
+     */
+    NumberStatus: "connected" | "disconnected" | "pairing" | "logged_out" | "banned";
     /**
      * @description A number as `GET /numbers/{id}` answers it: for an admin, a Cloud API number adds what Meta's
      * webhook settings need (the callback path on this server and the verify token).
@@ -4123,7 +4131,7 @@ export type components = {
       /** @description Whether the session runs on this server. */
       running: boolean;
       /** @description The number's status. */
-      status: string;
+      status: components["schemas"]["NumberStatus"];
     };
     /** @description `POST /setup`'s body. */
     SetupRequest: {

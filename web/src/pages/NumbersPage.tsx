@@ -14,7 +14,7 @@ import { AddNumberForm } from "./AddNumberForm";
 import { NumberCard } from "./NumberCard";
 import "./numbers.css";
 
-type Live = Record<string, { status: string; status_reason: string | null }>;
+type Live = Record<string, { status: NumberInfo["status"]; status_reason: string | null }>;
 
 export default function NumbersPage() {
   const numbers = useLoad(() => api.get<Page<NumberInfo>>("/numbers").then((p) => p.data), []);
@@ -86,7 +86,9 @@ export default function NumbersPage() {
               justAdded={n.id === addedId}
               onPatch={(body) => void patch(n, body)}
               onRemove={() => void remove(n)}
-              onStatus={(status, reason) => setLive((all) => ({ ...all, [n.id]: { status, status_reason: reason } }))}
+              onStatus={(status, reason) =>
+                setLive((all) => ({ ...all, [n.id]: { status: status as NumberInfo["status"], status_reason: reason } }))
+              }
             />
           ))}
         </ul>

@@ -123,7 +123,7 @@ async fn feed(
     let content = CampaignContent::parse(&campaign.content).map_err(|e| {
         waflow_store::Error::Corrupt(format!("campaign {}: {}", campaign.id, e.message))
     })?;
-    let channels: HashMap<String, String> = inner
+    let channels: HashMap<String, waflow_store::ChannelKind> = inner
         .store
         .numbers(&campaign.workspace_id)
         .await?
@@ -154,7 +154,7 @@ async fn feed(
     let mut outcomes = Vec::with_capacity(served);
     let mut skipped = 0usize;
     for r in pending {
-        let channel = channels.get(&r.number_id).map(String::as_str);
+        let channel = channels.get(&r.number_id).map(|k| k.as_str());
         if let Some(reason) = refusal(inner, &r, channel, &content, now) {
             skipped += 1;
             outcomes.push(RecipientOutcome::Skipped { seq: r.seq, reason });

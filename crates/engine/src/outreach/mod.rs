@@ -17,7 +17,7 @@ pub struct CampaignPlan {
     pub workspace_id: String,
     pub query: AudienceQuery,
     /// The numbers with their channel kind, in the order recipients are given to them.
-    pub numbers: Vec<(String, String)>,
+    pub numbers: Vec<(String, waflow_store::ChannelKind)>,
     pub content: CampaignContent,
 }
 
@@ -97,7 +97,7 @@ impl Engine {
         let paces: Vec<Pace> = plan
             .numbers
             .iter()
-            .map(|(id, kind)| self.pace_of(kind, id))
+            .map(|(id, kind)| self.pace_of(kind.as_str(), id))
             .collect();
         let mut warnings: BTreeSet<String> =
             paces.iter().filter_map(|p| p.warning.clone()).collect();
@@ -105,7 +105,7 @@ impl Engine {
             let windowed = plan.numbers.iter().any(|(_, kind)| {
                 self.inner
                     .channels
-                    .get(kind)
+                    .get(kind.as_str())
                     .is_some_and(|c| c.service_window().is_some())
             });
             if windowed {

@@ -128,8 +128,8 @@ pub struct WorkflowFigures {
 pub struct NumberHealth {
     pub id: String,
     pub label: String,
-    pub channel: String,
-    pub status: String,
+    pub channel: waflow_store::ChannelKind,
+    pub status: waflow_store::NumberStatus,
     pub status_reason: Option<String>,
 }
 

@@ -78,7 +78,7 @@ pub struct SessionView {
     /// The phone it is linked to.
     pub phone: Option<String>,
     /// The number's status.
-    pub status: String,
+    pub status: waflow_store::NumberStatus,
     /// Why it has that status.
     pub reason: Option<String>,
 }

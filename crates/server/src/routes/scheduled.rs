@@ -231,7 +231,7 @@ async fn warnings(
     if d.message_type == "template" || d.fallback.is_some() {
         return Ok(Vec::new());
     }
-    let Some(window) = state.engine.service_window(&number.channel) else {
+    let Some(window) = state.engine.service_window(number.channel.as_str()) else {
         return Ok(Vec::new());
     };
     let contact = state

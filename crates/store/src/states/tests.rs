@@ -12,6 +12,14 @@ fn every_state_reads_back_what_it_writes_and_refuses_the_rest() {
         assert_eq!(MessageStatus::parse(s.as_str()).unwrap(), *s);
         assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
     }
+    for k in ChannelKind::ALL {
+        assert_eq!(ChannelKind::parse(k.as_str()).unwrap(), *k);
+        assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+    }
+    for s in NumberStatus::ALL {
+        assert_eq!(NumberStatus::parse(s.as_str()).unwrap(), *s);
+        assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+    }
     for s in RunState::ALL {
         assert_eq!(RunState::parse(s.as_str()).unwrap(), *s);
         assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
