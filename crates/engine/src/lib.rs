@@ -25,6 +25,7 @@ mod log;
 mod media;
 mod outreach;
 mod question;
+mod retention;
 mod sender;
 mod takeover;
 mod test_chat;
@@ -237,7 +238,7 @@ impl Engine {
         tokio::spawn(sender::journal::journal_loop(inner.clone(), journal_rx));
         tokio::spawn(sender::sender_loop(inner.clone()));
         tokio::spawn(date_triggers::date_loop(inner.clone()));
-        tokio::spawn(retention_loop(inner.clone()));
+        tokio::spawn(retention::retention_loop(inner.clone()));
         tokio::spawn(events::event_loop(inner.clone()));
         tokio::spawn(outreach::scheduler::scheduler_loop(inner.clone()));
         tokio::spawn(outreach::feeder::feeder_loop(inner.clone()));
@@ -453,12 +454,6 @@ impl Engine {
         .await
     }
 
-    /// Removes the numbers disconnected for more than seven days (a task does this hourly); for
-    /// tests and tools. Returns their ids.
-    pub async fn run_number_retention(&self) -> Result<Vec<String>, Error> {
-        run_number_retention(&self.inner).await
-    }
-
     /// Starts the workflows of pending list and ticket events (a task does this as they are
     /// written); for tests and tools. Returns how many runs started.
     pub async fn run_events(&self) -> Result<usize, Error> {
@@ -507,12 +502,6 @@ impl Engine {
         };
         let tx = self.inner.store.begin().await?;
         events::apply_ticket(&self.inner, tx, change).await
-    }
-
-    /// Deletes log entries older than the retention (a task does this hourly); for tests and
-    /// tools. Returns how many.
-    pub async fn run_retention(&self) -> Result<u64, Error> {
-        run_retention(&self.inner).await
     }
 
     /// Queues a message written by an agent or an API client in the outbox.
@@ -689,48 +678,4 @@ pub fn menu_option_ids(content: &serde_json::Value) -> Vec<String> {
         .into_iter()
         .map(|(id, _)| id)
         .collect()
-}
-
-/// Deletes log entries older than the retention.
-async fn run_retention(inner: &Inner) -> Result<u64, Error> {
-    let before = inner.clock.now() - inner.log_retention;
-    let deleted = inner.store.delete_logs_before(before).await?;
-    if deleted > 0 {
-        tracing::info!(deleted, %before, "old log entries deleted");
-    }
-    Ok(deleted)
-}
-
-/// How long a number may stay disconnected (or logged out) before it is removed.
-const DISCONNECTED_NUMBER_RETENTION_DAYS: i64 = 7;
-
-/// Removes the numbers disconnected for more than seven days; their workflows become global, as
-/// when a number is deleted. Returns the removed numbers' ids.
-async fn run_number_retention(inner: &Inner) -> Result<Vec<String>, Error> {
-    let before = inner.clock.now() - chrono::Duration::days(DISCONNECTED_NUMBER_RETENTION_DAYS);
-    let mut removed = Vec::new();
-    for (workspace_id, number_id) in inner.store.numbers_disconnected_since(before).await? {
-        match inner.store.delete_number(&workspace_id, &number_id).await {
-            Ok(()) | Err(waflow_store::Error::NotFound { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-        inner.cache.invalidate(&workspace_id);
-        tracing::info!(number = %number_id, workspace = %workspace_id,
-            "number disconnected for more than {DISCONNECTED_NUMBER_RETENTION_DAYS} days removed; its workflows are now global");
-        removed.push(number_id);
-    }
-    Ok(removed)
-}
-
-/// Applies the retention every hour.
-async fn retention_loop(inner: Arc<Inner>) {
-    loop {
-        if let Err(e) = run_retention(&inner).await {
-            tracing::error!(error = %e, "log retention failed; retrying");
-        }
-        if let Err(e) = run_number_retention(&inner).await {
-            tracing::error!(error = %e, "number retention failed; retrying");
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-    }
 }

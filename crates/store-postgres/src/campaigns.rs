@@ -28,23 +28,6 @@ pub(crate) fn replied_sql() -> String {
     )
 }
 
-/// A recipient's status as listed: its own state until queued, then its message's.
-pub(crate) fn status_of(state: &str, message_status: Option<&str>, replied: bool) -> &'static str {
-    match (state, message_status) {
-        ("pending", _) => "pending",
-        ("skipped", _) => "skipped",
-        ("started", _) => "started",
-        ("cancelled", _) | (_, Some("cancelled")) => "cancelled",
-        (_, Some("failed")) => "failed",
-        (_, Some("uncertain")) => "uncertain",
-        (_, Some("sent" | "delivered" | "read")) if replied => "replied",
-        (_, Some("sent")) => "sent",
-        (_, Some("delivered")) => "delivered",
-        (_, Some("read")) => "read",
-        _ => "queued",
-    }
-}
-
 async fn totals(conn: &mut PgConnection, campaign_id: &str) -> Result<CampaignTotals> {
     let sql = format!(
         "SELECT r.state, m.status, COUNT(*), SUM(CASE WHEN r.message_id IS NOT NULL AND {} IS NOT NULL THEN 1 ELSE 0 END)::bigint \
@@ -59,26 +42,7 @@ async fn totals(conn: &mut PgConnection, campaign_id: &str) -> Result<CampaignTo
         .map_err(db)?;
     let mut t = CampaignTotals::default();
     for (state, status, n, replied) in rows {
-        t.recipients += n;
-        t.replied += replied;
-        match status_of(&state, status.as_deref(), false) {
-            "pending" => t.pending += n,
-            "skipped" => t.skipped += n,
-            "cancelled" => t.cancelled += n,
-            "failed" => t.failed += n,
-            "uncertain" => t.uncertain += n,
-            "queued" => t.queued += n,
-            "started" | "sent" => t.sent += n,
-            "delivered" => {
-                t.sent += n;
-                t.delivered += n;
-            }
-            _ => {
-                t.sent += n;
-                t.delivered += n;
-                t.read += n;
-            }
-        }
+        t.add(&state, status.as_deref(), n, replied);
     }
     Ok(t)
 }

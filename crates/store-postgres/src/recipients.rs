@@ -2,10 +2,11 @@
 //! queued, then their message's, `replied` from the conversation) and served to the feeder.
 //! They are settled in the feeder's transaction (`outreach.rs`).
 
-use crate::campaigns::{prefixed_contact_columns, replied_sql, status_of};
+use crate::campaigns::{prefixed_contact_columns, replied_sql};
 use crate::convert::{self, db, time};
 use crate::PgStore;
 use sqlx::Row;
+use waflow_store::recipient_status;
 use waflow_store::{Error, PendingRecipient, Recipient, Result};
 
 /// The SQL condition selecting recipients listed as `status` (a fixed text per status).
@@ -72,7 +73,8 @@ impl PgStore {
                     phone: row.try_get("phone").map_err(db)?,
                     name: row.try_get("name").map_err(db)?,
                     number_id: row.try_get("number_id").map_err(db)?,
-                    status: status_of(&state, status.as_deref(), replied.is_some()).to_string(),
+                    status: recipient_status(&state, status.as_deref(), replied.is_some())
+                        .to_string(),
                     reason: reason.or(error),
                     message_id: row.try_get("message_id").map_err(db)?,
                     run_id: row.try_get("run_id").map_err(db)?,

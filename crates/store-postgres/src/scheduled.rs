@@ -25,17 +25,6 @@ pub(crate) fn opt_json(row: &PgRow, col: &str) -> Result<Option<Value>> {
         .transpose()
 }
 
-/// The state a person reads: the row's own until its message is queued, then the message's.
-fn shown_state(state: &str, message_status: Option<&str>) -> &'static str {
-    match (state, message_status) {
-        ("pending", _) => "pending",
-        ("cancelled", _) => "cancelled",
-        ("failed", _) | (_, Some("failed")) => "failed",
-        (_, Some("sent" | "delivered" | "read")) => "sent",
-        _ => "sending",
-    }
-}
-
 /// A row of [`SELECT`] as a [`Scheduled`].
 fn scheduled(row: &PgRow) -> Result<Scheduled> {
     let state: String = row.try_get("state").map_err(db)?;
@@ -57,7 +46,7 @@ fn scheduled(row: &PgRow) -> Result<Scheduled> {
         at: row.try_get("local_time").map_err(db)?,
         time_zone: row.try_get("time_zone").map_err(db)?,
         due_at: time(row.try_get("due_at").map_err(db)?),
-        state: shown_state(&state, message_status.as_deref()).to_string(),
+        state: waflow_store::scheduled_state(&state, message_status.as_deref()).to_string(),
         error: own_error.or(message_error),
         message_id: row.try_get("message_id").map_err(db)?,
         message_status,

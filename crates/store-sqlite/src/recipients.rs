@@ -2,11 +2,12 @@
 //! then their message's, `replied` from the conversation), served to the feeder, and settled in
 //! the feeder's transaction.
 
-use crate::campaigns::{prefixed_contact_columns, replied_sql, status_of};
+use crate::campaigns::{prefixed_contact_columns, replied_sql};
 use crate::convert::{self, db, ms, time};
 use crate::SqliteStore;
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use waflow_store::recipient_status;
 use waflow_store::{Error, PendingRecipient, Recipient, RecipientOutcome, Result};
 
 /// Rows per multi-row statement.
@@ -71,7 +72,8 @@ impl SqliteStore {
                     phone: row.try_get("phone").map_err(db)?,
                     name: row.try_get("name").map_err(db)?,
                     number_id: row.try_get("number_id").map_err(db)?,
-                    status: status_of(&state, status.as_deref(), replied.is_some()).to_string(),
+                    status: recipient_status(&state, status.as_deref(), replied.is_some())
+                        .to_string(),
                     reason: reason.or(error),
                     message_id: row.try_get("message_id").map_err(db)?,
                     run_id: row.try_get("run_id").map_err(db)?,

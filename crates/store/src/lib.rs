@@ -25,6 +25,7 @@ mod outreach;
 mod overview;
 mod records;
 mod runs;
+mod shown;
 mod states;
 mod tokens;
 mod traits;
@@ -52,6 +53,7 @@ pub use outreach::{
 pub use overview::{Activity, ActivityBucket, Onboarding, Overview, WorkflowActivity};
 pub use records::{Records, TicketFilter};
 pub use runs::Runs;
+pub use shown::{recipient_status, scheduled_state};
 pub use states::{ChannelKind, Direction, MessageStatus, NumberStatus, RunState};
 pub use tokens::{NewToken, TokenGrant, TokenInfo, Tokens};
 pub use traits::{Store, Tx};

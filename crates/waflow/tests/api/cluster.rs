@@ -227,3 +227,81 @@ async fn a_change_made_on_one_node_reaches_the_other_nodes_caches_at_once() {
         on_b.body
     );
 }
+
+/// Every lease as `GET /cluster` on `app` lists it: name → holder.
+async fn lease_holders(app: &TestApp) -> std::collections::HashMap<String, String> {
+    let r = app.get("/api/v1/cluster").await;
+    r.body["leases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["name"].as_str().unwrap().to_string(),
+                l["holder"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_stopped_node_gives_its_numbers_up_at_once_and_the_other_node_sends_for_them() {
+    let url = waflow_store_postgres::testing::fresh_database().await;
+    let on_pg = |c: &mut waflow_server::Config| {
+        c.database = Database::Postgres {
+            url: url.clone(),
+            pool: 4,
+        }
+    };
+    let clock = Arc::new(waflow_engine::clock::SystemClock);
+    // a alone first: it sends the sandbox number's first reply, so it holds the number.
+    let a = TestApp::spawn_configured(clock.clone(), on_pg).await;
+    a.create_workflow(
+        serde_json::json!({"name": "Echo", "trigger": {"type": "message_received"},
+        "steps": [{"id": "r", "type": "send_text", "text": "re: {{ message.text }}"}]}),
+    )
+    .await;
+    a.inject("+393330000001", "uno").await;
+    assert_eq!(crate::harness::replies(&a, 1).await, ["re: uno"]);
+    let a_id = a.get("/api/v1/cluster").await.body["node"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let send_lease = format!("send:{}", a.sandbox);
+    assert!(
+        crate::harness::eventually(5, || async {
+            lease_holders(&a).await.get(&send_lease) == Some(&a_id)
+        })
+        .await,
+        "a never held the sandbox number's send lease: {:?}",
+        lease_holders(&a).await
+    );
+
+    // b joins; a stops gracefully (what SIGTERM does): its send lease is given up at once, and
+    // b answers the next message without waiting the lease's 15 s out (within the 5 s a node
+    // leaves a number alone after finding it held by another).
+    let b = TestApp::spawn_configured(clock, on_pg).await;
+    a.running.shutdown(Duration::from_secs(5)).await;
+    assert!(
+        lease_holders(&b).await.values().all(|h| h != &a_id),
+        "a stopped node holds no lease"
+    );
+    let b_id = b.get("/api/v1/cluster").await.body["node"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let stopped = std::time::Instant::now();
+    b.inject("+393330000001", "due").await;
+    assert!(
+        crate::harness::eventually(10, || async {
+            lease_holders(&b).await.get(&send_lease) == Some(&b_id)
+        })
+        .await,
+        "b did not take the number within 10 s of a's stop: {:?}",
+        lease_holders(&b).await
+    );
+    eprintln!(
+        "b sends for a's number {} ms after a stopped",
+        stopped.elapsed().as_millis()
+    );
+}
