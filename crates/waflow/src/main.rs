@@ -307,6 +307,14 @@ fn main() -> ExitCode {
     unsafe {
         libc::umask(0o077);
     }
+    // mimalloc asks for transparent huge pages on its arena: an idle server then holds 2 MiB pages
+    // of which it uses a few KiB (measured: 16 of its 20 MiB of anonymous memory). Small pages
+    // keep the idle footprint at what is used (issue 20: idle RSS ≤ 30 MB).
+    // SAFETY: prctl(PR_SET_THP_DISABLE) only sets a flag on this process's memory map.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -16,7 +16,13 @@ pub async fn store_with_workflow(
         .unwrap();
     let ws = store.ensure_default_workspace().await.unwrap();
     let number = store.numbers(&ws.id).await.unwrap().remove(0);
-    let doc = WorkflowDocument::parse(&document).unwrap();
+    add_workflow(&store, &ws, &document).await;
+    (store, ws, number)
+}
+
+/// Stores `document` as an active workflow of `ws`.
+pub async fn add_workflow(store: &SqliteStore, ws: &Workspace, document: &serde_json::Value) {
+    let doc = WorkflowDocument::parse(document).unwrap();
     let write = WorkflowWrite {
         name: doc.name.clone(),
         active: true,
@@ -27,7 +33,6 @@ pub async fn store_with_workflow(
         document: doc.to_value(),
     };
     store.insert_workflow(&ws.id, &write).await.unwrap();
-    (store, ws, number)
 }
 
 /// A workflow answering every message with `re: <its text>`.
