@@ -42,10 +42,10 @@ stored="$(curl -fsS -H "Authorization: Bearer $TOKEN" "$API/stats?days=7" | node
 echo "messages stored: $stored"
 echo
 echo "== CPU samples by thread =="
-perf report -i "$WORK/perf.data" --no-children --sort comm --stdio 2>/dev/null | grep -E '^\s+[0-9.]+%' | head -12
+perf report -i "$WORK/perf.data" --no-children --sort comm --stdio 2>/dev/null | grep -E '^\s+[0-9.]+%' | head -12 || true
 echo
 echo "== hottest symbols (self time) =="
-perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null | grep -E '^\s+[0-9.]+%' | sed -E 's/ {2,}-.*//' | cut -c1-110 | head -40
+perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null | grep -E '^\s+[0-9.]+%' | sed -E 's/ {2,}-.*//' | cut -c1-110 | head -40 || true
 
 echo
 echo "== cost per message (a second ${DURATION} s phase, no profiler) =="
