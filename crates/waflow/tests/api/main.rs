@@ -6,6 +6,7 @@ mod catalogue_steps;
 mod catalogue_triggers;
 mod cli;
 mod cloud_api;
+mod cloud_batch;
 mod cloud_fixtures;
 mod cluster;
 mod contact_import;
