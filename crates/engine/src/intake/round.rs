@@ -254,7 +254,7 @@ async fn round(
             notice_effect: s.notice_effect.take(),
         };
         outcomes[i] = Some(decide(inner, &mut writes, state, message, now).await?);
-        if Footprint::of(&writes) != before {
+        if before.grew(&writes) {
             busy.insert(s.contact);
         }
     }
@@ -272,34 +272,47 @@ async fn round(
 
 /// What a decision may leave that its contact's next message would read: live runs, run updates,
 /// timers, contact and ticket changes, events, notifications, a person taking over. Logs,
-/// counters, queued replies and runs that ended at once are not in it.
-#[derive(PartialEq, Eq)]
-struct Footprint([usize; 17]);
+/// counters, queued replies and runs that ended at once are not in it. Taken before a decision,
+/// [`Footprint::grew`] after it looks only at what that decision added.
+struct Footprint {
+    new_runs: usize,
+    outbound: usize,
+    others: [usize; 15],
+}
 
 impl Footprint {
     fn of(w: &Writes) -> Self {
-        Self([
-            w.cleared_timers.len(),
-            w.new_runs.iter().filter(|r| r.state.is_live()).count(),
-            w.updated_runs.len(),
-            w.timers.len(),
+        Self {
+            new_runs: w.new_runs.len(),
+            outbound: w.outbound.len(),
+            others: [
+                w.cleared_timers.len(),
+                w.updated_runs.len(),
+                w.timers.len(),
+                w.contact_tags.len(),
+                w.contact_agents.len(),
+                w.contact_lists.len(),
+                w.tickets.len(),
+                w.events.len(),
+                w.contact_fields.len(),
+                w.contact_blocked.len(),
+                w.contact_opt_outs.len(),
+                w.end_other_runs.len(),
+                w.notifications.len(),
+                w.sent_elsewhere.len(),
+                w.credits_used.len(),
+            ],
+        }
+    }
+
+    /// Whether the decision since `self` was taken left anything in `w` that counts.
+    fn grew(&self, w: &Writes) -> bool {
+        let after = Self::of(w);
+        after.others != self.others
+            || w.new_runs[self.new_runs..].iter().any(|r| r.state.is_live())
             // Only a workflow's own replies leave nothing to read (an agent's message pauses it).
-            w.outbound
+            || w.outbound[self.outbound..]
                 .iter()
-                .filter(|m| m.sender_kind != "workflow")
-                .count(),
-            w.contact_tags.len(),
-            w.contact_agents.len(),
-            w.contact_lists.len(),
-            w.tickets.len(),
-            w.events.len(),
-            w.contact_fields.len(),
-            w.contact_blocked.len(),
-            w.contact_opt_outs.len(),
-            w.end_other_runs.len(),
-            w.notifications.len(),
-            w.sent_elsewhere.len(),
-            w.credits_used.len(),
-        ])
+                .any(|m| m.sender_kind != "workflow")
     }
 }

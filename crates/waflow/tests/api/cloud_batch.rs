@@ -9,6 +9,8 @@ use std::time::Duration;
 #[tokio::test]
 async fn a_question_and_its_answer_in_one_delivery_are_decided_in_order() {
     let c = CloudApp::start().await;
+    // Meta answers a send after ~100 ms, not at once.
+    c.graph.set_delay(Some(Duration::from_millis(100)));
     c.app
         .create_workflow(json!({
             "name": "Order", "trigger": {"type": "message_received"},

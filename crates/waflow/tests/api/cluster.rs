@@ -39,12 +39,7 @@ async fn the_cluster_lists_this_node_alive_with_its_heartbeat() {
 async fn two_nodes_on_one_postgres_see_each_other_and_a_stopped_one_leaves() {
     let url = waflow_store_postgres::testing::fresh_database().await;
     let clock = Arc::new(ManualClock::new(utc("2026-12-07T09:00:00Z")));
-    let on_pg = |c: &mut waflow_server::Config| {
-        c.database = Database::Postgres {
-            url: url.clone(),
-            pool: 4,
-        }
-    };
+    let on_pg = on_postgres(&url);
     let a = TestApp::spawn_configured(clock.clone(), on_pg).await;
     let b = TestApp::spawn_configured(clock.clone(), on_pg).await;
     let a_id = a.get("/api/v1/cluster").await.body["node"]
@@ -182,12 +177,7 @@ async fn a_killed_nodes_linked_session_is_taken_over_by_the_other_within_30_s() 
 async fn a_change_made_on_one_node_reaches_the_other_nodes_caches_at_once() {
     use reqwest::Method;
     let url = waflow_store_postgres::testing::fresh_database().await;
-    let on_pg = |c: &mut waflow_server::Config| {
-        c.database = Database::Postgres {
-            url: url.clone(),
-            pool: 4,
-        }
-    };
+    let on_pg = on_postgres(&url);
     let clock = Arc::new(waflow_engine::clock::SystemClock);
     let a = TestApp::spawn_configured(clock.clone(), on_pg).await;
     let b = TestApp::spawn_configured(clock, on_pg).await;
@@ -230,8 +220,12 @@ async fn a_change_made_on_one_node_reaches_the_other_nodes_caches_at_once() {
 
 /// Every lease as `GET /cluster` on `app` lists it: name → holder.
 async fn lease_holders(app: &TestApp) -> std::collections::HashMap<String, String> {
-    let r = app.get("/api/v1/cluster").await;
-    r.body["leases"]
+    lease_holders_in(&app.get("/api/v1/cluster").await.body)
+}
+
+/// The leases of a `GET /cluster` answer: name → holder.
+pub(crate) fn lease_holders_in(cluster: &Value) -> std::collections::HashMap<String, String> {
+    cluster["leases"]
         .as_array()
         .unwrap()
         .iter()
@@ -244,15 +238,20 @@ async fn lease_holders(app: &TestApp) -> std::collections::HashMap<String, Strin
         .collect()
 }
 
+/// Adjusts a test server's configuration to run on the PostgreSQL database at `url`.
+pub(crate) fn on_postgres(url: &str) -> impl Fn(&mut waflow_server::Config) + Copy + '_ {
+    move |c| {
+        c.database = Database::Postgres {
+            url: url.to_string(),
+            pool: 4,
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_stopped_node_gives_its_numbers_up_at_once_and_the_other_node_sends_for_them() {
     let url = waflow_store_postgres::testing::fresh_database().await;
-    let on_pg = |c: &mut waflow_server::Config| {
-        c.database = Database::Postgres {
-            url: url.clone(),
-            pool: 4,
-        }
-    };
+    let on_pg = on_postgres(&url);
     let clock = Arc::new(waflow_engine::clock::SystemClock);
     // a alone first: it sends the sandbox number's first reply, so it holds the number.
     let a = TestApp::spawn_configured(clock.clone(), on_pg).await;

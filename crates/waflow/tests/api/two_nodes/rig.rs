@@ -239,18 +239,7 @@ pub(super) async fn api(
 
 /// The leases as node `base` lists them: name → holder.
 async fn leases(base: &str, token: &str) -> HashMap<String, String> {
-    let cluster = api(base, token, Method::GET, "/api/v1/cluster", None).await;
-    cluster["leases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["name"].as_str().unwrap().to_string(),
-                l["holder"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    crate::cluster::lease_holders_in(&api(base, token, Method::GET, "/api/v1/cluster", None).await)
 }
 
 async fn node_id(base: &str, token: &str) -> String {
