@@ -1,5 +1,6 @@
 //! Tidy checks on the source tree: every Rust file says what it is for in a `//!` doc comment, and
-//! server code has no `unwrap()`/`expect()` outside tests.
+//! server code has no `unwrap()`/`expect()` outside tests, and no doc comment holds a Rust example
+//! (CI runs no doc tests).
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,49 @@ fn every_source_file_starts_with_a_module_doc() {
         })
         .collect();
     assert!(missing.is_empty(), "files without a //! doc: {missing:?}");
+}
+
+/// CI runs no doc tests (there are none, and `cargo test --doc` resolves other features and
+/// compiles part of the dependency tree again): a code block in a doc comment must say it is not
+/// Rust (` ```text `, ` ```sh `, …) or be `ignore`d, so no example rots untested.
+#[test]
+fn doc_comments_hold_no_runnable_examples() {
+    let mut offenders = Vec::new();
+    for path in sources() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut open = false;
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim_start();
+            let Some(doc) = line
+                .strip_prefix("///")
+                .or_else(|| line.strip_prefix("//!"))
+            else {
+                continue;
+            };
+            let Some(fence) = doc.trim_start().strip_prefix("```") else {
+                continue;
+            };
+            if !open {
+                let lang = fence.trim();
+                let runnable = lang.is_empty()
+                    || lang.split(',').any(|t| {
+                        matches!(
+                            t.trim(),
+                            "rust" | "should_panic" | "no_run" | "compile_fail"
+                        )
+                    });
+                if runnable && !lang.contains("ignore") {
+                    offenders.push(format!("{}:{}: {}", path.display(), i + 1, line));
+                }
+            }
+            open = !open;
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "doc comments with Rust examples (CI does not run doc tests; mark them text or ignore):\n{}",
+        offenders.join("\n")
+    );
 }
 
 #[test]
