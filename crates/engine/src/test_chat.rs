@@ -3,7 +3,7 @@
 //! batch of its own, so no live workflow sees it (see [`crate::cache::WorkspaceState::for_test`]).
 
 use crate::cache::WorkspaceState;
-use crate::intake::{process_batch, IntakeJob, IntakeOutcome};
+use crate::intake::{process_synced, IntakeJob, IntakeOutcome};
 use crate::{Engine, Error, Inner};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -51,9 +51,7 @@ impl Engine {
 /// Decides test-chat jobs, each alone with its own state, and answers each.
 pub(crate) async fn decide(inner: &Inner, tests: Vec<IntakeJob>) {
     for job in tests {
-        let result = process_batch(inner, &[&job.request], job.test.as_ref())
-            .await
-            .map(|mut v| v.remove(0));
+        let result = process_synced(inner, &job.request, job.test.as_ref()).await;
         let queued = result.as_ref().is_ok_and(|o| !o.queued.is_empty());
         let _ = job.reply.send(result);
         if queued {

@@ -86,4 +86,9 @@ impl Store for SqliteStore {
         let tx = self.writer.begin().await?;
         Ok(Box::new(SqliteTx { tx }))
     }
+
+    async fn begin_then_sync(&self) -> Result<Box<dyn Tx>> {
+        let tx = self.writer.begin_then_sync().await?;
+        Ok(Box::new(SqliteTx { tx }))
+    }
 }

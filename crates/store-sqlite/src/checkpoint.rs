@@ -16,6 +16,7 @@
 //! between two transactions and copies the few frames written since its last pass. The next
 //! transaction then restarts the WAL. The writer waits only for that short copy.
 
+use crate::writer::Conn;
 use sqlx::SqliteConnection;
 use std::sync::Arc;
 use tokio::sync::{mpsc, Mutex};
@@ -37,23 +38,19 @@ impl Wake {
 
 /// Starts the checkpointer on its own connection `conn`; `writer` is the write connection, used
 /// only to finish a checkpoint. The task stops when every [`Wake`] is dropped.
-pub(crate) fn spawn(conn: SqliteConnection, writer: Arc<Mutex<SqliteConnection>>) -> Wake {
+pub(crate) fn spawn(conn: SqliteConnection, writer: Arc<Mutex<Conn>>) -> Wake {
     let (tx, rx) = mpsc::channel(1);
     tokio::spawn(run(conn, writer, rx));
     Wake(tx)
 }
 
-async fn run(
-    mut conn: SqliteConnection,
-    writer: Arc<Mutex<SqliteConnection>>,
-    mut wake: mpsc::Receiver<()>,
-) {
+async fn run(mut conn: SqliteConnection, writer: Arc<Mutex<Conn>>, mut wake: mpsc::Receiver<()>) {
     while wake.recv().await.is_some() {
         match passive(&mut conn).await {
             Ok(frames) if frames > RESTART_FRAMES => {
                 // Between two transactions: nothing can be appended while the rest is copied.
                 let mut write = writer.lock().await;
-                if let Err(e) = passive(&mut write).await {
+                if let Err(e) = passive(write.connection()).await {
                     tracing::warn!(error = %e, "WAL checkpoint on the write connection failed");
                 }
             }

@@ -33,6 +33,7 @@ mod scheduled;
 mod tokens;
 mod triggers;
 mod tx;
+mod wal_sync;
 mod webhooks;
 mod workflows;
 mod workspaces;
@@ -112,9 +113,28 @@ impl SqliteStore {
         let checkpointer = SqliteConnection::connect_with(&options)
             .await
             .map_err(|e| Error::Backend(format!("cannot open {}: {e}", path.display())))?;
+        let sync = match durability {
+            Durability::Full => Some(wal_sync::WalSync::start(wal_path(path))?),
+            Durability::Normal => None,
+        };
         Ok(Self {
-            writer: writer::Writer::new(write, checkpointer),
+            writer: writer::Writer::new(write, checkpointer, sync),
             read,
         })
     }
+}
+
+impl SqliteStore {
+    /// The write connection's `PRAGMA synchronous` as it is now (2: `FULL`, 1: `NORMAL`, left by
+    /// an intake transaction until the next other use). For tests and diagnostics.
+    pub async fn writer_synchronous(&self) -> Result<i64> {
+        self.writer.synchronous().await
+    }
+}
+
+/// The WAL file SQLite keeps beside the database at `path`.
+fn wal_path(path: &Path) -> std::path::PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    wal.into()
 }

@@ -411,4 +411,8 @@ impl Tx for SqliteTx {
     async fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit().await
     }
+
+    async fn commit_then_sync(self: Box<Self>) -> Result<waflow_store::Synced> {
+        self.tx.commit_then_sync().await
+    }
 }

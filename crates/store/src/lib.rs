@@ -56,7 +56,7 @@ pub use runs::Runs;
 pub use shown::{recipient_status, scheduled_state};
 pub use states::{ChannelKind, Direction, MessageStatus, NumberStatus, RunState};
 pub use tokens::{NewToken, TokenGrant, TokenInfo, Tokens};
-pub use traits::{Store, Tx};
+pub use traits::{Store, Synced, Tx};
 pub use triggers::Triggers;
 pub use webhooks::WebhookInbox;
 pub use workflows::Workflows;

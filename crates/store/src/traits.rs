@@ -94,7 +94,21 @@ pub trait Tx: Send {
     async fn apply(&mut self, writes: &Writes) -> Result<()>;
     /// Commits everything written through this transaction.
     async fn commit(self: Box<Self>) -> Result<()>;
+    /// Commits everything written through this transaction — readers see it at once — and
+    /// returns a future that resolves when the commit is durable (as [`Tx::commit`] makes it on
+    /// return). On a transaction from [`Store::begin_then_sync`] the store is free for the next
+    /// transaction before the future resolves, so one transaction's work overlaps the previous
+    /// one's sync. Whoever acknowledges the commit to the outside must await the future first.
+    /// Default: [`Tx::commit`], durable on return.
+    async fn commit_then_sync(self: Box<Self>) -> Result<Synced> {
+        self.commit().await?;
+        Ok(Box::pin(std::future::ready(Ok(()))))
+    }
 }
+
+/// Resolves when a commit made with [`Tx::commit_then_sync`] is durable; an error means it may
+/// not be.
+pub type Synced = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>>;
 
 /// Everything waflow stores.
 #[async_trait]
@@ -123,4 +137,9 @@ pub trait Store:
 {
     /// Opens a transaction for durable work.
     async fn begin(&self) -> Result<Box<dyn Tx>>;
+    /// Opens a transaction to be committed with [`Tx::commit_then_sync`], whose sync may then
+    /// overlap the next transaction. Default: [`Store::begin`].
+    async fn begin_then_sync(&self) -> Result<Box<dyn Tx>> {
+        self.begin().await
+    }
 }

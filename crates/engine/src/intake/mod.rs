@@ -1,12 +1,14 @@
 //! Intake: stores an inbound message and decides, in the same transaction, what it starts.
 //!
 //! **Invariant:** an inbound message is acknowledged only after the transaction that stores it,
-//! its evaluation log, the runs it starts and their first outbound messages has committed. A
-//! message id already stored for the number is answered as a duplicate and changes nothing.
+//! its evaluation log, the runs it starts and their first outbound messages has committed and is
+//! durable. A message id already stored for the number is answered as a duplicate and changes
+//! nothing.
 //!
-//! Messages are processed by a single intake task in batches (one transaction and one fsync per
-//! batch); within a batch they are processed in arrival order, so one conversation is never
-//! processed by two workers at once. A batch is cut into sub-batches, each stored with a fixed
+//! Messages are processed by a single intake task in batches (one transaction per batch); within
+//! a batch they are processed in arrival order, so one conversation is never processed by two
+//! workers at once. A batch's sync overlaps the next batch's work ([`Tx::commit_then_sync`]):
+//! its answers wait for the sync in [`finish_loop`], in commit order. A batch is cut into sub-batches, each stored with a fixed
 //! number of statements and decided in rounds ([`round`]).
 
 mod decide;
@@ -21,7 +23,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use waflow_domain::InboundEvent;
-use waflow_store::Writes;
+#[cfg(doc)]
+use waflow_store::Tx;
+use waflow_store::{Synced, Writes};
 
 /// The most messages committed in one transaction.
 const MAX_BATCH: usize = 256;
@@ -52,8 +56,23 @@ pub(crate) struct IntakeJob {
     pub test: Option<Arc<WorkspaceState>>,
 }
 
-/// The intake task: takes jobs in batches and commits each batch once.
+/// A committed batch waiting for its sync before anyone hears of it.
+struct Committed {
+    jobs: Vec<IntakeJob>,
+    results: Vec<Result<IntakeOutcome, Error>>,
+    /// `None` when every result is already durable (or failed).
+    synced: Option<Synced>,
+}
+
+/// Batches whose sync may run while the intake decides the next: one sync covers all of them.
+const SYNCING: usize = 4;
+
+/// The intake task: takes jobs in batches and commits each batch once. A batch's answers (and
+/// the wake-ups of the workers that act on it) wait for its sync in [`finish_loop`], while this
+/// loop goes on with the next batch.
 pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<IntakeJob>) {
+    let (done, committed) = mpsc::channel(SYNCING);
+    let finisher = tokio::spawn(finish_loop(inner.clone(), committed));
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -69,28 +88,49 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
             continue;
         }
         let requests: Vec<&InboundEvent> = jobs.iter().map(|j| &j.request).collect();
-        let results = match process_batch(&inner, &requests, None).await {
-            Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        let (results, synced) = match process_batch(&inner, &requests, None).await {
+            Ok((outcomes, synced)) => (outcomes.into_iter().map(Ok).collect(), Some(synced)),
             Err(batch_error) if jobs.len() > 1 => {
                 // Isolate the failure: each message on its own, so one bad message fails alone.
                 tracing::warn!(error = %batch_error, size = jobs.len(), "intake batch failed; retrying one by one");
                 let mut results = Vec::with_capacity(jobs.len());
                 for r in &requests {
-                    results.push(
-                        process_batch(&inner, &[r], None)
-                            .await
-                            .map(|mut v| v.remove(0)),
-                    );
+                    results.push(process_synced(&inner, r, None).await);
                 }
-                results
+                (results, None)
             }
-            Err(e) => vec![Err(e)],
+            Err(e) => (vec![Err(e)], None),
         };
-        let queued_any = results.iter().any(|r| {
-            r.as_ref()
-                .is_ok_and(|o: &IntakeOutcome| !o.queued.is_empty())
-        });
-        for (job, result) in jobs.into_iter().zip(results) {
+        let batch = Committed {
+            jobs,
+            results,
+            synced,
+        };
+        if done.send(batch).await.is_err() {
+            break;
+        }
+    }
+    drop(done);
+    let _ = finisher.await;
+}
+
+/// Answers each committed batch once it is durable, in commit order, and wakes the workers that
+/// act on what it wrote.
+async fn finish_loop(inner: Arc<Inner>, mut committed: mpsc::Receiver<Committed>) {
+    while let Some(batch) = committed.recv().await {
+        let synced = match batch.synced {
+            Some(synced) => synced.await,
+            None => Ok(()),
+        };
+        let mut queued_any = false;
+        for (job, result) in batch.jobs.into_iter().zip(batch.results) {
+            let result = match (&synced, result) {
+                (Err(e), Ok(_)) => Err(Error::Unavailable(format!(
+                    "the message was stored but not made durable: {e}"
+                ))),
+                (_, result) => result,
+            };
+            queued_any |= result.as_ref().is_ok_and(|o| !o.queued.is_empty());
             let _ = job.reply.send(result);
         }
         if queued_any {
@@ -107,11 +147,25 @@ pub(crate) async fn intake_loop(inner: Arc<Inner>, mut rx: mpsc::Receiver<Intake
     }
 }
 
-pub(crate) async fn process_batch(
+/// One message (or a test-chat message with its own state) processed alone, answered when
+/// durable.
+pub(crate) async fn process_synced(
+    inner: &Inner,
+    request: &InboundEvent,
+    test: Option<&Arc<WorkspaceState>>,
+) -> Result<IntakeOutcome, Error> {
+    let (mut outcomes, synced) = process_batch(inner, &[request], test).await?;
+    synced.await?;
+    Ok(outcomes.remove(0))
+}
+
+/// Stores and decides `requests` in one transaction; the outcomes are in their order, and the
+/// future resolves when the commit is durable.
+async fn process_batch(
     inner: &Inner,
     requests: &[&InboundEvent],
     test: Option<&Arc<WorkspaceState>>,
-) -> Result<Vec<IntakeOutcome>, Error> {
+) -> Result<(Vec<IntakeOutcome>, Synced), Error> {
     let now = inner.clock.now();
     // Workspace state may have to be loaded (and its workflow set stored) through the write
     // connection, so it is fetched before the transaction takes that connection.
@@ -129,7 +183,7 @@ pub(crate) async fn process_batch(
             );
         }
     }
-    let mut tx = inner.store.begin().await?;
+    let mut tx = inner.store.begin_then_sync().await?;
     let mut outcomes = Vec::with_capacity(requests.len());
     let mut start = 0;
     while start < requests.len() {
@@ -166,13 +220,13 @@ pub(crate) async fn process_batch(
         };
         let applied = tx.apply(&writes).await;
         let committed = match applied {
-            Ok(()) => tx.commit().await,
+            Ok(()) => tx.commit_then_sync().await,
             Err(e) => Err(e),
         };
         return match committed {
-            Ok(()) => {
+            Ok(synced) => {
                 inner.pending.recorded(&writes.deliveries);
-                Ok(outcomes)
+                Ok((outcomes, synced))
             }
             Err(e) => {
                 inner.pending.restore(writes.deliveries);
@@ -181,8 +235,8 @@ pub(crate) async fn process_batch(
             }
         };
     }
-    tx.commit().await?;
-    Ok(outcomes)
+    let synced = tx.commit_then_sync().await?;
+    Ok((outcomes, synced))
 }
 
 /// Whether a contact's further message may share a sub-batch with its earlier one (see `round`).
