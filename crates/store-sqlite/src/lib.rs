@@ -114,7 +114,7 @@ impl SqliteStore {
             .await
             .map_err(|e| Error::Backend(format!("cannot open {}: {e}", path.display())))?;
         let sync = match durability {
-            Durability::Full => Some(wal_sync::WalSync::start(wal_path(path))?),
+            Durability::Full => Some(wal_sync::WalSync::start(wal_path(path))),
             Durability::Normal => None,
         };
         Ok(Self {

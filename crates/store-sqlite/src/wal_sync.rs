@@ -1,5 +1,5 @@
-//! Group commit for the intake: a commit's sync of the WAL runs on its own thread while the write
-//! connection goes on with the next transaction.
+//! Group commit for the intake: a commit's sync of the WAL runs on tokio's blocking pool while the
+//! write connection goes on with the next transaction.
 //!
 //! With `synchronous = FULL` every `COMMIT` writes its WAL frames and then fsyncs the WAL before
 //! it returns, and the serial intake waits for that sync between two batches. A transaction
@@ -19,9 +19,9 @@
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use tokio::sync::watch;
-use waflow_store::{Error, Result, Synced};
+use waflow_store::{Error, Synced};
 
 /// How far the WAL is synced, or why syncing stopped.
 #[derive(Clone, Debug, Default)]
@@ -32,53 +32,42 @@ struct Progress {
     failed: Option<Arc<str>>,
 }
 
-struct Shared {
-    wal: PathBuf,
-    /// Commits written (numbered from 1), and whether the syncer should stop.
-    written: Mutex<(u64, bool)>,
-    more: Condvar,
-    progress: watch::Sender<Progress>,
-}
-
-/// The syncer of one database's WAL file; stops its thread when dropped.
+/// The syncer of one database's WAL file: a task that runs each `fdatasync` on tokio's blocking
+/// pool (no thread of its own while idle); it stops when this is dropped.
 pub(crate) struct WalSync {
-    shared: Arc<Shared>,
+    /// Commits written, numbered from 1.
+    written: watch::Sender<u64>,
+    progress: watch::Receiver<Progress>,
 }
 
 impl WalSync {
-    /// Starts the syncer thread for the WAL file `wal` (`<database>-wal`).
-    pub(crate) fn start(wal: PathBuf) -> Result<Self> {
-        let shared = Arc::new(Shared {
-            wal,
-            written: Mutex::new((0, false)),
-            more: Condvar::new(),
-            progress: watch::Sender::new(Progress::default()),
-        });
-        let thread = shared.clone();
-        std::thread::Builder::new()
-            .name("wal-sync".into())
-            .spawn(move || run(&thread))
-            .map_err(|e| Error::Backend(format!("cannot start the WAL sync thread: {e}")))?;
-        Ok(Self { shared })
+    /// Starts the syncer task for the WAL file `wal` (`<database>-wal`); needs a tokio runtime.
+    pub(crate) fn start(wal: PathBuf) -> Self {
+        let (written, commits) = watch::channel(0);
+        let (report, progress) = watch::channel(Progress::default());
+        tokio::spawn(run(wal, commits, report));
+        Self { written, progress }
     }
 
     /// Records that a commit's frames are written; returns its number for [`WalSync::wait`].
     /// Called while the write connection is still held, so numbers follow the WAL's order.
     pub(crate) fn committed(&self) -> u64 {
-        let mut written = lock(&self.shared.written);
-        written.0 += 1;
-        self.shared.more.notify_one();
-        written.0
+        let mut n = 0;
+        self.written.send_modify(|w| {
+            *w += 1;
+            n = *w;
+        });
+        n
     }
 
     /// Resolves when commit `n` is durable.
     pub(crate) fn wait(&self, n: u64) -> Synced {
-        let mut progress = self.shared.progress.subscribe();
+        let mut progress = self.progress.clone();
         Box::pin(async move {
             let seen = progress
                 .wait_for(|p| p.synced >= n || p.failed.is_some())
                 .await
-                .map_err(|_| Error::Backend("the WAL sync thread stopped".into()))?;
+                .map_err(|_| Error::Backend("the WAL syncer stopped".into()))?;
             match &seen.failed {
                 Some(e) => Err(Error::Backend(format!(
                     "fdatasync of the WAL failed ({e}): the commit may not be durable"
@@ -89,48 +78,35 @@ impl WalSync {
     }
 }
 
-impl Drop for WalSync {
-    fn drop(&mut self) {
-        lock(&self.shared.written).1 = true;
-        self.shared.more.notify_one();
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // The data under the lock (two numbers) is valid whatever a panicking holder did.
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// The syncer's loop: waits for written commits, syncs the WAL, publishes how far.
-fn run(shared: &Shared) {
+async fn run(wal: PathBuf, mut commits: watch::Receiver<u64>, report: watch::Sender<Progress>) {
     let mut file: Option<File> = None;
     let mut synced = 0;
     loop {
-        let target = {
-            let mut written = lock(&shared.written);
-            while written.0 <= synced && !written.1 {
-                written = shared
-                    .more
-                    .wait(written)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-            }
-            if written.0 <= synced {
-                return;
-            }
-            written.0
+        let target = match commits.wait_for(|w| *w > synced).await {
+            Ok(w) => *w,
+            // The store is gone.
+            Err(_) => return,
         };
-        match sync(&shared.wal, &mut file) {
-            Ok(()) => {
+        let path = wal.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let result = sync(&path, &mut file);
+            (result, file)
+        })
+        .await;
+        let failure = match result {
+            Ok((Ok(()), kept)) => {
+                file = kept;
                 synced = target;
-                shared.progress.send_modify(|p| p.synced = target);
+                report.send_modify(|p| p.synced = target);
+                continue;
             }
-            Err(e) => {
-                tracing::error!(wal = %shared.wal.display(), error = %e, "fdatasync of the WAL failed; no commit is acknowledged from now on");
-                let failed: Arc<str> = e.to_string().into();
-                shared.progress.send_modify(|p| p.failed = Some(failed));
-                return;
-            }
-        }
+            Ok((Err(e), _)) => e.to_string(),
+            Err(e) => format!("the sync task failed: {e}"),
+        };
+        tracing::error!(wal = %wal.display(), error = %failure, "fdatasync of the WAL failed; no commit is acknowledged from now on");
+        report.send_modify(|p| p.failed = Some(failure.into()));
+        return;
     }
 }
 
