@@ -4,6 +4,8 @@
 
 mod common;
 
+use waflow_store_sqlite::Durability;
+
 use std::sync::Arc;
 use waflow_channels::{Channels, SandboxChannel};
 use waflow_domain::{MessageType, PhoneNumber};
@@ -21,7 +23,8 @@ struct Rig {
 
 async fn rig(workflows: &[serde_json::Value]) -> Rig {
     let dir = tempfile::tempdir().unwrap();
-    let (store, ws, number) = common::store_with_workflow(dir.path(), workflows[0].clone()).await;
+    let (store, ws, number) =
+        common::store_with_workflow(dir.path(), Durability::Normal, workflows[0].clone()).await;
     for w in &workflows[1..] {
         common::add_workflow(&store, &ws, w).await;
     }

@@ -3,6 +3,8 @@
 
 mod common;
 
+use waflow_store_sqlite::Durability;
+
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -42,7 +44,7 @@ impl Channel for CountingChannel {
 async fn every_reply_is_sent_once_under_a_burst() {
     let dir = tempfile::tempdir().unwrap();
     let (store, ws, number) =
-        common::store_with_workflow(dir.path(), common::echo_workflow()).await;
+        common::store_with_workflow(dir.path(), Durability::Normal, common::echo_workflow()).await;
 
     let channel = Arc::new(CountingChannel::default());
     let mut channels = Channels::default();

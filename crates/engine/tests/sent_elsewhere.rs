@@ -5,6 +5,8 @@
 
 mod common;
 
+use waflow_store_sqlite::Durability;
+
 use std::sync::Arc;
 use waflow_channels::Channels;
 use waflow_domain::{MessageType, PhoneNumber};
@@ -16,7 +18,7 @@ use waflow_store::Store;
 async fn a_message_from_the_phone_is_the_business_reply_stored_once() {
     let dir = tempfile::tempdir().unwrap();
     let (store, ws, number) =
-        common::store_with_workflow(dir.path(), common::echo_workflow()).await;
+        common::store_with_workflow(dir.path(), Durability::Normal, common::echo_workflow()).await;
     let store: Arc<dyn Store> = Arc::new(store);
     let engine = Engine::start(store.clone(), Arc::new(SystemClock), Channels::builtin());
     let phone = PhoneNumber::parse("+393331280001").unwrap();

@@ -103,6 +103,30 @@ async fn commits_resolve_when_synced_and_the_writer_syncs_again_after_each() {
     assert_eq!(store.writer_synchronous().await.unwrap(), 2);
 }
 
+/// On one thread nothing else runs between the commit and the first look at its future: the
+/// answer cannot be ready before the syncer has synced.
+#[tokio::test(flavor = "current_thread")]
+async fn a_commit_is_not_reported_durable_before_its_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("g.db"), Durability::Full)
+        .await
+        .unwrap();
+    let ws = store.ensure_default_workspace().await.unwrap();
+    for _ in 0..5 {
+        let mut synced = write(&store, &ws.id, &new_id("lg")).await.unwrap();
+        let early = tokio::select! {
+            biased;
+            result = &mut synced => Some(result),
+            () = std::future::ready(()) => None,
+        };
+        assert!(
+            early.is_none(),
+            "reported durable before any sync: {early:?}"
+        );
+        synced.await.unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_that_cannot_happen_fails_its_commit_and_every_later_one() {
     let dir = tempfile::tempdir().unwrap();

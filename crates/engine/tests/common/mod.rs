@@ -5,13 +5,14 @@ use waflow_store::prelude::*;
 use waflow_store::{Number, WorkflowWrite, Workspace};
 use waflow_store_sqlite::{Durability, SqliteStore};
 
-/// A fresh SQLite store in `dir` with the default workspace, its sandbox number and one active
-/// workflow made from `document`.
+/// A fresh SQLite store in `dir` (with `durability`) holding the default workspace, its sandbox
+/// number and one active workflow made from `document`.
 pub async fn store_with_workflow(
     dir: &std::path::Path,
+    durability: Durability,
     document: serde_json::Value,
 ) -> (SqliteStore, Workspace, Number) {
-    let store = SqliteStore::open(&dir.join("t.db"), Durability::Normal)
+    let store = SqliteStore::open(&dir.join("t.db"), durability)
         .await
         .unwrap();
     let ws = store.ensure_default_workspace().await.unwrap();
