@@ -18,7 +18,7 @@
 
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::watch;
 use waflow_store::{Error, Synced};
@@ -112,7 +112,7 @@ async fn run(wal: PathBuf, mut commits: watch::Receiver<u64>, report: watch::Sen
 
 /// `fdatasync` of the WAL file, reopened when the path now names another file (SQLite deletes
 /// the WAL when the last connection closes; a new one would be another inode).
-fn sync(path: &PathBuf, file: &mut Option<File>) -> std::io::Result<()> {
+fn sync(path: &Path, file: &mut Option<File>) -> std::io::Result<()> {
     let current = std::fs::metadata(path)?.ino();
     let same = match file {
         Some(f) => f.metadata()?.ino() == current,

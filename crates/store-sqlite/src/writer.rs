@@ -172,15 +172,12 @@ impl WriteGuard {
     /// returned future resolves once the WAL's syncer has synced them (see [`crate::wal_sync`]).
     /// On a guard from [`Writer::begin`] (a `FULL` transaction) it is [`WriteGuard::commit`].
     pub(crate) async fn commit_then_sync(self) -> Result<Synced> {
-        let sync = match &self.sync {
-            Some(sync) if self.normal() => sync.clone(),
-            _ => {
-                self.commit().await?;
-                return Ok(Box::pin(std::future::ready(Ok(()))));
-            }
-        };
+        let sync = self.sync.clone().filter(|_| self.normal());
         self.commit().await?;
-        Ok(sync.wait(sync.committed()))
+        Ok(match sync {
+            Some(sync) => sync.wait(sync.committed()),
+            None => Box::pin(std::future::ready(Ok(()))),
+        })
     }
 }
 
