@@ -94,7 +94,12 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", "0")
             // After a restart, a WAL grown under load is cut back to this size (bytes).
             .pragma("journal_size_limit", "33554432");
-        let mut write = SqliteConnection::connect_with(&options)
+        // The writer's temporary tables and statement journals stay in memory: on disk, SQLite
+        // created and deleted a file for them several times per intake batch. They are as small
+        // as the batches the writer writes (the read connections, whose sorts can be large, keep
+        // the default).
+        let write_options = options.clone().pragma("temp_store", "memory");
+        let mut write = SqliteConnection::connect_with(&write_options)
             .await
             .map_err(|e| Error::Backend(format!("cannot open {}: {e}", path.display())))?;
         MIGRATOR
@@ -125,6 +130,11 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// The write connection's `PRAGMA temp_store` (2: in memory). For tests and diagnostics.
+    pub async fn writer_temp_store(&self) -> Result<i64> {
+        self.writer.temp_store().await
+    }
+
     /// The write connection's `PRAGMA synchronous` as it is now (2: `FULL`, 1: `NORMAL`, left by
     /// an intake transaction until the next other use). For tests and diagnostics.
     pub async fn writer_synchronous(&self) -> Result<i64> {
