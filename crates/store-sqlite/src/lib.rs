@@ -132,13 +132,13 @@ impl SqliteStore {
 impl SqliteStore {
     /// The write connection's `PRAGMA temp_store` (2: in memory). For tests and diagnostics.
     pub async fn writer_temp_store(&self) -> Result<i64> {
-        self.writer.temp_store().await
+        self.writer.pragma("temp_store").await
     }
 
     /// The write connection's `PRAGMA synchronous` as it is now (2: `FULL`, 1: `NORMAL`, left by
     /// an intake transaction until the next other use). For tests and diagnostics.
     pub async fn writer_synchronous(&self) -> Result<i64> {
-        self.writer.synchronous().await
+        self.writer.pragma("synchronous").await
     }
 }
 

@@ -115,20 +115,11 @@ impl Writer {
         Ok(guard)
     }
 
-    /// The write connection's `PRAGMA temp_store` (2: temporary tables and statement journals in
-    /// memory).
-    pub(crate) async fn temp_store(&self) -> Result<i64> {
+    /// The value of `PRAGMA <name>` on the write connection as it is now (for diagnostics:
+    /// `synchronous`, `temp_store`).
+    pub(crate) async fn pragma(&self, name: &'static str) -> Result<i64> {
         let mut guard = self.take().await;
-        sqlx::query_scalar("PRAGMA temp_store")
-            .fetch_one(&mut *guard)
-            .await
-            .map_err(db)
-    }
-
-    /// The write connection's `PRAGMA synchronous` as it is now (2: `FULL`, 1: `NORMAL`).
-    pub(crate) async fn synchronous(&self) -> Result<i64> {
-        let mut guard = self.take().await;
-        sqlx::query_scalar("PRAGMA synchronous")
+        sqlx::query_scalar(&format!("PRAGMA {name}"))
             .fetch_one(&mut *guard)
             .await
             .map_err(db)
